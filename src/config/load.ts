@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { configSchema, settings, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Key = keyof typeof settings;
+
+/**
+ * Loads the configuration: defaults, then the JSON file named by LATCH_CONFIG (if any), then environment
+ * variables, then `overrides`. A wrong value throws ConfigError naming the environment variable and file key.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<Key, unknown>> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  const configFile = env.LATCH_CONFIG;
+  if (configFile) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(configFile, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`LATCH_CONFIG: cannot read ${configFile} as JSON: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`LATCH_CONFIG: ${configFile} must hold a JSON object`);
+    }
+    Object.assign(raw, parsed);
+  }
+  for (const [key, setting] of Object.entries(settings) as [Key, (typeof settings)[Key]][]) {
+    const value = env[setting.env];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) raw[key] = value;
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const setting = settings[key as Key];
+      if (issue.code === 'unrecognized_keys') {
+        return `config file: unknown setting(s) ${issue.keys.join(', ')}`;
+      }
+      const name = setting ? `${setting.env} (config key "${key}")` : key || 'config';
+      return `${name}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,292 @@
+/**
+ * Narrow repositories. `core/` and `keys/` depend only on these interfaces; `sqlite/` and
+ * `postgres/` implement them with Kysely and must both pass `contract/`.
+ *
+ * Times are Unix seconds (integers). Bearer values (tokens, codes, refresh tokens, session ids,
+ * interaction ids, client secrets) never reach the store: only their SHA-256 digests, base64url.
+ */
+import type { JWK } from 'jose';
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type ClientKind = 'web' | 'spa' | 'native' | 'm2m' | 'device';
+
+/** Client metadata in RFC 7591 names, plus Latch's own `latch_*` keys. */
+export interface ClientMetadata {
+  client_name: string;
+  application_type: 'web' | 'native';
+  latch_client_kind: ClientKind;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** Space-separated scopes the client may request. */
+  scope: string;
+  jwks?: { keys: JWK[] };
+  id_token_signed_response_alg: string;
+  /** Algorithm the client uses for private_key_jwt assertions (RFC 7591 §2), if restricted. */
+  token_endpoint_auth_signing_alg?: string;
+}
+
+export interface ClientRecord {
+  clientId: string;
+  /** SHA-256 of the client secret, base64url; null for public and private_key_jwt clients. */
+  clientSecretDigest: string | null;
+  metadata: ClientMetadata;
+  createdAt: number;
+}
+
+export interface ClientsRepository {
+  /** Throws StorageConflictError when client_id exists. */
+  create(client: ClientRecord): Promise<void>;
+  find(clientId: string): Promise<ClientRecord | undefined>;
+  list(): Promise<ClientRecord[]>;
+  /** Deletes the client and everything issued to it (grants, codes, tokens, consents). */
+  delete(clientId: string): Promise<boolean>;
+  update(clientId: string, patch: { clientSecretDigest?: string | null; metadata?: ClientMetadata }): Promise<boolean>;
+}
+
+/** OIDC standard claims kept for a user (OIDC Core §5.1), minus `sub` and `email`. */
+export interface UserProfile {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: {
+    formatted?: string;
+    street_address?: string;
+    locality?: string;
+    region?: string;
+    postal_code?: string;
+    country?: string;
+  };
+}
+
+export interface UserRecord {
+  sub: string;
+  /** Lower-cased; unique. */
+  email: string;
+  emailVerified: boolean;
+  /** argon2id PHC string; null for a user who cannot log in with a password. */
+  passwordHash: string | null;
+  profile: UserProfile;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UsersRepository {
+  /** Throws StorageConflictError when sub or email exists. */
+  create(user: UserRecord): Promise<void>;
+  findBySub(sub: string): Promise<UserRecord | undefined>;
+  /** Case-insensitive: callers pass any case, stored emails are lower-case. */
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  list(): Promise<UserRecord[]>;
+  /** Deletes the user and everything issued to them (sessions, grants, codes, tokens, consents). */
+  delete(sub: string): Promise<boolean>;
+  update(sub: string, patch: { passwordHash?: string | null; profile?: UserProfile; emailVerified?: boolean; updatedAt: number }): Promise<boolean>;
+}
+
+/** A browser's single sign-on session, found by the digest of its cookie value. */
+export interface SessionRecord {
+  idDigest: string;
+  /** The public session id, the `sid` claim (OIDC Front/Back-Channel Logout). */
+  sid: string;
+  sub: string;
+  authTime: number;
+  amr: string[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionsRepository {
+  create(session: SessionRecord): Promise<void>;
+  /** Returns undefined when missing or expired at `now`. */
+  find(idDigest: string, now: number): Promise<SessionRecord | undefined>;
+  delete(idDigest: string): Promise<boolean>;
+  deleteBySid(sid: string): Promise<boolean>;
+}
+
+/** A paused /authorize request, waiting for the person to log in or consent. */
+export interface InteractionRecord {
+  idDigest: string;
+  clientId: string;
+  /** The validated authorization request (parameters as strings), resumed after the interaction. */
+  request: Record<string, string>;
+  /** Filled in as the interaction progresses. */
+  result: { sub?: string; sid?: string; authTime?: number; consented?: string[]; denied?: boolean };
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface InteractionsRepository {
+  create(interaction: InteractionRecord): Promise<void>;
+  /** Returns undefined when missing or expired at `now`. */
+  find(idDigest: string, now: number): Promise<InteractionRecord | undefined>;
+  updateResult(idDigest: string, result: InteractionRecord['result']): Promise<boolean>;
+  delete(idDigest: string): Promise<boolean>;
+}
+
+/** One authorization of a client by a user: the family every code, access and refresh token descends from. */
+export interface GrantRecord {
+  grantId: string;
+  clientId: string;
+  /** null for grants without a user (client credentials). */
+  sub: string | null;
+  scope: string;
+  sid: string | null;
+  authTime: number | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface GrantsRepository {
+  create(grant: GrantRecord): Promise<void>;
+  find(grantId: string): Promise<GrantRecord | undefined>;
+  /** Marks the grant and every token of it revoked, atomically. Returns false when unknown. */
+  revoke(grantId: string, now: number): Promise<boolean>;
+  listBySub(sub: string): Promise<GrantRecord[]>;
+}
+
+export interface AuthorizationCodeRecord {
+  codeDigest: string;
+  grantId: string;
+  clientId: string;
+  sub: string;
+  redirectUri: string;
+  scope: string;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | null;
+  authTime: number;
+  sid: string | null;
+  /** Extra data carried to the token endpoint (e.g. acr, claims request, resource). */
+  data: Record<string, unknown>;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface AuthorizationCodesRepository {
+  create(code: AuthorizationCodeRecord): Promise<void>;
+  /**
+   * Atomically marks the code consumed. `firstUse` is true only for the one call that consumed it;
+   * a later call gets the record with `firstUse: false` (code reuse). undefined when unknown.
+   */
+  consume(codeDigest: string, now: number): Promise<{ record: AuthorizationCodeRecord; firstUse: boolean } | undefined>;
+}
+
+export type TokenKind = 'access_token' | 'refresh_token';
+
+export interface TokenRecord {
+  digest: string;
+  kind: TokenKind;
+  /** null for tokens without a grant family (never for refresh tokens). */
+  grantId: string | null;
+  clientId: string;
+  sub: string | null;
+  scope: string;
+  /** Audience (resource indicator), if any. */
+  audience: string | null;
+  /** Extra data, e.g. auth_time, sid, acr, cnf. */
+  data: Record<string, unknown>;
+  createdAt: number;
+  expiresAt: number;
+  /** Set when a refresh token is rotated. */
+  consumedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface TokensRepository {
+  create(token: TokenRecord): Promise<void>;
+  find(digest: string): Promise<TokenRecord | undefined>;
+  /** Atomic rotation, like AuthorizationCodesRepository.consume. */
+  consume(digest: string, now: number): Promise<{ record: TokenRecord; firstUse: boolean } | undefined>;
+  revoke(digest: string, now: number): Promise<boolean>;
+}
+
+export interface ConsentRecord {
+  sub: string;
+  clientId: string;
+  /** Scopes granted, sorted. */
+  scopes: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConsentsRepository {
+  find(sub: string, clientId: string): Promise<ConsentRecord | undefined>;
+  /** Inserts or replaces the scopes granted by sub to clientId. */
+  upsert(consent: ConsentRecord): Promise<void>;
+  delete(sub: string, clientId: string): Promise<boolean>;
+}
+
+export type KeyState = 'next' | 'active' | 'retired';
+
+export interface KeyRecord {
+  kid: string;
+  alg: string;
+  state: KeyState;
+  publicJwk: JWK;
+  /** The private JWK, encrypted at rest (compact JWE, dir + A256GCM). */
+  privateJwkEncrypted: string;
+  createdAt: number;
+  activatedAt: number | null;
+  retiredAt: number | null;
+}
+
+export interface KeysRepository {
+  list(): Promise<KeyRecord[]>;
+  create(key: KeyRecord): Promise<void>;
+  setState(kid: string, state: KeyState, now: number): Promise<boolean>;
+  delete(kid: string): Promise<boolean>;
+}
+
+export interface ReplayRepository {
+  /**
+   * Records a one-time value (e.g. a client assertion `jti`) until `expiresAt`.
+   * Returns false when it was already recorded and has not expired: a replay.
+   */
+  remember(key: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+export interface RateLimitsRepository {
+  /** Counts one hit against `key` in the fixed window of `windowSeconds` containing `now`; returns the count so far. */
+  hit(key: string, windowSeconds: number, now: number): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly clients: ClientsRepository;
+  readonly users: UsersRepository;
+  readonly sessions: SessionsRepository;
+  readonly interactions: InteractionsRepository;
+  readonly grants: GrantsRepository;
+  readonly codes: AuthorizationCodesRepository;
+  readonly tokens: TokensRepository;
+  readonly consents: ConsentsRepository;
+  readonly keys: KeysRepository;
+  readonly replay: ReplayRepository;
+  readonly rateLimits: RateLimitsRepository;
+  /** Deletes expired rows (codes, tokens, sessions, interactions, replay entries, rate-limit windows). */
+  purgeExpired(now: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StorageConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageConflictError';
+  }
+}
