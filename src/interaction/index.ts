@@ -1,0 +1,10 @@
+export { html, raw, escapeHtml, safeUrl, HtmlSafe, type HtmlValue } from './html.js';
+export { page, type PageOptions, type PageChrome } from './layout.js';
+export { describeScopes, isKnownScope, type ScopeDescription } from './scopes.js';
+export { assets, latchCss, formPostScript, type Asset } from './assets.js';
+export { loginPage, type LoginPageOptions } from './pages/login.js';
+export { consentPage, type ConsentPageOptions } from './pages/consent.js';
+export { errorPage, type ErrorPageOptions } from './pages/error.js';
+export { logoutConfirmPage, type LogoutConfirmPageOptions } from './pages/logout-confirm.js';
+export { loggedOutPage, type LoggedOutPageOptions } from './pages/logged-out.js';
+export { formPostPage, type FormPostPageOptions } from './pages/form-post.js';

@@ -1,0 +1,27 @@
+import { html, safeUrl } from '../html.js';
+import { page, type PageChrome } from '../layout.js';
+import { hiddenInputs } from './parts.js';
+
+export interface FormPostPageOptions extends PageChrome {
+  /** The client's redirect_uri. */
+  action: string;
+  fields: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * OAuth 2.0 Form Post Response Mode: the browser posts the response parameters to the
+ * redirect_uri. /assets/form-post.js submits the form, so the response needs `script-src 'self'`.
+ */
+export function formPostPage({ action, fields, ...chrome }: FormPostPageOptions): string {
+  const body = html`<div class="status status-pending" aria-hidden="true"></div>
+<h1>Returning to the application</h1>
+<form method="post" action="${safeUrl(action)}">
+${hiddenInputs(fields)}
+<noscript>
+<p class="lead">JavaScript is turned off. Select Continue to go back to the application.</p>
+<button type="submit" class="button button-primary">Continue</button>
+</noscript>
+</form>
+<script src="/assets/form-post.js"></script>`;
+  return page({ title: 'Returning to the application', body, ...chrome });
+}
