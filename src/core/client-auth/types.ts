@@ -1,0 +1,32 @@
+import type { ClientRecord, ClientsRepository, ReplayRepository, TokenEndpointAuthMethod } from '../../storage/types.js';
+import type { Params } from '../params.js';
+
+export interface ClientAuthInput {
+  /** The Authorization header, if any. */
+  authorization: string | undefined;
+  params: Params;
+  /** The absolute URL of the endpoint being called (an accepted `aud` for client assertions). */
+  endpointUrl: string;
+}
+
+export interface ClientAuthDeps {
+  clients: Pick<ClientsRepository, 'find'>;
+  replay: ReplayRepository;
+  issuer: string;
+  /** Every endpoint URL a client assertion may name as audience. */
+  assertionAudiences: readonly string[];
+  now: number;
+}
+
+/** A credential found in the request, before it is checked against a client. */
+export interface PresentedCredential {
+  method: TokenEndpointAuthMethod;
+  clientId: string;
+  verify(client: ClientRecord, deps: ClientAuthDeps): Promise<void>;
+}
+
+export interface ClientAuthMethod {
+  method: TokenEndpointAuthMethod;
+  /** Returns the credential this method finds in the request, or undefined when the request does not use it. */
+  detect(input: ClientAuthInput): PresentedCredential | undefined;
+}

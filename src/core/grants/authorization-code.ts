@@ -1,0 +1,75 @@
+import { InvalidGrant } from '../errors.js';
+import { required, spaceList } from '../params.js';
+import { codeVerifierPattern, verifyS256 } from '../pkce.js';
+import { digest } from '../tokens/hash.js';
+import { issueTokenSet } from '../tokens/token-set.js';
+import type { Grant } from './types.js';
+
+export const authorizationCode: Grant = {
+  grantType: 'authorization_code',
+  parameters: ['code', 'redirect_uri', 'code_verifier'],
+
+  async handle({ client, params, now }, deps) {
+    const code = required(params, 'code');
+    const redirectUri = params.get('redirect_uri');
+    const verifier = params.get('code_verifier');
+    const { store } = deps;
+
+    const consumed = await store.codes.consume(digest(code), now);
+    if (!consumed) throw new InvalidGrant('authorization code is invalid');
+    const { record, firstUse } = consumed;
+
+    // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny the
+    // request and SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
+    if (!firstUse) {
+      await store.grants.revoke(record.grantId, now);
+      throw new InvalidGrant('authorization code was already used; tokens issued from it have been revoked');
+    }
+    if (record.expiresAt <= now) throw new InvalidGrant('authorization code has expired');
+    // RFC 6749 §4.1.3: ensure that the authorization code was issued to the authenticated confidential client,
+    // or to the public client named by client_id.
+    if (record.clientId !== client.clientId) {
+      await store.grants.revoke(record.grantId, now);
+      throw new InvalidGrant('authorization code was issued to another client');
+    }
+    // RFC 6749 §4.1.3: redirect_uri is required if it was included in the authorization request, and must be identical.
+    if (record.data.redirect_uri_sent === true && redirectUri === undefined) {
+      throw new InvalidGrant('redirect_uri is required: it was included in the authorization request');
+    }
+    if (redirectUri !== undefined && redirectUri !== record.redirectUri) {
+      throw new InvalidGrant('redirect_uri does not match the one used in the authorization request');
+    }
+    if (record.codeChallenge) {
+      // RFC 7636 §4.6: the server verifies the code_verifier against the stored code_challenge.
+      if (verifier === undefined) throw new InvalidGrant('code_verifier is required (PKCE was used in the authorization request)');
+      if (!codeVerifierPattern.test(verifier)) throw new InvalidGrant('code_verifier is malformed (43-128 unreserved characters)');
+      if (!verifyS256(verifier, record.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
+    } else if (verifier !== undefined) {
+      // RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge is a PKCE downgrade attempt.
+      throw new InvalidGrant('code_verifier sent, but the authorization request had no code_challenge');
+    }
+
+    const grant = await store.grants.find(record.grantId);
+    if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization grant has been revoked');
+    const user = await store.users.findBySub(record.sub);
+    if (!user) throw new InvalidGrant('the user of this authorization code no longer exists');
+
+    const scopes = spaceList(record.scope);
+    return issueTokenSet(
+      {
+        client,
+        grantId: record.grantId,
+        user,
+        scopes,
+        authTime: record.authTime,
+        sid: record.sid,
+        nonce: record.nonce,
+        withRefreshToken: client.metadata.grant_types.includes('refresh_token'),
+        withIdToken: scopes.includes('openid'),
+        now,
+      },
+      deps,
+    );
+  },
+};
+

@@ -1,0 +1,59 @@
+import { supportedAuthMethods } from '../client-auth/authenticate.js';
+import { grants } from '../grants/registry.js';
+import { responseModes, responseTypes } from '../authorize/response-types.js';
+import { claimsSupported, standardScopes } from './claims.js';
+
+export const endpointPaths = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/jwks',
+  introspection: '/introspect',
+  revocation: '/revoke',
+  endSession: '/logout',
+} as const;
+
+export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths, string> {
+  return Object.fromEntries(Object.entries(endpointPaths).map(([name, path]) => [name, issuer + path])) as Record<
+    keyof typeof endpointPaths,
+    string
+  >;
+}
+
+const clientAssertionAlgs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** OIDC Discovery 1.0 §3 and RFC 8414 §2: the provider metadata, computed once at start. */
+export function providerMetadata(issuer: string, signingAlgs: readonly string[]): Record<string, unknown> {
+  const urls = endpointUrls(issuer);
+  const authMethods = [...supportedAuthMethods];
+  return {
+    issuer,
+    authorization_endpoint: urls.authorization,
+    token_endpoint: urls.token,
+    userinfo_endpoint: urls.userinfo,
+    jwks_uri: urls.jwks,
+    introspection_endpoint: urls.introspection,
+    revocation_endpoint: urls.revocation,
+    end_session_endpoint: urls.endSession,
+    scopes_supported: [...standardScopes],
+    response_types_supported: [...responseTypes.keys()],
+    response_modes_supported: [...responseModes],
+    grant_types_supported: [...grants.keys()],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [...signingAlgs],
+    token_endpoint_auth_methods_supported: authMethods,
+    token_endpoint_auth_signing_alg_values_supported: clientAssertionAlgs,
+    introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: clientAssertionAlgs,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: clientAssertionAlgs,
+    code_challenge_methods_supported: ['S256'],
+    claims_supported: claimsSupported,
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    authorization_response_iss_parameter_supported: true,
+    ui_locales_supported: ['en'],
+  };
+}

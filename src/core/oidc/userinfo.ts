@@ -1,0 +1,45 @@
+import type { Store } from '../../storage/types.js';
+import { OAuthError } from '../errors.js';
+import { spaceList } from '../params.js';
+import { digest } from '../tokens/hash.js';
+import { isTokenActive } from '../tokens/opaque.js';
+import { claimsForScopes } from './claims.js';
+
+const bearerError = (code: 'invalid_token' | 'insufficient_scope' | 'invalid_request', description: string, status: number) =>
+  new OAuthError(code, description, {
+    status,
+    // RFC 6750 §3: the WWW-Authenticate challenge carries the error.
+    headers: { 'WWW-Authenticate': `Bearer realm="latch", error="${code}", error_description="${description}"` },
+  });
+
+/** RFC 6750 §2.1 / §2.2: the access token from the Authorization header or a form body, never both. */
+export function extractBearerToken(authorization: string | undefined, bodyToken: string | undefined): string {
+  const fromHeader = authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined;
+  if (fromHeader !== undefined && bodyToken !== undefined) {
+    throw bearerError('invalid_request', 'the access token must be sent by one method only', 400);
+  }
+  const token = fromHeader ?? bodyToken;
+  if (!token) {
+    // RFC 6750 §3.1: a request without any authentication gets a challenge without an error code.
+    throw new OAuthError('invalid_token', 'an access token is required', {
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer realm="latch"' },
+    });
+  }
+  return token;
+}
+
+/** OIDC Core §5.3: the claims about the person, for the scopes of the access token. */
+export async function userinfo(token: string, store: Pick<Store, 'tokens' | 'users'>, now: number): Promise<Record<string, unknown>> {
+  const record = await store.tokens.find(digest(token));
+  if (!record || record.kind !== 'access_token' || !isTokenActive(record, now)) {
+    throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
+  }
+  const scopes = spaceList(record.scope);
+  if (!record.sub || !scopes.includes('openid')) {
+    throw bearerError('insufficient_scope', 'the access token was not issued for the openid scope', 403);
+  }
+  const user = await store.users.findBySub(record.sub);
+  if (!user) throw bearerError('invalid_token', 'the user of this access token no longer exists', 401);
+  return { sub: user.sub, ...claimsForScopes(user, scopes) };
+}

@@ -1,0 +1,40 @@
+import type { TokenKind, TokenRecord, TokensRepository } from '../../storage/types.js';
+import { digest, randomToken } from './hash.js';
+
+export interface OpaqueTokenInput {
+  kind: TokenKind;
+  grantId: string | null;
+  clientId: string;
+  sub: string | null;
+  scope: string;
+  audience?: string | null;
+  data?: Record<string, unknown>;
+  now: number;
+  ttl: number;
+}
+
+/** Mints a random bearer value and stores only its digest. */
+export async function issueOpaqueToken(input: OpaqueTokenInput, tokens: Pick<TokensRepository, 'create'>): Promise<{ value: string; record: TokenRecord }> {
+  const value = randomToken();
+  const record: TokenRecord = {
+    digest: digest(value),
+    kind: input.kind,
+    grantId: input.grantId,
+    clientId: input.clientId,
+    sub: input.sub,
+    scope: input.scope,
+    audience: input.audience ?? null,
+    data: input.data ?? {},
+    createdAt: input.now,
+    expiresAt: input.now + input.ttl,
+    consumedAt: null,
+    revokedAt: null,
+  };
+  await tokens.create(record);
+  return { value, record };
+}
+
+/** A token is usable when it is not revoked, not expired and (for refresh tokens) not yet rotated. */
+export function isTokenActive(record: TokenRecord, now: number): boolean {
+  return record.revokedAt === null && record.expiresAt > now && record.consumedAt === null;
+}
