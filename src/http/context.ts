@@ -1,0 +1,14 @@
+import type { Config } from '../config/schema.js';
+import type { KeyRing } from '../keys/types.js';
+import type { Store } from '../storage/types.js';
+
+/** What the HTTP adapter hands to routes: the store, the keys, the config and the clock. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  keys: KeyRing;
+  /** Key for CSRF tokens, derived from the server secret. */
+  csrfKey: Buffer;
+  /** Unix seconds. */
+  now(): number;
+}

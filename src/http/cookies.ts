@@ -1,0 +1,77 @@
+import { createHmac } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { digest, randomToken, safeEqual } from '../core/tokens/hash.js';
+import type { SessionRecord } from '../storage/types.js';
+import type { AppContext } from './context.js';
+
+export const sessionCookie = 'latch_session';
+export const browserCookie = 'latch_browser';
+
+function cookieOptions(ctx: AppContext, maxAge?: number) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: ctx.config.issuer.startsWith('https://'),
+    ...(maxAge !== undefined ? { maxAge } : {}),
+  };
+}
+
+/**
+ * A random per-browser value in an HttpOnly cookie. Interactions are bound to its digest, and CSRF tokens are an
+ * HMAC of it (signed double-submit), so a form or an interaction link only works in the browser that started it.
+ */
+export function ensureBrowserId(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): string {
+  const existing = request.cookies[browserCookie];
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const value = randomToken();
+  reply.setCookie(browserCookie, value, cookieOptions(ctx));
+  request.cookies[browserCookie] = value;
+  return value;
+}
+
+export function browserId(request: FastifyRequest): string | undefined {
+  return request.cookies[browserCookie];
+}
+
+export function csrfToken(ctx: AppContext, browser: string): string {
+  return createHmac('sha256', ctx.csrfKey).update(`csrf:${browser}`).digest('base64url');
+}
+
+export function checkCsrf(ctx: AppContext, request: FastifyRequest, presented: string | undefined): boolean {
+  const browser = browserId(request);
+  if (!browser || !presented) return false;
+  return safeEqual(csrfToken(ctx, browser), presented);
+}
+
+export async function currentSession(ctx: AppContext, request: FastifyRequest): Promise<SessionRecord | undefined> {
+  const value = request.cookies[sessionCookie];
+  if (!value) return undefined;
+  return ctx.store.sessions.find(digest(value), ctx.now());
+}
+
+/** Starts a new session (a fresh cookie value on every login, so a planted session id is never reused). */
+export async function startSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, sub: string): Promise<SessionRecord> {
+  await endSession(ctx, request, reply);
+  const now = ctx.now();
+  const value = randomToken();
+  const session: SessionRecord = {
+    idDigest: digest(value),
+    sid: randomToken(16),
+    sub,
+    authTime: now,
+    amr: ['pwd'],
+    createdAt: now,
+    expiresAt: now + ctx.config.sessionTtl,
+  };
+  await ctx.store.sessions.create(session);
+  reply.setCookie(sessionCookie, value, cookieOptions(ctx, ctx.config.sessionTtl));
+  return session;
+}
+
+export async function endSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const value = request.cookies[sessionCookie];
+  if (!value) return;
+  await ctx.store.sessions.delete(digest(value));
+  reply.clearCookie(sessionCookie, cookieOptions(ctx));
+}

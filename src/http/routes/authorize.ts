@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Authentication, decide } from '../../core/authorize/decide.js';
+import { issueAuthorizationCode } from '../../core/authorize/issue-code.js';
+import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
+import { buildAuthorizationResponse } from '../../core/authorize/response.js';
+import { OAuthError, isOAuthError } from '../../core/errors.js';
+import { collectParams, type ParsedParams } from '../../core/params.js';
+import { digest, randomToken } from '../../core/tokens/hash.js';
+import type { InteractionRecord } from '../../storage/types.js';
+import { currentSession, ensureBrowserId } from '../cookies.js';
+import type { AppContext } from '../context.js';
+import { requestParams } from '../form.js';
+import { sendAuthorizationResponse, sendErrorPage, noStore } from '../responses.js';
+import { renderInteraction } from './interaction-pages.js';
+
+/** Reserved key in a stored interaction request: the digest of the browser cookie it is bound to. */
+export const browserKey = '_browser';
+
+export interface LoadedInteraction {
+  id: string;
+  record: InteractionRecord;
+}
+
+/** Step 1 of /authorize, shared with the interaction routes: which client and redirect URI errors may go to. */
+export async function redirectTargetOrPage(ctx: AppContext, reply: FastifyReply, parsed: ParsedParams): Promise<RedirectTarget | undefined> {
+  try {
+    return await resolveRedirectTarget(parsed, ctx.store.clients);
+  } catch (err) {
+    if (!isOAuthError(err)) throw err;
+    sendErrorPage(reply, err);
+    return undefined;
+  }
+}
+
+export function sendAuthorizeError(ctx: AppContext, reply: FastifyReply, target: RedirectTarget, err: unknown): FastifyReply {
+  if (!isOAuthError(err)) throw err;
+  if (!err.redirectable) return sendErrorPage(reply, err);
+  // RFC 6749 §4.1.2.1: errors go back to the client's redirect URI with error, error_description and state.
+  const response = buildAuthorizationResponse(
+    target.redirectUri,
+    target.responseMode,
+    { error: err.code, error_description: err.description, state: target.state },
+    ctx.config.issuer,
+  );
+  return sendAuthorizationResponse(reply, response);
+}
+
+async function hintSubject(ctx: AppContext, idTokenHint: string | undefined): Promise<string | undefined> {
+  if (!idTokenHint) return undefined;
+  try {
+    const { payload } = await ctx.keys.verify(idTokenHint, { allowExpired: true });
+    if (payload.iss === ctx.config.issuer && typeof payload.sub === 'string') return payload.sub;
+  } catch {
+    // fall through
+  }
+  throw new OAuthError('invalid_request', 'id_token_hint is not a valid ID token issued by this server', { redirectable: true });
+}
+
+/**
+ * Decides and acts: issue the response now, or send the person to (or show them) the login or consent page.
+ * Runs for a fresh /authorize request and again each time an interaction page is loaded.
+ */
+export async function proceed(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  authz: AuthorizationRequest,
+  auth: Authentication | undefined,
+  interaction: LoadedInteraction | undefined,
+): Promise<FastifyReply> {
+  const now = ctx.now();
+  const hintSub = await hintSubject(ctx, authz.idTokenHint);
+  const consent = auth ? await ctx.store.consents.find(auth.sub, authz.client.clientId) : undefined;
+  const decision = decide({ request: authz, auth, consent, consentedNow: interaction?.record.result.consented, hintSub, now });
+
+  if (decision.kind === 'issue') {
+    const code = await issueAuthorizationCode(
+      authz,
+      decision.auth,
+      { grants: ctx.store.grants, codes: ctx.store.codes, codeTtl: ctx.config.codeTtl },
+      now,
+    );
+    if (interaction) await ctx.store.interactions.delete(interaction.record.idDigest);
+    const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { code, state: authz.state }, ctx.config.issuer);
+    return sendAuthorizationResponse(reply, response);
+  }
+  if (interaction) return renderInteraction(ctx, request, reply, authz, decision, interaction);
+
+  const id = randomToken();
+  const browser = ensureBrowserId(ctx, request, reply);
+  await ctx.store.interactions.create({
+    idDigest: digest(id),
+    clientId: authz.client.clientId,
+    request: { ...authz.params, [browserKey]: digest(browser) },
+    result: {},
+    createdAt: now,
+    expiresAt: now + ctx.config.interactionTtl,
+  });
+  return noStore(reply).redirect(`/interaction/${id}`, 303);
+}
+
+/** Re-validates a stored request (the client may have changed meanwhile). */
+export function storedParams(record: InteractionRecord): ParsedParams {
+  return collectParams(Object.entries(record.request).filter(([name]) => name !== browserKey));
+}
+
+export function registerAuthorize(app: FastifyInstance, ctx: AppContext): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const parsed = requestParams(request);
+    const target = await redirectTargetOrPage(ctx, reply, parsed);
+    if (!target) return reply;
+    try {
+      const authz = validateAuthorizationRequest(parsed, target);
+      const session = await currentSession(ctx, request);
+      const auth = session && { sub: session.sub, sid: session.sid, authTime: session.authTime, fresh: false };
+      return await proceed(ctx, request, reply, authz, auth, undefined);
+    } catch (err) {
+      return sendAuthorizeError(ctx, reply, target, err);
+    }
+  };
+  // OIDC Core §3.1.2.1: the authorization endpoint supports GET and POST.
+  app.get('/authorize', { config: { page: true } }, handler);
+  app.post('/authorize', { config: { page: true } }, handler);
+}

@@ -1,0 +1,140 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authentication } from '../../core/authorize/decide.js';
+import { type AuthorizationRequest, type RedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
+import { OAuthError } from '../../core/errors.js';
+import { dummyVerify, verifyPassword } from '../../core/passwords.js';
+import { digest } from '../../core/tokens/hash.js';
+import { browserId, checkCsrf, currentSession, startSession } from '../cookies.js';
+import type { AppContext } from '../context.js';
+import { bodyParams } from '../form.js';
+import { noStore, sendErrorPage } from '../responses.js';
+import { type LoadedInteraction, browserKey, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
+import { renderLogin } from './interaction-pages.js';
+
+const expired = new OAuthError('invalid_request', 'This sign-in request has expired or was opened in another browser. Go back to the application and start again.');
+const badCsrf = new OAuthError('invalid_request', 'The form has expired. Go back to the application and start again.', { status: 403 });
+
+interface Resumed {
+  interaction: LoadedInteraction;
+  target: RedirectTarget;
+  authz: AuthorizationRequest;
+}
+
+/** Loads the interaction bound to this browser and re-validates its authorization request. */
+async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<Resumed | undefined> {
+  const { id } = request.params as { id: string };
+  const record = await ctx.store.interactions.find(digest(id), ctx.now());
+  const browser = browserId(request);
+  if (!record || !browser || record.request[browserKey] !== digest(browser)) {
+    sendErrorPage(reply, expired);
+    return undefined;
+  }
+  const parsed = storedParams(record);
+  const target = await redirectTargetOrPage(ctx, reply, parsed);
+  if (!target) return undefined;
+  try {
+    const authz = validateAuthorizationRequest(parsed, target);
+    return { interaction: { id, record }, target, authz };
+  } catch (err) {
+    await ctx.store.interactions.delete(record.idDigest);
+    sendAuthorizeError(ctx, reply, target, err);
+    return undefined;
+  }
+}
+
+async function authenticationFor(ctx: AppContext, request: FastifyRequest, resumed: Resumed): Promise<Authentication | undefined> {
+  const { result } = resumed.interaction.record;
+  if (result.sub && result.sid && result.authTime !== undefined) {
+    return { sub: result.sub, sid: result.sid, authTime: result.authTime, fresh: true };
+  }
+  const session = await currentSession(ctx, request);
+  return session && { sub: session.sub, sid: session.sid, authTime: session.authTime, fresh: false };
+}
+
+async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const resumed = await resume(ctx, request, reply);
+  if (!resumed) return reply;
+  try {
+    const auth = await authenticationFor(ctx, request, resumed);
+    return await proceed(ctx, request, reply, resumed.authz, auth, resumed.interaction);
+  } catch (err) {
+    return sendAuthorizeError(ctx, reply, resumed.target, err);
+  }
+}
+
+async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const resumed = await resume(ctx, request, reply);
+  if (!resumed) return reply;
+  const { params } = bodyParams(request);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  const email = (params.get('email') ?? '').trim().toLowerCase();
+  const password = params.get('password') ?? '';
+  const now = ctx.now();
+  const { loginMaxAttempts, loginWindow } = ctx.config;
+
+  // Rate limits on login: per account, and (more loosely) per client address.
+  const accountHits = await ctx.store.rateLimits.hit(`login:account:${digest(email)}`, loginWindow, now);
+  const addressHits = await ctx.store.rateLimits.hit(`login:ip:${request.ip}`, loginWindow, now);
+  if (accountHits > loginMaxAttempts || addressHits > loginMaxAttempts * 10) {
+    request.log.warn({ event: 'login.rate_limited' }, 'login rate limited');
+    return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, {
+      email,
+      error: `Too many sign-in attempts. Wait ${Math.ceil(loginWindow / 60)} minutes and try again.`,
+      status: 429,
+    });
+  }
+  const user = email ? await ctx.store.users.findByEmail(email) : undefined;
+  // The same work and the same answer for an unknown user and a wrong password.
+  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await dummyVerify(password);
+  if (!user || !ok) {
+    request.log.info({ event: 'login.failed' }, 'login failed');
+    return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, {
+      email,
+      error: 'Incorrect email or password.',
+      status: 401,
+    });
+  }
+  await ctx.store.rateLimits.reset(`login:account:${digest(email)}`);
+  const session = await startSession(ctx, request, reply, user.sub);
+  await ctx.store.interactions.updateResult(resumed.interaction.record.idDigest, {
+    ...resumed.interaction.record.result,
+    sub: session.sub,
+    sid: session.sid,
+    authTime: session.authTime,
+  });
+  request.log.info({ event: 'login.succeeded' }, 'login succeeded');
+  return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
+}
+
+async function consent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const resumed = await resume(ctx, request, reply);
+  if (!resumed) return reply;
+  const { params } = bodyParams(request);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  const auth = await authenticationFor(ctx, request, resumed);
+  if (!auth) return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
+  const { record } = resumed.interaction;
+  if (params.get('decision') !== 'allow') {
+    await ctx.store.interactions.delete(record.idDigest);
+    return sendAuthorizeError(ctx, reply, resumed.target, new OAuthError('access_denied', 'the person denied the request', { redirectable: true }));
+  }
+  const now = ctx.now();
+  const existing = await ctx.store.consents.find(auth.sub, resumed.authz.client.clientId);
+  const scopes = [...new Set([...(existing?.scopes ?? []), ...resumed.authz.scopes])].sort();
+  await ctx.store.consents.upsert({
+    sub: auth.sub,
+    clientId: resumed.authz.client.clientId,
+    scopes,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  });
+  await ctx.store.interactions.updateResult(record.idDigest, { ...record.result, consented: resumed.authz.scopes });
+  return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
+}
+
+export function registerInteraction(app: FastifyInstance, ctx: AppContext): void {
+  const options = { config: { page: true } };
+  app.get('/interaction/:id', options, (request, reply) => show(ctx, request, reply));
+  app.post('/interaction/:id/login', options, (request, reply) => login(ctx, request, reply));
+  app.post('/interaction/:id/consent', options, (request, reply) => consent(ctx, request, reply));
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isOAuthError, OAuthError } from '../../core/errors.js';
+import { type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '../../core/oidc/logout.js';
+import { collectParams, rejectDuplicates } from '../../core/params.js';
+import { errorPage, loggedOutPage, logoutConfirmPage } from '../../interaction/index.js';
+import { checkCsrf, csrfToken, currentSession, endSession, ensureBrowserId } from '../cookies.js';
+import type { AppContext } from '../context.js';
+import { bodyParams, requestParams } from '../form.js';
+import { noStore, sendErrorPage, sendPage } from '../responses.js';
+
+const forwarded = ['client_id', 'post_logout_redirect_uri', 'state'] as const;
+
+function finish(reply: FastifyReply, logout: LogoutRequest): FastifyReply {
+  const location = postLogoutLocation(logout);
+  if (location) return noStore(reply).redirect(location, 303);
+  const clientName = logout.client?.metadata.client_name;
+  return sendPage(reply, loggedOutPage(clientName ? { clientName } : {}));
+}
+
+async function validate(ctx: AppContext, reply: FastifyReply, params: ReadonlyMap<string, string>): Promise<LogoutRequest | undefined> {
+  try {
+    return await validateLogoutRequest(params, { clients: ctx.store.clients, keys: ctx.keys, issuer: ctx.config.issuer });
+  } catch (err) {
+    if (!isOAuthError(err)) throw err;
+    sendErrorPage(reply, err);
+    return undefined;
+  }
+}
+
+/** OpenID Connect RP-Initiated Logout 1.0: GET and POST at the end_session_endpoint. */
+async function logout(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const parsed = requestParams(request);
+  try {
+    rejectDuplicates(parsed);
+  } catch (err) {
+    return sendErrorPage(reply, err as OAuthError);
+  }
+  const logoutRequest = await validate(ctx, reply, parsed.params);
+  if (!logoutRequest) return reply;
+  const session = await currentSession(ctx, request);
+  // §2: with a valid id_token_hint for the signed-in person (or nobody signed in) the logout needs no confirmation.
+  if (logoutRequest.hint && (!session || session.sub === logoutRequest.hint.sub)) {
+    await endSession(ctx, request, reply);
+    return finish(reply, logoutRequest);
+  }
+  // Otherwise ask: a logout link alone must not sign a person out (it could come from anywhere).
+  const hidden: Record<string, string> = {};
+  if (logoutRequest.client) hidden.client_id = logoutRequest.client.clientId;
+  if (logoutRequest.postLogoutRedirectUri) hidden.post_logout_redirect_uri = logoutRequest.postLogoutRedirectUri;
+  if (logoutRequest.state !== undefined) hidden.state = logoutRequest.state;
+  const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
+  const clientName = logoutRequest.client?.metadata.client_name;
+  const body = logoutConfirmPage({ action: '/logout/confirm', csrf, hidden, ...(clientName ? { clientName } : {}) });
+  const targets = logoutRequest.postLogoutRedirectUri ? [logoutRequest.postLogoutRedirectUri] : [];
+  return sendPage(reply, body, { formTargets: targets });
+}
+
+async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { params } = bodyParams(request);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) {
+    return sendErrorPage(reply, new OAuthError('invalid_request', 'The form has expired. Try signing out again.', { status: 403 }));
+  }
+  const kept = collectParams(forwarded.flatMap((name) => (params.has(name) ? [[name, params.get(name) as string] as [string, string]] : [])));
+  const logoutRequest = await validate(ctx, reply, kept.params);
+  if (!logoutRequest) return reply;
+  if (params.get('logout') !== 'yes') {
+    return sendPage(reply, errorPage({ error: 'You are still signed in', description: 'You chose not to sign out. You can close this page.' }));
+  }
+  await endSession(ctx, request, reply);
+  return finish(reply, logoutRequest);
+}
+
+export function registerLogout(app: FastifyInstance, ctx: AppContext): void {
+  const options = { config: { page: true } };
+  app.get('/logout', options, (request, reply) => logout(ctx, request, reply));
+  app.post('/logout', options, (request, reply) => logout(ctx, request, reply));
+  app.post('/logout/confirm', options, (request, reply) => confirm(ctx, request, reply));
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticateClient } from '../../core/client-auth/authenticate.js';
+import type { GrantDeps } from '../../core/grants/types.js';
+import { endpointUrls } from '../../core/oidc/discovery.js';
+import { rejectDuplicates } from '../../core/params.js';
+import { handleTokenRequest } from '../../core/token-endpoint.js';
+import { introspect } from '../../core/tokens/introspect.js';
+import { revoke } from '../../core/tokens/revoke.js';
+import type { ClientRecord } from '../../storage/types.js';
+import type { AppContext } from '../context.js';
+import { bodyParams, requireForm } from '../form.js';
+import { noStore, sendJson } from '../responses.js';
+
+/** Parses the form body and authenticates the client, as the token, introspection and revocation endpoints all do. */
+export async function authenticatedRequest(ctx: AppContext, request: FastifyRequest, endpointUrl: string) {
+  requireForm(request);
+  const parsed = bodyParams(request);
+  rejectDuplicates(parsed);
+  const urls = endpointUrls(ctx.config.issuer);
+  const now = ctx.now();
+  const client: ClientRecord = await authenticateClient(
+    { authorization: request.headers.authorization, params: parsed.params, endpointUrl },
+    {
+      clients: ctx.store.clients,
+      replay: ctx.store.replay,
+      issuer: ctx.config.issuer,
+      assertionAudiences: [endpointUrl, urls.token],
+      now,
+    },
+  );
+  return { client, params: parsed.params, now };
+}
+
+export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): void {
+  const urls = endpointUrls(ctx.config.issuer);
+  const grantDeps: GrantDeps = {
+    store: ctx.store,
+    keys: ctx.keys,
+    policy: {
+      issuer: ctx.config.issuer,
+      accessTokenTtl: ctx.config.accessTokenTtl,
+      idTokenTtl: ctx.config.idTokenTtl,
+      refreshTokenTtl: ctx.config.refreshTokenTtl,
+    },
+  };
+
+  app.post('/token', { config: { cors: true } }, async (request, reply) => {
+    const { client, params, now } = await authenticatedRequest(ctx, request, urls.token);
+    const response = await handleTokenRequest(client, params, now, grantDeps);
+    request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
+    return sendJson(reply, response);
+  });
+
+  app.post('/introspect', { config: { cors: true } }, async (request, reply) => {
+    const { client, params, now } = await authenticatedRequest(ctx, request, urls.introspection);
+    const response = await introspect(client, params, { store: ctx.store, issuer: ctx.config.issuer, now });
+    return sendJson(reply, response);
+  });
+
+  app.post('/revoke', { config: { cors: true } }, async (request, reply) => {
+    const { client, params, now } = await authenticatedRequest(ctx, request, urls.revocation);
+    await revoke(client, params, { store: ctx.store, now });
+    // RFC 7009 §2.2: 200 whether or not the token was valid.
+    return noStore(reply).code(200).send();
+  });
+}

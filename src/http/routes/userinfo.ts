@@ -1,0 +1,22 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { extractBearerToken, userinfo } from '../../core/oidc/userinfo.js';
+import { rejectDuplicates } from '../../core/params.js';
+import type { AppContext } from '../context.js';
+import { bodyParams } from '../form.js';
+import { sendJson } from '../responses.js';
+
+export function registerUserinfo(app: FastifyInstance, ctx: AppContext): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    let bodyToken: string | undefined;
+    if (request.method === 'POST' && request.body instanceof URLSearchParams) {
+      const parsed = bodyParams(request);
+      rejectDuplicates(parsed);
+      bodyToken = parsed.params.get('access_token');
+    }
+    const token = extractBearerToken(request.headers.authorization, bodyToken);
+    return sendJson(reply, await userinfo(token, ctx.store, ctx.now()));
+  };
+  // OIDC Core §5.3.1: the UserInfo endpoint supports GET and POST.
+  app.get('/userinfo', { config: { cors: true } }, handler);
+  app.post('/userinfo', { config: { cors: true } }, handler);
+}
