@@ -18,7 +18,7 @@ export const settings = {
   codeTtl: { env: 'LATCH_CODE_TTL', doc: 'Authorization code lifetime in seconds.', default: 60 },
   sessionTtl: { env: 'LATCH_SESSION_TTL', doc: 'Single sign-on session lifetime in seconds.', default: 1209600 },
   interactionTtl: { env: 'LATCH_INTERACTION_TTL', doc: 'How long a person has to finish logging in and consenting, in seconds.', default: 900 },
-  loginMaxAttempts: { env: 'LATCH_LOGIN_MAX_ATTEMPTS', doc: 'Failed logins allowed per account (and per client IP x10) within the login window.', default: 5 },
+  loginMaxAttempts: { env: 'LATCH_LOGIN_MAX_ATTEMPTS', doc: 'Login attempts allowed per account (and 10x that per client IP) within the login window; a success resets the account count.', default: 5 },
   loginWindow: { env: 'LATCH_LOGIN_WINDOW', doc: 'Login rate-limit window in seconds.', default: 900 },
   keyAlgorithms: { env: 'LATCH_KEY_ALGORITHMS', doc: 'Comma-separated signing algorithms to keep keys for (RS256 and ES256 always).', default: 'RS256,ES256,PS256,EdDSA' },
   trustProxy: { env: 'LATCH_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (true behind a reverse proxy).', default: false },
