@@ -1,0 +1,56 @@
+/**
+ * The storage contract: one suite that every backend must pass. A backend's test file calls
+ * `storeContract(name, backend)`; the suite opens one store, migrates it, and runs every group.
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { OpenedStore } from '../open.js';
+import { accountsContract } from './accounts.js';
+import { ephemeralContract } from './ephemeral.js';
+import { grantsContract } from './grants.js';
+import { lifecycleContract } from './lifecycle.js';
+
+export interface ContractBackend {
+  /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
+  open(): Promise<OpenedStore>;
+  /** Removes the database, once every store is closed. */
+  destroy(): Promise<void>;
+}
+
+export interface ContractContext {
+  readonly backend: ContractBackend;
+  /** The suite's migrated store. */
+  store(): OpenedStore;
+  /** What the suite's first `migrate()` applied. */
+  appliedAtStart(): string[];
+}
+
+export function storeContract(name: string, backend: ContractBackend): void {
+  describe(`storage contract: ${name}`, () => {
+    let store: OpenedStore | undefined;
+    let applied: string[] = [];
+
+    beforeAll(async () => {
+      store = await backend.open();
+      applied = await store.migrate();
+    });
+
+    afterAll(async () => {
+      await store?.close();
+      await backend.destroy();
+    });
+
+    const context: ContractContext = {
+      backend,
+      store: () => {
+        if (!store) throw new Error('store not open');
+        return store;
+      },
+      appliedAtStart: () => applied,
+    };
+
+    lifecycleContract(context);
+    accountsContract(context);
+    grantsContract(context);
+    ephemeralContract(context);
+  });
+}

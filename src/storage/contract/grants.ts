@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import type { GrantRecord } from '../types.js';
+import { StorageConflictError } from '../types.js';
+import type { ContractContext } from './contract.js';
+import { aClient, aCode, aGrant, aToken, aUser, NOW, uniqueId } from './fixtures.js';
+
+export function grantsContract({ backend, store }: ContractContext): void {
+  async function userGrant(overrides: Partial<GrantRecord> = {}): Promise<GrantRecord> {
+    const user = aUser();
+    const client = aClient();
+    await store().users.create(user);
+    await store().clients.create(client);
+    const grant = aGrant(client.clientId, user.sub, overrides);
+    await store().grants.create(grant);
+    return grant;
+  }
+
+  describe('grants', () => {
+    it('creates and finds a grant, with or without a user', async () => {
+      const grant = await userGrant();
+      expect(await store().grants.find(grant.grantId)).toEqual(grant);
+      const appGrant = aGrant(grant.clientId, null);
+      await store().grants.create(appGrant);
+      expect(await store().grants.find(appGrant.grantId)).toEqual(appGrant);
+      expect(await store().grants.find(uniqueId('missing'))).toBeUndefined();
+      await expect(store().grants.create(grant)).rejects.toBeInstanceOf(StorageConflictError);
+    });
+
+    it('lists the grants of a user, oldest first', async () => {
+      const first = await userGrant({ createdAt: NOW + 2 });
+      const second = aGrant(first.clientId, first.sub, { createdAt: NOW + 3 });
+      const earlier = aGrant(first.clientId, first.sub, { createdAt: NOW + 1 });
+      await store().grants.create(second);
+      await store().grants.create(earlier);
+      expect(await store().grants.listBySub(first.sub!)).toEqual([earlier, first, second]);
+      expect(await store().grants.listBySub(uniqueId('missing'))).toEqual([]);
+    });
+
+    it('revokes the grant and every token of it, and nothing else', async () => {
+      const grant = await userGrant();
+      const other = aGrant(grant.clientId, grant.sub);
+      await store().grants.create(other);
+      const refresh = aToken(grant);
+      const access = aToken(grant, { kind: 'access_token' });
+      const alreadyRevoked = aToken(grant, { revokedAt: NOW + 1 });
+      const otherToken = aToken(other);
+      for (const t of [refresh, access, alreadyRevoked, otherToken]) await store().tokens.create(t);
+
+      expect(await store().grants.revoke(grant.grantId, NOW + 50)).toBe(true);
+      expect((await store().grants.find(grant.grantId))?.revokedAt).toBe(NOW + 50);
+      expect((await store().tokens.find(refresh.digest))?.revokedAt).toBe(NOW + 50);
+      expect((await store().tokens.find(access.digest))?.revokedAt).toBe(NOW + 50);
+      expect((await store().tokens.find(alreadyRevoked.digest))?.revokedAt).toBe(NOW + 1);
+      expect((await store().tokens.find(otherToken.digest))?.revokedAt).toBeNull();
+      expect((await store().grants.find(other.grantId))?.revokedAt).toBeNull();
+
+      const late = aToken(grant);
+      await store().tokens.create(late);
+      expect(await store().grants.revoke(grant.grantId, NOW + 60)).toBe(true);
+      expect((await store().grants.find(grant.grantId))?.revokedAt).toBe(NOW + 50);
+      expect((await store().tokens.find(late.digest))?.revokedAt).toBe(NOW + 60);
+
+      expect(await store().grants.revoke(uniqueId('missing'), NOW)).toBe(false);
+    });
+  });
+
+  describe('authorization codes', () => {
+    it('consumes a code once: firstUse true, then false with the first consumption time', async () => {
+      const grant = await userGrant();
+      const code = aCode(grant);
+      await store().codes.create(code);
+      expect(await store().codes.consume(code.codeDigest, NOW + 5)).toEqual({
+        record: { ...code, consumedAt: NOW + 5 },
+        firstUse: true,
+      });
+      expect(await store().codes.consume(code.codeDigest, NOW + 9)).toEqual({
+        record: { ...code, consumedAt: NOW + 5 },
+        firstUse: false,
+      });
+      expect(await store().codes.consume(uniqueId('missing'), NOW)).toBeUndefined();
+      await expect(store().codes.create(code)).rejects.toBeInstanceOf(StorageConflictError);
+    });
+
+    it('keeps nullable fields null', async () => {
+      const grant = await userGrant();
+      const code = aCode(grant, { nonce: null, codeChallenge: null, codeChallengeMethod: null, sid: null, data: {} });
+      await store().codes.create(code);
+      expect((await store().codes.consume(code.codeDigest, NOW))?.record).toEqual({ ...code, consumedAt: NOW });
+    });
+
+    it('lets exactly one of five concurrent consumers win', async () => {
+      const grant = await userGrant();
+      const code = aCode(grant);
+      await store().codes.create(code);
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store().codes.consume(code.codeDigest, NOW + i)));
+      expect(results.filter((r) => r?.firstUse)).toHaveLength(1);
+      expect(results.every((r) => r !== undefined)).toBe(true);
+    });
+
+    it('lets exactly one consumer win across two connections', async () => {
+      const second = await backend.open();
+      try {
+        const grant = await userGrant();
+        const codes = Array.from({ length: 5 }, () => aCode(grant));
+        for (const code of codes) await store().codes.create(code);
+        for (const code of codes) {
+          const results = await Promise.all([
+            store().codes.consume(code.codeDigest, NOW),
+            second.codes.consume(code.codeDigest, NOW),
+            store().codes.consume(code.codeDigest, NOW),
+            second.codes.consume(code.codeDigest, NOW),
+          ]);
+          expect(results.filter((r) => r?.firstUse)).toHaveLength(1);
+        }
+      } finally {
+        await second.close();
+      }
+    });
+  });
+
+  describe('tokens', () => {
+    it('creates and finds tokens, with or without a grant and user', async () => {
+      const grant = await userGrant();
+      const refresh = aToken(grant, { audience: 'https://api.example', data: { cnf: { jkt: 'abc' }, acr: '1' } });
+      await store().tokens.create(refresh);
+      expect(await store().tokens.find(refresh.digest)).toEqual(refresh);
+      const machine = aToken(grant, { kind: 'access_token', grantId: null, sub: null, data: {} });
+      await store().tokens.create(machine);
+      expect(await store().tokens.find(machine.digest)).toEqual(machine);
+      expect(await store().tokens.find(uniqueId('missing'))).toBeUndefined();
+      await expect(store().tokens.create(refresh)).rejects.toBeInstanceOf(StorageConflictError);
+    });
+
+    it('consumes a refresh token once', async () => {
+      const grant = await userGrant();
+      const token = aToken(grant);
+      await store().tokens.create(token);
+      expect(await store().tokens.consume(token.digest, NOW + 1)).toEqual({ record: { ...token, consumedAt: NOW + 1 }, firstUse: true });
+      expect(await store().tokens.consume(token.digest, NOW + 2)).toEqual({ record: { ...token, consumedAt: NOW + 1 }, firstUse: false });
+      expect(await store().tokens.consume(uniqueId('missing'), NOW)).toBeUndefined();
+    });
+
+    it('lets exactly one of five concurrent rotations win', async () => {
+      const grant = await userGrant();
+      const token = aToken(grant);
+      await store().tokens.create(token);
+      const results = await Promise.all(Array.from({ length: 5 }, () => store().tokens.consume(token.digest, NOW)));
+      expect(results.filter((r) => r?.firstUse)).toHaveLength(1);
+      expect(results.filter((r) => r?.firstUse === false)).toHaveLength(4);
+    });
+
+    it('revokes one token, keeping the first revocation time', async () => {
+      const grant = await userGrant();
+      const [token, other] = [aToken(grant), aToken(grant)];
+      await store().tokens.create(token);
+      await store().tokens.create(other);
+      expect(await store().tokens.revoke(token.digest, NOW + 3)).toBe(true);
+      expect(await store().tokens.revoke(token.digest, NOW + 4)).toBe(true);
+      expect((await store().tokens.find(token.digest))?.revokedAt).toBe(NOW + 3);
+      expect((await store().tokens.find(other.digest))?.revokedAt).toBeNull();
+      expect((await store().grants.find(grant.grantId))?.revokedAt).toBeNull();
+      expect(await store().tokens.revoke(uniqueId('missing'), NOW)).toBe(false);
+    });
+  });
+}

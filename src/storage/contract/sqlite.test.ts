@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedStore, openStore } from '../open.js';
+import { storeContract } from './contract.js';
+
+const execFileAsync = promisify(execFile);
+let root: string | undefined;
+
+storeContract('sqlite', {
+  open: () => {
+    root ??= fs.mkdtempSync(path.join(os.tmpdir(), 'latch-sqlite-'));
+    return openStore({ dataDir: path.join(root, 'data') });
+  },
+  destroy: async () => {
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  },
+});
+
+describe('sqlite specifics', () => {
+  let scratch = '';
+  beforeAll(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-sqlite-'));
+  });
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  it('creates the data directory and <dataDir>/latch.db, with WAL, synchronous=NORMAL, foreign keys and a busy timeout', async () => {
+    const dir = path.join(scratch, 'nested', 'dir');
+    const store = await openMigratedStore({ dataDir: dir });
+    try {
+      expect(store.dialect).toBe('sqlite');
+      expect(fs.existsSync(path.join(dir, 'latch.db'))).toBe(true);
+      const pragma = async (name: string) =>
+        Object.values((await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(store.kysely)).rows[0] ?? {})[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(1);
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('busy_timeout')).toBe(5000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates from two processes at once without applying anything twice', async () => {
+    const dir = path.join(scratch, 'race');
+    const child = fileURLToPath(new URL('./sqlite-migrate-process.ts', import.meta.url));
+    const run = () => execFileAsync(process.execPath, ['--import', 'tsx', child, dir], { timeout: 20_000 });
+    const outputs = await Promise.all([run(), run(), run()]);
+    expect(outputs.flatMap(({ stdout }) => JSON.parse(stdout) as string[])).toEqual(['001-initial']);
+  });
+
+  it('rejects a databaseUrl that is not PostgreSQL', async () => {
+    await expect(openStore({ dataDir: scratch, databaseUrl: 'mysql://localhost/db' })).rejects.toThrow(/postgres/);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Kysely table types, shared by both dialects. Columns are snake_case.
+ *
+ * Times are integer Unix seconds (SQLite `integer`, PostgreSQL `bigint` parsed to a number by the
+ * pool). JSON columns are read and written as JSON text (SQLite `text`, PostgreSQL `jsonb` whose
+ * parser the pool leaves as text); `repositories/codec.ts` is the one place that converts them.
+ */
+import type { ColumnType } from 'kysely';
+
+/** JSON text. */
+type Json = string;
+/** SQLite stores booleans as 0/1 (the SQLite connection binds `true`/`false` as 1/0); PostgreSQL as boolean. */
+type Bool = ColumnType<boolean | number, boolean, boolean>;
+
+export interface ClientsTable {
+  client_id: string;
+  client_secret_digest: string | null;
+  metadata: Json;
+  created_at: number;
+}
+
+export interface UsersTable {
+  sub: string;
+  /** Lower-case. */
+  email: string;
+  email_verified: Bool;
+  password_hash: string | null;
+  profile: Json;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id_digest: string;
+  sid: string;
+  sub: string;
+  auth_time: number;
+  amr: Json;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface InteractionsTable {
+  id_digest: string;
+  client_id: string;
+  /** Copy of `result.sub`, so that deleting a user finds their interactions. */
+  sub: string | null;
+  request: Json;
+  result: Json;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface GrantsTable {
+  grant_id: string;
+  client_id: string;
+  sub: string | null;
+  scope: string;
+  sid: string | null;
+  auth_time: number | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_digest: string;
+  grant_id: string;
+  client_id: string;
+  sub: string;
+  redirect_uri: string;
+  scope: string;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  auth_time: number;
+  sid: string | null;
+  data: Json;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface TokensTable {
+  digest: string;
+  kind: string;
+  grant_id: string | null;
+  client_id: string;
+  sub: string | null;
+  scope: string;
+  audience: string | null;
+  data: Json;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ConsentsTable {
+  sub: string;
+  client_id: string;
+  scopes: Json;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  state: string;
+  public_jwk: Json;
+  private_jwk_encrypted: string;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
+}
+
+export interface ReplayTable {
+  key: string;
+  expires_at: number;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  /** Part of the key: the same key counted in windows of different sizes keeps separate counts. */
+  window_seconds: number;
+  window_start: number;
+  hits: number;
+  expires_at: number;
+}
+
+export interface Database {
+  clients: ClientsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  interactions: InteractionsTable;
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  tokens: TokensTable;
+  consents: ConsentsTable;
+  signing_keys: SigningKeysTable;
+  replay: ReplayTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';

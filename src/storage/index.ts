@@ -1,0 +1,3 @@
+export * from './types.js';
+export { openStore, openMigratedStore, type StoreOptions, type OpenedStore } from './open.js';
+export type { Database, Dialect } from './database.js';

@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import type { Database, Dialect } from './database.js';
+import { migratePostgres, openPostgres } from './postgres/connection.js';
+import { authorizationCodesRepository } from './repositories/codes.js';
+import { clientsRepository } from './repositories/clients.js';
+import { consentsRepository } from './repositories/consents.js';
+import { grantsRepository } from './repositories/grants.js';
+import { interactionsRepository } from './repositories/interactions.js';
+import { keysRepository } from './repositories/keys.js';
+import { purgeExpired } from './repositories/purge.js';
+import { rateLimitsRepository } from './repositories/rate-limits.js';
+import { replayRepository } from './repositories/replay.js';
+import { sessionsRepository } from './repositories/sessions.js';
+import { tokensRepository } from './repositories/tokens.js';
+import { usersRepository } from './repositories/users.js';
+import { migrateSqlite, openSqlite } from './sqlite/connection.js';
+import type { Store } from './types.js';
+
+export interface StoreOptions {
+  /** SQLite: the database is `<dataDir>/latch.db`; the directory is created if missing. */
+  dataDir: string;
+  /** `postgres://` or `postgresql://` URL; when set, PostgreSQL is used instead of SQLite. */
+  databaseUrl?: string;
+  /** PostgreSQL only: schema to use (created if missing); for test isolation. */
+  schema?: string;
+}
+
+export interface OpenedStore extends Store {
+  /** Applies pending migrations; returns the names of those applied now. */
+  migrate(): Promise<string[]>;
+  readonly kysely: Kysely<Database>;
+}
+
+/** Opens the store chosen by `options`. Does not migrate. */
+export async function openStore(options: StoreOptions): Promise<OpenedStore> {
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    if (!/^postgres(ql)?:\/\//i.test(options.databaseUrl)) {
+      throw new Error('databaseUrl must be a postgres:// or postgresql:// URL (leave it unset for SQLite)');
+    }
+    const { kysely, schema } = await openPostgres(options.databaseUrl, options.schema);
+    return createStore(kysely, 'postgres', () => migratePostgres(kysely, schema));
+  }
+  const kysely = openSqlite(options.dataDir);
+  return createStore(kysely, 'sqlite', () => migrateSqlite(kysely));
+}
+
+/** Opens the store and applies pending migrations. */
+export async function openMigratedStore(options: StoreOptions): Promise<OpenedStore> {
+  const store = await openStore(options);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+function createStore(kysely: Kysely<Database>, dialect: Dialect, migrate: () => Promise<string[]>): OpenedStore {
+  let closing: Promise<void> | undefined;
+  return {
+    dialect,
+    kysely,
+    migrate,
+    clients: clientsRepository(kysely),
+    users: usersRepository(kysely),
+    sessions: sessionsRepository(kysely),
+    interactions: interactionsRepository(kysely),
+    grants: grantsRepository(kysely),
+    codes: authorizationCodesRepository(kysely),
+    tokens: tokensRepository(kysely),
+    consents: consentsRepository(kysely),
+    keys: keysRepository(kysely),
+    replay: replayRepository(kysely),
+    rateLimits: rateLimitsRepository(kysely),
+    purgeExpired: (now) => purgeExpired(kysely, now),
+    close: () => (closing ??= kysely.destroy()),
+  };
+}

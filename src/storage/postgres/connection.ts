@@ -1,0 +1,92 @@
+import os from 'node:os';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import type { Database } from '../database.js';
+import { migrationProvider } from './migration-provider.js';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Type parsers for this pool only (not pg's global ones): bigint (Unix seconds, counts) becomes a
+ * number, and json/jsonb stay text so that `repositories/codec.ts` parses JSON for both dialects.
+ */
+const getTypeParser = ((oid: number, format?: 'text' | 'binary') => {
+  if (oid === pg.types.builtins.INT8) return parseInt8;
+  if (oid === pg.types.builtins.JSON || oid === pg.types.builtins.JSONB) return (text: string) => text;
+  return pg.types.getTypeParser(oid, format as 'text');
+}) as typeof pg.types.getTypeParser;
+
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`bigint ${text} does not fit in a JavaScript number`);
+  return value;
+}
+
+export interface OpenedPostgres {
+  kysely: Kysely<Database>;
+  /** The schema that holds Latch's tables. */
+  schema: string;
+}
+
+/**
+ * Connects to `databaseUrl`. With `schema`, every connection uses it as its search_path and it is
+ * created if missing; without, the server's default schema (usually `public`) is used.
+ */
+export async function openPostgres(databaseUrl: string, schema?: string): Promise<OpenedPostgres> {
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
+  }
+  const pool = new pg.Pool({
+    connectionString: withDefaultUser(databaseUrl),
+    types: { getTypeParser },
+    ...(schema !== undefined && { options: `-c search_path=${schema}` }),
+  });
+  try {
+    if (schema !== undefined) {
+      await createSchema(pool, schema);
+    } else {
+      const { rows } = await pool.query<{ schema: string | null }>('select current_schema() as schema');
+      schema = rows[0]?.schema ?? undefined;
+      if (!schema) throw new Error('PostgreSQL search_path names no existing schema; set one or pass a schema');
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), schema };
+}
+
+/**
+ * Like libpq, a URL without a user name connects as the operating-system user. pg falls back to
+ * $PGUSER and $USER only, and services often run without $USER.
+ */
+function withDefaultUser(databaseUrl: string): string {
+  if (process.env.PGUSER || process.env.USER) return databaseUrl;
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return databaseUrl;
+  }
+  if (url.username || !url.hostname) return databaseUrl;
+  url.username = encodeURIComponent(os.userInfo().username);
+  return url.toString();
+}
+
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`create schema if not exists "${schema}"`);
+  } catch (error) {
+    // Two processes creating the same schema at once: one may fail on the catalog's unique index.
+    const code = (error as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
+  }
+}
+
+/** Applies pending migrations in one transaction, under Kysely's advisory lock. */
+export async function migratePostgres(db: Kysely<Database>, schema: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,36 @@
+/** The one place where column values are converted: JSON text, booleans, affected-row counts, conflicts. */
+import { StorageConflictError } from '../types.js';
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+export function fromJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+/** SQLite returns 0/1, PostgreSQL true/false. */
+export function fromBool(value: boolean | number): boolean {
+  return value === true || value === 1;
+}
+
+/** True when an UPDATE or DELETE touched a row. */
+export function affected(result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): boolean {
+  return (result.numUpdatedRows ?? result.numDeletedRows ?? 0n) > 0n;
+}
+
+/** Unique or primary-key violation: SQLite (better-sqlite3) or PostgreSQL (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/** Runs an INSERT, turning a duplicate key into StorageConflictError. */
+export async function insertOnce(what: string, insert: () => Promise<unknown>): Promise<void> {
+  try {
+    await insert();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new StorageConflictError(`${what} already exists`);
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuthorizationCodesTable, Database } from '../database.js';
+import type { AuthorizationCodeRecord, AuthorizationCodesRepository } from '../types.js';
+import { fromJson, insertOnce, toJson } from './codec.js';
+
+function toRecord(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord {
+  return {
+    codeDigest: row.code_digest,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    sub: row.sub,
+    redirectUri: row.redirect_uri,
+    scope: row.scope,
+    nonce: row.nonce,
+    codeChallenge: row.code_challenge,
+    codeChallengeMethod: row.code_challenge_method as AuthorizationCodeRecord['codeChallengeMethod'],
+    authTime: row.auth_time,
+    sid: row.sid,
+    data: fromJson<Record<string, unknown>>(row.data),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+  };
+}
+
+export function authorizationCodesRepository(db: Kysely<Database>): AuthorizationCodesRepository {
+  return {
+    async create(code) {
+      await insertOnce('authorization code', () =>
+        db
+          .insertInto('authorization_codes')
+          .values({
+            code_digest: code.codeDigest,
+            grant_id: code.grantId,
+            client_id: code.clientId,
+            sub: code.sub,
+            redirect_uri: code.redirectUri,
+            scope: code.scope,
+            nonce: code.nonce,
+            code_challenge: code.codeChallenge,
+            code_challenge_method: code.codeChallengeMethod,
+            auth_time: code.authTime,
+            sid: code.sid,
+            data: toJson(code.data),
+            created_at: code.createdAt,
+            expires_at: code.expiresAt,
+            consumed_at: code.consumedAt,
+          })
+          .execute(),
+      );
+    },
+
+    async consume(codeDigest, now) {
+      // RFC 6749 §4.1.2: a code is used once. The conditional UPDATE lets exactly one caller win.
+      const consumed = await db
+        .updateTable('authorization_codes')
+        .set({ consumed_at: now })
+        .where('code_digest', '=', codeDigest)
+        .where('consumed_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (consumed) return { record: toRecord(consumed), firstUse: true };
+      const row = await db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', codeDigest).executeTakeFirst();
+      return row && { record: toRecord(row), firstUse: false };
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, GrantsTable } from '../database.js';
+import type { GrantRecord, GrantsRepository } from '../types.js';
+import { affected, insertOnce } from './codec.js';
+
+function toRecord(row: Selectable<GrantsTable>): GrantRecord {
+  return {
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    sub: row.sub,
+    scope: row.scope,
+    sid: row.sid,
+    authTime: row.auth_time,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function grantsRepository(db: Kysely<Database>): GrantsRepository {
+  return {
+    async create(grant) {
+      await insertOnce(`grant ${grant.grantId}`, () =>
+        db
+          .insertInto('grants')
+          .values({
+            grant_id: grant.grantId,
+            client_id: grant.clientId,
+            sub: grant.sub,
+            scope: grant.scope,
+            sid: grant.sid,
+            auth_time: grant.authTime,
+            created_at: grant.createdAt,
+            revoked_at: grant.revokedAt,
+          })
+          .execute(),
+      );
+    },
+
+    async find(grantId) {
+      const row = await db.selectFrom('grants').selectAll().where('grant_id', '=', grantId).executeTakeFirst();
+      return row && toRecord(row);
+    },
+
+    async revoke(grantId, now) {
+      // Revoking twice keeps the first revocation time; tokens issued since are revoked too.
+      return db.transaction().execute(async (trx) => {
+        const grant = await trx
+          .updateTable('grants')
+          .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
+          .where('grant_id', '=', grantId)
+          .executeTakeFirst();
+        if (!affected(grant)) return false;
+        await trx
+          .updateTable('tokens')
+          .set({ revoked_at: now })
+          .where('grant_id', '=', grantId)
+          .where('revoked_at', 'is', null)
+          .execute();
+        return true;
+      });
+    },
+
+    async listBySub(sub) {
+      const rows = await db
+        .selectFrom('grants')
+        .selectAll()
+        .where('sub', '=', sub)
+        .orderBy('created_at')
+        .orderBy('grant_id')
+        .execute();
+      return rows.map(toRecord);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TokensTable } from '../database.js';
+import type { TokenKind, TokenRecord, TokensRepository } from '../types.js';
+import { affected, fromJson, insertOnce, toJson } from './codec.js';
+
+function toRecord(row: Selectable<TokensTable>): TokenRecord {
+  return {
+    digest: row.digest,
+    kind: row.kind as TokenKind,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    sub: row.sub,
+    scope: row.scope,
+    audience: row.audience,
+    data: fromJson<Record<string, unknown>>(row.data),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function tokensRepository(db: Kysely<Database>): TokensRepository {
+  return {
+    async create(token) {
+      await insertOnce('token', () =>
+        db
+          .insertInto('tokens')
+          .values({
+            digest: token.digest,
+            kind: token.kind,
+            grant_id: token.grantId,
+            client_id: token.clientId,
+            sub: token.sub,
+            scope: token.scope,
+            audience: token.audience,
+            data: toJson(token.data),
+            created_at: token.createdAt,
+            expires_at: token.expiresAt,
+            consumed_at: token.consumedAt,
+            revoked_at: token.revokedAt,
+          })
+          .execute(),
+      );
+    },
+
+    async find(digest) {
+      const row = await db.selectFrom('tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+      return row && toRecord(row);
+    },
+
+    async consume(digest, now) {
+      // RFC 9700 §4.14.2: a rotated refresh token is used once. The conditional UPDATE lets exactly one caller win.
+      const consumed = await db
+        .updateTable('tokens')
+        .set({ consumed_at: now })
+        .where('digest', '=', digest)
+        .where('consumed_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (consumed) return { record: toRecord(consumed), firstUse: true };
+      const row = await db.selectFrom('tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+      return row && { record: toRecord(row), firstUse: false };
+    },
+
+    async revoke(digest, now) {
+      // Revoking twice keeps the first revocation time.
+      const result = await db
+        .updateTable('tokens')
+        .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
+        .where('digest', '=', digest)
+        .executeTakeFirst();
+      return affected(result);
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import type { Database } from '../database.js';
+import { migrationProvider } from './migration-provider.js';
+
+export const SQLITE_FILE_NAME = 'latch.db';
+
+/**
+ * Opens `<dataDir>/latch.db`, creating the directory if missing. WAL lets the CLI write while the
+ * server runs; the busy timeout makes either wait for the other's write lock instead of failing.
+ */
+export function openSqlite(dataDir: string): Kysely<Database> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME), { timeout: 5000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: new CachedStatements(db) }) });
+}
+
+/**
+ * Applies pending migrations inside one `BEGIN IMMEDIATE` transaction, so that a server and a
+ * `latch migrate` starting together do not both apply them (Kysely takes no lock for SQLite).
+ */
+export async function migrateSqlite(db: Kysely<Database>): Promise<string[]> {
+  return db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const { error, results = [] } = await new Migrator({ db: connection, provider: migrationProvider }).migrateToLatest();
+      if (error) throw error;
+      await sql`commit`.execute(connection);
+      return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * Kysely's SqliteDialect prepares every query anew; this keeps the most recently used prepared
+ * statements by SQL text. Safe because Kysely runs one query at a time on its single connection.
+ * Also binds booleans as 0/1, which better-sqlite3 otherwise rejects.
+ */
+class CachedStatements implements SqliteDatabase {
+  readonly #db: BetterSqlite3.Database;
+  readonly #statements = new Map<string, SqliteStatement>();
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+  }
+
+  prepare(text: string): SqliteStatement {
+    const cached = this.#statements.get(text);
+    if (cached) {
+      this.#statements.delete(text);
+      this.#statements.set(text, cached);
+      return cached;
+    }
+    const statement = bindingBooleans(this.#db.prepare(text));
+    this.#statements.set(text, statement);
+    if (this.#statements.size > MAX_CACHED_STATEMENTS) {
+      const oldest = this.#statements.keys().next().value;
+      if (oldest !== undefined) this.#statements.delete(oldest);
+    }
+    return statement;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.#db.close();
+  }
+}
+
+function bindingBooleans(statement: BetterSqlite3.Statement): SqliteStatement {
+  return {
+    reader: statement.reader,
+    all: (parameters) => statement.all(sqliteValues(parameters)),
+    run: (parameters) => statement.run(sqliteValues(parameters)),
+    iterate: (parameters) => statement.iterate(sqliteValues(parameters)),
+  };
+}
+
+function sqliteValues(parameters: ReadonlyArray<unknown>): unknown[] {
+  return parameters.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+}
