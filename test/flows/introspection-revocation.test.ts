@@ -1,0 +1,160 @@
+/**
+ * Token introspection (RFC 7662) and revocation (RFC 7009).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../helpers/browser.js';
+import {
+  expectTokenError,
+  FULL_SCOPE,
+  introspect,
+  isActive,
+  obtainTokens,
+  postForm,
+  revoke,
+  tokenRequest,
+  userinfo,
+} from '../helpers/oauth.js';
+import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';
+
+let ts: TestServer;
+let user: TestUser;
+let web: TestClient;
+let other: TestClient;
+const browser = new Browser();
+
+beforeAll(async () => {
+  ts = await startTestServer();
+  user = await ts.user();
+  web = await ts.client({ kind: 'web' });
+  other = await ts.client({ kind: 'web' });
+});
+
+afterAll(async () => {
+  await ts?.close();
+});
+
+describe('introspection (RFC 7662)', () => {
+  let tokens: { access_token: string; refresh_token: string };
+
+  beforeAll(async () => {
+    tokens = (await obtainTokens(ts, browser, web, user, { scope: FULL_SCOPE })).tokens;
+  });
+
+  it('describes an active access token: active, scope, client_id, sub, exp, iat, token_type', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const res = await introspect(ts, tokens.access_token, web);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = res.body;
+    expect(body.active).toBe(true);
+    expect(String(body.scope).split(' ').sort()).toEqual(FULL_SCOPE.split(' ').sort());
+    expect(body.client_id).toBe(web.clientId);
+    expect(body.sub).toBe(user.sub);
+    expect(body.exp).toBeGreaterThan(now);
+    expect(body.iat).toBeLessThanOrEqual(now + 5);
+    expect(body.iat).toBeGreaterThan(now - 60);
+    expect(String(body.token_type).toLowerCase()).toBe('bearer');
+  });
+
+  it('describes an active refresh token', async () => {
+    const res = await introspect(ts, tokens.refresh_token, web);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.active).toBe(true);
+    expect(res.body.client_id).toBe(web.clientId);
+    expect(res.body.sub).toBe(user.sub);
+    expect(typeof res.body.exp).toBe('number');
+  });
+
+  it('treats token_type_hint as a hint only', async () => {
+    const res = await introspect(ts, tokens.access_token, web, 'refresh_token');
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.active).toBe(true);
+  });
+
+  it('answers {"active":false} and nothing else for an unknown token', async () => {
+    const res = await introspect(ts, 'unknown-token-value', web);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({ active: false });
+  });
+
+  it('requires client authentication (401 invalid_client)', async () => {
+    const res = await postForm(`${ts.issuer}/introspect`, { token: tokens.access_token });
+    expect(res.status, res.text).toBe(401);
+    expect(res.body.error).toBe('invalid_client');
+  });
+
+  it('refuses a wrong client secret with 401 and a Basic challenge', async () => {
+    const res = await introspect(ts, tokens.access_token, { clientId: web.clientId, clientSecret: 'wrong' });
+    expect(res.status, res.text).toBe(401);
+    expect(res.body.error).toBe('invalid_client');
+    expect(res.headers.get('www-authenticate') ?? '').toMatch(/^Basic\b/);
+  });
+
+  it('refuses a token missing from the request (invalid_request)', async () => {
+    const res = await postForm(`${ts.issuer}/introspect`, {}, web);
+    expectTokenError(res, 400, 'invalid_request');
+  });
+});
+
+describe('revocation (RFC 7009)', () => {
+  it('revokes an access token: 200, then inactive and refused at /userinfo', async () => {
+    const { tokens } = await obtainTokens(ts, browser, web, user, { scope: FULL_SCOPE });
+    expect((await userinfo(ts, tokens.access_token)).status).toBe(200);
+    const res = await revoke(ts, tokens.access_token, web);
+    expect(res.status, res.text).toBe(200);
+    expect(await isActive(ts, tokens.access_token, web)).toBe(false);
+    const info = await userinfo(ts, tokens.access_token);
+    expect(info.status).toBe(401);
+    expect(info.headers.get('www-authenticate') ?? '').toMatch(/error="invalid_token"/);
+  });
+
+  it("revokes a refresh token and its family's access tokens", async () => {
+    const { tokens } = await obtainTokens(ts, browser, web, user, { scope: FULL_SCOPE });
+    const res = await revoke(ts, tokens.refresh_token, web, 'refresh_token');
+    expect(res.status, res.text).toBe(200);
+    expect(await isActive(ts, tokens.refresh_token, web)).toBe(false);
+    expect(await isActive(ts, tokens.access_token, web)).toBe(false);
+    expect((await userinfo(ts, tokens.access_token)).status).toBe(401);
+    const refreshed = await tokenRequest(ts, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, web);
+    expectTokenError(refreshed, 400, 'invalid_grant');
+  });
+
+  it('revokes a refresh token sent with the wrong hint', async () => {
+    const { tokens } = await obtainTokens(ts, browser, web, user, { scope: FULL_SCOPE });
+    const res = await revoke(ts, tokens.refresh_token, web, 'access_token');
+    expect(res.status, res.text).toBe(200);
+    expect(await isActive(ts, tokens.refresh_token, web)).toBe(false);
+  });
+
+  it('answers 200 for an unknown token', async () => {
+    const res = await revoke(ts, 'never-issued', web);
+    expect(res.status, res.text).toBe(200);
+  });
+
+  it('answers 200 for an already revoked token', async () => {
+    const { tokens } = await obtainTokens(ts, browser, web, user, { scope: 'openid' });
+    expect((await revoke(ts, tokens.access_token, web)).status).toBe(200);
+    expect((await revoke(ts, tokens.access_token, web)).status).toBe(200);
+  });
+
+  it("does not let another client revoke a client's token (RFC 7009 §2.1)", async () => {
+    const { tokens } = await obtainTokens(ts, browser, web, user, { scope: FULL_SCOPE });
+    await revoke(ts, tokens.refresh_token, other);
+    await revoke(ts, tokens.access_token, other);
+    expect(await isActive(ts, tokens.refresh_token, web)).toBe(true);
+    expect(await isActive(ts, tokens.access_token, web)).toBe(true);
+  });
+
+  it('requires client authentication (401 invalid_client)', async () => {
+    const { tokens } = await obtainTokens(ts, browser, web, user, { scope: 'openid' });
+    const res = await postForm(`${ts.issuer}/revoke`, { token: tokens.access_token, client_id: web.clientId });
+    expect(res.status, res.text).toBe(401);
+    expect(res.body.error).toBe('invalid_client');
+    expect(await isActive(ts, tokens.access_token, web)).toBe(true);
+  });
+
+  it('refuses a request without a token (invalid_request)', async () => {
+    const res = await postForm(`${ts.issuer}/revoke`, {}, web);
+    expectTokenError(res, 400, 'invalid_request');
+  });
+});
