@@ -1,0 +1,76 @@
+import { openStore } from '../../storage/open.js';
+import { expectPositionals, parse } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { usage } from '../usage.js';
+
+export async function startCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) {
+    ctx.io.stdout.write(usage.start);
+    return 0;
+  }
+  expectPositionals(positionals, [], 'start');
+  const config = ctx.config();
+  // Loaded on demand: the other commands do not need the HTTP stack.
+  const { startServer } = await import('../../http/server.js');
+  const server = await startServer(config);
+  const discovery = `${config.issuer}/.well-known/openid-configuration`;
+  const text = [
+    `Latch is running on ${server.url}`,
+    `  issuer:    ${config.issuer}`,
+    `  discovery: ${discovery}`,
+    '',
+    'Next, in another terminal:',
+    '  latch users create --email you@example.com',
+    '  latch clients create --name "My app" --type web --redirect-uri http://localhost:8080/callback',
+    '',
+    'Press Ctrl+C to stop.',
+  ].join('\n');
+  ctx.print(values.json, { issuer: config.issuer, url: server.url, discovery }, text);
+
+  const signal = await waitForShutdown(ctx.io.signal);
+  ctx.io.stderr.write(`${signal ? `${signal}: ` : ''}shutting down...\n`);
+  await server.close();
+  return 0;
+}
+
+function waitForShutdown(abort: AbortSignal | undefined): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const done = (signal?: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      abort?.removeEventListener('abort', onAbort);
+      resolve(signal);
+    };
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    const onAbort = () => done();
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    if (abort?.aborted) done();
+    else abort?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export async function migrateCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) {
+    ctx.io.stdout.write(usage.migrate);
+    return 0;
+  }
+  expectPositionals(positionals, [], 'migrate');
+  const { dataDir, databaseUrl } = ctx.config();
+  const store = await openStore(databaseUrl === undefined ? { dataDir } : { dataDir, databaseUrl });
+  let applied: string[];
+  try {
+    applied = await store.migrate();
+  } finally {
+    await store.close();
+  }
+  const text =
+    applied.length === 0
+      ? `Database (${store.dialect}) is up to date.`
+      : [`Applied ${applied.length} migration(s) to the ${store.dialect} database:`, ...applied.map((m) => `  ${m}`)].join('\n');
+  ctx.print(values.json, { applied, dialect: store.dialect }, text);
+  return 0;
+}

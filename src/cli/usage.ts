@@ -1,0 +1,96 @@
+const main = `latch: an OAuth 2.0 and OpenID Connect authorization server
+
+Usage: latch <command> [options]
+
+Commands:
+  start                          start the server (migrates the database first)
+  migrate                        apply pending database migrations
+  users create|list|show|delete|set-password
+  clients create|list|show|delete
+  keys list|rotate
+  help [command]                 show help
+
+Every command takes --json (print one JSON object on stdout) and --help.
+Configuration comes from the environment (PORT, LATCH_ISSUER, LATCH_DATA_DIR, LATCH_DATABASE_URL,
+LATCH_SECRET, ...) and the JSON file named by LATCH_CONFIG.
+
+Getting started:
+  latch start
+  latch users create --email you@example.com
+  latch clients create --name "My app" --type web --redirect-uri http://localhost:8080/callback
+`;
+
+const start = `Usage: latch start [--json]
+
+Migrates the database, creates signing keys on first start, and serves until SIGINT or SIGTERM.
+`;
+
+const migrate = `Usage: latch migrate [--json]
+
+Applies pending database migrations (SQLite in LATCH_DATA_DIR, or PostgreSQL at LATCH_DATABASE_URL).
+`;
+
+const users = `Usage: latch users <command> [options]
+
+  create --email E [--name N] [--email-verified] [--password-stdin]
+                                 create a user; without --password-stdin the password is asked
+                                 for at the terminal (not echoed)
+  list                           list users
+  show <sub|email>               show one user
+  delete <sub|email>             delete a user and everything issued to them
+  set-password <sub|email> [--password-stdin]
+                                 set a user's password
+
+Options: --json, --help
+Example: printf '%s' "$PASSWORD" | latch users create --email ada@example.com --password-stdin
+`;
+
+const usersCreate = `Usage: latch users create --email E [--name N] [--email-verified] [--password-stdin] [--json]
+
+The password (at least 8 characters) is read from stdin with --password-stdin (one trailing
+newline is dropped), otherwise asked for twice at the terminal.
+`;
+
+const clients = `Usage: latch clients <command> [options]
+
+  create --name N --type web|spa|native|m2m|device [options]    register a client (see clients create --help)
+  list                           list clients
+  show <client_id>               show one client
+  delete <client_id>             delete a client and everything issued to it
+
+Options: --json, --help
+`;
+
+const clientsCreate = `Usage: latch clients create --name N --type T [options]
+
+Types:
+  web      server-side web app: confidential (client secret), authorization code + refresh token
+  spa      browser app: public, authorization code with PKCE + refresh token
+  native   mobile or desktop app: public, PKCE; loopback, private-use scheme or https redirects
+  m2m      machine to machine: confidential, client credentials, no redirects
+  device   TV / CLI: public, device authorization grant + refresh token
+
+Options (repeatable ones marked ...):
+  --redirect-uri U ...            redirect URI (required for web, spa, native)
+  --post-logout-redirect-uri U ...
+  --grant-type G ...              override the grant types (authorization_code, refresh_token,
+                                  client_credentials, urn:ietf:params:oauth:grant-type:device_code)
+  --response-type R ...           override the response types
+  --scope S ...                   allowed scopes; each value may hold several, space-separated
+  --auth-method M                 client_secret_basic, client_secret_post, private_key_jwt or none
+  --jwks-file F                   the client's public keys (JWK Set or one JWK), for private_key_jwt
+  --id-token-alg A                RS256 (default), ES256, PS256 or EdDSA
+  --client-id ID                  choose the client_id instead of a random one
+  --json                          print the RFC 7591 client information as JSON
+
+A client secret, when there is one, is printed once and never again.
+`;
+
+const keys = `Usage: latch keys <command> [--json]
+
+  list                           list signing keys: kid, algorithm, state (next, active, retired), creation time
+  rotate                         next -> active -> retired for each algorithm; creates a new next key and
+                                 deletes keys retired more than 30 days ago
+`;
+
+export const usage = { main, start, migrate, users, usersCreate, clients, clientsCreate, keys } as const;

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2';
+
+/** OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1. */
+export const passwordHashOptions = {
+  algorithm: Algorithm.Argon2id,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
+
+/** Longer inputs are refused before hashing, so a huge password cannot cost the server more. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+export async function hashPassword(password: string): Promise<string> {
+  if (password.length > MAX_PASSWORD_LENGTH) throw new RangeError(`password is longer than ${MAX_PASSWORD_LENGTH} characters`);
+  return hash(password, passwordHashOptions);
+}
+
+/** True when `password` matches the argon2 PHC string `passwordHash`; false on a mismatch or a malformed hash. */
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    await dummyVerify(password.slice(0, MAX_PASSWORD_LENGTH));
+    return false;
+  }
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Spends the time of one password verification and returns false: call it when the user is unknown
+ * (or has no password) so that the response time does not reveal which accounts exist.
+ */
+export async function dummyVerify(password = ''): Promise<false> {
+  dummyHash ??= hash(randomBytes(24).toString('base64url'), passwordHashOptions);
+  try {
+    await verify(await dummyHash, password);
+  } catch {
+    // the outcome is irrelevant: only the time spent matters
+  }
+  return false;
+}
+
+/** True when the hash was made with other parameters than today's: rehash it after a successful login. */
+export function needsRehash(passwordHash: string): boolean {
+  try {
+    const current = parseOptions(passwordHash);
+    return (
+      current.algorithm !== passwordHashOptions.algorithm ||
+      current.memoryCost !== passwordHashOptions.memoryCost ||
+      current.timeCost !== passwordHashOptions.timeCost ||
+      current.parallelism !== passwordHashOptions.parallelism
+    );
+  } catch {
+    return true;
+  }
+}

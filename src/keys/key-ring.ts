@@ -1,0 +1,234 @@
+import {
+  SignJWT,
+  createLocalJWKSet,
+  importJWK,
+  jwtVerify,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+  type KeyObject,
+} from 'jose';
+import type { KeyRecord, KeysRepository } from '../storage/types.js';
+import { decryptPrivateJwk, encryptPrivateJwk } from './encryption.js';
+import { generateSigningKey, isSigningAlg, toPublicJwk } from './generate.js';
+import type { KeyRing, SigningAlg } from './types.js';
+
+/** Retired keys stay published this long after retirement, then `rotateKeys` deletes them. */
+export const RETIRED_KEY_RETENTION = 30 * 24 * 3600;
+
+const stateOrder = { active: 0, next: 1, retired: 2 } as const;
+const defaultNow = () => Math.floor(Date.now() / 1000);
+
+export interface KeyRingOptions {
+  repo: KeysRepository;
+  secret: Uint8Array;
+  algorithms: readonly SigningAlg[];
+  /** Unix seconds. */
+  now?: () => number;
+}
+
+export interface RotationResult {
+  activated: string[];
+  retired: string[];
+  created: string[];
+  pruned: string[];
+}
+
+export class KeyRingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyRingError';
+  }
+}
+
+type SigningKey = CryptoKey | KeyObject;
+
+async function createKey(repo: KeysRepository, secret: Uint8Array, alg: SigningAlg, state: 'active' | 'next', now: number) {
+  const key = await generateSigningKey(alg);
+  await repo.create({
+    kid: key.kid,
+    alg,
+    state,
+    publicJwk: key.publicJwk,
+    privateJwkEncrypted: await encryptPrivateJwk(key.privateJwk, secret),
+    createdAt: now,
+    activatedAt: state === 'active' ? now : null,
+    retiredAt: null,
+  });
+  return key.kid;
+}
+
+const byAge = (a: KeyRecord, b: KeyRecord) => a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
+
+/** The key that signs for an alg: the most recently activated active key (two exist for a moment during rotation). */
+function pickActive(records: KeyRecord[], alg: string): KeyRecord | undefined {
+  const actives = records.filter((k) => k.alg === alg && k.state === 'active');
+  actives.sort((a, b) => (b.activatedAt ?? b.createdAt) - (a.activatedAt ?? a.createdAt) || -byAge(a, b));
+  return actives[0];
+}
+
+/**
+ * Creates the missing `active` and `next` key of each algorithm. When two processes race on the very
+ * first start, both re-list afterwards and apply the same rule: the oldest active key stays, the
+ * others are retired (still published, so nothing they signed breaks); extra next keys are deleted.
+ */
+async function ensureKeys(options: KeyRingOptions, now: number): Promise<void> {
+  const { repo, secret, algorithms } = options;
+  const existing = await repo.list();
+  const createdActive = new Set<string>();
+  const createdNext = new Set<string>();
+  for (const alg of algorithms) {
+    const mine = existing.filter((k) => k.alg === alg);
+    if (!mine.some((k) => k.state === 'active')) {
+      await createKey(repo, secret, alg, 'active', now);
+      createdActive.add(alg);
+    }
+    if (!mine.some((k) => k.state === 'next')) {
+      await createKey(repo, secret, alg, 'next', now);
+      createdNext.add(alg);
+    }
+  }
+  if (createdActive.size === 0 && createdNext.size === 0) return;
+  const after = await repo.list();
+  for (const alg of algorithms) {
+    if (createdActive.has(alg)) {
+      const actives = after.filter((k) => k.alg === alg && k.state === 'active').sort(byAge);
+      for (const extra of actives.slice(1)) await repo.setState(extra.kid, 'retired', now);
+    }
+    if (createdNext.has(alg)) {
+      const nexts = after.filter((k) => k.alg === alg && k.state === 'next').sort(byAge);
+      for (const extra of nexts.slice(1)) await repo.delete(extra.kid);
+    }
+  }
+}
+
+class StoredKeyRing implements KeyRing {
+  #options: KeyRingOptions;
+  /** Imported private keys by kid: each is decrypted and imported once per process. */
+  #privateKeys = new Map<string, SigningKey>();
+  #active = new Map<SigningAlg, { kid: string; key: SigningKey }>();
+  #jwks: JSONWebKeySet = { keys: [] };
+  #jwksJson = '{"keys":[]}';
+  #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
+  #publishedAlgs: string[] = [];
+
+  constructor(options: KeyRingOptions) {
+    this.#options = options;
+  }
+
+  get algorithms(): readonly SigningAlg[] {
+    return [...this.#active.keys()];
+  }
+
+  jwks(): JSONWebKeySet {
+    return structuredClone(this.#jwks);
+  }
+
+  jwksJson(): string {
+    return this.#jwksJson;
+  }
+
+  async sign(payload: JWTPayload, options: { alg: SigningAlg; typ?: string }): Promise<string> {
+    const active = this.#active.get(options.alg);
+    if (!active) throw new KeyRingError(`no active signing key for ${options.alg}`);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: options.alg, kid: active.kid, typ: options.typ ?? 'JWT' })
+      .sign(active.key);
+  }
+
+  async verify(jwt: string, options: { allowExpired?: boolean; audience?: string } = {}): Promise<JWTVerifyResult> {
+    const verifyOptions: JWTVerifyOptions = { algorithms: this.#publishedAlgs };
+    if (options.audience !== undefined) verifyOptions.audience = options.audience;
+    // An expired token is still accepted when asked (e.g. id_token_hint, OIDC RP-Initiated Logout §2).
+    if (options.allowExpired) verifyOptions.clockTolerance = Number.MAX_SAFE_INTEGER;
+    return jwtVerify(jwt, this.#verifier, verifyOptions);
+  }
+
+  async reload(): Promise<void> {
+    const records = await this.#options.repo.list();
+    const published = records
+      .filter((k) => k.state in stateOrder)
+      .sort((a, b) => stateOrder[a.state] - stateOrder[b.state] || byAge(a, b));
+    const keys: JWK[] = published.map((k) => toPublicJwk(k.publicJwk, k.kid, k.alg));
+
+    const active = new Map<SigningAlg, { kid: string; key: SigningKey }>();
+    for (const alg of this.#options.algorithms) {
+      const record = pickActive(records, alg);
+      if (!record) continue;
+      active.set(alg, { kid: record.kid, key: await this.#importPrivate(record) });
+    }
+    const stillThere = new Set(records.map((k) => k.kid));
+    for (const kid of this.#privateKeys.keys()) if (!stillThere.has(kid)) this.#privateKeys.delete(kid);
+
+    this.#active = active;
+    this.#jwks = { keys };
+    this.#jwksJson = JSON.stringify(this.#jwks);
+    this.#verifier = createLocalJWKSet(structuredClone(this.#jwks));
+    this.#publishedAlgs = [...new Set(published.map((k) => k.alg))];
+  }
+
+  async #importPrivate(record: KeyRecord): Promise<SigningKey> {
+    const cached = this.#privateKeys.get(record.kid);
+    if (cached) return cached;
+    if (!isSigningAlg(record.alg)) throw new KeyRingError(`key ${record.kid}: unsupported alg ${record.alg}`);
+    const jwk = await decryptPrivateJwk(record.privateJwkEncrypted, this.#options.secret, record.kid);
+    const key = await importJWK(jwk, record.alg);
+    if (key instanceof Uint8Array) throw new KeyRingError(`key ${record.kid}: not an asymmetric key`);
+    this.#privateKeys.set(record.kid, key);
+    return key;
+  }
+}
+
+/** Loads the signing keys, creating an active and a next key per algorithm on first start. */
+export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
+  const now = options.now ?? defaultNow;
+  await ensureKeys(options, now());
+  const ring = new StoredKeyRing(options);
+  await ring.reload();
+  return ring;
+}
+
+/**
+ * One rotation step per algorithm, `next -> active -> retired`: a new next key is created first (so it is
+ * published before it is needed), then the next key becomes active, then the previous active key is
+ * retired. Retired keys stay published for RETIRED_KEY_RETENTION, then are deleted.
+ */
+export async function rotateKeys(options: KeyRingOptions): Promise<RotationResult> {
+  const { repo, secret, algorithms } = options;
+  const now = (options.now ?? defaultNow)();
+  const result: RotationResult = { activated: [], retired: [], created: [], pruned: [] };
+  const records = await repo.list();
+  for (const alg of algorithms) {
+    const mine = records.filter((k) => k.alg === alg);
+    const oldActives = mine.filter((k) => k.state === 'active');
+    const nexts = mine.filter((k) => k.state === 'next').sort(byAge);
+
+    let promote = nexts[0]?.kid;
+    if (!promote) {
+      promote = await createKey(repo, secret, alg, 'next', now);
+      result.created.push(promote);
+    }
+    const newNext = await createKey(repo, secret, alg, 'next', now);
+    result.created.push(newNext);
+
+    await repo.setState(promote, 'active', now);
+    result.activated.push(promote);
+    for (const old of oldActives) {
+      await repo.setState(old.kid, 'retired', now);
+      result.retired.push(old.kid);
+    }
+    for (const extra of nexts.slice(1)) {
+      await repo.delete(extra.kid);
+      result.pruned.push(extra.kid);
+    }
+  }
+  for (const key of records) {
+    if (key.state === 'retired' && key.retiredAt !== null && key.retiredAt < now - RETIRED_KEY_RETENTION) {
+      if (await repo.delete(key.kid)) result.pruned.push(key.kid);
+    }
+  }
+  return result;
+}
