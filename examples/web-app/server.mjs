@@ -18,7 +18,8 @@ if (!CLIENT_ID || !CLIENT_SECRET) {
   process.exit(1);
 }
 
-const config = await client.discovery(issuer, CLIENT_ID, CLIENT_SECRET, undefined, {
+// `--type web` clients authenticate with client_secret_basic (Latch refuses any other method for them).
+const config = await client.discovery(issuer, CLIENT_ID, undefined, client.ClientSecretBasic(CLIENT_SECRET), {
   execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
 });
 

@@ -10,6 +10,7 @@ import { createClient } from '../../src/admin/clients.js';
 import { createUser } from '../../src/admin/users.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type LatchServer } from '../../src/http/server.js';
+import type { OpenedStore } from '../../src/storage/open.js';
 
 export type CreateUserInput = Parameters<typeof createUser>[1];
 export type CreateClientInput = Parameters<typeof createClient>[1];
@@ -66,7 +67,7 @@ function unique(prefix: string): string {
   return `${prefix}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function startTestServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
+export async function startTestServer(overrides: ConfigOverrides = {}, options: { store?: OpenedStore } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'latch-flow-'));
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -77,7 +78,7 @@ export async function startTestServer(overrides: ConfigOverrides = {}): Promise<
     );
     let latch: LatchServer;
     try {
-      latch = await startServer(config);
+      latch = await startServer(config, options);
     } catch (err) {
       lastError = err;
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;

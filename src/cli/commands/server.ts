@@ -21,8 +21,8 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
     `  discovery: ${discovery}`,
     '',
     'Next, in another terminal:',
-    '  latch users create --email you@example.com',
-    '  latch clients create --name "My app" --type web --redirect-uri http://localhost:8080/callback',
+    '  npx latch users create --email you@example.com',
+    '  npx latch clients create --name "My app" --type web --redirect-uri http://localhost:8080/callback',
     '',
     'Press Ctrl+C to stop.',
   ].join('\n');
