@@ -8,6 +8,7 @@ import {
   type Store,
   type TokenEndpointAuthMethod,
 } from '../storage/types.js';
+import { checkApiIdentifier } from './apis.js';
 import { AdminInputError, AdminNotFoundError } from './errors.js';
 import { randomId } from './random-id.js';
 
@@ -25,6 +26,8 @@ export interface CreateClientInput {
   jwks?: { keys: JWK[] };
   idTokenSignedResponseAlg?: string;
   clientId?: string;
+  /** The API (RFC 8707 resource) its access tokens are for when a request names none. */
+  defaultResource?: string;
 }
 
 export const CLIENT_KINDS: readonly ClientKind[] = ['web', 'spa', 'native', 'm2m', 'device'];
@@ -214,6 +217,7 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
     id_token_signed_response_alg: idTokenAlg,
   };
   if (jwks) metadata.jwks = jwks;
+  if (input.defaultResource !== undefined) metadata.latch_default_resource = checkApiIdentifier(input.defaultResource, 'latch_default_resource');
   return metadata;
 }
 
@@ -228,6 +232,10 @@ export async function createClient(
   now = nowSeconds(),
 ): Promise<{ client: ClientRecord; clientSecret?: string }> {
   const metadata = buildClientMetadata(input);
+  const resource = metadata.latch_default_resource;
+  if (resource !== undefined && !(await store.apis.find(resource))) {
+    throw new AdminInputError('latch_default_resource', `no API has the identifier ${resource}; create it first (latch apis create)`);
+  }
   const clientId = input.clientId ?? randomId();
   if (!CLIENT_ID.test(clientId)) {
     throw new AdminInputError('client_id', 'must be 1 to 128 characters from A-Z a-z 0-9 . _ ~ -');
@@ -277,5 +285,6 @@ export function clientToJson(client: ClientRecord, clientSecret?: string): Recor
   out.id_token_signed_response_alg = m.id_token_signed_response_alg;
   if (m.jwks) out.jwks = m.jwks;
   out.latch_client_kind = m.latch_client_kind;
+  if (m.latch_default_resource !== undefined) out.latch_default_resource = m.latch_default_resource;
   return out;
 }

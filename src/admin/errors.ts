@@ -16,10 +16,10 @@ export class AdminInputError extends Error {
   }
 }
 
-/** The user or client named by the operator does not exist. */
+/** The user, client, API or grant named by the operator does not exist. */
 export class AdminNotFoundError extends Error {
   constructor(
-    readonly kind: 'user' | 'client',
+    readonly kind: 'user' | 'client' | 'api' | 'grant',
     readonly id: string,
   ) {
     super(`${kind} not found: ${id}`);

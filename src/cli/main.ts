@@ -1,6 +1,8 @@
 import { AdminInputError, AdminNotFoundError } from '../admin/errors.js';
 import { ConfigError } from '../config/load.js';
+import { apisCommand } from './commands/apis.js';
 import { clientsCommand } from './commands/clients.js';
+import { grantsCommand } from './commands/grants.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand, startCommand } from './commands/server.js';
 import { usersCommand } from './commands/users.js';
@@ -18,6 +20,8 @@ const commands: Record<string, Command> = {
   users: usersCommand,
   clients: clientsCommand,
   keys: keysCommand,
+  apis: apisCommand,
+  grants: grantsCommand,
 };
 
 const helpTopics: Record<string, string> = {
@@ -26,6 +30,8 @@ const helpTopics: Record<string, string> = {
   users: usage.users,
   clients: usage.clients,
   keys: usage.keys,
+  apis: usage.apis,
+  grants: usage.grants,
 };
 
 /** CLI flags for the fields AdminInputError names. */
@@ -41,6 +47,12 @@ const flagForField: Record<string, string> = {
   jwks: '--jwks-file',
   id_token_signed_response_alg: '--id-token-alg',
   client_id: '--client-id',
+  latch_default_resource: '--default-resource',
+  identifier: '--identifier',
+  scopes: '--scope',
+  token_format: '--token-format',
+  access_token_ttl: '--ttl',
+  signing_alg: '--alg',
   email: '--email',
   name: '--name',
 };
@@ -67,7 +79,7 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
       return 0;
     }
     const command = commands[name];
-    if (!command) throw new UsageError(`unknown command "${name}" (start, migrate, users, clients, keys, help)`);
+    if (!command) throw new UsageError(`unknown command "${name}" (start, migrate, users, clients, keys, apis, grants, help)`);
     return await command(createContext(fullIO), args);
   } catch (err) {
     return report(fullIO, err);

@@ -8,6 +8,8 @@ Commands:
   users create|list|show|delete|set-password
   clients create|list|show|delete
   keys list|rotate
+  apis create|list|show|delete   APIs (resource servers) that accept Latch access tokens
+  grants list|revoke             what a person authorized, and taking it back
   help [command]                 show help
 
 Every command takes --json (print one JSON object on stdout) and --help.
@@ -57,11 +59,20 @@ const clients = `Usage: latch clients <command> [options]
   list                           list clients
   show <client_id>               show one client
   delete <client_id>             delete a client and everything issued to it
+  advise                         which --type fits your app ("Which flow should I use?")
 
 Options: --json, --help
 `;
 
+const clientsAdvise = `Usage: latch clients advise [--json]
+
+Prints the decision table of "Which flow should I use?"; at a terminal it asks the questions
+(is there a user? does it have a browser? can it keep a secret?) and recommends a --type.
+`;
+
 const clientsCreate = `Usage: latch clients create --name N --type T [options]
+
+Without --type at a terminal, you are asked a few questions and the type that fits is chosen.
 
 Types:
   web      server-side web app: confidential (client secret), authorization code + refresh token
@@ -74,13 +85,17 @@ Options (repeatable ones marked ...):
   --redirect-uri U ...            redirect URI (required for web, spa, native)
   --post-logout-redirect-uri U ...
   --grant-type G ...              override the grant types (authorization_code, refresh_token,
-                                  client_credentials, urn:ietf:params:oauth:grant-type:device_code)
-  --response-type R ...           override the response types
+                                  client_credentials, urn:ietf:params:oauth:grant-type:device_code,
+                                  implicit, password); implicit and password are discouraged (see README)
+  --response-type R ...           override the response types: code, id_token, "id_token token" (implicit,
+                                  needs --grant-type implicit), "code id_token", "code token",
+                                  "code id_token token" (hybrid, needs authorization_code and implicit)
   --scope S ...                   allowed scopes; each value may hold several, space-separated
   --auth-method M                 client_secret_basic, client_secret_post, private_key_jwt or none
   --jwks-file F                   the client's public keys (JWK Set or one JWK), for private_key_jwt
   --id-token-alg A                RS256 (default), ES256, PS256 or EdDSA
   --client-id ID                  choose the client_id instead of a random one
+  --default-resource URI          the API its access tokens are for when a request names no resource
   --json                          print the RFC 7591 client information as JSON
 
 A client secret, when there is one, is printed once and never again.
@@ -93,4 +108,41 @@ const keys = `Usage: latch keys <command> [--json]
                                  deletes keys retired more than 30 days ago
 `;
 
-export const usage = { main, start, migrate, users, usersCreate, clients, clientsCreate, keys } as const;
+const apis = `Usage: latch apis <command> [options]
+
+  create --identifier URI [--scope S]... [--token-format jwt|opaque] [--ttl SECONDS] [--name N] [--alg A]
+                                 register an API (see apis create --help)
+  list                           list APIs
+  show <identifier>              show one API
+  delete <identifier>            delete an API; tokens issued for it fail introspection from then on
+
+Options: --json, --help
+`;
+
+const apisCreate = `Usage: latch apis create --identifier URI [options]
+
+Registers an API (a resource server). Clients ask for a token for it with the RFC 8707 resource
+parameter (resource=URI), or get it by default (clients create --default-resource URI). Its tokens
+carry the identifier as audience and only the scopes below that the client may use.
+
+Options:
+  --identifier URI                the audience: an absolute URI without fragment, e.g. https://photos.example
+  --scope S ...                   scopes the API defines (e.g. read:photos); each value may hold several.
+                                  A client also needs them in its own --scope to ask for them.
+  --token-format F                jwt (default: RFC 9068 JWT access tokens, checked locally with the JWKS)
+                                  or opaque (random values, checked with /introspect)
+  --ttl SECONDS                   access token lifetime (default 3600, at most 86400)
+  --name N                        a display name (default: the identifier's host)
+  --alg A                         JWT signing algorithm: ES256 (default), RS256, PS256 or EdDSA
+  --json                          print the API as JSON
+`;
+
+const grants = `Usage: latch grants <command> [options]
+
+  list --user <sub|email>        the authorizations a person gave to applications
+  revoke <grant_id>              revoke a grant and every access and refresh token issued from it
+
+Options: --json, --help
+`;
+
+export const usage = { main, start, migrate, users, usersCreate, clients, clientsCreate, clientsAdvise, keys, apis, apisCreate, grants } as const;

@@ -16,10 +16,13 @@ export const settings = {
   idTokenTtl: { env: 'LATCH_ID_TOKEN_TTL', doc: 'ID token lifetime in seconds.', default: 3600 },
   refreshTokenTtl: { env: 'LATCH_REFRESH_TOKEN_TTL', doc: 'Refresh token lifetime in seconds (each rotation starts a new one).', default: 1209600 },
   codeTtl: { env: 'LATCH_CODE_TTL', doc: 'Authorization code lifetime in seconds.', default: 60 },
+  deviceCodeTtl: { env: 'LATCH_DEVICE_CODE_TTL', doc: 'Device flow: how long a device_code and its user_code stay valid, in seconds.', default: 600 },
+  deviceCodeInterval: { env: 'LATCH_DEVICE_CODE_INTERVAL', doc: 'Device flow: seconds a device must wait between polls of /token (slow_down adds 5).', default: 5 },
   sessionTtl: { env: 'LATCH_SESSION_TTL', doc: 'Single sign-on session lifetime in seconds.', default: 1209600 },
   interactionTtl: { env: 'LATCH_INTERACTION_TTL', doc: 'How long a person has to finish logging in and consenting, in seconds.', default: 900 },
   loginMaxAttempts: { env: 'LATCH_LOGIN_MAX_ATTEMPTS', doc: 'Login attempts allowed per account (and 10x that per client IP) within the login window; a success resets the account count.', default: 5 },
   loginWindow: { env: 'LATCH_LOGIN_WINDOW', doc: 'Login rate-limit window in seconds.', default: 900 },
+  passwordGrant: { env: 'LATCH_PASSWORD_GRANT', doc: 'Allow the resource owner password grant (discouraged) for clients registered with it.', default: false },
   keyAlgorithms: { env: 'LATCH_KEY_ALGORITHMS', doc: 'Comma-separated signing algorithms to keep keys for (RS256 and ES256 always).', default: 'RS256,ES256,PS256,EdDSA' },
   trustProxy: { env: 'LATCH_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (true behind a reverse proxy).', default: false },
 } as const;
@@ -51,10 +54,16 @@ export const configSchema = z
     idTokenTtl: seconds.default(3600),
     refreshTokenTtl: seconds.default(1209600),
     codeTtl: seconds.default(60),
+    deviceCodeTtl: seconds.default(600),
+    deviceCodeInterval: seconds.default(5),
     sessionTtl: seconds.default(1209600),
     interactionTtl: seconds.default(900),
     loginMaxAttempts: seconds.default(5),
     loginWindow: seconds.default(900),
+    passwordGrant: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .default(false)
+      .transform((v) => v === true || v === 'true' || v === '1'),
     keyAlgorithms: z
       .string()
       .default('RS256,ES256,PS256,EdDSA')

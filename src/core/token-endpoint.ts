@@ -5,13 +5,23 @@ import type { GrantDeps, TokenResponse } from './grants/types.js';
 import { type Params, required } from './params.js';
 
 /** RFC 6749 §3.2: the token endpoint. The client is already authenticated by the caller. */
-export async function handleTokenRequest(client: ClientRecord, params: Params, now: number, deps: GrantDeps): Promise<TokenResponse> {
+export async function handleTokenRequest(
+  client: ClientRecord,
+  params: Params,
+  now: number,
+  deps: GrantDeps,
+  clientIp?: string,
+): Promise<TokenResponse> {
   const grantType = required(params, 'grant_type');
   const grant = grants.get(grantType);
   if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+  // RFC 6749 §5.2 unsupported_grant_type: a grant the operator has not enabled is not supported by this server.
+  if (grant.enabled?.(deps.settings) === false) {
+    throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not enabled on this server`);
+  }
   // RFC 6749 §5.2 unauthorized_client: "The authenticated client is not authorized to use this authorization grant type."
   if (!client.metadata.grant_types.includes(grantType)) {
     throw new UnauthorizedClient(`this client is not allowed to use the ${grantType} grant`);
   }
-  return grant.handle({ client, params, now }, deps);
+  return grant.handle(clientIp === undefined ? { client, params, now } : { client, params, now, clientIp }, deps);
 }

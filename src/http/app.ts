@@ -5,6 +5,7 @@ import type { AppContext } from './context.js';
 import { registerFormParser } from './form.js';
 import { sendErrorPage, sendJson, sendOAuthError } from './responses.js';
 import { registerAuthorize } from './routes/authorize.js';
+import { registerDevice } from './routes/device.js';
 import { registerDiscovery } from './routes/discovery.js';
 import { registerInteraction } from './routes/interaction.js';
 import { registerLogout } from './routes/logout.js';
@@ -89,6 +90,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerTokenEndpoints(scope, ctx);
     registerUserinfo(scope, ctx);
     registerLogout(scope, ctx);
+    registerDevice(scope, ctx);
   });
   return app;
 }

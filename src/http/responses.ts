@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { AuthorizationResponse } from '../core/authorize/response.js';
 import type { OAuthError } from '../core/errors.js';
-import { errorPage, formPostPage } from '../interaction/index.js';
+import { errorPage, formPostPage, formPostScriptPath } from '../interaction/index.js';
 
 /** RFC 6749 §5.1: token responses (and anything holding a credential) must not be cached. */
 export function noStore(reply: FastifyReply): FastifyReply {
@@ -31,13 +31,14 @@ function sourceOf(uri: string): string | undefined {
  * Pages: never framed, never cached, no inline script. `formTargets` are the origins a form on the page may
  * reach, including through the redirect that answers it (browsers apply form-action to that redirect too).
  */
-export function sendPage(reply: FastifyReply, body: string, options: { status?: number; formTargets?: string[]; script?: boolean } = {}): FastifyReply {
+export function sendPage(reply: FastifyReply, body: string, options: { status?: number; formTargets?: string[]; scripts?: string[] } = {}): FastifyReply {
   const targets = (options.formTargets ?? []).map(sourceOf).filter((s): s is string => Boolean(s));
   const csp = [
     "default-src 'none'",
     "style-src 'self'",
     "img-src 'self' data:",
-    options.script ? "script-src 'self'" : undefined,
+    // CSP Level 2 §4.2.2 (matching source expressions): a path not ending in "/" matches exactly that file.
+    options.scripts?.length ? `script-src ${options.scripts.join(' ')}` : undefined,
     `form-action 'self'${targets.length ? ' ' + [...new Set(targets)].join(' ') : ''}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -57,11 +58,24 @@ export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyRepl
   return sendPage(reply, errorPage({ error: err.code, description: err.description }), { status });
 }
 
-/** Delivers an authorization response: a 303 redirect (RFC 9700 §4.12) or an auto-submitting form (form_post). */
+/**
+ * Delivers an authorization response: a 303 redirect (RFC 9700 §4.12) or an auto-submitting form (form_post).
+ * The form_post page may run exactly one script, its own submit script, loaded from the origin that served the page.
+ */
 export function sendAuthorizationResponse(reply: FastifyReply, response: AuthorizationResponse): FastifyReply {
   if (response.kind === 'redirect') return noStore(reply).redirect(response.location, 303);
   return sendPage(reply, formPostPage({ action: response.action, fields: response.fields }), {
     formTargets: [response.action],
-    script: true,
+    scripts: [scriptSource(reply, formPostScriptPath)],
   });
+}
+
+/**
+ * A CSP source for one script of this server: its URL on the origin that served the page. CSP host sources cannot
+ * name an IPv6 literal, and a request without a plain Host has no origin to name: those fall back to 'self'.
+ */
+function scriptSource(reply: FastifyReply, path: string): string {
+  const { protocol, host } = reply.request;
+  if (!host || !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return "'self'";
+  return `${protocol}://${host.toLowerCase()}${path}`;
 }

@@ -186,6 +186,16 @@ code {
   overflow-wrap: anywhere;
 }
 
+input.user-code, code.user-code {
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  font-size: 1.5rem;
+  letter-spacing: 0.15em;
+  text-align: center;
+  text-transform: uppercase;
+}
+.user-code-display { text-align: center; margin-bottom: 1.25rem; }
+code.user-code { display: inline-block; padding: 0.375rem 0.875rem; }
+
 .status { width: 3rem; height: 3rem; margin: 0 auto 1rem; border-radius: 50%; }
 .status-success { position: relative; background: var(--success); }
 .status-success::after {

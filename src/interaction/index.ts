@@ -7,4 +7,7 @@ export { consentPage, type ConsentPageOptions } from './pages/consent.js';
 export { errorPage, type ErrorPageOptions } from './pages/error.js';
 export { logoutConfirmPage, type LogoutConfirmPageOptions } from './pages/logout-confirm.js';
 export { loggedOutPage, type LoggedOutPageOptions } from './pages/logged-out.js';
-export { formPostPage, type FormPostPageOptions } from './pages/form-post.js';
+export { formPostPage, formPostScriptPath, type FormPostPageOptions } from './pages/form-post.js';
+export { deviceUserCodePage, type DeviceUserCodePageOptions } from './pages/device-user-code.js';
+export { deviceConfirmPage, type DeviceConfirmPageOptions } from './pages/device-confirm.js';
+export { deviceDonePage, type DeviceDonePageOptions } from './pages/device-done.js';

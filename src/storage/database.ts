@@ -128,6 +128,34 @@ export interface RateLimitsTable {
   expires_at: number;
 }
 
+export interface ApisTable {
+  identifier: string;
+  name: string;
+  scopes: Json;
+  token_format: string;
+  access_token_ttl: number;
+  signing_alg: string;
+  created_at: number;
+}
+
+export interface DeviceCodesTable {
+  device_code_digest: string;
+  user_code_digest: string;
+  client_id: string;
+  scope: string;
+  status: string;
+  grant_id: string | null;
+  sub: string | null;
+  sid: string | null;
+  auth_time: number | null;
+  poll_interval: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  consumed_at: number | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -140,6 +168,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   replay: ReplayTable;
   rate_limits: RateLimitsTable;
+  device_codes: DeviceCodesTable;
+  apis: ApisTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { migratePostgres, openPostgres } from './postgres/connection.js';
+import { apisRepository } from './repositories/apis.js';
 import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
 import { consentsRepository } from './repositories/consents.js';
+import { deviceCodesRepository } from './repositories/device-codes.js';
 import { grantsRepository } from './repositories/grants.js';
 import { interactionsRepository } from './repositories/interactions.js';
 import { keysRepository } from './repositories/keys.js';
@@ -73,6 +75,8 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, migrate: () => 
     keys: keysRepository(kysely),
     replay: replayRepository(kysely),
     rateLimits: rateLimitsRepository(kysely),
+    deviceCodes: deviceCodesRepository(kysely),
+    apis: apisRepository(kysely),
     purgeExpired: (now) => purgeExpired(kysely, now),
     close: () => (closing ??= kysely.destroy()),
   };

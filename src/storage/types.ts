@@ -26,6 +26,8 @@ export interface ClientMetadata {
   id_token_signed_response_alg: string;
   /** Algorithm the client uses for private_key_jwt assertions (RFC 7591 §2), if restricted. */
   token_endpoint_auth_signing_alg?: string;
+  /** Identifier of the API (resource) its tokens are for when a request names none (RFC 8707). */
+  latch_default_resource?: string;
 }
 
 export interface ClientRecord {
@@ -266,6 +268,89 @@ export interface RateLimitsRepository {
   reset(key: string): Promise<void>;
 }
 
+export type AccessTokenFormat = 'jwt' | 'opaque';
+
+/** An API registered with Latch: a resource server that accepts Latch access tokens (RFC 8707 resource). */
+export interface ApiRecord {
+  /** The resource indicator and token audience: an absolute URI without fragment (RFC 8707 §2). Primary key. */
+  identifier: string;
+  name: string;
+  /** Scopes the API defines, each an RFC 6749 §3.3 scope-token. */
+  scopes: string[];
+  /** `jwt`: RFC 9068 JWT access tokens, verified locally; `opaque`: random values, checked by introspection. */
+  tokenFormat: AccessTokenFormat;
+  /** Access token lifetime for this API, in seconds. */
+  accessTokenTtl: number;
+  /** JWS algorithm of JWT access tokens. */
+  signingAlg: string;
+  createdAt: number;
+}
+
+export interface ApisRepository {
+  /** Throws StorageConflictError when the identifier exists. */
+  create(api: ApiRecord): Promise<void>;
+  find(identifier: string): Promise<ApiRecord | undefined>;
+  list(): Promise<ApiRecord[]>;
+  /** Deletes the API and revokes every token issued for it (audience = identifier). */
+  delete(identifier: string, now: number): Promise<boolean>;
+}
+
+/** RFC 8628: where a device authorization request stands. */
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied';
+
+/** A device authorization request (RFC 8628 §3.2), found by the digest of its device_code or of its user_code. */
+export interface DeviceCodeRecord {
+  deviceCodeDigest: string;
+  /** Digest of the normalised user code (8 letters, no dash). Unique. */
+  userCodeDigest: string;
+  clientId: string;
+  /** The scopes requested; after approval, the scopes granted. */
+  scope: string;
+  status: DeviceCodeStatus;
+  /** Set on approval: the grant the tokens will belong to (created when the tokens are issued). */
+  grantId: string | null;
+  sub: string | null;
+  sid: string | null;
+  authTime: number | null;
+  /** Seconds the client must wait between polls (grows by 5 on each slow_down). */
+  interval: number;
+  lastPolledAt: number | null;
+  createdAt: number;
+  expiresAt: number;
+  /** When the person approved or denied. */
+  decidedAt: number | null;
+  /** When the tokens were issued. */
+  consumedAt: number | null;
+}
+
+export interface DeviceApproval {
+  grantId: string;
+  sub: string;
+  sid: string | null;
+  authTime: number;
+  /** The scopes granted. */
+  scope: string;
+}
+
+export interface DeviceCodesRepository {
+  /** Throws StorageConflictError when the device code or the user code digest exists. */
+  create(record: DeviceCodeRecord): Promise<void>;
+  find(deviceCodeDigest: string): Promise<DeviceCodeRecord | undefined>;
+  /** Only a code that has not expired at `now`. */
+  findByUserCode(userCodeDigest: string, now: number): Promise<DeviceCodeRecord | undefined>;
+  /** Approves a pending, unexpired code; false when it was already decided or has expired. Exactly one decision wins. */
+  approve(deviceCodeDigest: string, approval: DeviceApproval, now: number): Promise<boolean>;
+  /** Denies a pending, unexpired code; false when it was already decided or has expired. */
+  deny(deviceCodeDigest: string, now: number): Promise<boolean>;
+  /** Records a poll of a pending code at `now` and the interval the client must keep from now on. */
+  recordPoll(deviceCodeDigest: string, now: number, interval: number): Promise<boolean>;
+  /**
+   * Atomically marks an approved code consumed, like AuthorizationCodesRepository.consume: `firstUse` is true only
+   * for the one call that consumed it. undefined when unknown or not approved.
+   */
+  consume(deviceCodeDigest: string, now: number): Promise<{ record: DeviceCodeRecord; firstUse: boolean } | undefined>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientsRepository;
@@ -279,7 +364,9 @@ export interface Store {
   readonly keys: KeysRepository;
   readonly replay: ReplayRepository;
   readonly rateLimits: RateLimitsRepository;
-  /** Deletes expired rows (codes, tokens, sessions, interactions, replay entries, rate-limit windows). */
+  readonly deviceCodes: DeviceCodesRepository;
+  readonly apis: ApisRepository;
+  /** Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows). */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,6 +4,8 @@ import { AdminInputError, clientToJson, createClient, deleteClient, type CreateC
 import type { ClientKind, ClientRecord, TokenEndpointAuthMethod } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { decisionRows, decisionTable } from '../flow-advisor.js';
+import { askClientKind } from '../flow-questions.js';
 import { CliError, isoTime, table, UsageError } from '../io.js';
 import { usage } from '../usage.js';
 
@@ -18,6 +20,8 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       return show(ctx, rest);
     case 'delete':
       return remove(ctx, rest);
+    case 'advise':
+      return advise(ctx, rest);
     case undefined:
     case 'help':
     case '--help':
@@ -25,7 +29,7 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       ctx.io.stdout.write(usage.clients);
       return sub === undefined ? 2 : 0;
     default:
-      throw new UsageError(`clients: unknown command "${sub}" (create, list, show, delete)`);
+      throw new UsageError(`clients: unknown command "${sub}" (create, list, show, delete, advise)`);
   }
 }
 
@@ -54,6 +58,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'jwks-file': { type: 'string' },
     'id-token-alg': { type: 'string' },
     'client-id': { type: 'string' },
+    'default-resource': { type: 'string' },
   });
   if (values.help) {
     ctx.io.stdout.write(usage.clientsCreate);
@@ -61,9 +66,14 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   }
   expectPositionals(positionals, [], 'clients create');
   if (values.name === undefined) throw new UsageError('--name is required');
-  if (values.type === undefined) throw new UsageError('--type is required (web, spa, native, m2m or device)');
+  let kind = values.type as ClientKind | undefined;
+  if (kind === undefined) {
+    // Without --type at a terminal, ask the questions of "Which flow should I use?"; in a script, say what is missing.
+    if (ctx.io.stdin.isTTY !== true) throw new UsageError('--type is required (web, spa, native, m2m or device); `latch clients advise` helps choose');
+    kind = await askClientKind(ctx.io);
+  }
 
-  const input: CreateClientInput = { name: values.name, kind: values.type as ClientKind };
+  const input: CreateClientInput = { name: values.name, kind };
   if (values['redirect-uri']) input.redirectUris = values['redirect-uri'];
   if (values['post-logout-redirect-uri']) input.postLogoutRedirectUris = values['post-logout-redirect-uri'];
   if (values['grant-type']) input.grantTypes = values['grant-type'];
@@ -73,6 +83,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['jwks-file'] !== undefined) input.jwks = await readJwks(values['jwks-file']);
   if (values['id-token-alg'] !== undefined) input.idTokenSignedResponseAlg = values['id-token-alg'];
   if (values['client-id'] !== undefined) input.clientId = values['client-id'];
+  if (values['default-resource'] !== undefined) input.defaultResource = values['default-resource'];
 
   const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input));
   const lines = [`Created ${client.metadata.latch_client_kind} client "${client.metadata.client_name}"`, '', `  client_id:     ${client.clientId}`];
@@ -94,6 +105,7 @@ function describe(client: ClientRecord): string[] {
   ];
   if (m.redirect_uris.length > 0) lines.push(`redirect URIs: ${m.redirect_uris.join(', ')}`);
   if (m.post_logout_redirect_uris.length > 0) lines.push(`post-logout:   ${m.post_logout_redirect_uris.join(', ')}`);
+  if (m.latch_default_resource !== undefined) lines.push(`default API:   ${m.latch_default_resource}`);
   return lines;
 }
 
@@ -156,5 +168,22 @@ async function remove(ctx: CommandContext, args: string[]): Promise<number> {
     { deleted: true, client_id: client.clientId },
     `Deleted client ${client.clientId} ("${client.metadata.client_name}") and everything issued to it`,
   );
+  return 0;
+}
+
+/** `latch clients advise`: the "Which flow should I use?" decision table; at a terminal, the questions too. */
+async function advise(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) {
+    ctx.io.stdout.write(usage.clientsAdvise);
+    return 0;
+  }
+  expectPositionals(positionals, [], 'clients advise');
+  if (values.json || ctx.io.stdin.isTTY !== true) {
+    ctx.print(values.json, { decision_table: decisionRows }, `Which flow should I use?\n\n${decisionTable()}`);
+    return 0;
+  }
+  const kind = await askClientKind(ctx.io);
+  ctx.io.stdout.write(`Create it with: latch clients create --name "My app" --type ${kind}${kind === 'm2m' || kind === 'device' ? '' : ' --redirect-uri <uri>'}\n`);
   return 0;
 }

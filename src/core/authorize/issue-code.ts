@@ -9,20 +9,35 @@ export interface IssueCodeDeps {
   codeTtl: number;
 }
 
-/** RFC 6749 §4.1.2: a short-lived, single-use code bound to client, redirect URI, PKCE challenge and nonce. */
-export async function issueAuthorizationCode(request: AuthorizationRequest, auth: Authentication, deps: IssueCodeDeps, now: number): Promise<string> {
+/** Records the grant that everything issued for this authorization request hangs off (revoking it revokes them all). */
+export async function createAuthorizationGrant(
+  request: AuthorizationRequest,
+  auth: Authentication,
+  grants: Pick<GrantsRepository, 'create'>,
+  now: number,
+): Promise<string> {
   const grantId = randomToken(16);
-  const scope = request.scopes.join(' ');
-  await deps.grants.create({
+  await grants.create({
     grantId,
     clientId: request.client.clientId,
     sub: auth.sub,
-    scope,
+    scope: request.scopes.join(' '),
     sid: auth.sid,
     authTime: auth.authTime,
     createdAt: now,
     revokedAt: null,
   });
+  return grantId;
+}
+
+/** RFC 6749 §4.1.2: a short-lived, single-use code bound to client, redirect URI, PKCE challenge and nonce. */
+export async function issueCodeForGrant(
+  grantId: string,
+  request: AuthorizationRequest,
+  auth: Authentication,
+  deps: Omit<IssueCodeDeps, 'grants'>,
+  now: number,
+): Promise<string> {
   const code = randomToken();
   await deps.codes.create({
     codeDigest: digest(code),
@@ -30,13 +45,14 @@ export async function issueAuthorizationCode(request: AuthorizationRequest, auth
     clientId: request.client.clientId,
     sub: auth.sub,
     redirectUri: request.redirectUri,
-    scope,
+    scope: request.scopes.join(' '),
     nonce: request.nonce ?? null,
     codeChallenge: request.codeChallenge ?? null,
     codeChallengeMethod: request.codeChallenge ? 'S256' : null,
     authTime: auth.authTime,
     sid: auth.sid,
-    data: { redirect_uri_sent: request.redirectUriSent },
+    // RFC 8707 §2.2: the token request may only narrow the resource authorized here.
+    data: request.resource === undefined ? { redirect_uri_sent: request.redirectUriSent } : { redirect_uri_sent: request.redirectUriSent, resource: request.resource },
     createdAt: now,
     expiresAt: now + deps.codeTtl,
     consumedAt: null,

@@ -2,6 +2,7 @@ import type { ClientRecord, ClientsRepository } from '../../storage/types.js';
 import { InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient } from '../errors.js';
 import { type ParsedParams, type Params, rejectDuplicates, spaceList } from '../params.js';
 import { s256ChallengePattern } from '../pkce.js';
+import { requestedResource } from '../tokens/resource.js';
 import { isRegisteredRedirectUri } from './redirect-uri.js';
 import { defaultResponseMode, type ResponseMode, responseModes, responseTypes } from './response-types.js';
 
@@ -21,6 +22,8 @@ export interface AuthorizationRequest {
   loginHint: string | undefined;
   idTokenHint: string | undefined;
   uiLocales: string | undefined;
+  /** RFC 8707: the API the access token is requested for (checked against the registered APIs before issuing). */
+  resource: string | undefined;
   /** The validated parameters, kept to resume the request after an interaction. */
   params: Record<string, string>;
 }
@@ -92,8 +95,10 @@ export function validateAuthorizationRequest(parsed: ParsedParams, target: Redir
   if (!client.metadata.response_types.map((t) => spaceList(t).sort().join(' ')).includes(normalized)) {
     fail('unauthorized_client', `this client is not allowed to use response_type ${responseType}`);
   }
-  if (!client.metadata.grant_types.includes(type.grantType)) {
-    throw new UnauthorizedClient(`this client is not allowed to use the ${type.grantType} grant`, { redirectable: true });
+  // RFC 7591 §2.1: the response type's grant types must be registered too (implicit for tokens from this endpoint).
+  const missingGrant = type.grantTypes.find((grant) => !client.metadata.grant_types.includes(grant));
+  if (missingGrant) {
+    throw new UnauthorizedClient(`this client is not allowed to use the ${missingGrant} grant`, { redirectable: true });
   }
 
   const requestedMode = params.get('response_mode');
@@ -119,7 +124,7 @@ export function validateAuthorizationRequest(parsed: ParsedParams, target: Redir
   // OIDC Core §3.2.2.1: nonce is REQUIRED when an ID token is returned from the authorization endpoint.
   if (type.requiresNonce && !nonce) fail('invalid_request', `nonce is required for response_type ${responseType}`);
 
-  const codeChallenge = checkPkce(params, client, type.grantType === 'authorization_code' && type.issuesCode);
+  const codeChallenge = checkPkce(params, client, type.issuesCode);
 
   const prompt = new Set(spaceList(params.get('prompt')));
   for (const value of prompt) {
@@ -127,6 +132,9 @@ export function validateAuthorizationRequest(parsed: ParsedParams, target: Redir
   }
   // OIDC Core §3.1.2.1: "If this parameter contains none with any other value, an error is returned."
   if (prompt.has('none') && prompt.size > 1) fail('invalid_request', 'prompt=none must not be combined with other values');
+
+  // RFC 8707 §2: an absolute URI without fragment; Latch takes one per request (invalid_target otherwise).
+  const resource = requestedResource(parsed.multi.get('resource'), true);
 
   let maxAge: number | undefined;
   const maxAgeParam = params.get('max_age');
@@ -150,6 +158,7 @@ export function validateAuthorizationRequest(parsed: ParsedParams, target: Redir
     loginHint: params.get('login_hint'),
     idTokenHint: params.get('id_token_hint'),
     uiLocales: params.get('ui_locales'),
+    resource,
     params: Object.fromEntries(params),
   };
 }

@@ -2,12 +2,13 @@ import { InvalidGrant } from '../errors.js';
 import { required, spaceList } from '../params.js';
 import { codeVerifierPattern, verifyS256 } from '../pkce.js';
 import { digest } from '../tokens/hash.js';
+import { checkResourceIdentifier, invalidTarget, resolveResource } from '../tokens/resource.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
 
 export const authorizationCode: Grant = {
   grantType: 'authorization_code',
-  parameters: ['code', 'redirect_uri', 'code_verifier'],
+  parameters: ['code', 'redirect_uri', 'code_verifier', 'resource'],
 
   async handle({ client, params, now }, deps) {
     const code = required(params, 'code');
@@ -55,12 +56,22 @@ export const authorizationCode: Grant = {
     if (!user) throw new InvalidGrant('the user of this authorization code no longer exists');
 
     const scopes = spaceList(record.scope);
+    // RFC 8707 §2.2: the token request may name the resource again, but only within what was authorized.
+    const authorized = typeof record.data.resource === 'string' ? record.data.resource : undefined;
+    const requested = params.get('resource');
+    if (requested !== undefined) checkResourceIdentifier(requested);
+    if (authorized !== undefined && requested !== undefined && requested !== authorized) {
+      throw invalidTarget(`resource ${requested} was not part of the authorization request (it named ${authorized})`);
+    }
+    const target = await resolveResource({ client, resource: requested ?? authorized, scopes, mode: 'narrow' }, store.apis);
     return issueTokenSet(
       {
         client,
         grantId: record.grantId,
         user,
         scopes,
+        api: target.api,
+        accessScopes: target.scopes,
         authTime: record.authTime,
         sid: record.sid,
         nonce: record.nonce,

@@ -1,12 +1,13 @@
 import { InvalidGrant, InvalidScope } from '../errors.js';
 import { required, spaceList } from '../params.js';
 import { digest } from '../tokens/hash.js';
+import { checkResourceIdentifier, invalidTarget, resolveResource } from '../tokens/resource.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
 
 export const refreshToken: Grant = {
   grantType: 'refresh_token',
-  parameters: ['refresh_token', 'scope'],
+  parameters: ['refresh_token', 'scope', 'resource'],
 
   async handle({ client, params, now }, deps) {
     const value = required(params, 'refresh_token');
@@ -35,6 +36,15 @@ export const refreshToken: Grant = {
     const widened = requested.filter((s) => !granted.includes(s));
     if (widened.length > 0) throw new InvalidScope(`scope exceeds the original grant: ${widened.join(' ')}`);
 
+    // RFC 8707 §2.2: a refresh token may ask for a token for one resource within the grant; by default its own.
+    const grantedResource = typeof record.data.resource === 'string' ? record.data.resource : undefined;
+    const resource = params.get('resource');
+    if (resource !== undefined) checkResourceIdentifier(resource);
+    if (grantedResource !== undefined && resource !== undefined && resource !== grantedResource) {
+      throw invalidTarget(`resource ${resource} is not part of this grant (it is for ${grantedResource})`);
+    }
+    const target = await resolveResource({ client, resource: resource ?? grantedResource, scopes: requested, mode: 'narrow' }, store.apis);
+
     const authTime = typeof record.data.auth_time === 'number' ? record.data.auth_time : grant.authTime ?? now;
     const sid = typeof record.data.sid === 'string' ? record.data.sid : null;
     return issueTokenSet(
@@ -43,6 +53,9 @@ export const refreshToken: Grant = {
         grantId: record.grantId,
         user,
         scopes: requested,
+        api: target.api,
+        accessScopes: target.scopes,
+        refreshResource: grantedResource ?? null,
         refreshScopes: granted,
         authTime,
         sid,

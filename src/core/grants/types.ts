@@ -1,5 +1,6 @@
 import type { KeyRing } from '../../keys/types.js';
 import type { ClientRecord, Store } from '../../storage/types.js';
+import type { LoginLimits } from '../login-attempt.js';
 import type { Params } from '../params.js';
 
 export interface TokenResponse {
@@ -18,16 +19,27 @@ export interface TokenPolicy {
   refreshTokenTtl: number;
 }
 
+/** The settings that switch grants on (the Config satisfies it). */
+export interface GrantSettings {
+  passwordGrant: boolean;
+}
+
 export interface GrantDeps {
-  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users'>;
+  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes'>;
   keys: KeyRing;
   policy: TokenPolicy;
+  /** Operator switches for grants that are off by default. */
+  settings: GrantSettings;
+  /** Password attempts, shared with the login page (the password grant). */
+  login: LoginLimits;
 }
 
 export interface TokenRequest {
   client: ClientRecord;
   params: Params;
   now: number;
+  /** The client's IP address, for per-address rate limits (the password grant). */
+  clientIp?: string;
 }
 
 /** ARCHITECTURE §Conventions 1: a grant declares its type, its allowed parameters and its handler. */
@@ -36,4 +48,6 @@ export interface Grant {
   /** Parameters this grant reads, besides grant_type and the client authentication parameters. */
   parameters: readonly string[];
   handle(request: TokenRequest, deps: GrantDeps): Promise<TokenResponse>;
+  /** Whether the operator enabled this grant; a grant without it is always on. */
+  enabled?(settings: GrantSettings): boolean;
 }

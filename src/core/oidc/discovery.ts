@@ -1,5 +1,7 @@
 import { supportedAuthMethods } from '../client-auth/authenticate.js';
-import { grants } from '../grants/registry.js';
+import { deviceCodeGrantType } from '../device/device-authorization.js';
+import { enabledGrantTypes } from '../grants/registry.js';
+import type { GrantSettings } from '../grants/types.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
 
@@ -11,6 +13,9 @@ export const endpointPaths = {
   introspection: '/introspect',
   revocation: '/revoke',
   endSession: '/logout',
+  deviceAuthorization: '/device_authorization',
+  /** RFC 8628 §3.2 verification_uri: the page where a person enters a device's user code. */
+  deviceVerification: '/device',
 } as const;
 
 export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths, string> {
@@ -23,7 +28,7 @@ export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths,
 const clientAssertionAlgs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** OIDC Discovery 1.0 §3 and RFC 8414 §2: the provider metadata, computed once at start. */
-export function providerMetadata(issuer: string, signingAlgs: readonly string[]): Record<string, unknown> {
+export function providerMetadata(issuer: string, signingAlgs: readonly string[], settings: GrantSettings): Record<string, unknown> {
   const urls = endpointUrls(issuer);
   const authMethods = [...supportedAuthMethods];
   return {
@@ -35,10 +40,14 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[])
     introspection_endpoint: urls.introspection,
     revocation_endpoint: urls.revocation,
     end_session_endpoint: urls.endSession,
+    // RFC 8628 §4: the device authorization endpoint, listed only when the device code grant is enabled.
+    ...(enabledGrantTypes(settings).includes(deviceCodeGrantType) ? { device_authorization_endpoint: urls.deviceAuthorization } : {}),
     scopes_supported: [...standardScopes],
     response_types_supported: [...responseTypes.keys()],
     response_modes_supported: [...responseModes],
-    grant_types_supported: [...grants.keys()],
+    // RFC 8414 §2: grant_types_supported lists the token endpoint grants enabled here, plus "implicit" for the
+    // response types that return tokens from the authorization endpoint.
+    grant_types_supported: [...enabledGrantTypes(settings), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...signingAlgs],
     token_endpoint_auth_methods_supported: authMethods,

@@ -2,6 +2,7 @@ import type { KeyRing } from '../../keys/types.js';
 import type { ClientRecord, ClientsRepository } from '../../storage/types.js';
 import { InvalidRequest } from '../errors.js';
 import type { Params } from '../params.js';
+import { JWT_ACCESS_TOKEN_TYPE } from '../tokens/jwt-access-token.js';
 
 export interface LogoutRequest {
   client: ClientRecord | undefined;
@@ -23,8 +24,9 @@ export async function validateLogoutRequest(
     try {
       // §2: "The OP need not be listed as an audience of the ID Token when it is used as an id_token_hint value",
       // and an expired ID token is still a valid hint.
-      const { payload } = await deps.keys.verify(idTokenHint, { allowExpired: true });
-      if (payload.iss === deps.issuer && typeof payload.sub === 'string') {
+      const { payload, protectedHeader } = await deps.keys.verify(idTokenHint, { allowExpired: true });
+      // RFC 9068 §2.1: a JWT access token (typ at+jwt) is not an ID token.
+      if (payload.iss === deps.issuer && typeof payload.sub === 'string' && protectedHeader.typ !== JWT_ACCESS_TOKEN_TYPE) {
         hint = { sub: payload.sub, sid: typeof payload.sid === 'string' ? payload.sid : undefined };
         hintAudience = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
       }

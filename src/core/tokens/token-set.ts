@@ -1,5 +1,6 @@
-import type { ClientRecord, UserRecord } from '../../storage/types.js';
+import type { ApiRecord, ClientRecord, UserRecord } from '../../storage/types.js';
 import type { GrantDeps, TokenResponse } from '../grants/types.js';
+import { issueAccessToken } from './access-token.js';
 import { issueIdToken } from './id-token.js';
 import { issueOpaqueToken } from './opaque.js';
 
@@ -7,8 +8,14 @@ export interface TokenSetInput {
   client: ClientRecord;
   grantId: string;
   user: UserRecord;
-  /** Scopes of the access token. */
+  /** Scopes of this request (the ID token's claims); also the access token's unless `accessScopes` is given. */
   scopes: readonly string[];
+  /** The API the access token is for (RFC 8707), from `resolveResource`. */
+  api?: ApiRecord | undefined;
+  /** Scopes of the access token when it is for an API: the API's share of `scopes`. */
+  accessScopes?: readonly string[];
+  /** The resource the refresh token stays bound to (null: none); defaults to the access token's API. */
+  refreshResource?: string | null;
   /** Scopes the refresh token keeps (the whole grant), when one is issued. */
   refreshScopes?: readonly string[];
   authTime: number;
@@ -23,14 +30,18 @@ export interface TokenSetInput {
 export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Promise<TokenResponse> {
   const { client, grantId, user, now } = input;
   const { policy, store } = deps;
-  const scope = input.scopes.join(' ');
   const data = { auth_time: input.authTime, sid: input.sid };
-  const access = await issueOpaqueToken(
-    { kind: 'access_token', grantId, clientId: client.clientId, sub: user.sub, scope, data, now, ttl: policy.accessTokenTtl },
-    store.tokens,
+  const accessScopes = input.accessScopes ?? input.scopes;
+  const access = await issueAccessToken(
+    { client, grantId, sub: user.sub, scopes: accessScopes, api: input.api, authTime: input.authTime, data, now },
+    deps,
   );
-  const response: TokenResponse = { access_token: access.value, token_type: 'Bearer', expires_in: policy.accessTokenTtl, scope };
+  // RFC 6749 §5.1: `scope` is the scope of the access token.
+  const scope = accessScopes.join(' ');
+  const response: TokenResponse = { access_token: access.value, token_type: 'Bearer', expires_in: access.expiresIn };
+  if (scope !== '') response.scope = scope;
   if (input.withRefreshToken) {
+    const refreshResource = input.refreshResource === undefined ? input.api?.identifier : input.refreshResource;
     const refresh = await issueOpaqueToken(
       {
         kind: 'refresh_token',
@@ -38,7 +49,7 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
         clientId: client.clientId,
         sub: user.sub,
         scope: (input.refreshScopes ?? input.scopes).join(' '),
-        data,
+        data: refreshResource ? { ...data, resource: refreshResource } : data,
         now,
         ttl: policy.refreshTokenTtl,
       },

@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Authentication, decide } from '../../core/authorize/decide.js';
-import { issueAuthorizationCode } from '../../core/authorize/issue-code.js';
+import { issueAuthorizationResponse } from '../../core/authorize/issue-response.js';
 import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
 import { buildAuthorizationResponse } from '../../core/authorize/response.js';
 import { OAuthError, isOAuthError } from '../../core/errors.js';
 import { collectParams, type ParsedParams } from '../../core/params.js';
 import { digest, randomToken } from '../../core/tokens/hash.js';
+import { JWT_ACCESS_TOKEN_TYPE } from '../../core/tokens/jwt-access-token.js';
+import { resolveResource } from '../../core/tokens/resource.js';
 import type { InteractionRecord } from '../../storage/types.js';
 import { currentSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
@@ -48,8 +50,10 @@ export function sendAuthorizeError(ctx: AppContext, reply: FastifyReply, target:
 async function hintSubject(ctx: AppContext, idTokenHint: string | undefined): Promise<string | undefined> {
   if (!idTokenHint) return undefined;
   try {
-    const { payload } = await ctx.keys.verify(idTokenHint, { allowExpired: true });
-    if (payload.iss === ctx.config.issuer && typeof payload.sub === 'string') return payload.sub;
+    const { payload, protectedHeader } = await ctx.keys.verify(idTokenHint, { allowExpired: true });
+    // RFC 9068 §2.1: a JWT access token (typ at+jwt) is never accepted where an ID token is expected.
+    const isAccessToken = protectedHeader.typ === JWT_ACCESS_TOKEN_TYPE;
+    if (payload.iss === ctx.config.issuer && typeof payload.sub === 'string' && !isAccessToken) return payload.sub;
   } catch {
     // fall through
   }
@@ -69,19 +73,32 @@ export async function proceed(
   interaction: LoadedInteraction | undefined,
 ): Promise<FastifyReply> {
   const now = ctx.now();
+  // RFC 8707: an unknown API or a scope it does not define is refused before the person is asked anything.
+  await resolveResource({ client: authz.client, resource: authz.resource, scopes: authz.scopes, mode: 'reject', redirectable: true }, ctx.store.apis);
   const hintSub = await hintSubject(ctx, authz.idTokenHint);
   const consent = auth ? await ctx.store.consents.find(auth.sub, authz.client.clientId) : undefined;
   const decision = decide({ request: authz, auth, consent, consentedNow: interaction?.record.result.consented, hintSub, now });
 
   if (decision.kind === 'issue') {
-    const code = await issueAuthorizationCode(
+    const { config } = ctx;
+    const issued = await issueAuthorizationResponse(
       authz,
       decision.auth,
-      { grants: ctx.store.grants, codes: ctx.store.codes, codeTtl: ctx.config.codeTtl },
+      {
+        store: ctx.store,
+        keys: ctx.keys,
+        policy: {
+          issuer: config.issuer,
+          accessTokenTtl: config.accessTokenTtl,
+          idTokenTtl: config.idTokenTtl,
+          refreshTokenTtl: config.refreshTokenTtl,
+          codeTtl: config.codeTtl,
+        },
+      },
       now,
     );
     if (interaction) await ctx.store.interactions.delete(interaction.record.idDigest);
-    const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { code, state: authz.state }, ctx.config.issuer);
+    const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, config.issuer);
     return sendAuthorizationResponse(reply, response);
   }
   if (interaction) return renderInteraction(ctx, request, reply, authz, decision, interaction);

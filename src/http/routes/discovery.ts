@@ -5,7 +5,7 @@ import type { AppContext } from '../context.js';
 
 export function registerDiscovery(app: FastifyInstance, ctx: AppContext): void {
   // Computed once: the metadata changes only with the configuration.
-  const metadata = JSON.stringify(providerMetadata(ctx.config.issuer, ctx.keys.algorithms));
+  const metadata = JSON.stringify(providerMetadata(ctx.config.issuer, ctx.keys.algorithms, ctx.config));
   const sendMetadata = async (_request: unknown, reply: import('fastify').FastifyReply) =>
     reply.header('Cache-Control', 'public, max-age=300').type('application/json; charset=utf-8').send(metadata);
   app.get('/.well-known/openid-configuration', { config: { cors: true } }, sendMetadata);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authentication } from '../../core/authorize/decide.js';
 import { type AuthorizationRequest, type RedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
 import { OAuthError } from '../../core/errors.js';
-import { dummyVerify, verifyPassword } from '../../core/passwords.js';
+import { attemptLogin, normalizeEmail } from '../../core/login-attempt.js';
 import { digest } from '../../core/tokens/hash.js';
 import { browserId, checkCsrf, currentSession, startSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
@@ -67,26 +67,20 @@ async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
-  const email = (params.get('email') ?? '').trim().toLowerCase();
-  const password = params.get('password') ?? '';
-  const now = ctx.now();
-  const { loginMaxAttempts, loginWindow } = ctx.config;
-
-  // Rate limits on login: per account, and (more loosely) per client address.
-  const accountHits = await ctx.store.rateLimits.hit(`login:account:${digest(email)}`, loginWindow, now);
-  const addressHits = await ctx.store.rateLimits.hit(`login:ip:${request.ip}`, loginWindow, now);
-  if (accountHits > loginMaxAttempts || addressHits > loginMaxAttempts * 10) {
+  const email = normalizeEmail(params.get('email') ?? '');
+  const result = await attemptLogin(
+    { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
+    { users: ctx.store.users, rateLimits: ctx.store.rateLimits, limits: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow } },
+  );
+  if (result.kind === 'rate_limited') {
     request.log.warn({ event: 'login.rate_limited' }, 'login rate limited');
     return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, {
       email,
-      error: `Too many sign-in attempts. Wait ${Math.ceil(loginWindow / 60)} minutes and try again.`,
+      error: `Too many sign-in attempts. Wait ${result.retryAfterMinutes} minutes and try again.`,
       status: 429,
     });
   }
-  const user = email ? await ctx.store.users.findByEmail(email) : undefined;
-  // The same work and the same answer for an unknown user and a wrong password.
-  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await dummyVerify(password);
-  if (!user || !ok) {
+  if (result.kind === 'invalid') {
     request.log.info({ event: 'login.failed' }, 'login failed');
     return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, {
       email,
@@ -94,8 +88,7 @@ async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
       status: 401,
     });
   }
-  await ctx.store.rateLimits.reset(`login:account:${digest(email)}`);
-  const session = await startSession(ctx, request, reply, user.sub);
+  const session = await startSession(ctx, request, reply, result.user.sub);
   await ctx.store.interactions.updateResult(resumed.interaction.record.idDigest, {
     ...resumed.interaction.record.result,
     sub: session.sub,

@@ -5,6 +5,7 @@ import { endpointUrls } from '../../core/oidc/discovery.js';
 import { rejectDuplicates } from '../../core/params.js';
 import { handleTokenRequest } from '../../core/token-endpoint.js';
 import { introspect } from '../../core/tokens/introspect.js';
+import { requestedResource } from '../../core/tokens/resource.js';
 import { revoke } from '../../core/tokens/revoke.js';
 import type { ClientRecord } from '../../storage/types.js';
 import type { AppContext } from '../context.js';
@@ -28,7 +29,7 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
       now,
     },
   );
-  return { client, params: parsed.params, now };
+  return { client, params: parsed.params, multi: parsed.multi, now };
 }
 
 export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): void {
@@ -42,11 +43,15 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       idTokenTtl: ctx.config.idTokenTtl,
       refreshTokenTtl: ctx.config.refreshTokenTtl,
     },
+    settings: ctx.config,
+    login: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow },
   };
 
   app.post('/token', { config: { cors: true } }, async (request, reply) => {
-    const { client, params, now } = await authenticatedRequest(ctx, request, urls.token);
-    const response = await handleTokenRequest(client, params, now, grantDeps);
+    const { client, params, multi, now } = await authenticatedRequest(ctx, request, urls.token);
+    // RFC 8707 §2: one resource per token request (Latch issues one audience per access token).
+    requestedResource(multi.get('resource'));
+    const response = await handleTokenRequest(client, params, now, grantDeps, request.ip);
     request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
     return sendJson(reply, response);
   });

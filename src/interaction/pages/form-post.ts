@@ -8,9 +8,12 @@ export interface FormPostPageOptions extends PageChrome {
   fields: Readonly<Record<string, string | undefined>>;
 }
 
+/** The page's only script: it submits the form. The response's CSP allows exactly this file. */
+export const formPostScriptPath = '/assets/form-post.js';
+
 /**
  * OAuth 2.0 Form Post Response Mode: the browser posts the response parameters to the
- * redirect_uri. /assets/form-post.js submits the form, so the response needs `script-src 'self'`.
+ * redirect_uri. /assets/form-post.js submits the form (a <noscript> button without JavaScript).
  */
 export function formPostPage({ action, fields, ...chrome }: FormPostPageOptions): string {
   const body = html`<div class="status status-pending" aria-hidden="true"></div>
@@ -22,6 +25,6 @@ ${hiddenInputs(fields)}
 <button type="submit" class="button button-primary">Continue</button>
 </noscript>
 </form>
-<script src="/assets/form-post.js"></script>`;
+<script src="${formPostScriptPath}"></script>`;
   return page({ title: 'Returning to the application', body, ...chrome });
 }

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { OpenedStore } from '../open.js';
 import { accountsContract } from './accounts.js';
+import { deviceCodesContract } from './device-codes.contract.js';
+import { apisContract } from './apis.contract.js';
 import { ephemeralContract } from './ephemeral.js';
 import { grantsContract } from './grants.js';
 import { lifecycleContract } from './lifecycle.js';
@@ -52,5 +54,7 @@ export function storeContract(name: string, backend: ContractBackend): void {
     accountsContract(context);
     grantsContract(context);
     ephemeralContract(context);
+    deviceCodesContract(context);
+    apisContract(context);
   });
 }

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { migrations as postgresMigrations } from '../postgres/migration-provider.js';
+import { migrations as sqliteMigrations } from '../sqlite/migration-provider.js';
 import { StorageConflictError } from '../types.js';
 import type { ContractContext } from './contract.js';
 import { aClient, aCode, aGrant, anInteraction, aSession, aToken, aUser } from './fixtures.js';
 
 export function lifecycleContract({ backend, store, appliedAtStart }: ContractContext): void {
   describe('migrations and connections', () => {
-    it('applies the initial migration once; a second migrate() applies nothing', async () => {
-      expect(appliedAtStart()).toEqual(['001-initial']);
+    it('applies every migration once, in order; a second migrate() applies nothing', async () => {
+      const all = Object.keys(store().dialect === 'sqlite' ? sqliteMigrations : postgresMigrations).sort();
+      expect(all[0]).toBe('001-initial');
+      expect(appliedAtStart()).toEqual(all);
       expect(await store().migrate()).toEqual([]);
     });
 

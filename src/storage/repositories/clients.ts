@@ -43,6 +43,7 @@ export function clientsRepository(db: Kysely<Database>): ClientsRepository {
       return db.transaction().execute(async (trx) => {
         await trx.deleteFrom('tokens').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('authorization_codes').where('client_id', '=', clientId).execute();
+        await trx.deleteFrom('device_codes').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('grants').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('consents').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute();

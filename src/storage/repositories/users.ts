@@ -55,6 +55,7 @@ export function usersRepository(db: Kysely<Database>): UsersRepository {
         const grantsOfUser = trx.selectFrom('grants').select('grant_id').where('sub', '=', sub);
         await trx.deleteFrom('tokens').where((eb) => eb.or([eb('sub', '=', sub), eb('grant_id', 'in', grantsOfUser)])).execute();
         await trx.deleteFrom('authorization_codes').where('sub', '=', sub).execute();
+        await trx.deleteFrom('device_codes').where('sub', '=', sub).execute();
         await trx.deleteFrom('grants').where('sub', '=', sub).execute();
         await trx.deleteFrom('consents').where('sub', '=', sub).execute();
         await trx.deleteFrom('sessions').where('sub', '=', sub).execute();

@@ -1,0 +1,113 @@
+import { standardScopes } from '../core/oidc/claims.js';
+import { StorageConflictError, type AccessTokenFormat, type ApiRecord, type Store } from '../storage/types.js';
+import { AdminInputError, AdminNotFoundError } from './errors.js';
+
+export { AdminInputError, AdminNotFoundError } from './errors.js';
+
+export interface CreateApiInput {
+  /** The resource indicator and token audience, e.g. https://photos.example. */
+  identifier: string;
+  name?: string;
+  scopes?: string[];
+  tokenFormat?: AccessTokenFormat;
+  /** Access token lifetime in seconds. */
+  accessTokenTtl?: number;
+  signingAlg?: string;
+}
+
+export const TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque'];
+export const ACCESS_TOKEN_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+export const DEFAULT_API_TTL = 3600;
+/** A day: access tokens are short-lived; use refresh tokens for longer access. */
+export const MAX_API_TTL = 86_400;
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** RFC 8707 §2: the identifier is an absolute URI without a fragment; Latch also wants no credentials or query. */
+export function checkApiIdentifier(identifier: string, field = 'identifier'): string {
+  const value = identifier.trim();
+  if (value === '') throw new AdminInputError(field, 'is required (an absolute URI such as https://api.example.com)');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AdminInputError(field, `"${value}" is not an absolute URI (e.g. https://api.example.com)`);
+  }
+  // RFC 8707 §2: "It MUST NOT include a fragment component."
+  if (value.includes('#')) throw new AdminInputError(field, `"${value}" must not contain a fragment (#)`);
+  // RFC 8707 §2: "SHOULD NOT include a query component".
+  if (url.search !== '' || value.includes('?')) throw new AdminInputError(field, `"${value}" should not contain a query (?)`);
+  if (url.username !== '' || url.password !== '') throw new AdminInputError(field, `"${value}" must not contain credentials`);
+  if (value.length > 2048) throw new AdminInputError(field, 'is longer than 2048 characters');
+  return value;
+}
+
+function checkScopes(scopes: string[]): string[] {
+  const tokens = [...new Set(scopes.flatMap((s) => s.split(/\s+/)).filter(Boolean))];
+  const identity = new Set<string>(standardScopes);
+  for (const token of tokens) {
+    if (!SCOPE_TOKEN.test(token)) throw new AdminInputError('scopes', `"${token}" is not a valid scope token (RFC 6749 §3.3)`);
+    if (identity.has(token)) {
+      throw new AdminInputError('scopes', `"${token}" is an OpenID Connect scope about the person, not an API scope`);
+    }
+  }
+  return tokens;
+}
+
+export function buildApi(input: CreateApiInput, now = nowSeconds()): ApiRecord {
+  const identifier = checkApiIdentifier(input.identifier ?? '');
+  const name = (input.name ?? new URL(identifier).host ?? identifier).trim() || identifier;
+  const scopes = checkScopes(input.scopes ?? []);
+  const tokenFormat = input.tokenFormat ?? 'jwt';
+  if (!TOKEN_FORMATS.includes(tokenFormat)) {
+    throw new AdminInputError('token_format', `"${String(tokenFormat)}" is not one of ${TOKEN_FORMATS.join(', ')}`);
+  }
+  const ttl = input.accessTokenTtl ?? DEFAULT_API_TTL;
+  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_API_TTL) {
+    throw new AdminInputError('access_token_ttl', `must be a whole number of seconds from 1 to ${MAX_API_TTL}`);
+  }
+  const signingAlg = input.signingAlg ?? 'ES256';
+  if (!ACCESS_TOKEN_ALGS.includes(signingAlg)) {
+    throw new AdminInputError('signing_alg', `"${signingAlg}" is not one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
+  }
+  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, createdAt: now };
+}
+
+export async function createApi(store: Pick<Store, 'apis'>, input: CreateApiInput, now = nowSeconds()): Promise<ApiRecord> {
+  const api = buildApi(input, now);
+  try {
+    await store.apis.create(api);
+  } catch (err) {
+    if (err instanceof StorageConflictError) throw new AdminInputError('identifier', `an API with identifier ${api.identifier} already exists`);
+    throw err;
+  }
+  return api;
+}
+
+export async function findApi(store: Pick<Store, 'apis'>, identifier: string): Promise<ApiRecord> {
+  const api = await store.apis.find(identifier);
+  if (!api) throw new AdminNotFoundError('api', identifier);
+  return api;
+}
+
+/** Deletes the API; tokens issued for it stop passing introspection (JWTs stay valid until they expire). */
+export async function deleteApi(store: Pick<Store, 'apis'>, identifier: string, now = nowSeconds()): Promise<ApiRecord> {
+  const api = await findApi(store, identifier);
+  if (!(await store.apis.delete(identifier, now))) throw new AdminNotFoundError('api', identifier);
+  return api;
+}
+
+/** The operator's view of an API, in snake_case like the rest of the JSON output. */
+export function apiToJson(api: ApiRecord): Record<string, unknown> {
+  return {
+    identifier: api.identifier,
+    name: api.name,
+    scopes: api.scopes,
+    token_format: api.tokenFormat,
+    access_token_ttl: api.accessTokenTtl,
+    signing_alg: api.signingAlg,
+    created_at: api.createdAt,
+  };
+}

@@ -1,0 +1,120 @@
+import { AdminInputError, apiToJson, createApi, deleteApi, findApi, type CreateApiInput } from '../../admin/apis.js';
+import type { AccessTokenFormat, ApiRecord } from '../../storage/types.js';
+import { expectPositionals, parse } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { isoTime, table, UsageError } from '../io.js';
+import { usage } from '../usage.js';
+
+export async function apisCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'create':
+      return create(ctx, rest);
+    case 'list':
+      return list(ctx, rest);
+    case 'show':
+      return show(ctx, rest);
+    case 'delete':
+      return remove(ctx, rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      ctx.io.stdout.write(usage.apis);
+      return sub === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`apis: unknown command "${sub}" (create, list, show, delete)`);
+  }
+}
+
+function describe(api: ApiRecord): string[] {
+  return [
+    `identifier:    ${api.identifier}`,
+    `scopes:        ${api.scopes.join(' ') || '(none)'}`,
+    `token format:  ${api.tokenFormat}${api.tokenFormat === 'jwt' ? ` (RFC 9068, ${api.signingAlg})` : ' (check with /introspect)'}`,
+    `token ttl:     ${api.accessTokenTtl} s`,
+  ];
+}
+
+async function create(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    identifier: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string', multiple: true },
+    'token-format': { type: 'string' },
+    ttl: { type: 'string' },
+    alg: { type: 'string' },
+  });
+  if (values.help) {
+    ctx.io.stdout.write(usage.apisCreate);
+    return 0;
+  }
+  expectPositionals(positionals, [], 'apis create');
+  if (values.identifier === undefined) throw new UsageError('--identifier is required (the API\'s URI, e.g. https://photos.example)');
+  const input: CreateApiInput = { identifier: values.identifier };
+  if (values.name !== undefined) input.name = values.name;
+  if (values.scope) input.scopes = values.scope;
+  if (values['token-format'] !== undefined) input.tokenFormat = values['token-format'] as AccessTokenFormat;
+  if (values.ttl !== undefined) {
+    if (!/^\d+$/.test(values.ttl)) throw new AdminInputError('access_token_ttl', `"${values.ttl}" is not a whole number of seconds`);
+    input.accessTokenTtl = Number(values.ttl);
+  }
+  if (values.alg !== undefined) input.signingAlg = values.alg;
+
+  const api = await ctx.withStore((store) => createApi(store, input));
+  const lines = [`Created API "${api.name}"`, '', ...describe(api).map((l) => `  ${l}`), ''];
+  lines.push(
+    'Clients ask for its tokens with resource=' + api.identifier + ' and need its scopes in their own',
+    'allowed scopes (latch clients create ... --scope "openid ' + (api.scopes.join(' ') || '<scope>') + '").',
+  );
+  ctx.print(values.json, apiToJson(api), lines.join('\n'));
+  return 0;
+}
+
+async function list(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) {
+    ctx.io.stdout.write(usage.apis);
+    return 0;
+  }
+  expectPositionals(positionals, [], 'apis list');
+  const apis = await ctx.withStore((store) => store.apis.list());
+  const text =
+    apis.length === 0
+      ? 'No APIs yet. Register one with: latch apis create --identifier https://api.example --scope read:things'
+      : table(
+          ['IDENTIFIER', 'NAME', 'FORMAT', 'TTL', 'SCOPES', 'CREATED'],
+          apis.map((a) => [a.identifier, a.name, a.tokenFormat, String(a.accessTokenTtl), a.scopes.join(' ') || '-', isoTime(a.createdAt)]),
+        );
+  ctx.print(values.json, { apis: apis.map(apiToJson) }, text);
+  return 0;
+}
+
+async function show(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) {
+    ctx.io.stdout.write(usage.apis);
+    return 0;
+  }
+  const [identifier] = expectPositionals(positionals, ['identifier'], 'apis show');
+  const api = await ctx.withStore((store) => findApi(store, identifier!));
+  const text = [`${api.name}`, ...describe(api).map((l) => `  ${l}`), `  created:       ${isoTime(api.createdAt)}`].join('\n');
+  ctx.print(values.json, apiToJson(api), text);
+  return 0;
+}
+
+async function remove(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) {
+    ctx.io.stdout.write(usage.apis);
+    return 0;
+  }
+  const [identifier] = expectPositionals(positionals, ['identifier'], 'apis delete');
+  const api = await ctx.withStore((store) => deleteApi(store, identifier!));
+  ctx.print(
+    values.json,
+    { deleted: true, identifier: api.identifier },
+    `Deleted API ${api.identifier}; the tokens issued for it no longer pass introspection`,
+  );
+  return 0;
+}

@@ -1,0 +1,41 @@
+import type { DeviceCodeRecord, DeviceCodesRepository } from '../../storage/types.js';
+import { digest, randomToken } from '../tokens/hash.js';
+import { normalizeUserCode } from './user-code.js';
+
+/**
+ * RFC 8628 §3.3: the code a person typed, if it names a device authorization request still waiting for a decision.
+ * Malformed, unknown, expired and already decided codes are all answered alike.
+ */
+export async function findPendingUserCode(
+  input: string,
+  deviceCodes: Pick<DeviceCodesRepository, 'findByUserCode'>,
+  now: number,
+): Promise<DeviceCodeRecord | undefined> {
+  const normalized = normalizeUserCode(input);
+  if (!normalized) return undefined;
+  const record = await deviceCodes.findByUserCode(digest(normalized), now);
+  return record?.status === 'pending' ? record : undefined;
+}
+
+export interface DeviceDecisionAuth {
+  sub: string;
+  sid: string | null;
+  authTime: number;
+}
+
+/**
+ * RFC 8628 §3.3: the person approved. The approval records who (sub, sid, auth_time) and what (the scopes), and
+ * names the grant the tokens will belong to. False when the request was decided meanwhile or has expired.
+ */
+export async function approveDeviceCode(
+  record: DeviceCodeRecord,
+  auth: DeviceDecisionAuth,
+  deviceCodes: Pick<DeviceCodesRepository, 'approve'>,
+  now: number,
+): Promise<boolean> {
+  return deviceCodes.approve(
+    record.deviceCodeDigest,
+    { grantId: randomToken(16), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, scope: record.scope },
+    now,
+  );
+}

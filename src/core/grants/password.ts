@@ -1,0 +1,72 @@
+import { InvalidGrant, InvalidScope } from '../errors.js';
+import { attemptLogin } from '../login-attempt.js';
+import { required, spaceList } from '../params.js';
+import { randomToken } from '../tokens/hash.js';
+import { issueTokenSet } from '../tokens/token-set.js';
+import type { Grant } from './types.js';
+
+/**
+ * RFC 6749 §4.3: the resource owner password credentials grant. Off unless the operator enables it
+ * (LATCH_PASSWORD_GRANT) and registers it for the client: RFC 9700 §2.4 says it MUST NOT be used, because
+ * the client sees the password and no second factor or consent can happen.
+ */
+export const password: Grant = {
+  grantType: 'password',
+  parameters: ['username', 'password', 'scope'],
+  enabled: (settings) => settings.passwordGrant,
+
+  async handle({ client, params, now, clientIp }, deps) {
+    // RFC 6749 §4.3.2: username and password are REQUIRED.
+    const username = required(params, 'username');
+    const secret = required(params, 'password');
+
+    // RFC 6749 §3.3: without a default scope, a request without scope fails with invalid_scope.
+    const scopes = [...new Set(spaceList(params.get('scope')))];
+    if (scopes.length === 0) throw new InvalidScope('scope is required');
+    const allowed = spaceList(client.metadata.scope);
+    const refused = scopes.filter((s) => !allowed.includes(s));
+    if (refused.length > 0) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
+
+    // RFC 6749 §4.3.2: "the authorization server MUST protect the endpoint against brute force attacks":
+    // the same per-account and per-address limits as the login page.
+    const { store } = deps;
+    const result = await attemptLogin(
+      { email: username, password: secret, ip: clientIp, now },
+      { users: store.users, rateLimits: store.rateLimits, limits: deps.login },
+    );
+    if (result.kind === 'rate_limited') {
+      throw new InvalidGrant(`too many sign-in attempts for this account; wait ${result.retryAfterMinutes} minutes and try again`);
+    }
+    // RFC 6749 §5.2 invalid_grant: "the provided ... resource owner credentials ... are invalid". The same answer
+    // for an unknown username and a wrong password.
+    if (result.kind === 'invalid') throw new InvalidGrant('incorrect username or password');
+
+    const { user } = result;
+    const grantId = randomToken(16);
+    await store.grants.create({
+      grantId,
+      clientId: client.clientId,
+      sub: user.sub,
+      scope: scopes.join(' '),
+      sid: null,
+      authTime: now,
+      createdAt: now,
+      revokedAt: null,
+    });
+    return issueTokenSet(
+      {
+        client,
+        grantId,
+        user,
+        scopes,
+        authTime: now,
+        sid: null,
+        nonce: null,
+        withRefreshToken: client.metadata.grant_types.includes('refresh_token'),
+        withIdToken: scopes.includes('openid'),
+        now,
+      },
+      deps,
+    );
+  },
+};

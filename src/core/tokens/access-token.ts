@@ -1,0 +1,84 @@
+import type { KeyRing, SigningAlg } from '../../keys/types.js';
+import type { AccessTokenFormat, ApiRecord, ClientRecord, TokenRecord, TokensRepository } from '../../storage/types.js';
+import { digest, randomToken } from './hash.js';
+import { signJwtAccessToken } from './jwt-access-token.js';
+import { issueOpaqueToken } from './opaque.js';
+
+export interface AccessTokenInput {
+  client: ClientRecord;
+  grantId: string | null;
+  /** The person, or null for a token of the client itself (client credentials). */
+  sub: string | null;
+  scopes: readonly string[];
+  /** The API the token is for (its audience), from `resolveResource`. */
+  api: ApiRecord | undefined;
+  authTime?: number | undefined;
+  /** Extra data kept with the token (auth_time, sid, ...). */
+  data?: Record<string, unknown>;
+  now: number;
+}
+
+export interface AccessTokenDeps {
+  store: { tokens: Pick<TokensRepository, 'create'> };
+  keys: Pick<KeyRing, 'sign'>;
+  policy: { issuer: string; accessTokenTtl: number };
+}
+
+export interface IssuedAccessToken {
+  value: string;
+  format: AccessTokenFormat;
+  expiresIn: number;
+  record: TokenRecord;
+}
+
+/**
+ * The access token generator chain: the token's API decides its format and lifetime, not the grant.
+ * An API that prefers JWTs gets an RFC 9068 JWT; anything else gets an opaque token. Both are recorded by
+ * digest, so that introspection, revocation and "revoke the whole grant" work the same for either format.
+ */
+export async function issueAccessToken(input: AccessTokenInput, deps: AccessTokenDeps): Promise<IssuedAccessToken> {
+  const { api, client, now } = input;
+  const ttl = api?.accessTokenTtl ?? deps.policy.accessTokenTtl;
+  const scope = input.scopes.join(' ');
+  const audience = api?.identifier ?? null;
+  if (api?.tokenFormat !== 'jwt') {
+    const { value, record } = await issueOpaqueToken(
+      { kind: 'access_token', grantId: input.grantId, clientId: client.clientId, sub: input.sub, scope, audience, data: input.data ?? {}, now, ttl },
+      deps.store.tokens,
+    );
+    return { value, format: 'opaque', expiresIn: ttl, record };
+  }
+  const jti = randomToken(16);
+  const value = await signJwtAccessToken(
+    {
+      issuer: deps.policy.issuer,
+      // RFC 9068 §2.2: without a resource owner, sub is the client_id.
+      sub: input.sub ?? client.clientId,
+      clientId: client.clientId,
+      audience: api.identifier,
+      scopes: input.scopes,
+      jti,
+      now,
+      ttl,
+      authTime: input.authTime,
+      alg: api.signingAlg as SigningAlg,
+    },
+    deps.keys,
+  );
+  const record: TokenRecord = {
+    digest: digest(value),
+    kind: 'access_token',
+    grantId: input.grantId,
+    clientId: client.clientId,
+    sub: input.sub,
+    scope,
+    audience,
+    data: { ...input.data, jti },
+    createdAt: now,
+    expiresAt: now + ttl,
+    consumedAt: null,
+    revokedAt: null,
+  };
+  await deps.store.tokens.create(record);
+  return { value, format: 'jwt', expiresIn: ttl, record };
+}

@@ -1,0 +1,244 @@
+/**
+ * RFC 8628, the device authorization grant, over HTTP: the device authorization endpoint the device calls, and the
+ * verification pages (`/device`) where a person enters the user code, logs in and approves or denies.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { handleDeviceAuthorization } from '../../core/device/device-authorization.js';
+import { formatUserCode, normalizeUserCode } from '../../core/device/user-code.js';
+import { approveDeviceCode, findPendingUserCode } from '../../core/device/verification.js';
+import { OAuthError } from '../../core/errors.js';
+import { attemptLogin, normalizeEmail } from '../../core/login-attempt.js';
+import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
+import { spaceList } from '../../core/params.js';
+import { digest, randomToken } from '../../core/tokens/hash.js';
+import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, loginPage } from '../../interaction/index.js';
+import type { ClientRecord, DeviceCodeRecord, InteractionRecord } from '../../storage/types.js';
+import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId, startSession } from '../cookies.js';
+import type { AppContext } from '../context.js';
+import { bodyParams, queryParams } from '../form.js';
+import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
+import { browserKey } from './authorize.js';
+import { authenticatedRequest } from './token.js';
+
+/** Reserved key in a device interaction: the digest of the device code the person is deciding on. */
+const deviceKey = '_device';
+
+/** RFC 8628 §5.1: user codes are guessable in principle, so guesses are limited: 10 per client address per 5 minutes. */
+export const userCodeGuessLimit = { attempts: 10, windowSeconds: 300 };
+
+const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page and enter the code again.', { status: 403 });
+const gone = new OAuthError(
+  'invalid_request',
+  'This code has expired or was already used. Start again on your device to get a new code.',
+);
+const unknownCode = 'That code is not valid, or it has expired. Check the code on your device and try again.';
+
+interface DeviceInteraction {
+  id: string;
+  interaction: InteractionRecord;
+  device: DeviceCodeRecord;
+  client: ClientRecord;
+  /** The user code, formatted; carried in the page URLs (never stored) and checked against the stored digest. */
+  userCode: string;
+}
+
+function clientName(client: ClientRecord): string {
+  return client.metadata.client_name || client.clientId;
+}
+
+/** The URLs of one device interaction carry the user code, so the confirmation page can show it. */
+function interactionUrl(resumed: Pick<DeviceInteraction, 'id' | 'userCode'>, action = ''): string {
+  return `/device/${resumed.id}${action}?user_code=${encodeURIComponent(resumed.userCode)}`;
+}
+
+function entryPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, options: { userCode?: string; error?: string; status?: number } = {}) {
+  const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
+  const { userCode, error } = options;
+  const body = deviceUserCodePage({
+    action: endpointPaths.deviceVerification,
+    csrf,
+    ...(userCode !== undefined ? { userCode } : {}),
+    ...(error !== undefined ? { error } : {}),
+  });
+  return sendPage(reply, body, { status: options.status ?? 200 });
+}
+
+/** GET /device: the code entry form, prefilled from `?user_code=` (RFC 8628 §3.3.1 verification_uri_complete). */
+async function showEntry(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const typed = queryParams(request).params.get('user_code');
+  const normalized = typed === undefined ? undefined : normalizeUserCode(typed);
+  return entryPage(ctx, request, reply, normalized ? { userCode: formatUserCode(normalized) } : {});
+}
+
+/** POST /device: checks the typed code, then binds the rest of the interaction to this browser. */
+async function submitCode(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { params } = bodyParams(request);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  const typed = (params.get('user_code') ?? '').slice(0, 64);
+  const now = ctx.now();
+  // RFC 8628 §5.1: user codes have little entropy, so the server rate limits their entry to make guessing impractical.
+  const { attempts, windowSeconds } = userCodeGuessLimit;
+  const hits = await ctx.store.rateLimits.hit(`device:user_code:ip:${request.ip}`, windowSeconds, now);
+  if (hits > attempts) {
+    request.log.warn({ event: 'device.rate_limited' }, 'user code entry rate limited');
+    return entryPage(ctx, request, reply, {
+      userCode: typed,
+      error: `Too many attempts. Wait ${Math.ceil(windowSeconds / 60)} minutes and try again.`,
+      status: 429,
+    });
+  }
+  const device = await findPendingUserCode(typed, ctx.store.deviceCodes, now);
+  if (!device) {
+    request.log.info({ event: 'device.user_code_unknown' }, 'unknown user code');
+    return entryPage(ctx, request, reply, { userCode: typed, error: unknownCode, status: 400 });
+  }
+  const id = randomToken();
+  const browser = ensureBrowserId(ctx, request, reply);
+  await ctx.store.interactions.create({
+    idDigest: digest(id),
+    clientId: device.clientId,
+    request: { [deviceKey]: device.deviceCodeDigest, [browserKey]: digest(browser) },
+    result: {},
+    createdAt: now,
+    expiresAt: Math.min(now + ctx.config.interactionTtl, device.expiresAt),
+  });
+  return noStore(reply).redirect(interactionUrl({ id, userCode: formatUserCode(normalizeUserCode(typed) as string) }), 303);
+}
+
+/** Loads the interaction bound to this browser and its still pending device code; otherwise shows an error page. */
+async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<DeviceInteraction | undefined> {
+  const { id } = request.params as { id: string };
+  const now = ctx.now();
+  const interaction = await ctx.store.interactions.find(digest(id), now);
+  const browser = browserId(request);
+  const deviceCodeDigest = interaction?.request[deviceKey];
+  if (!interaction || !deviceCodeDigest || !browser || interaction.request[browserKey] !== digest(browser)) {
+    sendErrorPage(reply, gone);
+    return undefined;
+  }
+  const device = await ctx.store.deviceCodes.find(deviceCodeDigest);
+  const client = device && (await ctx.store.clients.find(device.clientId));
+  const userCode = normalizeUserCode(queryParams(request).params.get('user_code') ?? '');
+  if (!device || !client || device.status !== 'pending' || device.expiresAt <= now || !userCode || digest(userCode) !== device.userCodeDigest) {
+    await ctx.store.interactions.delete(interaction.idDigest);
+    sendErrorPage(reply, gone);
+    return undefined;
+  }
+  return { id, interaction, device, client, userCode: formatUserCode(userCode) };
+}
+
+async function authenticationFor(ctx: AppContext, request: FastifyRequest, resumed: DeviceInteraction) {
+  const { result } = resumed.interaction;
+  if (result.sub && result.sid && result.authTime !== undefined) return { sub: result.sub, sid: result.sid, authTime: result.authTime };
+  const session = await currentSession(ctx, request);
+  return session && { sub: session.sub, sid: session.sid, authTime: session.authTime };
+}
+
+function renderLogin(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  resumed: DeviceInteraction,
+  options: { email?: string; error?: string; status?: number } = {},
+): FastifyReply {
+  const body = loginPage({
+    action: interactionUrl(resumed, '/login'),
+    csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
+    clientName: clientName(resumed.client),
+    ...(options.email !== undefined ? { email: options.email } : {}),
+    ...(options.error !== undefined ? { error: options.error } : {}),
+  });
+  return sendPage(reply, body, { status: options.status ?? 200 });
+}
+
+/** GET /device/:id: log in first (unless this browser has a session), then confirm. */
+async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const resumed = await resume(ctx, request, reply);
+  if (!resumed) return reply;
+  const auth = await authenticationFor(ctx, request, resumed);
+  if (!auth) return renderLogin(ctx, request, reply, resumed);
+  const user = await ctx.store.users.findBySub(auth.sub);
+  const body = deviceConfirmPage({
+    action: interactionUrl(resumed, '/decision'),
+    csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
+    clientName: clientName(resumed.client),
+    userEmail: user?.email ?? '',
+    scopes: spaceList(resumed.device.scope),
+    userCode: resumed.userCode,
+  });
+  return sendPage(reply, body);
+}
+
+/** POST /device/:id/login: the shared password check (same limits as the login page), then a new session. */
+async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const resumed = await resume(ctx, request, reply);
+  if (!resumed) return reply;
+  const { params } = bodyParams(request);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  const email = normalizeEmail(params.get('email') ?? '');
+  const result = await attemptLogin(
+    { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
+    { users: ctx.store.users, rateLimits: ctx.store.rateLimits, limits: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow } },
+  );
+  if (result.kind === 'rate_limited') {
+    request.log.warn({ event: 'login.rate_limited' }, 'login rate limited');
+    const error = `Too many sign-in attempts. Wait ${result.retryAfterMinutes} minutes and try again.`;
+    return renderLogin(ctx, request, reply, resumed, { email, error, status: 429 });
+  }
+  if (result.kind === 'invalid') {
+    request.log.info({ event: 'login.failed' }, 'login failed');
+    return renderLogin(ctx, request, reply, resumed, { email, error: 'Incorrect email or password.', status: 401 });
+  }
+  const session = await startSession(ctx, request, reply, result.user.sub);
+  await ctx.store.interactions.updateResult(resumed.interaction.idDigest, {
+    ...resumed.interaction.result,
+    sub: session.sub,
+    sid: session.sid,
+    authTime: session.authTime,
+  });
+  request.log.info({ event: 'login.succeeded' }, 'login succeeded');
+  return noStore(reply).redirect(interactionUrl(resumed), 303);
+}
+
+/** POST /device/:id/decision: RFC 8628 §3.3, the person approves or denies; the device learns it by polling. */
+async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const resumed = await resume(ctx, request, reply);
+  if (!resumed) return reply;
+  const { params } = bodyParams(request);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  const auth = await authenticationFor(ctx, request, resumed);
+  if (!auth) return noStore(reply).redirect(interactionUrl(resumed), 303);
+  const now = ctx.now();
+  const approved = params.get('decision') === 'allow';
+  const decided = approved
+    ? await approveDeviceCode(resumed.device, auth, ctx.store.deviceCodes, now)
+    : await ctx.store.deviceCodes.deny(resumed.device.deviceCodeDigest, now);
+  await ctx.store.interactions.delete(resumed.interaction.idDigest);
+  if (!decided) return sendErrorPage(reply, gone);
+  request.log.info({ event: approved ? 'device.approved' : 'device.denied', client_id: resumed.client.clientId }, 'device decision');
+  return sendPage(reply, deviceDonePage({ clientName: clientName(resumed.client), approved }));
+}
+
+export function registerDevice(app: FastifyInstance, ctx: AppContext): void {
+  const urls = endpointUrls(ctx.config.issuer);
+
+  // RFC 8628 §3.1: the device authorization endpoint; the client authenticates as at the token endpoint.
+  app.post(endpointPaths.deviceAuthorization, { config: { cors: true } }, async (request, reply) => {
+    const { client, params, now } = await authenticatedRequest(ctx, request, urls.deviceAuthorization);
+    const response = await handleDeviceAuthorization(client, params, now, {
+      deviceCodes: ctx.store.deviceCodes,
+      verificationUri: urls.deviceVerification,
+      ttl: ctx.config.deviceCodeTtl,
+      interval: ctx.config.deviceCodeInterval,
+    });
+    request.log.info({ event: 'device.authorization_started', client_id: client.clientId }, 'device authorization started');
+    return sendJson(reply, response);
+  });
+
+  const page = { config: { page: true } };
+  app.get(endpointPaths.deviceVerification, page, (request, reply) => showEntry(ctx, request, reply));
+  app.post(endpointPaths.deviceVerification, page, (request, reply) => submitCode(ctx, request, reply));
+  app.get('/device/:id', page, (request, reply) => show(ctx, request, reply));
+  app.post('/device/:id/login', page, (request, reply) => login(ctx, request, reply));
+  app.post('/device/:id/decision', page, (request, reply) => decide(ctx, request, reply));
+}
