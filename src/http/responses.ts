@@ -54,7 +54,7 @@ export function sendPage(reply: FastifyReply, body: string, options: { status?: 
 }
 
 export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyReply {
-  const status = err.status >= 500 ? err.status : 400;
+  const status = err.status >= 400 && err.status < 600 ? err.status : 400;
   return sendPage(reply, errorPage({ error: err.code, description: err.description }), { status });
 }
 

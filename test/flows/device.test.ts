@@ -206,8 +206,8 @@ describe('user codes as people type them (RFC 8628 §6.1)', () => {
     const browser = new Browser();
     await browser.request(`${ts.issuer}/device`);
     const page = await browser.request(`${ts.issuer}/device`, { method: 'POST', body: new URLSearchParams({ user_code: authorization.user_code }) });
-    // Error pages answer 400 (as the login and consent pages do for a bad CSRF token).
-    expect(page.status).toBe(400);
+    // A bad CSRF token is 403 Forbidden, as on the login and consent pages.
+    expect(page.status).toBe(403);
     expect(page.body).toContain('The form has expired');
     expect(findLoginForm(page)).toBeUndefined();
   });
