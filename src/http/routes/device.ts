@@ -7,15 +7,15 @@ import { handleDeviceAuthorization } from '../../core/device/device-authorizatio
 import { formatUserCode, normalizeUserCode } from '../../core/device/user-code.js';
 import { approveDeviceCode, findPendingUserCode } from '../../core/device/verification.js';
 import { OAuthError } from '../../core/errors.js';
-import { attemptLogin, normalizeEmail } from '../../core/login-attempt.js';
 import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { spaceList } from '../../core/params.js';
 import { digest, randomToken } from '../../core/tokens/hash.js';
 import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, loginPage } from '../../interaction/index.js';
 import type { ClientRecord, DeviceCodeRecord, InteractionRecord } from '../../storage/types.js';
-import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId, startSession } from '../cookies.js';
+import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';
+import { submitLoginForm } from '../login-form.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
 import { browserKey } from './authorize.js';
 import { authenticatedRequest } from './token.js';
@@ -175,28 +175,8 @@ async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
-  const email = normalizeEmail(params.get('email') ?? '');
-  const result = await attemptLogin(
-    { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
-    { users: ctx.store.users, rateLimits: ctx.store.rateLimits, limits: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow } },
-  );
-  if (result.kind === 'rate_limited') {
-    request.log.warn({ event: 'login.rate_limited' }, 'login rate limited');
-    const error = `Too many sign-in attempts. Wait ${result.retryAfterMinutes} minutes and try again.`;
-    return renderLogin(ctx, request, reply, resumed, { email, error, status: 429 });
-  }
-  if (result.kind === 'invalid') {
-    request.log.info({ event: 'login.failed' }, 'login failed');
-    return renderLogin(ctx, request, reply, resumed, { email, error: 'Incorrect email or password.', status: 401 });
-  }
-  const session = await startSession(ctx, request, reply, result.user.sub);
-  await ctx.store.interactions.updateResult(resumed.interaction.idDigest, {
-    ...resumed.interaction.result,
-    sub: session.sub,
-    sid: session.sid,
-    authTime: session.authTime,
-  });
-  request.log.info({ event: 'login.succeeded' }, 'login succeeded');
+  const retry = await submitLoginForm(ctx, request, reply, params, resumed.interaction);
+  if (retry) return renderLogin(ctx, request, reply, resumed, retry);
   return noStore(reply).redirect(interactionUrl(resumed), 303);
 }
 

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authentication } from '../../core/authorize/decide.js';
 import { type AuthorizationRequest, type RedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
 import { OAuthError } from '../../core/errors.js';
-import { attemptLogin, normalizeEmail } from '../../core/login-attempt.js';
 import { digest } from '../../core/tokens/hash.js';
-import { browserId, checkCsrf, currentSession, startSession } from '../cookies.js';
+import { browserId, checkCsrf, currentSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
+import { submitLoginForm } from '../login-form.js';
 import { noStore, sendErrorPage } from '../responses.js';
 import { type LoadedInteraction, browserKey, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
 import { renderLogin } from './interaction-pages.js';
@@ -67,35 +67,8 @@ async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
-  const email = normalizeEmail(params.get('email') ?? '');
-  const result = await attemptLogin(
-    { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
-    { users: ctx.store.users, rateLimits: ctx.store.rateLimits, limits: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow } },
-  );
-  if (result.kind === 'rate_limited') {
-    request.log.warn({ event: 'login.rate_limited' }, 'login rate limited');
-    return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, {
-      email,
-      error: `Too many sign-in attempts. Wait ${result.retryAfterMinutes} minutes and try again.`,
-      status: 429,
-    });
-  }
-  if (result.kind === 'invalid') {
-    request.log.info({ event: 'login.failed' }, 'login failed');
-    return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, {
-      email,
-      error: 'Incorrect email or password.',
-      status: 401,
-    });
-  }
-  const session = await startSession(ctx, request, reply, result.user.sub);
-  await ctx.store.interactions.updateResult(resumed.interaction.record.idDigest, {
-    ...resumed.interaction.record.result,
-    sub: session.sub,
-    sid: session.sid,
-    authTime: session.authTime,
-  });
-  request.log.info({ event: 'login.succeeded' }, 'login succeeded');
+  const retry = await submitLoginForm(ctx, request, reply, params, resumed.interaction.record);
+  if (retry) return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, retry);
   return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
 }
 

@@ -1,0 +1,43 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { attemptLogin, normalizeEmail } from '../core/login-attempt.js';
+import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
+import { startSession } from './cookies.js';
+import type { AppContext } from './context.js';
+
+/** What a login page shows again when the login did not succeed. */
+export interface LoginRetry {
+  email: string;
+  error: string;
+  status: number;
+}
+
+/**
+ * A submitted login form (CSRF already checked): the shared password check with its rate limits, then a new
+ * session recorded on the interaction. Returns undefined on success, or what to show on the login page again.
+ */
+export async function submitLoginForm(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  params: ReadonlyMap<string, string>,
+  interaction: Pick<InteractionRecord, 'idDigest' | 'result'>,
+  interactions: Pick<InteractionsRepository, 'updateResult'> = ctx.store.interactions,
+): Promise<LoginRetry | undefined> {
+  const email = normalizeEmail(params.get('email') ?? '');
+  const result = await attemptLogin(
+    { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
+    { users: ctx.store.users, rateLimits: ctx.store.rateLimits, limits: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow } },
+  );
+  if (result.kind === 'rate_limited') {
+    request.log.warn({ event: 'login.rate_limited' }, 'login rate limited');
+    return { email, error: `Too many sign-in attempts. Wait ${result.retryAfterMinutes} minutes and try again.`, status: 429 };
+  }
+  if (result.kind === 'invalid') {
+    request.log.info({ event: 'login.failed' }, 'login failed');
+    return { email, error: 'Incorrect email or password.', status: 401 };
+  }
+  const session = await startSession(ctx, request, reply, result.user.sub);
+  await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime });
+  request.log.info({ event: 'login.succeeded' }, 'login succeeded');
+  return undefined;
+}
