@@ -3,29 +3,10 @@ import type { AccessTokenFormat, ApiRecord } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { isoTime, table, UsageError } from '../io.js';
+import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
-export async function apisCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'create':
-      return create(ctx, rest);
-    case 'list':
-      return list(ctx, rest);
-    case 'show':
-      return show(ctx, rest);
-    case 'delete':
-      return remove(ctx, rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      ctx.io.stdout.write(usage.apis);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`apis: unknown command "${sub}" (create, list, show, delete)`);
-  }
-}
+export const apisCommand = commandGroup('apis', usage.apis, { create, list, show, delete: remove });
 
 function describe(api: ApiRecord): string[] {
   return [

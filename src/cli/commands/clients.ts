@@ -7,31 +7,10 @@ import type { CommandContext } from '../context.js';
 import { decisionRows, decisionTable } from '../flow-advisor.js';
 import { askClientKind } from '../flow-questions.js';
 import { CliError, isoTime, table, UsageError } from '../io.js';
+import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
-export async function clientsCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'create':
-      return create(ctx, rest);
-    case 'list':
-      return list(ctx, rest);
-    case 'show':
-      return show(ctx, rest);
-    case 'delete':
-      return remove(ctx, rest);
-    case 'advise':
-      return advise(ctx, rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      ctx.io.stdout.write(usage.clients);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`clients: unknown command "${sub}" (create, list, show, delete, advise)`);
-  }
-}
+export const clientsCommand = commandGroup('clients', usage.clients, { create, list, show, delete: remove, advise });
 
 async function readJwks(file: string): Promise<{ keys: JWK[] }> {
   let parsed: unknown;

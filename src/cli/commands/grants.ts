@@ -2,25 +2,10 @@ import { grantToJson, listGrants, revokeGrant } from '../../admin/grants.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { isoTime, table, UsageError } from '../io.js';
+import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
-export async function grantsCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list':
-      return list(ctx, rest);
-    case 'revoke':
-      return revoke(ctx, rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      ctx.io.stdout.write(usage.grants);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`grants: unknown command "${sub}" (list, revoke)`);
-  }
-}
+export const grantsCommand = commandGroup('grants', usage.grants, { list, revoke });
 
 async function list(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { user: { type: 'string' } });

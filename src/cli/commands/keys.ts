@@ -4,27 +4,12 @@ import type { KeyRecord } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { isoTime, table, UsageError } from '../io.js';
+import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
 const stateOrder = { active: 0, next: 1, retired: 2 } as const;
 
-export async function keysCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list':
-      return list(ctx, rest);
-    case 'rotate':
-      return rotate(ctx, rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      ctx.io.stdout.write(usage.keys);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`keys: unknown command "${sub}" (list, rotate)`);
-  }
-}
+export const keysCommand = commandGroup('keys', usage.keys, { list, rotate });
 
 function keyToJson(key: KeyRecord) {
   return {

@@ -2,31 +2,10 @@ import { createUser, deleteUser, findUser, normalizeEmail, setPassword, userToJs
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { CliError, isoTime, readNewPassword, table, UsageError } from '../io.js';
+import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
-export async function usersCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'create':
-      return create(ctx, rest);
-    case 'list':
-      return list(ctx, rest);
-    case 'show':
-      return show(ctx, rest);
-    case 'delete':
-      return remove(ctx, rest);
-    case 'set-password':
-      return changePassword(ctx, rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      ctx.io.stdout.write(usage.users);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`users: unknown command "${sub}" (create, list, show, delete, set-password)`);
-  }
-}
+export const usersCommand = commandGroup('users', usage.users, { create, list, show, delete: remove, 'set-password': changePassword });
 
 async function create(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
