@@ -3,7 +3,7 @@ import { resolveSecret } from '../../keys/secret.js';
 import type { KeyRecord } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { isoTime, table, UsageError } from '../io.js';
+import { isoTime, table } from '../io.js';
 import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
