@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, screenshotDir } from '../helpers/chromium.js';
+import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
 import { expectTokenError, expectTokens, postForm, tokenRequest } from '../helpers/oauth.js';
 import { PASSWORD, startTestServer, type TestClient, type TestServer } from '../helpers/server.js';
 
@@ -30,14 +30,7 @@ describe.skipIf(!chromiumAvailable)('device verification in Chromium', () => {
     await latch?.close();
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
+  const newPage = (): Promise<Page> => pageWithCspWatch(browser, cspViolations);
 
   async function startDevice(): Promise<{ device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string }> {
     const res = await postForm(`${latch.issuer}/device_authorization`, { scope: 'openid profile email offline_access' }, tv);

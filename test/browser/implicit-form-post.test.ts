@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, screenshotDir } from '../helpers/chromium.js';
+import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir, startExample } from '../helpers/chromium.js';
 import { freePort, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -29,14 +29,11 @@ describe.skipIf(!chromiumAvailable)('implicit flow with form_post in Chromium', 
       responseTypes: ['id_token'],
       redirectUris: [`${appUrl}/callback`],
     });
-    app = spawn(process.execPath, [join('examples', 'implicit-form-post', 'server.mjs')], {
-      env: { ...process.env, LATCH_ISSUER: latch.issuer, CLIENT_ID: client.clientId, PORT: String(appPort), APP_URL: appUrl },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      app.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Implicit example on') && resolve());
-      app.once('exit', (code) => reject(new Error(`example app exited with ${code}`)));
-    });
+    app = await startExample(
+      join('examples', 'implicit-form-post', 'server.mjs'),
+      { LATCH_ISSUER: latch.issuer, CLIENT_ID: client.clientId, PORT: String(appPort), APP_URL: appUrl },
+      'Implicit example on',
+    );
     browser = await launchChromium();
   });
 
@@ -47,12 +44,8 @@ describe.skipIf(!chromiumAvailable)('implicit flow with form_post in Chromium', 
   });
 
   it('signs in: the form_post page submits itself under its CSP and the app validates the ID token', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
     const cspViolations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
+    const page = await pageWithCspWatch(browser, cspViolations);
     const formPostPages: string[] = [];
     // Only the form_post page may run a script; its CSP says which one.
     page.on('response', async (response) => {
@@ -87,6 +80,6 @@ describe.skipIf(!chromiumAvailable)('implicit flow with form_post in Chromium', 
     const posted = new URLSearchParams(posts[0]);
     expect([...posted.keys()].sort()).toEqual(['id_token', 'iss', 'state']);
     expect(cspViolations).toEqual([]);
-    await context.close();
+    await page.context().close();
   });
 });

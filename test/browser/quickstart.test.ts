@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, screenshotDir } from '../helpers/chromium.js';
+import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir, startExample } from '../helpers/chromium.js';
 import { freePort, PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -28,14 +28,11 @@ describe.skipIf(!chromiumAvailable)('quickstart in Chromium', () => {
       redirectUris: [`${appUrl}/callback`],
       postLogoutRedirectUris: [`${appUrl}/`],
     });
-    app = spawn(process.execPath, [join('examples', 'web-app', 'server.mjs')], {
-      env: { ...process.env, LATCH_ISSUER: latch.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret, PORT: String(appPort) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      app.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Example web app on') && resolve());
-      app.once('exit', (code) => reject(new Error(`example app exited with ${code}`)));
-    });
+    app = await startExample(
+      join('examples', 'web-app', 'server.mjs'),
+      { LATCH_ISSUER: latch.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret, PORT: String(appPort) },
+      'Example web app on',
+    );
     browser = await launchChromium();
   });
 
@@ -45,14 +42,7 @@ describe.skipIf(!chromiumAvailable)('quickstart in Chromium', () => {
     await latch?.close();
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
+  const newPage = (): Promise<Page> => pageWithCspWatch(browser, cspViolations);
 
   it('signs in with login and consent, then again with neither, then signs out', async () => {
     const page = await newPage();
