@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digest } from '../../src/core/tokens/hash.js';
-import { Browser, findLoginForm, hiddenFields, type Page } from '../helpers/browser.js';
+import { Browser, postLogin, type Page } from '../helpers/browser.js';
 import { authorizeUrl, pkcePair, random } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';
 
@@ -32,13 +32,6 @@ describe('login page security', () => {
     return result.page;
   }
 
-  async function postLogin(browser: Browser, page: Page, email: string, password: string): Promise<Page> {
-    const form = findLoginForm(page)!;
-    const body = hiddenFields(form);
-    body.set('email', email);
-    body.set('password', password);
-    return browser.request(form.action, { method: 'POST', body });
-  }
 
   it('serves pages that cannot be framed or cached, with a strict CSP', async () => {
     const page = await loginPage(new Browser());

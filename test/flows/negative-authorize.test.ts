@@ -3,7 +3,7 @@
  * client or redirect URI cannot be trusted (RFC 6749 §4.1.2.1), error redirects otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, findConsentForm, findLoginForm, hiddenFields, responseParams, type Page } from '../helpers/browser.js';
+import { Browser, findConsentForm, findLoginForm, hiddenFields, postLogin, responseParams, type Page } from '../helpers/browser.js';
 import { authorizeUrl, obtainCode, pkcePair, random } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';
 
@@ -239,13 +239,6 @@ describe('login page', () => {
     return result.page;
   }
 
-  async function postLogin(browser: Browser, page: Page, email: string, password: string): Promise<Page> {
-    const form = findLoginForm(page)!;
-    const body = hiddenFields(form);
-    body.set('email', email);
-    body.set('password', password);
-    return browser.request(form.action, { method: 'POST', body });
-  }
 
   /** The page with attribute values (csrf, echoed email) blanked out. */
   function normalise(page: Page): string {

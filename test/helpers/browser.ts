@@ -341,3 +341,13 @@ function storeCookies(jar: Map<string, Map<string, StoredCookie>>, url: URL, hea
     else host.set(key, parsed.cookie);
   }
 }
+
+/** Posts the login form found on `page` with these credentials (and its hidden fields), without following the answer. */
+export async function postLogin(browser: Browser, page: Page, email: string, password: string): Promise<Page> {
+  const form = findLoginForm(page);
+  if (!form) throw new Error(`no login form on ${page.url.href}`);
+  const body = hiddenFields(form);
+  body.set('email', email);
+  body.set('password', password);
+  return browser.request(form.action, { method: 'POST', body });
+}
