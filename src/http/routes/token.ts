@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateClient } from '../../core/client-auth/authenticate.js';
 import type { GrantDeps } from '../../core/grants/types.js';
-import { endpointUrls } from '../../core/oidc/discovery.js';
+import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { rejectDuplicates } from '../../core/params.js';
 import { handleTokenRequest } from '../../core/token-endpoint.js';
 import { introspect } from '../../core/tokens/introspect.js';
@@ -17,7 +17,6 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
   requireForm(request);
   const parsed = bodyParams(request);
   rejectDuplicates(parsed);
-  const urls = endpointUrls(ctx.config.issuer);
   const now = ctx.now();
   const client: ClientRecord = await authenticateClient(
     { authorization: request.headers.authorization, params: parsed.params, endpointUrl },
@@ -25,7 +24,7 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
       clients: ctx.store.clients,
       replay: ctx.store.replay,
       issuer: ctx.config.issuer,
-      assertionAudiences: [endpointUrl, urls.token],
+      assertionAudiences: [endpointUrl, ctx.config.issuer + endpointPaths.token],
       now,
     },
   );
