@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, Migrator, sql, type SqliteStatement } from 'kysely';
 import type { Database } from '../database.js';
+import { GroupCommitDialect, type SqliteHandle } from './group-commit.js';
 import { migrationProvider } from './migration-provider.js';
 
 export const SQLITE_FILE_NAME = 'latch.db';
@@ -23,7 +24,7 @@ export function openSqlite(dataDir: string): Kysely<Database> {
     db.close();
     throw error;
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: new CachedStatements(db) }) });
+  return new Kysely<Database>({ dialect: new GroupCommitDialect(new CachedStatements(db)) });
 }
 
 /**
@@ -49,15 +50,19 @@ const MAX_CACHED_STATEMENTS = 256;
 
 /**
  * Kysely's SqliteDialect prepares every query anew; this keeps the most recently used prepared
- * statements by SQL text. Safe because Kysely runs one query at a time on its single connection.
+ * statements by SQL text. Safe because statements run one at a time on the single connection.
  * Also binds booleans as 0/1, which better-sqlite3 otherwise rejects.
  */
-class CachedStatements implements SqliteDatabase {
+class CachedStatements implements SqliteHandle {
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, SqliteStatement>();
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
+  }
+
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
   }
 
   prepare(text: string): SqliteStatement {

@@ -1,0 +1,245 @@
+import {
+  CompiledQuery,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  type SqliteStatement,
+} from 'kysely';
+
+/** The one better-sqlite3 connection, with its prepared-statement cache. */
+export interface SqliteHandle {
+  prepare(sql: string): SqliteStatement;
+  readonly inTransaction: boolean;
+  close(): void;
+}
+
+const TRANSACTION_START = /^\s*begin\b/i;
+const TRANSACTION_END = /^\s*(commit|end|rollback)\b(?!\s+to\b)/i;
+
+interface Batch {
+  committed: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for SQLite. Statements outside an explicit transaction that arrive while the event loop is
+ * busy (the requests of one turn) run at once in one shared transaction, committed at the end of the turn;
+ * each caller's promise settles only after that COMMIT, so nobody answers before their write is as
+ * durable as an autocommit write (WAL, synchronous = NORMAL). One commit per turn instead of one per
+ * statement: pages shared by the writes (index leaves, the table's last page) go to the WAL once, and WAL
+ * checkpoints (each with an fsync that blocks the event loop) come several times less often.
+ *
+ * Reads that arrive while a batch is open see its writes and wait for its commit as well, so no answer
+ * is ever based on uncommitted data. Explicit transactions (Kysely `transaction()`, or `begin` on a
+ * `connection()`) commit the open batch first, then run alone: other statements wait until they end.
+ * A statement that fails inside a batch fails only its caller (SQLite undoes that statement); if SQLite
+ * had to abandon the whole transaction, or the COMMIT fails, every caller of the batch gets the error.
+ */
+class GroupCommitDriver implements Driver {
+  readonly #db: SqliteHandle;
+  #batch: Batch | undefined;
+  /** The connection running an explicit transaction, if any. */
+  #owner: GroupCommitConnection | undefined;
+  #ownerReleased: Promise<void> = Promise.resolve();
+  #releaseOwner: () => void = () => undefined;
+
+  constructor(db: SqliteHandle) {
+    this.#db = db;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new GroupCommitConnection(this);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteName(name)}`));
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoteName(name)}`));
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`release ${quoteName(name)}`));
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    // A connection handed back in the middle of its transaction (an error between begin and commit).
+    if (this.#owner === connection) {
+      if (this.#db.inTransaction) this.#db.prepare('rollback').run([]);
+      this.#endOwnership();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    this.#commitBatch();
+    this.#db.close();
+  }
+
+  /** Runs one statement for `connection`, batching it when it is outside an explicit transaction. */
+  async execute(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
+    while (this.#owner !== undefined && this.#owner !== connection) await this.#ownerReleased;
+    if (this.#owner === undefined && TRANSACTION_START.test(query.sql)) {
+      this.#commitBatch();
+      const result = run(this.#db.prepare(query.sql), query.parameters);
+      this.#takeOwnership(connection);
+      return result;
+    }
+    if (this.#owner === connection) {
+      const result = run(this.#db.prepare(query.sql), query.parameters);
+      if (TRANSACTION_END.test(query.sql) && !this.#db.inTransaction) this.#endOwnership();
+      return result;
+    }
+    const statement = this.#db.prepare(query.sql);
+    if (this.#batch === undefined) {
+      if (statement.reader) return run(statement, query.parameters);
+      this.#openBatch();
+    }
+    const batch = this.#batch as Batch;
+    let result: QueryResult<unknown>;
+    try {
+      result = run(statement, query.parameters);
+    } catch (error) {
+      if (!this.#db.inTransaction && this.#batch === batch) {
+        this.#batch = undefined;
+        batch.reject(error);
+      }
+      throw error;
+    }
+    await batch.committed;
+    return result;
+  }
+
+  async *stream(connection: GroupCommitConnection, query: CompiledQuery): AsyncIterableIterator<QueryResult<unknown>> {
+    while (this.#owner !== undefined && this.#owner !== connection) await this.#ownerReleased;
+    if (!SelectQueryNode.is(query.query)) throw new Error('Sqlite driver only supports streaming of select queries');
+    if (this.#owner !== connection) this.#commitBatch();
+    for (const row of this.#db.prepare(query.sql).iterate(query.parameters)) yield { rows: [row] };
+  }
+
+  #openBatch(): void {
+    this.#db.prepare('begin immediate').run([]);
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const committed = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Every caller awaits `committed`; this only keeps a batch without waiters from being an unhandled rejection.
+    committed.catch(() => undefined);
+    const batch = { committed, resolve, reject };
+    this.#batch = batch;
+    setImmediate(() => {
+      if (this.#batch === batch) this.#commitBatch();
+    });
+  }
+
+  #commitBatch(): void {
+    const batch = this.#batch;
+    if (batch === undefined) return;
+    this.#batch = undefined;
+    try {
+      this.#db.prepare('commit').run([]);
+      batch.resolve();
+    } catch (error) {
+      if (this.#db.inTransaction) {
+        try {
+          this.#db.prepare('rollback').run([]);
+        } catch {
+          // the transaction is gone either way
+        }
+      }
+      batch.reject(error);
+    }
+  }
+
+  #takeOwnership(connection: GroupCommitConnection): void {
+    this.#owner = connection;
+    this.#ownerReleased = new Promise((resolve) => {
+      this.#releaseOwner = resolve;
+    });
+  }
+
+  #endOwnership(): void {
+    this.#owner = undefined;
+    this.#releaseOwner();
+  }
+}
+
+class GroupCommitConnection implements DatabaseConnection {
+  readonly #driver: GroupCommitDriver;
+
+  constructor(driver: GroupCommitDriver) {
+    this.#driver = driver;
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.#driver.execute(this, query) as Promise<QueryResult<R>>;
+  }
+
+  streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    return this.#driver.stream(this, query) as AsyncIterableIterator<QueryResult<R>>;
+  }
+}
+
+function run(statement: SqliteStatement, parameters: ReadonlyArray<unknown>): QueryResult<unknown> {
+  if (statement.reader) return { rows: statement.all(parameters) as unknown[] };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return {
+    numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
+    insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
+    rows: [],
+  };
+}
+
+function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Kysely's SQLite dialect with the group-commit driver. */
+export class GroupCommitDialect implements Dialect {
+  readonly #db: SqliteHandle;
+
+  constructor(db: SqliteHandle) {
+    this.#db = db;
+  }
+
+  createDriver(): Driver {
+    return new GroupCommitDriver(this.#db);
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
