@@ -3,7 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance, LogController } from 
 import { isOAuthError, OAuthError } from '../core/errors.js';
 import type { AppContext } from './context.js';
 import { registerFormParser } from './form.js';
-import { sendErrorPage, sendJson, sendOAuthError } from './responses.js';
+import { baseHeaders, sendErrorPage, sendJson, sendOAuthError } from './responses.js';
 import { registerAuthorize } from './routes/authorize.js';
 import { registerDevice } from './routes/device.js';
 import { registerDiscovery } from './routes/discovery.js';
@@ -58,7 +58,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   registerFormParser(app);
 
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
+    reply.headers(baseHeaders);
     if (request.routeOptions.config.cors) reply.header('Access-Control-Allow-Origin', '*');
     return payload;
   });

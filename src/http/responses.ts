@@ -3,6 +3,9 @@ import type { AuthorizationResponse } from '../core/authorize/response.js';
 import type { OAuthError } from '../core/errors.js';
 import { errorPage, formPostPage, formPostScriptPath } from '../interaction/index.js';
 
+/** Headers on every answer (app.ts adds them in onSend; precomputed answers include them directly). */
+export const baseHeaders: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+
 /** RFC 6749 §5.1: token responses (and anything holding a credential) must not be cached. */
 export function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');

@@ -1,19 +1,48 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { providerMetadata } from '../../core/oidc/discovery.js';
 import { assets } from '../../interaction/index.js';
 import type { AppContext } from '../context.js';
+import { baseHeaders } from '../responses.js';
+
+/**
+ * A complete response (body and every header) computed once and written straight to the socket: discovery
+ * and the JWKS are what every client and resource server fetches, so they skip the per-request work of the
+ * reply pipeline. The headers are those the app's onSend hook adds to every answer, plus CORS and caching.
+ */
+function staticJson(contentType: string, json: string) {
+  const body = Buffer.from(json);
+  const headers = {
+    'content-type': contentType,
+    'content-length': String(body.length),
+    'cache-control': 'public, max-age=300',
+    'access-control-allow-origin': '*',
+    ...baseHeaders,
+  };
+  return (reply: FastifyReply): void => {
+    reply.hijack();
+    reply.raw.writeHead(200, headers);
+    reply.raw.end(body);
+  };
+}
 
 export function registerDiscovery(app: FastifyInstance, ctx: AppContext): void {
   // Computed once: the metadata changes only with the configuration.
   const metadata = JSON.stringify(providerMetadata(ctx.config.issuer, ctx.keys.algorithms, ctx.config));
-  const sendMetadata = async (_request: unknown, reply: import('fastify').FastifyReply) =>
-    reply.header('Cache-Control', 'public, max-age=300').type('application/json; charset=utf-8').send(metadata);
-  app.get('/.well-known/openid-configuration', { config: { cors: true } }, sendMetadata);
-  app.get('/.well-known/oauth-authorization-server', { config: { cors: true } }, sendMetadata);
+  const sendMetadata = staticJson('application/json; charset=utf-8', metadata);
+  app.get('/.well-known/openid-configuration', { config: { cors: true } }, (_request, reply) => sendMetadata(reply));
+  app.get('/.well-known/oauth-authorization-server', { config: { cors: true } }, (_request, reply) => sendMetadata(reply));
 
-  app.get('/jwks', { config: { cors: true } }, async (_request, reply) =>
-    reply.header('Cache-Control', 'public, max-age=300').type('application/jwk-set+json; charset=utf-8').send(ctx.keys.jwksJson()),
-  );
+  // Rebuilt only when the key ring's JWKS changes (rotation, reload).
+  let jwksJson = ctx.keys.jwksJson();
+  let sendJwks = staticJson('application/jwk-set+json; charset=utf-8', jwksJson);
+  app.get('/jwks', { config: { cors: true } }, (_request, reply) => {
+    const current = ctx.keys.jwksJson();
+    if (current !== jwksJson) {
+      jwksJson = current;
+      sendJwks = staticJson('application/jwk-set+json; charset=utf-8', current);
+    }
+    sendJwks(reply);
+  });
 
   for (const [path, asset] of Object.entries(assets)) {
     app.get(path, async (request, reply) => {
