@@ -1,7 +1,6 @@
-import { html, safeUrl } from '../html.js';
+import { html } from '../html.js';
 import { page, type PageChrome } from '../layout.js';
-import { describeScopes, isKnownScope } from '../scopes.js';
-import { hiddenInput } from './parts.js';
+import { decisionForm, scopeList } from './parts.js';
 
 export interface DeviceConfirmPageOptions extends PageChrome {
   action: string;
@@ -18,26 +17,12 @@ export interface DeviceConfirmPageOptions extends PageChrome {
  * that the code matches the one on their own device before approving.
  */
 export function deviceConfirmPage({ action, csrf, clientName, userEmail, scopes, userCode, ...chrome }: DeviceConfirmPageOptions): string {
-  const items = describeScopes(scopes).map(({ scope, description }) =>
-    isKnownScope(scope)
-      ? html`<li>${description}</li>`
-      : html`<li class="scope-custom"><span class="visually-hidden">Permission: </span><code>${description}</code></li>`,
-  );
   const body = html`<h1><span class="client-name">${clientName}</span> on your device wants to access your account</h1>
 <p class="account"><span>Signed in as <strong>${userEmail}</strong></span></p>
-${items.length > 0 ? html`<p>It will be able to use:</p>
-<ul class="scopes">
-${items}
-</ul>` : html`<p><strong>${clientName}</strong> is not asking for any of your personal information.</p>`}
+${scopeList(clientName, scopes, html`<p>It will be able to use:</p>`)}
 <p>Did you start this on your device? Check that it shows this code:</p>
 <p class="user-code-display"><code class="user-code">${userCode}</code></p>
 <p class="muted">If you did not start this, or the code is different, deny: someone may be trying to get access to your account.</p>
-<form method="post" action="${safeUrl(action)}">
-${hiddenInput('csrf', csrf)}
-<div class="actions">
-<button type="submit" name="decision" value="deny" class="button button-secondary">Deny</button>
-<button type="submit" name="decision" value="allow" class="button button-primary">Allow</button>
-</div>
-</form>`;
+${decisionForm(action, csrf)}`;
   return page({ title: `Allow ${clientName} on your device?`, body, ...chrome });
 }
