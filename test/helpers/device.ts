@@ -6,19 +6,13 @@ import { expect } from 'vitest';
 import { type Browser, type Page, findConsentForm, findLoginForm, parseForms } from './browser.js';
 import { type HttpResult, postForm, tokenRequest } from './oauth.js';
 import type { TestClient, TestServer, TestUser } from './server.js';
+import type { DeviceAuthorizationResponse } from '../../src/core/device/device-authorization.js';
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export const DEVICE_SCOPE = 'openid profile email offline_access';
 
 /** RFC 8628 §3.2 device authorization response. */
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+export type DeviceAuthorization = DeviceAuthorizationResponse;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
