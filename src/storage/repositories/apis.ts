@@ -1,21 +1,25 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApisTable, Database } from '../database.js';
 import type { AccessTokenFormat, ApiRecord, ApisRepository } from '../types.js';
-import { affected, fromJson, insertOnce, toJson } from './codec.js';
+import { affected, insertOnce, sharedJsonParser, toJson } from './codec.js';
+import { first, prepare } from './prepared.js';
 
-function toRecord(row: Selectable<ApisTable>): ApiRecord {
-  return {
+export function apisRepository(db: Kysely<Database>): ApisRepository {
+  // Token requests for an API read it every time: prepared once, its scopes parsed once per change.
+  const parseScopes = sharedJsonParser<string[]>();
+  const toRecord = (row: Selectable<ApisTable>): ApiRecord => ({
     identifier: row.identifier,
     name: row.name,
-    scopes: fromJson<string[]>(row.scopes),
+    scopes: parseScopes(row.scopes),
     tokenFormat: row.token_format as AccessTokenFormat,
     accessTokenTtl: row.access_token_ttl,
     signingAlg: row.signing_alg,
     createdAt: row.created_at,
-  };
-}
+  });
+  const byIdentifier = prepare<{ identifier: string }, Selectable<ApisTable>>(db, (p) =>
+    db.selectFrom('apis').selectAll().where('identifier', '=', p<string>('identifier')),
+  );
 
-export function apisRepository(db: Kysely<Database>): ApisRepository {
   return {
     async create(api) {
       await insertOnce(`API ${api.identifier}`, () =>
@@ -35,7 +39,7 @@ export function apisRepository(db: Kysely<Database>): ApisRepository {
     },
 
     async find(identifier) {
-      const row = await db.selectFrom('apis').selectAll().where('identifier', '=', identifier).executeTakeFirst();
+      const row = await first(byIdentifier({ identifier }));
       return row && toRecord(row);
     },
 

@@ -1,18 +1,22 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientsTable, Database } from '../database.js';
 import type { ClientMetadata, ClientRecord, ClientsRepository } from '../types.js';
-import { affected, fromJson, insertOnce, toJson } from './codec.js';
-
-function toRecord(row: Selectable<ClientsTable>): ClientRecord {
-  return {
-    clientId: row.client_id,
-    clientSecretDigest: row.client_secret_digest,
-    metadata: fromJson<ClientMetadata>(row.metadata),
-    createdAt: row.created_at,
-  };
-}
+import { affected, insertOnce, sharedJsonParser, toJson } from './codec.js';
+import { first, prepare } from './prepared.js';
 
 export function clientsRepository(db: Kysely<Database>): ClientsRepository {
+  // Every token request reads its client: the statement is prepared once and the metadata parsed once per change.
+  const parseMetadata = sharedJsonParser<ClientMetadata>();
+  const toRecord = (row: Selectable<ClientsTable>): ClientRecord => ({
+    clientId: row.client_id,
+    clientSecretDigest: row.client_secret_digest,
+    metadata: parseMetadata(row.metadata),
+    createdAt: row.created_at,
+  });
+  const byId = prepare<{ clientId: string }, Selectable<ClientsTable>>(db, (p) =>
+    db.selectFrom('clients').selectAll().where('client_id', '=', p<string>('clientId')),
+  );
+
   return {
     async create(client) {
       await insertOnce(`client ${client.clientId}`, () =>
@@ -29,7 +33,7 @@ export function clientsRepository(db: Kysely<Database>): ClientsRepository {
     },
 
     async find(clientId) {
-      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      const row = await first(byId({ clientId }));
       return row && toRecord(row);
     },
 

@@ -34,3 +34,28 @@ export async function insertOnce(what: string, insert: () => Promise<unknown>): 
     throw error;
   }
 }
+
+/**
+ * A JSON parser that parses each distinct text once: rows read on every request (a client's metadata, an
+ * API's scopes) keep the same text until they change. The values are shared between callers, so they are
+ * deep-frozen; a change to the row gives a new text and so a fresh value.
+ */
+export function sharedJsonParser<T>(maxEntries = 1000): (text: string) => T {
+  const parsed = new Map<string, T>();
+  return (text) => {
+    const hit = parsed.get(text);
+    if (hit !== undefined) return hit;
+    const value = deepFreeze(JSON.parse(text) as T);
+    if (parsed.size >= maxEntries) parsed.clear();
+    parsed.set(text, value);
+    return value;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

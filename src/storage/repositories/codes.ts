@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AuthorizationCodesTable, Database } from '../database.js';
 import type { AuthorizationCodeRecord, AuthorizationCodesRepository } from '../types.js';
 import { fromJson, insertOnce, toJson } from './codec.js';
+import { first, prepare, prepareInsert } from './prepared.js';
 
 function toRecord(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord {
   return {
@@ -24,43 +25,63 @@ function toRecord(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRe
 }
 
 export function authorizationCodesRepository(db: Kysely<Database>): AuthorizationCodesRepository {
+  const insert = prepareInsert(db, 'authorization_codes', [
+    'code_digest',
+    'grant_id',
+    'client_id',
+    'sub',
+    'redirect_uri',
+    'scope',
+    'nonce',
+    'code_challenge',
+    'code_challenge_method',
+    'auth_time',
+    'sid',
+    'data',
+    'created_at',
+    'expires_at',
+    'consumed_at',
+  ]);
+  const byDigest = prepare<{ codeDigest: string }, Selectable<AuthorizationCodesTable>>(db, (p) =>
+    db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', p<string>('codeDigest')),
+  );
+  const consumeOnce = prepare<{ codeDigest: string; now: number }, Selectable<AuthorizationCodesTable>>(db, (p) =>
+    db
+      .updateTable('authorization_codes')
+      .set({ consumed_at: p('now') })
+      .where('code_digest', '=', p<string>('codeDigest'))
+      .where('consumed_at', 'is', null)
+      .returningAll(),
+  );
+
   return {
     async create(code) {
       await insertOnce('authorization code', () =>
-        db
-          .insertInto('authorization_codes')
-          .values({
-            code_digest: code.codeDigest,
-            grant_id: code.grantId,
-            client_id: code.clientId,
-            sub: code.sub,
-            redirect_uri: code.redirectUri,
-            scope: code.scope,
-            nonce: code.nonce,
-            code_challenge: code.codeChallenge,
-            code_challenge_method: code.codeChallengeMethod,
-            auth_time: code.authTime,
-            sid: code.sid,
-            data: toJson(code.data),
-            created_at: code.createdAt,
-            expires_at: code.expiresAt,
-            consumed_at: code.consumedAt,
-          })
-          .execute(),
+        insert({
+          code_digest: code.codeDigest,
+          grant_id: code.grantId,
+          client_id: code.clientId,
+          sub: code.sub,
+          redirect_uri: code.redirectUri,
+          scope: code.scope,
+          nonce: code.nonce,
+          code_challenge: code.codeChallenge,
+          code_challenge_method: code.codeChallengeMethod,
+          auth_time: code.authTime,
+          sid: code.sid,
+          data: toJson(code.data),
+          created_at: code.createdAt,
+          expires_at: code.expiresAt,
+          consumed_at: code.consumedAt,
+        }),
       );
     },
 
     async consume(codeDigest, now) {
       // RFC 6749 §4.1.2: a code is used once. The conditional UPDATE lets exactly one caller win.
-      const consumed = await db
-        .updateTable('authorization_codes')
-        .set({ consumed_at: now })
-        .where('code_digest', '=', codeDigest)
-        .where('consumed_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
+      const consumed = await first(consumeOnce({ codeDigest, now }));
       if (consumed) return { record: toRecord(consumed), firstUse: true };
-      const row = await db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', codeDigest).executeTakeFirst();
+      const row = await first(byDigest({ codeDigest }));
       return row && { record: toRecord(row), firstUse: false };
     },
   };

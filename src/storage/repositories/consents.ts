@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ConsentsTable, Database } from '../database.js';
 import type { ConsentRecord, ConsentsRepository } from '../types.js';
 import { affected, fromJson, toJson } from './codec.js';
+import { first, prepare } from './prepared.js';
 
 function toRecord(row: Selectable<ConsentsTable>): ConsentRecord {
   return {
@@ -14,14 +15,13 @@ function toRecord(row: Selectable<ConsentsTable>): ConsentRecord {
 }
 
 export function consentsRepository(db: Kysely<Database>): ConsentsRepository {
+  const byKey = prepare<{ sub: string; clientId: string }, Selectable<ConsentsTable>>(db, (p) =>
+    db.selectFrom('consents').selectAll().where('sub', '=', p<string>('sub')).where('client_id', '=', p<string>('clientId')),
+  );
+
   return {
     async find(sub, clientId) {
-      const row = await db
-        .selectFrom('consents')
-        .selectAll()
-        .where('sub', '=', sub)
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+      const row = await first(byKey({ sub, clientId }));
       return row && toRecord(row);
     },
 

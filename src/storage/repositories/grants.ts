@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, GrantsTable } from '../database.js';
 import type { GrantRecord, GrantsRepository } from '../types.js';
 import { affected, insertOnce } from './codec.js';
+import { first, prepare, prepareInsert } from './prepared.js';
 
 function toRecord(row: Selectable<GrantsTable>): GrantRecord {
   return {
@@ -17,27 +18,29 @@ function toRecord(row: Selectable<GrantsTable>): GrantRecord {
 }
 
 export function grantsRepository(db: Kysely<Database>): GrantsRepository {
+  const insert = prepareInsert(db, 'grants', ['grant_id', 'client_id', 'sub', 'scope', 'sid', 'auth_time', 'created_at', 'revoked_at']);
+  const byId = prepare<{ grantId: string }, Selectable<GrantsTable>>(db, (p) =>
+    db.selectFrom('grants').selectAll().where('grant_id', '=', p<string>('grantId')),
+  );
+
   return {
     async create(grant) {
       await insertOnce(`grant ${grant.grantId}`, () =>
-        db
-          .insertInto('grants')
-          .values({
-            grant_id: grant.grantId,
-            client_id: grant.clientId,
-            sub: grant.sub,
-            scope: grant.scope,
-            sid: grant.sid,
-            auth_time: grant.authTime,
-            created_at: grant.createdAt,
-            revoked_at: grant.revokedAt,
-          })
-          .execute(),
+        insert({
+          grant_id: grant.grantId,
+          client_id: grant.clientId,
+          sub: grant.sub,
+          scope: grant.scope,
+          sid: grant.sid,
+          auth_time: grant.authTime,
+          created_at: grant.createdAt,
+          revoked_at: grant.revokedAt,
+        }),
       );
     },
 
     async find(grantId) {
-      const row = await db.selectFrom('grants').selectAll().where('grant_id', '=', grantId).executeTakeFirst();
+      const row = await first(byId({ grantId }));
       return row && toRecord(row);
     },
 

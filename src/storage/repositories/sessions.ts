@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from '../database.js';
 import type { SessionRecord, SessionsRepository } from '../types.js';
 import { affected, fromJson, insertOnce, toJson } from './codec.js';
+import { first, prepare } from './prepared.js';
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
   return {
@@ -16,6 +17,10 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
 }
 
 export function sessionsRepository(db: Kysely<Database>): SessionsRepository {
+  const live = prepare<{ idDigest: string; now: number }, Selectable<SessionsTable>>(db, (p) =>
+    db.selectFrom('sessions').selectAll().where('id_digest', '=', p<string>('idDigest')).where('expires_at', '>', p<number>('now')),
+  );
+
   return {
     async create(session) {
       await insertOnce('session', () =>
@@ -35,12 +40,7 @@ export function sessionsRepository(db: Kysely<Database>): SessionsRepository {
     },
 
     async find(idDigest, now) {
-      const row = await db
-        .selectFrom('sessions')
-        .selectAll()
-        .where('id_digest', '=', idDigest)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
+      const row = await first(live({ idDigest, now }));
       return row && toRecord(row);
     },
 

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, TokensTable } from '../database.js';
 import type { TokenKind, TokenRecord, TokensRepository } from '../types.js';
 import { affected, fromJson, insertOnce, toJson } from './codec.js';
+import { first, prepare, prepareInsert } from './prepared.js';
 
 function toRecord(row: Selectable<TokensTable>): TokenRecord {
   return {
@@ -21,45 +22,57 @@ function toRecord(row: Selectable<TokensTable>): TokenRecord {
 }
 
 export function tokensRepository(db: Kysely<Database>): TokensRepository {
+  const insert = prepareInsert(db, 'tokens', [
+    'digest',
+    'kind',
+    'grant_id',
+    'client_id',
+    'sub',
+    'scope',
+    'audience',
+    'data',
+    'created_at',
+    'expires_at',
+    'consumed_at',
+    'revoked_at',
+  ]);
+  const byDigest = prepare<{ digest: string }, Selectable<TokensTable>>(db, (p) =>
+    db.selectFrom('tokens').selectAll().where('digest', '=', p<string>('digest')),
+  );
+  const consumeOnce = prepare<{ digest: string; now: number }, Selectable<TokensTable>>(db, (p) =>
+    db.updateTable('tokens').set({ consumed_at: p('now') }).where('digest', '=', p<string>('digest')).where('consumed_at', 'is', null).returningAll(),
+  );
+
   return {
     async create(token) {
       await insertOnce('token', () =>
-        db
-          .insertInto('tokens')
-          .values({
-            digest: token.digest,
-            kind: token.kind,
-            grant_id: token.grantId,
-            client_id: token.clientId,
-            sub: token.sub,
-            scope: token.scope,
-            audience: token.audience,
-            data: toJson(token.data),
-            created_at: token.createdAt,
-            expires_at: token.expiresAt,
-            consumed_at: token.consumedAt,
-            revoked_at: token.revokedAt,
-          })
-          .execute(),
+        insert({
+          digest: token.digest,
+          kind: token.kind,
+          grant_id: token.grantId,
+          client_id: token.clientId,
+          sub: token.sub,
+          scope: token.scope,
+          audience: token.audience,
+          data: toJson(token.data),
+          created_at: token.createdAt,
+          expires_at: token.expiresAt,
+          consumed_at: token.consumedAt,
+          revoked_at: token.revokedAt,
+        }),
       );
     },
 
     async find(digest) {
-      const row = await db.selectFrom('tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+      const row = await first(byDigest({ digest }));
       return row && toRecord(row);
     },
 
     async consume(digest, now) {
       // RFC 9700 §4.14.2: a rotated refresh token is used once. The conditional UPDATE lets exactly one caller win.
-      const consumed = await db
-        .updateTable('tokens')
-        .set({ consumed_at: now })
-        .where('digest', '=', digest)
-        .where('consumed_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
+      const consumed = await first(consumeOnce({ digest, now }));
       if (consumed) return { record: toRecord(consumed), firstUse: true };
-      const row = await db.selectFrom('tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+      const row = await first(byDigest({ digest }));
       return row && { record: toRecord(row), firstUse: false };
     },
 

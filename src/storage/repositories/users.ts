@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, UsersTable } from '../database.js';
 import type { UserProfile, UserRecord, UsersRepository } from '../types.js';
 import { affected, fromBool, fromJson, insertOnce, toJson } from './codec.js';
+import { first, prepare } from './prepared.js';
 
 function toRecord(row: Selectable<UsersTable>): UserRecord {
   return {
@@ -16,6 +17,8 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
 }
 
 export function usersRepository(db: Kysely<Database>): UsersRepository {
+  const bySub = prepare<{ sub: string }, Selectable<UsersTable>>(db, (p) => db.selectFrom('users').selectAll().where('sub', '=', p<string>('sub')));
+
   return {
     async create(user) {
       await insertOnce(`user ${user.sub} or email`, () =>
@@ -35,7 +38,7 @@ export function usersRepository(db: Kysely<Database>): UsersRepository {
     },
 
     async findBySub(sub) {
-      const row = await db.selectFrom('users').selectAll().where('sub', '=', sub).executeTakeFirst();
+      const row = await first(bySub({ sub }));
       return row && toRecord(row);
     },
 

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedStore, type OpenedStore } from '../open.js';
+import { sharedJsonParser } from './codec.js';
+import { first, prepare, prepareInsert } from './prepared.js';
+
+describe('prepared queries', () => {
+  let dir = '';
+  let store: OpenedStore;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-prepared-'));
+    store = await openMigratedStore({ dataDir: dir });
+  });
+  afterAll(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('compiles once and runs with new values each time, keeping the constants of the query', async () => {
+    const db = store.kysely;
+    const insert = prepareInsert(db, 'replay', ['key', 'expires_at']);
+    await insert({ key: 'a', expires_at: 10 });
+    await insert({ key: 'b', expires_at: 20 });
+    await insert({ key: 'c', expires_at: 30 });
+    const find = prepare<{ key: string }, { key: string; expires_at: number }>(db, (p) =>
+      db.selectFrom('replay').selectAll().where('key', '=', p<string>('key')).where('expires_at', '>', 15),
+    );
+    expect(await first(find({ key: 'a' }))).toBeUndefined();
+    expect(await first(find({ key: 'b' }))).toEqual({ key: 'b', expires_at: 20 });
+    expect(await first(find({ key: 'c' }))).toEqual({ key: 'c', expires_at: 30 });
+  });
+
+  it('refuses to run without a value for a parameter', async () => {
+    const db = store.kysely;
+    const find = prepare<{ key: string }, unknown>(db, (p) => db.selectFrom('replay').selectAll().where('key', '=', p<string>('key')));
+    expect(() => find({} as { key: string })).toThrow(/no value for parameter key/);
+  });
+});
+
+describe('sharedJsonParser', () => {
+  it('parses each text once and shares a deep-frozen value', () => {
+    const parse = sharedJsonParser<{ a: { b: number[] } }>();
+    const first = parse('{"a":{"b":[1]}}');
+    expect(parse('{"a":{"b":[1]}}')).toBe(first);
+    expect(Object.isFrozen(first.a.b)).toBe(true);
+    expect(() => first.a.b.push(2)).toThrow(TypeError);
+    const changed = parse('{"a":{"b":[2]}}');
+    expect(changed).not.toBe(first);
+    expect(changed.a.b).toEqual([2]);
+  });
+});
