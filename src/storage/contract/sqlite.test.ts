@@ -55,6 +55,22 @@ describe('sqlite specifics', () => {
     expect(outputs.flatMap(({ stdout }) => JSON.parse(stdout) as string[]).sort()).toEqual(Object.keys(migrations).sort());
   });
 
+  it('finds tokens by grant, person and API through the partial indexes, cascades included', async () => {
+    const store = await openMigratedStore({ dataDir: path.join(scratch, 'plans') });
+    try {
+      const plan = async (query: string) =>
+        (await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(store.kysely)).rows.map((r) => r.detail).join(' | ');
+      expect(await plan("update tokens set revoked_at = 1 where grant_id = 'g' and revoked_at is null")).toMatch(/USING INDEX tokens_grant_id_idx/);
+      expect(await plan("select * from tokens where audience = 'a' and revoked_at is null")).toMatch(/USING INDEX tokens_audience_idx/);
+      expect(await plan("delete from users where sub = 's'")).toMatch(/SEARCH tokens USING COVERING INDEX tokens_sub_idx/);
+      expect(await plan("delete from grants where grant_id = 'g'")).toMatch(/SEARCH tokens USING COVERING INDEX tokens_grant_id_idx/);
+      const indexes = await sql.raw<{ sql: string }>("select sql from sqlite_master where name = 'tokens_grant_id_idx'").execute(store.kysely);
+      expect(indexes.rows[0]?.sql).toMatch(/where "?grant_id"? is not null/i);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects a databaseUrl that is not PostgreSQL', async () => {
     await expect(openStore({ dataDir: scratch, databaseUrl: 'mysql://localhost/db' })).rejects.toThrow(/postgres/);
   });

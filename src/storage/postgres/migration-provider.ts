@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-device-codes.js';
 import * as m003 from './migrations/003-apis.js';
+import * as m004 from './migrations/004-partial-token-indexes.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-device-codes': m002,
   '003-apis': m003,
+  '004-partial-token-indexes': m004,
 };
 
 export const migrationProvider: MigrationProvider = {
