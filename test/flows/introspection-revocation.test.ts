@@ -1,7 +1,9 @@
 /**
  * Token introspection (RFC 7662) and revocation (RFC 7009).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenKey } from '../../src/core/tokens/token-key.js';
 import { Browser } from '../helpers/browser.js';
 import {
   expectTokenError,
@@ -69,6 +71,23 @@ describe('introspection (RFC 7662)', () => {
     const res = await introspect(ts, tokens.access_token, web, 'refresh_token');
     expect(res.status, res.text).toBe(200);
     expect(res.body.active).toBe(true);
+  });
+
+  it('stores tokens under their time-ordered key (time prefix and SHA-256), never the value', async () => {
+    const stored = await ts.latch.store.tokens.find(tokenKey(tokens.access_token));
+    expect(stored?.digest).toBe(`${tokens.access_token.slice(0, 9)}.${createHash('sha256').update(tokens.access_token).digest('base64url')}`);
+    expect(stored?.digest).not.toContain(tokens.access_token.slice(9));
+  });
+
+  it('still accepts a token stored under the plain digest of earlier versions', async () => {
+    const legacy = randomBytes(32).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const record = await ts.latch.store.tokens.find(tokenKey(tokens.access_token));
+    await ts.latch.store.tokens.create({ ...record!, digest: createHash('sha256').update(legacy).digest('base64url'), createdAt: now, expiresAt: now + 60 });
+    const res = await introspect(ts, legacy, web);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.active).toBe(true);
+    expect(res.body.client_id).toBe(web.clientId);
   });
 
   it('answers {"active":false} and nothing else for an unknown token', async () => {

@@ -1,5 +1,5 @@
 import type { AuthorizationCodesRepository, GrantsRepository } from '../../storage/types.js';
-import { digest, randomToken } from '../tokens/hash.js';
+import { newSortableId, newTokenValue, tokenKey } from '../tokens/token-key.js';
 import type { Authentication } from './decide.js';
 import type { AuthorizationRequest } from './request.js';
 
@@ -16,7 +16,7 @@ export async function createAuthorizationGrant(
   grants: Pick<GrantsRepository, 'create'>,
   now: number,
 ): Promise<string> {
-  const grantId = randomToken(16);
+  const grantId = newSortableId();
   await grants.create({
     grantId,
     clientId: request.client.clientId,
@@ -38,9 +38,9 @@ export async function issueCodeForGrant(
   deps: Omit<IssueCodeDeps, 'grants'>,
   now: number,
 ): Promise<string> {
-  const code = randomToken();
+  const code = newTokenValue();
   await deps.codes.create({
-    codeDigest: digest(code),
+    codeDigest: tokenKey(code),
     grantId,
     clientId: request.client.clientId,
     sub: auth.sub,

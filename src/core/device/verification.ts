@@ -1,5 +1,6 @@
 import type { DeviceCodeRecord, DeviceCodesRepository } from '../../storage/types.js';
-import { digest, randomToken } from '../tokens/hash.js';
+import { digest } from '../tokens/hash.js';
+import { newSortableId } from '../tokens/token-key.js';
 import { normalizeUserCode } from './user-code.js';
 
 /**
@@ -35,7 +36,7 @@ export async function approveDeviceCode(
 ): Promise<boolean> {
   return deviceCodes.approve(
     record.deviceCodeDigest,
-    { grantId: randomToken(16), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, scope: record.scope },
+    { grantId: newSortableId(), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, scope: record.scope },
     now,
   );
 }

@@ -1,7 +1,7 @@
 import { InvalidGrant } from '../errors.js';
 import { required, spaceList } from '../params.js';
 import { codeVerifierPattern, verifyS256 } from '../pkce.js';
-import { digest } from '../tokens/hash.js';
+import { tokenKey } from '../tokens/token-key.js';
 import { checkResourceIdentifier, invalidTarget, resolveResource } from '../tokens/resource.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
@@ -16,7 +16,7 @@ export const authorizationCode: Grant = {
     const verifier = params.get('code_verifier');
     const { store } = deps;
 
-    const consumed = await store.codes.consume(digest(code), now);
+    const consumed = await store.codes.consume(tokenKey(code), now);
     if (!consumed) throw new InvalidGrant('authorization code is invalid');
     const { record, firstUse } = consumed;
 

@@ -1,7 +1,7 @@
 import { InvalidGrant, InvalidScope } from '../errors.js';
 import { attemptLogin } from '../login-attempt.js';
 import { required, spaceList } from '../params.js';
-import { randomToken } from '../tokens/hash.js';
+import { newSortableId } from '../tokens/token-key.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
 
@@ -42,7 +42,7 @@ export const password: Grant = {
     if (result.kind === 'invalid') throw new InvalidGrant('incorrect username or password');
 
     const { user } = result;
-    const grantId = randomToken(16);
+    const grantId = newSortableId();
     await store.grants.create({
       grantId,
       clientId: client.clientId,

@@ -1,6 +1,6 @@
 import { InvalidGrant, InvalidScope } from '../errors.js';
 import { required, spaceList } from '../params.js';
-import { digest } from '../tokens/hash.js';
+import { tokenKey } from '../tokens/token-key.js';
 import { checkResourceIdentifier, invalidTarget, resolveResource } from '../tokens/resource.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
@@ -12,7 +12,7 @@ export const refreshToken: Grant = {
   async handle({ client, params, now }, deps) {
     const value = required(params, 'refresh_token');
     const { store } = deps;
-    const consumed = await store.tokens.consume(digest(value), now);
+    const consumed = await store.tokens.consume(tokenKey(value), now);
     if (!consumed || consumed.record.kind !== 'refresh_token') throw new InvalidGrant('refresh token is invalid');
     const { record, firstUse } = consumed;
     if (record.clientId !== client.clientId) throw new InvalidGrant('refresh token was issued to another client');

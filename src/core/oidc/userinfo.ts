@@ -1,7 +1,7 @@
 import type { Store } from '../../storage/types.js';
 import { OAuthError } from '../errors.js';
 import { spaceList } from '../params.js';
-import { digest } from '../tokens/hash.js';
+import { tokenKey } from '../tokens/token-key.js';
 import { isTokenActive } from '../tokens/opaque.js';
 import { claimsForScopes } from './claims.js';
 
@@ -31,7 +31,7 @@ export function extractBearerToken(authorization: string | undefined, bodyToken:
 
 /** OIDC Core §5.3: the claims about the person, for the scopes of the access token. */
 export async function userinfo(token: string, store: Pick<Store, 'tokens' | 'users'>, now: number): Promise<Record<string, unknown>> {
-  const record = await store.tokens.find(digest(token));
+  const record = await store.tokens.find(tokenKey(token));
   if (!record || record.kind !== 'access_token' || !isTokenActive(record, now)) {
     throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
   }

@@ -1,8 +1,8 @@
 import type { KeyRing, SigningAlg } from '../../keys/types.js';
 import type { AccessTokenFormat, ApiRecord, ClientRecord, TokenRecord, TokensRepository } from '../../storage/types.js';
-import { digest, randomToken } from './hash.js';
 import { signJwtAccessToken } from './jwt-access-token.js';
 import { issueOpaqueToken } from './opaque.js';
+import { newSortableId, tokenKey } from './token-key.js';
 
 export interface AccessTokenInput {
   client: ClientRecord;
@@ -48,7 +48,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
     );
     return { value, format: 'opaque', expiresIn: ttl, record };
   }
-  const jti = randomToken(16);
+  const jti = newSortableId();
   const value = await signJwtAccessToken(
     {
       issuer: deps.policy.issuer,
@@ -66,7 +66,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
     deps.keys,
   );
   const record: TokenRecord = {
-    digest: digest(value),
+    digest: tokenKey(value),
     kind: 'access_token',
     grantId: input.grantId,
     clientId: client.clientId,

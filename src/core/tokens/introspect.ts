@@ -1,7 +1,7 @@
 import type { ClientRecord, Store } from '../../storage/types.js';
 import { InvalidRequest, UnauthorizedClient } from '../errors.js';
 import { type Params, required } from '../params.js';
-import { digest } from './hash.js';
+import { tokenKey } from './token-key.js';
 import { isTokenActive } from './opaque.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -18,7 +18,7 @@ export async function introspect(
   const token = required(params, 'token');
   // RFC 7662 §2.1: token_type_hint only speeds up the search; Latch finds any token by its digest.
   if (token.length > 4096) throw new InvalidRequest('token is too long');
-  const record = await deps.store.tokens.find(digest(token));
+  const record = await deps.store.tokens.find(tokenKey(token));
   if (!record || !isTokenActive(record, deps.now)) return { active: false };
   if (record.grantId) {
     const grant = await deps.store.grants.find(record.grantId);

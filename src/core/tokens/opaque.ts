@@ -1,5 +1,5 @@
 import type { TokenKind, TokenRecord, TokensRepository } from '../../storage/types.js';
-import { digest, randomToken } from './hash.js';
+import { newTokenValue, tokenKey } from './token-key.js';
 
 export interface OpaqueTokenInput {
   kind: TokenKind;
@@ -15,9 +15,9 @@ export interface OpaqueTokenInput {
 
 /** Mints a random bearer value and stores only its digest. */
 export async function issueOpaqueToken(input: OpaqueTokenInput, tokens: Pick<TokensRepository, 'create'>): Promise<{ value: string; record: TokenRecord }> {
-  const value = randomToken();
+  const value = newTokenValue();
   const record: TokenRecord = {
-    digest: digest(value),
+    digest: tokenKey(value),
     kind: input.kind,
     grantId: input.grantId,
     clientId: input.clientId,

@@ -1,6 +1,6 @@
 import type { ClientRecord, Store } from '../../storage/types.js';
 import { type Params, required } from '../params.js';
-import { digest } from './hash.js';
+import { tokenKey } from './token-key.js';
 
 /**
  * RFC 7009 §2: revokes a token the calling client holds. Unknown tokens, and tokens of other clients, are
@@ -8,7 +8,7 @@ import { digest } from './hash.js';
  */
 export async function revoke(caller: ClientRecord, params: Params, deps: { store: Pick<Store, 'tokens' | 'grants'>; now: number }): Promise<void> {
   const token = required(params, 'token');
-  const record = await deps.store.tokens.find(digest(token));
+  const record = await deps.store.tokens.find(tokenKey(token));
   if (!record || record.clientId !== caller.clientId) return;
   // RFC 7009 §2.1: revoking a refresh token SHOULD also invalidate the access tokens of the same grant.
   if (record.kind === 'refresh_token' && record.grantId) {

@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** The issue time in milliseconds, base 36, zero-padded: 9 characters, which sort in time order until the year 5188. */
+const TIME_PREFIX_LENGTH = 9;
+/** A token value: the time prefix, then 256 random bits in base64url. */
+const TOKEN_VALUE = /^[0-9a-z]{9}[A-Za-z0-9_-]{43}$/;
+/** A sortable identifier: the time prefix, then 128 random bits in base64url. */
+const SORTABLE_ID = /^[0-9a-z]{9}[A-Za-z0-9_-]{22}$/;
+/** A compact JWS: three base64url parts. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/;
+
+function timePrefix(): string {
+  return Date.now().toString(36).padStart(TIME_PREFIX_LENGTH, '0');
+}
+
+/**
+ * A new bearer value (access token, refresh token, authorization code): the issue time, then 256 random bits.
+ * The time tells the holder nothing it does not know; it makes the stored keys (`tokenKey`) sort by issue time,
+ * so that a new row goes at the end of the primary-key index instead of on a random page of it, and a commit of
+ * a batch of tokens writes a few pages instead of one per token.
+ */
+export function newTokenValue(): string {
+  return timePrefix() + randomBytes(32).toString('base64url');
+}
+
+/** A new identifier that sorts by creation time (grant IDs, JWT IDs): the time, then 128 random bits. */
+export function newSortableId(): string {
+  return timePrefix() + randomBytes(16).toString('base64url');
+}
+
+/**
+ * The key under which a token or code is stored: the SHA-256 digest of the value, prefixed with the value's
+ * issue time when it carries one (`<time>.<digest>`). A JWT carries it in its `jti`. Values without one
+ * (issued before this format, or made up by a caller) get the plain digest, so earlier tokens keep working.
+ * The same value always gives the same key, and the key never reveals the value.
+ */
+export function tokenKey(value: string): string {
+  const digest = createHash('sha256').update(value).digest('base64url');
+  const prefix = issueTimePrefix(value);
+  return prefix === undefined ? digest : `${prefix}.${digest}`;
+}
+
+function issueTimePrefix(value: string): string | undefined {
+  if (TOKEN_VALUE.test(value)) return value.slice(0, TIME_PREFIX_LENGTH);
+  const payload = COMPACT_JWS.exec(value)?.[1];
+  if (payload === undefined) return undefined;
+  let jti: unknown;
+  try {
+    jti = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { jti?: unknown } | null)?.jti;
+  } catch {
+    return undefined;
+  }
+  return typeof jti === 'string' && SORTABLE_ID.test(jti) ? jti.slice(0, TIME_PREFIX_LENGTH) : undefined;
+}
