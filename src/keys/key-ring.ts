@@ -1,17 +1,6 @@
-import {
-  SignJWT,
-  createLocalJWKSet,
-  importJWK,
-  jwtVerify,
-  type CryptoKey,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyOptions,
-  type JWTVerifyResult,
-  type KeyObject,
-} from 'jose';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import type { KeyRecord, KeysRepository } from '../storage/types.js';
+import { compactSigningKey, type CompactSigningKey } from './compact-sign.js';
 import { decryptPrivateJwk, encryptPrivateJwk } from './encryption.js';
 import { generateSigningKey, isSigningAlg, toPublicJwk } from './generate.js';
 import type { KeyRing, SigningAlg } from './types.js';
@@ -43,8 +32,6 @@ export class KeyRingError extends Error {
     this.name = 'KeyRingError';
   }
 }
-
-type SigningKey = CryptoKey | KeyObject;
 
 async function createKey(repo: KeysRepository, secret: Uint8Array, alg: SigningAlg, state: 'active' | 'next', now: number) {
   const key = await generateSigningKey(alg);
@@ -108,8 +95,8 @@ async function ensureKeys(options: KeyRingOptions, now: number): Promise<void> {
 class StoredKeyRing implements KeyRing {
   #options: KeyRingOptions;
   /** Imported private keys by kid: each is decrypted and imported once per process. */
-  #privateKeys = new Map<string, SigningKey>();
-  #active = new Map<SigningAlg, { kid: string; key: SigningKey }>();
+  #privateKeys = new Map<string, CompactSigningKey>();
+  #active = new Map<SigningAlg, CompactSigningKey>();
   #jwks: JSONWebKeySet = { keys: [] };
   #jwksJson = '{"keys":[]}';
   #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
@@ -134,9 +121,7 @@ class StoredKeyRing implements KeyRing {
   async sign(payload: JWTPayload, options: { alg: SigningAlg; typ?: string }): Promise<string> {
     const active = this.#active.get(options.alg);
     if (!active) throw new KeyRingError(`no active signing key for ${options.alg}`);
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: options.alg, kid: active.kid, typ: options.typ ?? 'JWT' })
-      .sign(active.key);
+    return active.sign(payload, options.typ ?? 'JWT');
   }
 
   async verify(jwt: string, options: { allowExpired?: boolean; audience?: string } = {}): Promise<JWTVerifyResult> {
@@ -154,11 +139,11 @@ class StoredKeyRing implements KeyRing {
       .sort((a, b) => stateOrder[a.state] - stateOrder[b.state] || byAge(a, b));
     const keys: JWK[] = published.map((k) => toPublicJwk(k.publicJwk, k.kid, k.alg));
 
-    const active = new Map<SigningAlg, { kid: string; key: SigningKey }>();
+    const active = new Map<SigningAlg, CompactSigningKey>();
     for (const alg of this.#options.algorithms) {
       const record = pickActive(records, alg);
       if (!record) continue;
-      active.set(alg, { kid: record.kid, key: await this.#importPrivate(record) });
+      active.set(alg, await this.#importPrivate(record));
     }
     const stillThere = new Set(records.map((k) => k.kid));
     for (const kid of this.#privateKeys.keys()) if (!stillThere.has(kid)) this.#privateKeys.delete(kid);
@@ -170,13 +155,12 @@ class StoredKeyRing implements KeyRing {
     this.#publishedAlgs = [...new Set(published.map((k) => k.alg))];
   }
 
-  async #importPrivate(record: KeyRecord): Promise<SigningKey> {
+  async #importPrivate(record: KeyRecord): Promise<CompactSigningKey> {
     const cached = this.#privateKeys.get(record.kid);
     if (cached) return cached;
     if (!isSigningAlg(record.alg)) throw new KeyRingError(`key ${record.kid}: unsupported alg ${record.alg}`);
     const jwk = await decryptPrivateJwk(record.privateJwkEncrypted, this.#options.secret, record.kid);
-    const key = await importJWK(jwk, record.alg);
-    if (key instanceof Uint8Array) throw new KeyRingError(`key ${record.kid}: not an asymmetric key`);
+    const key = compactSigningKey(jwk, record.alg, record.kid);
     this.#privateKeys.set(record.kid, key);
     return key;
   }
