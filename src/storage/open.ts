@@ -15,7 +15,8 @@ import { replayRepository } from './repositories/replay.js';
 import { sessionsRepository } from './repositories/sessions.js';
 import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
-import { migrateSqlite, openSqlite } from './sqlite/connection.js';
+import { cachedApis, cachedClients, ChangeWatch } from './sqlite/cached-lookups.js';
+import { migrateSqlite, openSqliteDatabase } from './sqlite/connection.js';
 import type { Store } from './types.js';
 
 export interface StoreOptions {
@@ -42,8 +43,11 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     const { kysely, schema } = await openPostgres(options.databaseUrl, options.schema);
     return createStore(kysely, 'postgres', () => migratePostgres(kysely, schema));
   }
-  const kysely = openSqlite(options.dataDir);
-  return createStore(kysely, 'sqlite', () => migrateSqlite(kysely));
+  const { kysely, dataVersion } = openSqliteDatabase(options.dataDir);
+  const store = createStore(kysely, 'sqlite', () => migrateSqlite(kysely));
+  // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
+  const watch = new ChangeWatch(dataVersion);
+  return { ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) };
 }
 
 /** Opens the store and applies pending migrations. */

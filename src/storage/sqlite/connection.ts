@@ -13,6 +13,16 @@ export const SQLITE_FILE_NAME = 'latch.db';
  * server runs; the busy timeout makes either wait for the other's write lock instead of failing.
  */
 export function openSqlite(dataDir: string): Kysely<Database> {
+  return openSqliteDatabase(dataDir).kysely;
+}
+
+export interface OpenedSqlite {
+  kysely: Kysely<Database>;
+  /** SQLite's `PRAGMA data_version`: changes when another connection has committed. */
+  dataVersion(): number;
+}
+
+export function openSqliteDatabase(dataDir: string): OpenedSqlite {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME), { timeout: 5000 });
   try {
@@ -24,7 +34,11 @@ export function openSqlite(dataDir: string): Kysely<Database> {
     db.close();
     throw error;
   }
-  return new Kysely<Database>({ dialect: new GroupCommitDialect(new CachedStatements(db)) });
+  const dataVersion = db.prepare('pragma data_version').pluck();
+  return {
+    kysely: new Kysely<Database>({ dialect: new GroupCommitDialect(new CachedStatements(db)) }),
+    dataVersion: () => dataVersion.get() as number,
+  };
 }
 
 /**

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aClient } from '../contract/fixtures.js';
+import { openMigratedStore, type OpenedStore } from '../open.js';
+import type { ClientsRepository } from '../types.js';
+import { cachedClients, ChangeWatch } from './cached-lookups.js';
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('cached client and API lookups (SQLite)', () => {
+  let dir = '';
+  let server: OpenedStore;
+  /** Another connection to the same file, as the CLI would be. */
+  let cli: OpenedStore;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-cache-'));
+    server = await openMigratedStore({ dataDir: dir });
+    cli = await openMigratedStore({ dataDir: dir });
+  });
+
+  afterEach(async () => {
+    await cli.close();
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sees another connection's changes from the next turn on", async () => {
+    const client = aClient();
+    expect(await server.clients.find(client.clientId)).toBeUndefined();
+    await cli.clients.create(client);
+    await nextTurn();
+    expect((await server.clients.find(client.clientId))?.clientId).toBe(client.clientId);
+    await cli.clients.update(client.clientId, { clientSecretDigest: 'rotated' });
+    await nextTurn();
+    expect((await server.clients.find(client.clientId))?.clientSecretDigest).toBe('rotated');
+    await cli.clients.delete(client.clientId);
+    await nextTurn();
+    expect(await server.clients.find(client.clientId)).toBeUndefined();
+  });
+
+  it('sees its own changes at once', async () => {
+    const client = aClient();
+    await server.clients.create(client);
+    expect((await server.clients.find(client.clientId))?.clientSecretDigest).toBe(client.clientSecretDigest);
+    await server.clients.update(client.clientId, { clientSecretDigest: 'new' });
+    expect((await server.clients.find(client.clientId))?.clientSecretDigest).toBe('new');
+    await server.clients.delete(client.clientId);
+    expect(await server.clients.find(client.clientId)).toBeUndefined();
+  });
+
+  it('sees an API deleted by another connection', async () => {
+    const api = { identifier: 'https://api.cache.example', name: 'x', scopes: ['read'], tokenFormat: 'opaque' as const, accessTokenTtl: 60, signingAlg: 'RS256', createdAt: 1 };
+    await server.apis.create(api);
+    expect((await server.apis.find(api.identifier))?.scopes).toEqual(['read']);
+    await cli.apis.delete(api.identifier, 2);
+    await nextTurn();
+    expect(await server.apis.find(api.identifier)).toBeUndefined();
+  });
+
+  it('shares frozen records', async () => {
+    const client = aClient();
+    await server.clients.create(client);
+    const found = await server.clients.find(client.clientId);
+    expect(Object.isFrozen(found)).toBe(true);
+    expect(Object.isFrozen(found?.metadata.redirect_uris)).toBe(true);
+  });
+});
+
+describe('ChangeWatch and the cache', () => {
+  function counting(records: Map<string, string>) {
+    let reads = 0;
+    const repo = {
+      find: async (id: string) => {
+        reads += 1;
+        const secret = records.get(id);
+        return secret === undefined ? undefined : { ...aClient({ clientId: id }), clientSecretDigest: secret };
+      },
+      create: async () => undefined,
+      update: async () => true,
+      delete: async () => true,
+      list: async () => [],
+    } satisfies ClientsRepository;
+    return { repo, reads: () => reads };
+  }
+
+  it('reads the data version at most once per turn, and the store only when it changed', async () => {
+    let version = 1;
+    let looks = 0;
+    const watch = new ChangeWatch(() => {
+      looks += 1;
+      return version;
+    });
+    const records = new Map([['a', 's1']]);
+    const { repo, reads } = counting(records);
+    const clients = cachedClients(repo, watch);
+    await Promise.all([clients.find('a'), clients.find('a'), clients.find('b'), clients.find('b')]);
+    expect(reads()).toBe(2);
+    expect(looks).toBe(1);
+    await nextTurn();
+    expect((await clients.find('a'))?.clientSecretDigest).toBe('s1');
+    expect(reads()).toBe(2);
+    records.set('a', 's2');
+    version = 2;
+    // Still the same turn: the version is not looked at again.
+    expect((await clients.find('a'))?.clientSecretDigest).toBe('s1');
+    await nextTurn();
+    expect((await clients.find('a'))?.clientSecretDigest).toBe('s2');
+    expect(looks).toBe(3);
+  });
+
+  it('forgets a failed read', async () => {
+    let fail = true;
+    const watch = new ChangeWatch(() => 1);
+    const clients = cachedClients(
+      {
+        ...counting(new Map()).repo,
+        find: async (id) => {
+          if (fail) throw new Error('disk on fire');
+          return aClient({ clientId: id });
+        },
+      },
+      watch,
+    );
+    await expect(clients.find('x')).rejects.toThrow('disk on fire');
+    fail = false;
+    expect((await clients.find('x'))?.clientId).toBe('x');
+  });
+});
