@@ -6,7 +6,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/admin/apis.js';
 import { revokeGrant } from '../../src/admin/grants.js';
-import { digest } from '../../src/core/tokens/hash.js';
+import { tokenKey } from '../../src/core/tokens/token-key.js';
 import { Browser } from '../helpers/browser.js';
 import { authorizeFrontChannel } from '../helpers/front-channel.js';
 import {
@@ -116,7 +116,7 @@ describe('JWT access tokens for an API (RFC 9068)', () => {
     const { tokens } = await tokensFor(shop, 'openid read:photos offline_access', { resource: PHOTOS });
     const active = await introspect(ts, tokens.access_token, auth(rs));
     expect(active.body).toMatchObject({ active: true, aud: PHOTOS, scope: 'read:photos', sub: user.sub, client_id: shop.clientId, token_type: 'Bearer' });
-    const record = await ts.latch.store.tokens.find(digest(tokens.access_token));
+    const record = await ts.latch.store.tokens.find(tokenKey(tokens.access_token));
     expect(record).toMatchObject({ kind: 'access_token', audience: PHOTOS, scope: 'read:photos' });
     await revokeGrant(ts.latch.store, record!.grantId!);
     expect((await introspect(ts, tokens.access_token, auth(rs))).body).toEqual({ active: false });
