@@ -57,10 +57,11 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   app.register(cookie);
   registerFormParser(app);
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // A callback hook, not an async one: it runs on every answer, and needs no promise.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);
     if (request.routeOptions.config.cors) reply.header('Access-Control-Allow-Origin', '*');
-    return payload;
+    done(null, payload);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
