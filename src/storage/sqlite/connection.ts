@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, sql, type SqliteStatement } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import type { Database } from '../database.js';
-import { GroupCommitDialect, type SqliteHandle } from './group-commit.js';
+import { GroupCommitDialect, type SqliteHandle, type SqliteHandleStatement } from './group-commit.js';
 import { migrationProvider } from './migration-provider.js';
 
 export const SQLITE_FILE_NAME = 'latch.db';
@@ -69,7 +69,7 @@ const MAX_CACHED_STATEMENTS = 256;
  */
 class CachedStatements implements SqliteHandle {
   readonly #db: BetterSqlite3.Database;
-  readonly #statements = new Map<string, SqliteStatement>();
+  readonly #statements = new Map<string, SqliteHandleStatement>();
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -79,7 +79,7 @@ class CachedStatements implements SqliteHandle {
     return this.#db.inTransaction;
   }
 
-  prepare(text: string): SqliteStatement {
+  prepare(text: string): SqliteHandleStatement {
     const cached = this.#statements.get(text);
     if (cached) {
       this.#statements.delete(text);
@@ -101,8 +101,9 @@ class CachedStatements implements SqliteHandle {
   }
 }
 
-function bindingBooleans(statement: BetterSqlite3.Statement): SqliteStatement {
+function bindingBooleans(statement: BetterSqlite3.Statement): SqliteHandleStatement {
   return {
+    readonly: statement.readonly,
     reader: statement.reader,
     all: (parameters) => statement.all(sqliteValues(parameters)),
     run: (parameters) => statement.run(sqliteValues(parameters)),

@@ -58,6 +58,27 @@ describe('group commit (SQLite)', () => {
     await write;
   });
 
+  it('lets the reads of one turn share a read transaction, ended by the turn or by a write', async () => {
+    await insert('a');
+    const other = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME));
+    try {
+      const ids = async () => (await db.selectFrom('items').select('id').orderBy('id').execute()).map((r) => r.id);
+      expect(await ids()).toEqual(['a']);
+      // Another connection commits between two reads of the same turn: the second read still sees the turn's snapshot.
+      other.prepare("insert into items (id, n) values ('b', 1)").run();
+      expect(await ids()).toEqual(['a']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await ids()).toEqual(['a', 'b']);
+      // A write in the middle of a read turn ends it, and commits as usual.
+      const read = ids();
+      await insert('c');
+      expect(await read).toEqual(['a', 'b']);
+      expect(committedIds()).toEqual(['a', 'b', 'c']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('answers a read at once when no write is pending', async () => {
     await insert('r');
     expect(await db.selectFrom('items').select('id').execute()).toEqual([{ id: 'r' }]);

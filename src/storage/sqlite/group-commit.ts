@@ -14,9 +14,14 @@ import {
   type SqliteStatement,
 } from 'kysely';
 
+/** A prepared statement; `readonly` when it cannot write (a plain SELECT, not an UPDATE ... RETURNING). */
+export interface SqliteHandleStatement extends SqliteStatement {
+  readonly readonly: boolean;
+}
+
 /** The one better-sqlite3 connection, with its prepared-statement cache. */
 export interface SqliteHandle {
-  prepare(sql: string): SqliteStatement;
+  prepare(sql: string): SqliteHandleStatement;
   readonly inTransaction: boolean;
   close(): void;
 }
@@ -39,7 +44,9 @@ interface Batch {
  * checkpoints (each with an fsync that blocks the event loop) come several times less often.
  *
  * Reads that arrive while a batch is open see its writes and wait for its commit as well, so no answer
- * is ever based on uncommitted data. Explicit transactions (Kysely `transaction()`, or `begin` on a
+ * is ever based on uncommitted data. Reads that arrive with no batch open share one read transaction until
+ * the end of the turn (or the first write) and answer at once: they see what was committed when the turn's
+ * first read began, and the turn takes SQLite's WAL read lock once instead of once per statement. Explicit transactions (Kysely `transaction()`, or `begin` on a
  * `connection()`) commit the open batch first, then run alone: other statements wait until they end.
  * A statement that fails inside a batch fails only its caller (SQLite undoes that statement); if SQLite
  * had to abandon the whole transaction, or the COMMIT fails, every caller of the batch gets the error.
@@ -47,6 +54,8 @@ interface Batch {
 class GroupCommitDriver implements Driver {
   readonly #db: SqliteHandle;
   #batch: Batch | undefined;
+  /** The read transaction shared by the reads of this turn, if one is open. */
+  #readTurn: object | undefined;
   /** The connection running an explicit transaction, if any. */
   #owner: GroupCommitConnection | undefined;
   #ownerReleased: Promise<void> = Promise.resolve();
@@ -95,6 +104,7 @@ class GroupCommitDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    this.#endReadTurn();
     this.#commitBatch();
     this.#db.close();
   }
@@ -103,6 +113,7 @@ class GroupCommitDriver implements Driver {
   async execute(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
     while (this.#owner !== undefined && this.#owner !== connection) await this.#ownerReleased;
     if (this.#owner === undefined && TRANSACTION_START.test(query.sql)) {
+      this.#endReadTurn();
       this.#commitBatch();
       const result = run(this.#db.prepare(query.sql), query.parameters);
       this.#takeOwnership(connection);
@@ -115,6 +126,12 @@ class GroupCommitDriver implements Driver {
     }
     const statement = this.#db.prepare(query.sql);
     if (this.#batch === undefined) {
+      if (statement.readonly) {
+        this.#openReadTurn();
+        return run(statement, query.parameters);
+      }
+      this.#endReadTurn();
+      // A one-time consumption (UPDATE ... RETURNING) with no batch open commits on its own, at once.
       if (statement.reader) return run(statement, query.parameters);
       this.#openBatch();
     }
@@ -136,8 +153,32 @@ class GroupCommitDriver implements Driver {
   async *stream(connection: GroupCommitConnection, query: CompiledQuery): AsyncIterableIterator<QueryResult<unknown>> {
     while (this.#owner !== undefined && this.#owner !== connection) await this.#ownerReleased;
     if (!SelectQueryNode.is(query.query)) throw new Error('Sqlite driver only supports streaming of select queries');
-    if (this.#owner !== connection) this.#commitBatch();
+    if (this.#owner !== connection) {
+      this.#endReadTurn();
+      this.#commitBatch();
+    }
     for (const row of this.#db.prepare(query.sql).iterate(query.parameters)) yield { rows: [row] };
+  }
+
+  #openReadTurn(): void {
+    if (this.#readTurn !== undefined) return;
+    this.#db.prepare('begin').run([]);
+    const turn = {};
+    this.#readTurn = turn;
+    setImmediate(() => {
+      if (this.#readTurn === turn) this.#endReadTurn();
+    });
+  }
+
+  #endReadTurn(): void {
+    if (this.#readTurn === undefined) return;
+    this.#readTurn = undefined;
+    // Ending a read-only transaction cannot lose anything; if it fails, the transaction is gone anyway.
+    try {
+      if (this.#db.inTransaction) this.#db.prepare('commit').run([]);
+    } catch {
+      if (this.#db.inTransaction) this.#db.prepare('rollback').run([]);
+    }
   }
 
   #openBatch(): void {
