@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database, Dialect } from './database.js';
-import { migratePostgres, openPostgres } from './postgres/connection.js';
 import { apisRepository } from './repositories/apis.js';
 import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
@@ -40,6 +39,8 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     if (!/^postgres(ql)?:\/\//i.test(options.databaseUrl)) {
       throw new Error('databaseUrl must be a postgres:// or postgresql:// URL (leave it unset for SQLite)');
     }
+    // Loaded only when used: the embedded default never needs the pg driver in memory.
+    const { migratePostgres, openPostgres } = await import('./postgres/connection.js');
     const { kysely, schema } = await openPostgres(options.databaseUrl, options.schema);
     return createStore(kysely, 'postgres', () => migratePostgres(kysely, schema));
   }
