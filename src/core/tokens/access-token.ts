@@ -66,7 +66,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
     deps.keys,
   );
   const record: TokenRecord = {
-    digest: tokenKey(value),
+    digest: tokenKey(value, jti),
     kind: 'access_token',
     grantId: input.grantId,
     clientId: client.clientId,

@@ -40,6 +40,8 @@ describe('token keys', () => {
     expect(jti).toMatch(/^[0-9a-z]{9}[A-Za-z0-9_-]{22}$/);
     const jwt = await new SignJWT({ jti }).setProtectedHeader({ alg: 'HS256' }).sign(key);
     expect(tokenKey(jwt)).toBe(`${jti.slice(0, 9)}.${sha256(jwt)}`);
+    // The issuer, which knows the jti, gets the same key without decoding.
+    expect(tokenKey(jwt, jti)).toBe(tokenKey(jwt));
     const other = await new SignJWT({ jti: 'not-sortable' }).setProtectedHeader({ alg: 'HS256' }).sign(key);
     expect(tokenKey(other)).toBe(sha256(other));
     const garbage = `${jwt.split('.')[0]}.bm90IGpzb24.${jwt.split('.')[2]}`;

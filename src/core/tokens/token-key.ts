@@ -50,10 +50,11 @@ export function newSortableId(): string {
  * The key under which a token or code is stored: the SHA-256 digest of the value, prefixed with the value's
  * issue time when it carries one (`<time>.<digest>`). A JWT carries it in its `jti`. Values without one
  * (issued before this format, or made up by a caller) get the plain digest, so earlier tokens keep working.
- * The same value always gives the same key, and the key never reveals the value.
+ * The same value always gives the same key, and the key never reveals the value. The issuer of a JWT passes
+ * its `jti`, which saves decoding the JWT it has just signed.
  */
-export function tokenKey(value: string): string {
-  const prefix = issueTimePrefix(value);
+export function tokenKey(value: string, jti?: string): string {
+  const prefix = jti === undefined ? issueTimePrefix(value) : sortableIdPrefix(jti);
   return prefix === undefined ? digest(value) : `${prefix}.${digest(value)}`;
 }
 
@@ -67,5 +68,9 @@ function issueTimePrefix(value: string): string | undefined {
   } catch {
     return undefined;
   }
-  return typeof jti === 'string' && SORTABLE_ID.test(jti) ? jti.slice(0, TIME_PREFIX_LENGTH) : undefined;
+  return sortableIdPrefix(jti);
+}
+
+function sortableIdPrefix(id: unknown): string | undefined {
+  return typeof id === 'string' && SORTABLE_ID.test(id) ? id.slice(0, TIME_PREFIX_LENGTH) : undefined;
 }
