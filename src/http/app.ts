@@ -11,6 +11,7 @@ import { registerInteraction } from './routes/interaction.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
+import { TurnWrites } from './turn-writes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -57,11 +58,13 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   app.register(cookie);
   registerFormParser(app);
 
+  // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
+  const turnWrites = new TurnWrites((err) => app.log.error({ err }, 'writing an answer failed'));
   // A callback hook, not an async one: it runs on every answer, and needs no promise.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);
     if (request.routeOptions.config.cors) reply.header('Access-Control-Allow-Origin', '*');
-    done(null, payload);
+    turnWrites.defer(done, null, payload);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -85,7 +88,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   );
 
   app.register(async (scope) => {
-    registerDiscovery(scope, ctx);
+    registerDiscovery(scope, ctx, turnWrites);
     registerAuthorize(scope, ctx);
     registerInteraction(scope, ctx);
     registerTokenEndpoints(scope, ctx);

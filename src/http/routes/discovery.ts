@@ -1,15 +1,18 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { providerMetadata } from '../../core/oidc/discovery.js';
 import { assets } from '../../interaction/index.js';
 import type { AppContext } from '../context.js';
 import { baseHeaders } from '../responses.js';
+import type { TurnWrites } from '../turn-writes.js';
 
 /**
  * A complete response (body and every header) computed once and written straight to the socket: discovery
  * and the JWKS are what every client and resource server fetches, so they skip the per-request work of the
- * reply pipeline. The headers are those the app's onSend hook adds to every answer, plus CORS and caching.
+ * reply pipeline. The headers are those the app's onSend hook adds to every answer, plus CORS and caching. Like
+ * every answer, it goes out at the end of the turn (turn-writes.ts).
  */
-function staticJson(contentType: string, json: string) {
+function staticJson(contentType: string, json: string, turnWrites: TurnWrites) {
   const body = Buffer.from(json);
   const headers = {
     'content-type': contentType,
@@ -18,28 +21,31 @@ function staticJson(contentType: string, json: string) {
     'access-control-allow-origin': '*',
     ...baseHeaders,
   };
+  const write = (response: ServerResponse, answer: Buffer): void => {
+    response.writeHead(200, headers);
+    response.end(answer);
+  };
   return (reply: FastifyReply): void => {
     reply.hijack();
-    reply.raw.writeHead(200, headers);
-    reply.raw.end(body);
+    turnWrites.defer(write, reply.raw, body);
   };
 }
 
-export function registerDiscovery(app: FastifyInstance, ctx: AppContext): void {
+export function registerDiscovery(app: FastifyInstance, ctx: AppContext, turnWrites: TurnWrites): void {
   // Computed once: the metadata changes only with the configuration.
   const metadata = JSON.stringify(providerMetadata(ctx.config.issuer, ctx.keys.algorithms, ctx.config));
-  const sendMetadata = staticJson('application/json; charset=utf-8', metadata);
+  const sendMetadata = staticJson('application/json; charset=utf-8', metadata, turnWrites);
   app.get('/.well-known/openid-configuration', { config: { cors: true } }, (_request, reply) => sendMetadata(reply));
   app.get('/.well-known/oauth-authorization-server', { config: { cors: true } }, (_request, reply) => sendMetadata(reply));
 
   // Rebuilt only when the key ring's JWKS changes (rotation, reload).
   let jwksJson = ctx.keys.jwksJson();
-  let sendJwks = staticJson('application/jwk-set+json; charset=utf-8', jwksJson);
+  let sendJwks = staticJson('application/jwk-set+json; charset=utf-8', jwksJson, turnWrites);
   app.get('/jwks', { config: { cors: true } }, (_request, reply) => {
     const current = ctx.keys.jwksJson();
     if (current !== jwksJson) {
       jwksJson = current;
-      sendJwks = staticJson('application/jwk-set+json; charset=utf-8', current);
+      sendJwks = staticJson('application/jwk-set+json; charset=utf-8', current, turnWrites);
     }
     sendJwks(reply);
   });

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { TurnWrites } from './turn-writes.js';
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('TurnWrites', () => {
+  it('writes nothing during the turn, then everything of the turn in order, at its end', async () => {
+    const written: string[] = [];
+    const writes = new TurnWrites(() => undefined);
+    const write = (name: string, suffix: string) => written.push(name + suffix);
+    writes.defer(write, 'a', '1');
+    await Promise.resolve();
+    writes.defer(write, 'b', '2');
+    writes.defer(write, 'c', '3');
+    expect(written).toEqual([]);
+    await nextTurn();
+    expect(written).toEqual(['a1', 'b2', 'c3']);
+  });
+
+  it('a write deferred during the flush goes out at the end of the next turn', async () => {
+    const written: string[] = [];
+    const writes = new TurnWrites(() => undefined);
+    writes.defer(
+      (name: string) => {
+        written.push(name);
+        writes.defer((later: string) => written.push(later), 'later', undefined);
+      },
+      'first',
+      undefined,
+    );
+    await nextTurn();
+    expect(written).toEqual(['first']);
+    await nextTurn();
+    expect(written).toEqual(['first', 'later']);
+  });
+
+  it('a write that throws is reported and does not hold back the others', async () => {
+    const written: string[] = [];
+    const errors: unknown[] = [];
+    const writes = new TurnWrites((error) => errors.push(error));
+    writes.defer((name: string) => written.push(name), 'a', undefined);
+    writes.defer(() => {
+      throw new Error('socket gone');
+    }, undefined, undefined);
+    writes.defer((name: string) => written.push(name), 'c', undefined);
+    await nextTurn();
+    expect(written).toEqual(['a', 'c']);
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as Error).message).toBe('socket gone');
+  });
+});
