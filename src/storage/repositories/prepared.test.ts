@@ -32,6 +32,31 @@ describe('prepared queries', () => {
     expect(await first(find({ key: 'c' }))).toEqual({ key: 'c', expires_at: 30 });
   });
 
+  it('on SQLite, runs through the driver directly, and still waits for an explicit transaction to end', async () => {
+    const db = store.kysely;
+    const insert = prepareInsert(db, 'replay', ['key', 'expires_at']);
+    const find = prepare<{ key: string }, { key: string }>(db, (p) => db.selectFrom('replay').selectAll().where('key', '=', p<string>('key')));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const transaction = db.transaction().execute(async (trx) => {
+      await trx.insertInto('replay').values({ key: 'in-trx', expires_at: 1 }).execute();
+      await held;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    // Issued while the transaction is open: neither may run inside it, nor see its uncommitted row.
+    const seen = first(find({ key: 'in-trx' }));
+    const written = insert({ key: 'during-trx', expires_at: 2 });
+    let settled = false;
+    void Promise.all([seen, written]).then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    release();
+    await transaction;
+    expect(await seen).toEqual({ key: 'in-trx', expires_at: 1 });
+    await written;
+    expect(await first(find({ key: 'during-trx' }))).toEqual({ key: 'during-trx', expires_at: 2 });
+  });
+
   it('refuses to run without a value for a parameter', async () => {
     const db = store.kysely;
     const find = prepare<{ key: string }, unknown>(db, (p) => db.selectFrom('replay').selectAll().where('key', '=', p<string>('key')));

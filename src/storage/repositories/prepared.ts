@@ -8,6 +8,16 @@ export type Parameter = <T>(name: string) => T;
 
 type Slot = { name: string } | { value: unknown };
 
+type Execute = (query: CompiledQuery) => Promise<QueryResult<unknown>>;
+
+/** Drivers that can run a compiled query without Kysely's executor (the SQLite group-commit driver). */
+const directExecutes = new WeakMap<Kysely<Database>, Execute>();
+
+/** Prepared queries on `db` run through `execute` instead of `db.executeQuery`. */
+export function registerDirectExecute(db: Kysely<Database>, execute: Execute): void {
+  directExecutes.set(db, execute);
+}
+
 /**
  * A query built and compiled by Kysely once, then run many times with new parameter values: the hot
  * queries (a client, a token, a grant by key) skip Kysely's building and compiling on every request,
@@ -25,6 +35,7 @@ export function prepare<P extends Record<string, unknown>, R>(
   const slots: Slot[] = compiled.parameters.map((value) =>
     typeof value === 'string' && value.startsWith(MARKER) ? { name: value.slice(MARKER.length) } : { value },
   );
+  const execute: Execute = directExecutes.get(db) ?? ((query) => db.executeQuery(query));
   return (params) => {
     const parameters = slots.map((slot) => {
       if (!('name' in slot)) return slot.value;
@@ -33,7 +44,7 @@ export function prepare<P extends Record<string, unknown>, R>(
       return value;
     });
     const query: CompiledQuery<R> = { sql: compiled.sql, query: compiled.query, queryId: compiled.queryId, parameters };
-    return db.executeQuery(query);
+    return execute(query) as Promise<QueryResult<R>>;
   };
 }
 

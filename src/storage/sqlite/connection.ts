@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { GroupCommitDialect, type SqliteHandle, type SqliteHandleStatement } from './group-commit.js';
+import { registerDirectExecute } from '../repositories/prepared.js';
 import { migrationProvider } from './migration-provider.js';
 
 export const SQLITE_FILE_NAME = 'latch.db';
@@ -35,10 +36,10 @@ export function openSqliteDatabase(dataDir: string): OpenedSqlite {
     throw error;
   }
   const dataVersion = db.prepare('pragma data_version').pluck();
-  return {
-    kysely: new Kysely<Database>({ dialect: new GroupCommitDialect(new CachedStatements(db)) }),
-    dataVersion: () => dataVersion.get() as number,
-  };
+  const dialect = new GroupCommitDialect(new CachedStatements(db));
+  const kysely = new Kysely<Database>({ dialect });
+  registerDirectExecute(kysely, dialect.directExecute());
+  return { kysely, dataVersion: () => dataVersion.get() as number };
 }
 
 /**
