@@ -14,6 +14,8 @@ export interface CompactSigningKey {
   readonly kid: string;
   /** BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature). */
   sign(payload: object, typ: string): string;
+  /** The same, for a payload already serialized as JSON. */
+  signJson(payloadJson: string, typ: string): string;
 }
 
 export class SigningKeyError extends Error {
@@ -60,17 +62,19 @@ export function compactSigningKey(jwk: JWK, alg: SigningAlg, kid: string): Compa
   const digest = DIGEST[alg];
   const input = signingInput(key, alg);
   const headers = new Map<string, string>();
+  const signJson = (payloadJson: string, typ: string): string => {
+    let header = headers.get(typ);
+    if (header === undefined) {
+      header = Buffer.from(JSON.stringify({ alg, kid, typ })).toString('base64url');
+      headers.set(typ, header);
+    }
+    const signed = `${header}.${Buffer.from(payloadJson).toString('base64url')}`;
+    return `${signed}.${sign(digest, Buffer.from(signed), input).toString('base64url')}`;
+  };
   return {
     alg,
     kid,
-    sign(payload, typ) {
-      let header = headers.get(typ);
-      if (header === undefined) {
-        header = Buffer.from(JSON.stringify({ alg, kid, typ })).toString('base64url');
-        headers.set(typ, header);
-      }
-      const signed = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-      return `${signed}.${sign(digest, Buffer.from(signed), input).toString('base64url')}`;
-    },
+    signJson,
+    sign: (payload, typ) => signJson(JSON.stringify(payload), typ),
   };
 }

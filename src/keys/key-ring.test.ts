@@ -98,6 +98,30 @@ describe('loadKeyRing', () => {
     }
   });
 
+  it('signs the tokens asked for in one turn together at its end, each with its own claims as they were asked', async () => {
+    const ring = await loadKeyRing({ repo, secret, algorithms: ['ES256', 'RS256'], now });
+    const asked = Array.from({ length: 12 }, (_, i) => claims({ sub: `user-${i}` }));
+    let settled = 0;
+    const pending = asked.map((payload, i) => ring.sign(payload, { alg: i % 2 ? 'RS256' : 'ES256' }).then((jwt) => ((settled += 1), jwt)));
+    // Changing a payload after asking does not change its token: it was serialized when asked for.
+    for (const payload of asked) payload.sub = 'changed';
+    await Promise.resolve();
+    expect(settled).toBe(0);
+    const jwts = await Promise.all(pending);
+    for (const [i, jwt] of jwts.entries()) {
+      const { payload, protectedHeader } = await ring.verify(jwt);
+      expect(payload.sub).toBe(`user-${i}`);
+      expect(protectedHeader.alg).toBe(i % 2 ? 'RS256' : 'ES256');
+    }
+  });
+
+  it('a payload that cannot be serialized fails only its own signing', async () => {
+    const ring = await loadKeyRing({ repo, secret, algorithms: ['ES256'], now });
+    const good = ring.sign(claims(), { alg: 'ES256' });
+    await expect(ring.sign({ ...claims(), n: 1n } as unknown as JWTPayload, { alg: 'ES256' })).rejects.toThrow(/BigInt/);
+    await expect(good).resolves.toMatch(/^ey/);
+  });
+
   it('refuses to sign with an algorithm it has no active key for', async () => {
     const ring = await loadKeyRing({ repo, secret, algorithms: ['ES256'], now });
     await expect(ring.sign(claims(), { alg: 'EdDSA' })).rejects.toThrow(/no active signing key for EdDSA/);

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import type { KeyRecord, KeysRepository } from '../storage/types.js';
+import { TurnQueue } from '../runtime/turn-queue.js';
 import { compactSigningKey, type CompactSigningKey } from './compact-sign.js';
 import { decryptPrivateJwk, encryptPrivateJwk } from './encryption.js';
 import { generateSigningKey, isSigningAlg, toPublicJwk } from './generate.js';
@@ -92,6 +93,29 @@ async function ensureKeys(options: KeyRingOptions, now: number): Promise<void> {
   }
 }
 
+interface SignRequest {
+  key: CompactSigningKey;
+  /** Serialized when asked for, so that a later change to the caller's object cannot reach the token. */
+  payloadJson: string;
+  typ: string;
+}
+
+interface Settle {
+  resolve(jwt: string): void;
+  reject(error: unknown): void;
+}
+
+function signJob(request: SignRequest, settle: Settle): void {
+  let jwt: string;
+  try {
+    jwt = request.key.signJson(request.payloadJson, request.typ);
+  } catch (error) {
+    settle.reject(error);
+    return;
+  }
+  settle.resolve(jwt);
+}
+
 class StoredKeyRing implements KeyRing {
   #options: KeyRingOptions;
   /** Imported private keys by kid: each is decrypted and imported once per process. */
@@ -101,6 +125,8 @@ class StoredKeyRing implements KeyRing {
   #jwksJson = '{"keys":[]}';
   #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   #publishedAlgs: string[] = [];
+  /** signJob settles each job's promise itself, so nothing reaches onError. */
+  #signing = new TurnQueue(() => undefined);
 
   constructor(options: KeyRingOptions) {
     this.#options = options;
@@ -118,10 +144,13 @@ class StoredKeyRing implements KeyRing {
     return this.#jwksJson;
   }
 
-  async sign(payload: JWTPayload, options: { alg: SigningAlg; typ?: string }): Promise<string> {
+  /** Signs with the key active now, at the end of this turn, together with the turn's other tokens (turn-queue.ts). */
+  sign(payload: JWTPayload, options: { alg: SigningAlg; typ?: string }): Promise<string> {
     const active = this.#active.get(options.alg);
-    if (!active) throw new KeyRingError(`no active signing key for ${options.alg}`);
-    return active.sign(payload, options.typ ?? 'JWT');
+    if (!active) return Promise.reject(new KeyRingError(`no active signing key for ${options.alg}`));
+    return new Promise((resolve, reject) => {
+      this.#signing.defer(signJob, { key: active, payloadJson: JSON.stringify(payload), typ: options.typ ?? 'JWT' }, { resolve, reject });
+    });
   }
 
   async verify(jwt: string, options: { allowExpired?: boolean; audience?: string } = {}): Promise<JWTVerifyResult> {

@@ -4,15 +4,15 @@ import { providerMetadata } from '../../core/oidc/discovery.js';
 import { assets } from '../../interaction/index.js';
 import type { AppContext } from '../context.js';
 import { baseHeaders } from '../responses.js';
-import type { TurnWrites } from '../turn-writes.js';
+import type { TurnQueue } from '../../runtime/turn-queue.js';
 
 /**
  * A complete response (body and every header) computed once and written straight to the socket: discovery
  * and the JWKS are what every client and resource server fetches, so they skip the per-request work of the
  * reply pipeline. The headers are those the app's onSend hook adds to every answer, plus CORS and caching. Like
- * every answer, it goes out at the end of the turn (turn-writes.ts).
+ * every answer, it goes out at the end of the turn (runtime/turn-queue.ts).
  */
-function staticJson(contentType: string, json: string, turnWrites: TurnWrites) {
+function staticJson(contentType: string, json: string, turnWrites: TurnQueue) {
   const body = Buffer.from(json);
   const headers = {
     'content-type': contentType,
@@ -31,7 +31,7 @@ function staticJson(contentType: string, json: string, turnWrites: TurnWrites) {
   };
 }
 
-export function registerDiscovery(app: FastifyInstance, ctx: AppContext, turnWrites: TurnWrites): void {
+export function registerDiscovery(app: FastifyInstance, ctx: AppContext, turnWrites: TurnQueue): void {
   // Computed once: the metadata changes only with the configuration.
   const metadata = JSON.stringify(providerMetadata(ctx.config.issuer, ctx.keys.algorithms, ctx.config));
   const sendMetadata = staticJson('application/json; charset=utf-8', metadata, turnWrites);

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { TurnWrites } from './turn-writes.js';
+import { TurnQueue } from './turn-queue.js';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('TurnWrites', () => {
+describe('TurnQueue', () => {
   it('writes nothing during the turn, then everything of the turn in order, at its end', async () => {
     const written: string[] = [];
-    const writes = new TurnWrites(() => undefined);
+    const queue = new TurnQueue(() => undefined);
     const write = (name: string, suffix: string) => written.push(name + suffix);
-    writes.defer(write, 'a', '1');
+    queue.defer(write, 'a', '1');
     await Promise.resolve();
-    writes.defer(write, 'b', '2');
-    writes.defer(write, 'c', '3');
+    queue.defer(write, 'b', '2');
+    queue.defer(write, 'c', '3');
     expect(written).toEqual([]);
     await nextTurn();
     expect(written).toEqual(['a1', 'b2', 'c3']);
@@ -19,11 +19,11 @@ describe('TurnWrites', () => {
 
   it('a write deferred during the flush goes out at the end of the next turn', async () => {
     const written: string[] = [];
-    const writes = new TurnWrites(() => undefined);
-    writes.defer(
+    const queue = new TurnQueue(() => undefined);
+    queue.defer(
       (name: string) => {
         written.push(name);
-        writes.defer((later: string) => written.push(later), 'later', undefined);
+        queue.defer((later: string) => written.push(later), 'later', undefined);
       },
       'first',
       undefined,
@@ -37,12 +37,12 @@ describe('TurnWrites', () => {
   it('a write that throws is reported and does not hold back the others', async () => {
     const written: string[] = [];
     const errors: unknown[] = [];
-    const writes = new TurnWrites((error) => errors.push(error));
-    writes.defer((name: string) => written.push(name), 'a', undefined);
-    writes.defer(() => {
+    const queue = new TurnQueue((error) => errors.push(error));
+    queue.defer((name: string) => written.push(name), 'a', undefined);
+    queue.defer(() => {
       throw new Error('socket gone');
     }, undefined, undefined);
-    writes.defer((name: string) => written.push(name), 'c', undefined);
+    queue.defer((name: string) => written.push(name), 'c', undefined);
     await nextTurn();
     expect(written).toEqual(['a', 'c']);
     expect(errors).toHaveLength(1);
