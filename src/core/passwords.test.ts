@@ -5,7 +5,7 @@ describe('passwords', () => {
   it('hashes with argon2id and the OWASP parameters', async () => {
     const hash = await hashPassword('correct horse battery staple');
     expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(needsRehash(hash)).toBe(false);
+    expect(await needsRehash(hash)).toBe(false);
   });
 
   it('uses a fresh salt each time', async () => {
@@ -29,13 +29,13 @@ describe('passwords', () => {
   it('returns false for a malformed hash instead of throwing', async () => {
     expect(await verifyPassword('not-a-hash', 'whatever')).toBe(false);
     expect(await verifyPassword('', 'whatever')).toBe(false);
-    expect(needsRehash('not-a-hash')).toBe(true);
+    expect(await needsRehash('not-a-hash')).toBe(true);
   });
 
   it('flags hashes made with weaker parameters for rehash', async () => {
     const { hash } = await import('@node-rs/argon2');
     const weak = await hash('pw', { memoryCost: 1024, timeCost: 1, parallelism: 1 });
-    expect(needsRehash(weak)).toBe(true);
+    expect(await needsRehash(weak)).toBe(true);
   });
 
   it('refuses over-long passwords', async () => {

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2';
+// A const enum: inlined by the compiler, so this import does not load the module.
+import { Algorithm } from '@node-rs/argon2';
+
+/**
+ * Loaded on the first password operation, not at start: the native module adds about 12 MB of resident memory,
+ * and a server that only issues tokens to machines, or answers with a live session, never needs it.
+ */
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
 
 /** OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1. */
 export const passwordHashOptions = {
@@ -14,6 +22,7 @@ export const MAX_PASSWORD_LENGTH = 1024;
 
 export async function hashPassword(password: string): Promise<string> {
   if (password.length > MAX_PASSWORD_LENGTH) throw new RangeError(`password is longer than ${MAX_PASSWORD_LENGTH} characters`);
+  const { hash } = await loadArgon2();
   return hash(password, passwordHashOptions);
 }
 
@@ -23,6 +32,7 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
     await dummyVerify(password.slice(0, MAX_PASSWORD_LENGTH));
     return false;
   }
+  const { verify } = await loadArgon2();
   try {
     return await verify(passwordHash, password);
   } catch {
@@ -37,6 +47,7 @@ let dummyHash: Promise<string> | undefined;
  * (or has no password) so that the response time does not reveal which accounts exist.
  */
 export async function dummyVerify(password = ''): Promise<false> {
+  const { hash, verify } = await loadArgon2();
   dummyHash ??= hash(randomBytes(24).toString('base64url'), passwordHashOptions);
   try {
     await verify(await dummyHash, password);
@@ -47,7 +58,8 @@ export async function dummyVerify(password = ''): Promise<false> {
 }
 
 /** True when the hash was made with other parameters than today's: rehash it after a successful login. */
-export function needsRehash(passwordHash: string): boolean {
+export async function needsRehash(passwordHash: string): Promise<boolean> {
+  const { parseOptions } = await loadArgon2();
   try {
     const current = parseOptions(passwordHash);
     return (
