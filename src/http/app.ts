@@ -11,7 +11,7 @@ import { registerInteraction } from './routes/interaction.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
-import { TurnQueue, TurnStage } from '../runtime/turn-queue.js';
+import { TurnQueue } from '../runtime/turn-queue.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -59,7 +59,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   registerFormParser(app);
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
-  const turnWrites = new TurnQueue(TurnStage.Write, (err) => app.log.error({ err }, 'writing an answer failed'));
+  const turnWrites = new TurnQueue((err) => app.log.error({ err }, 'writing an answer failed'));
   // A callback hook, not an async one: it runs on every answer, and needs no promise.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);

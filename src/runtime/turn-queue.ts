@@ -1,80 +1,32 @@
 /**
- * Work put off to the end of the current event-loop turn (its check phase) and then done all together. A turn
- * handles every request that arrived since the last one, dozens under load; doing one kind of work for all of
- * them at once is cheaper than doing it request by request:
- * - signing tokens (keys/key-ring.ts): an ECDSA P-256 signature streams OpenSSL's 150 KB table of precomputed
- *   points through the core's caches, evicting what the rest of the request needs. Signing the turn's tokens
- *   back to back pays for that once. Client credentials with ES256 JWTs: 180-199 -> 134-139 µs per request.
- * - committing the SQLite writes (storage/sqlite/group-commit.ts): one transaction, one WAL write per turn.
+ * Work put off to the end of the current event-loop turn (its check phase) and then done all together, in the
+ * order it was put off. A turn handles every request that arrived since the last one, dozens under load; doing
+ * one kind of work for all of them at once is cheaper than doing it request by request:
  * - writing the answers (http/app.ts): written one by one, each answer wakes the peer (a proxy, a load
  *   balancer, a client on this host) to read it, and on a virtual machine waking another core costs more than
  *   the write itself. Written together, they wake it once. Introspection in the benchmark: 113 -> 65 µs of
  *   server CPU per request.
- *
- * The end of a turn runs these stages in this order, each once the promises the one before settled have run
- * their continuations: the tokens signed go into the batch that then commits, and the answers that commit
- * released go out in the same turn. Nothing waits longer than the rest of its own turn, which is already under
- * way; a lone request on an idle server waits for nothing.
+ * - signing tokens (keys/key-ring.ts): an ECDSA P-256 signature streams OpenSSL's 150 KB table of precomputed
+ *   points through the core's caches, evicting what the rest of the request needs. Signing the turn's tokens
+ *   back to back pays for that once. Client credentials with ES256 JWTs: 180-199 -> 134-139 µs per request.
+ * Nothing waits longer than the rest of its own turn, which is already under way; a lone request on an idle
+ * server waits for nothing. The SQLite group commit (storage/sqlite/group-commit.ts) works the same way.
  */
-export const TurnStage = { Sign: 0, Commit: 1, Write: 2 } as const;
-export type TurnStage = (typeof TurnStage)[keyof typeof TurnStage];
-
-const pending: Array<Array<() => void>> = [[], [], []];
-let scheduled = false;
-/** Stage runs in one check phase before the rest waits for the next turn, so that I/O is never starved. */
-const MAX_STAGE_RUNS = 12;
-
-/** Runs `task` at the end of this turn, in `stage`, after the tasks of that stage added before it. */
-export function atTurnEnd(stage: TurnStage, task: () => void): void {
-  (pending[stage] as Array<() => void>).push(task);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(runStages, MAX_STAGE_RUNS);
-  }
-}
-
-function runStages(runsLeft: number): void {
-  const stage = pending.findIndex((tasks) => tasks.length > 0);
-  if (stage < 0) {
-    scheduled = false;
-    return;
-  }
-  if (runsLeft === 0) {
-    setImmediate(runStages, MAX_STAGE_RUNS);
-    return;
-  }
-  for (const task of (pending[stage] as Array<() => void>).splice(0)) {
-    try {
-      task();
-    } catch (error) {
-      // A task that throws is a bug: report it as an uncaught exception would be, after the others have run.
-      process.nextTick(() => {
-        throw error;
-      });
-    }
-  }
-  // A tick queued from a microtask runs once the microtask queue is empty, continuations of continuations included.
-  queueMicrotask(() => process.nextTick(runStages, runsLeft - 1));
-}
-
-/** Calls put off to one stage of the end of the turn, in the order they were put off. */
 export class TurnQueue {
   /** Flat triples (function, first argument, second argument): no closure per item. */
   readonly #queue: unknown[] = [];
-  readonly #stage: TurnStage;
   readonly #onError: (error: unknown) => void;
   readonly #flush = (): void => this.#runAll();
 
   /** `onError` receives what a deferred call throws; the calls after it still run. */
-  constructor(stage: TurnStage, onError: (error: unknown) => void) {
-    this.#stage = stage;
+  constructor(onError: (error: unknown) => void) {
     this.#onError = onError;
   }
 
   /** Calls `fn(a, b)` at the end of this turn, after the calls deferred before it. */
   defer<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
     this.#queue.push(fn, a, b);
-    if (this.#queue.length === 3) atTurnEnd(this.#stage, this.#flush);
+    if (this.#queue.length === 3) setImmediate(this.#flush);
   }
 
   #runAll(): void {
