@@ -59,7 +59,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   registerFormParser(app);
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
-  const turnWrites = new TurnQueue((err) => app.log.error({ err }, 'writing an answer failed'));
+  const turnWrites = new TurnQueue(undefined, (err) => app.log.error({ err }, 'writing an answer failed'));
   // A callback hook, not an async one: it runs on every answer, and needs no promise.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);

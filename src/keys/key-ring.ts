@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import type { KeyRecord, KeysRepository } from '../storage/types.js';
-import { TurnQueue } from '../runtime/turn-queue.js';
+import { TurnQueue, TurnStage } from '../runtime/turn-queue.js';
 import { compactSigningKey, type CompactSigningKey } from './compact-sign.js';
 import { decryptPrivateJwk, encryptPrivateJwk } from './encryption.js';
 import { generateSigningKey, isSigningAlg, toPublicJwk } from './generate.js';
@@ -126,7 +126,7 @@ class StoredKeyRing implements KeyRing {
   #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   #publishedAlgs: string[] = [];
   /** signJob settles each job's promise itself, so nothing reaches onError. */
-  #signing = new TurnQueue(() => undefined);
+  #signing = new TurnQueue(TurnStage.Sign, () => undefined);
 
   constructor(options: KeyRingOptions) {
     this.#options = options;

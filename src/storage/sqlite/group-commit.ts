@@ -13,6 +13,7 @@ import {
   type QueryResult,
   type SqliteStatement,
 } from 'kysely';
+import { atTurnEnd, TurnStage } from '../../runtime/turn-queue.js';
 
 /** A prepared statement; `readonly` when it cannot write (a plain SELECT, not an UPDATE ... RETURNING). */
 export interface SqliteHandleStatement extends SqliteStatement {
@@ -165,7 +166,7 @@ class GroupCommitDriver implements Driver {
     this.#db.prepare('begin').run([]);
     const turn = {};
     this.#readTurn = turn;
-    setImmediate(() => {
+    atTurnEnd(TurnStage.Commit, () => {
       if (this.#readTurn === turn) this.#endReadTurn();
     });
   }
@@ -193,7 +194,8 @@ class GroupCommitDriver implements Driver {
     committed.catch(() => undefined);
     const batch = { committed, resolve, reject };
     this.#batch = batch;
-    setImmediate(() => {
+    // In the commit stage of the end of the turn (runtime/turn-queue.ts): after the turn's tokens are signed.
+    atTurnEnd(TurnStage.Commit, () => {
       if (this.#batch === batch) this.#commitBatch();
     });
   }
