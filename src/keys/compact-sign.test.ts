@@ -11,12 +11,12 @@ describe('compact JWS signing', () => {
     it(`${alg}: jose verifies the signature, header and payload`, async () => {
       const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
       const key = compactSigningKey(await exportJWK(privateKey), alg, `kid-${alg}`);
-      const jws = key.sign(payload, 'at+jwt');
+      const jws = key.signJson(JSON.stringify(payload), 'at+jwt');
       const { payload: verified, protectedHeader } = await jwtVerify(jws, publicKey, { algorithms: [alg] });
       expect(protectedHeader).toEqual({ alg, kid: `kid-${alg}`, typ: 'at+jwt' });
       expect(verified).toEqual(payload);
       // A second token with another typ gets its own header; a changed payload no longer verifies.
-      expect((await jwtVerify(key.sign(payload, 'JWT'), publicKey)).protectedHeader.typ).toBe('JWT');
+      expect((await jwtVerify(key.signJson(JSON.stringify(payload), 'JWT'), publicKey)).protectedHeader.typ).toBe('JWT');
       const [header, , signature] = jws.split('.');
       const forged = `${header}.${Buffer.from(JSON.stringify({ ...payload, sub: 'admin' })).toString('base64url')}.${signature}`;
       await expect(jwtVerify(forged, publicKey)).rejects.toThrow(/signature verification failed/);
@@ -25,7 +25,7 @@ describe('compact JWS signing', () => {
 
   it('ES256 signatures are R || S (64 bytes), not DER', async () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const jws = compactSigningKey(await exportJWK(privateKey), 'ES256', 'k').sign(payload, 'JWT');
+    const jws = compactSigningKey(await exportJWK(privateKey), 'ES256', 'k').signJson(JSON.stringify(payload), 'JWT');
     expect(Buffer.from(jws.split('.')[2] as string, 'base64url')).toHaveLength(64);
   });
 

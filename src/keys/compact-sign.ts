@@ -12,9 +12,7 @@ import type { SigningAlg } from './types.js';
 export interface CompactSigningKey {
   readonly alg: SigningAlg;
   readonly kid: string;
-  /** BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature). */
-  sign(payload: object, typ: string): string;
-  /** The same, for a payload already serialized as JSON. */
+  /** BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature), for a payload already serialized as JSON. */
   signJson(payloadJson: string, typ: string): string;
 }
 
@@ -62,19 +60,17 @@ export function compactSigningKey(jwk: JWK, alg: SigningAlg, kid: string): Compa
   const digest = DIGEST[alg];
   const input = signingInput(key, alg);
   const headers = new Map<string, string>();
-  const signJson = (payloadJson: string, typ: string): string => {
-    let header = headers.get(typ);
-    if (header === undefined) {
-      header = Buffer.from(JSON.stringify({ alg, kid, typ })).toString('base64url');
-      headers.set(typ, header);
-    }
-    const signed = `${header}.${Buffer.from(payloadJson).toString('base64url')}`;
-    return `${signed}.${sign(digest, Buffer.from(signed), input).toString('base64url')}`;
-  };
   return {
     alg,
     kid,
-    signJson,
-    sign: (payload, typ) => signJson(JSON.stringify(payload), typ),
+    signJson(payloadJson, typ) {
+      let header = headers.get(typ);
+      if (header === undefined) {
+        header = Buffer.from(JSON.stringify({ alg, kid, typ })).toString('base64url');
+        headers.set(typ, header);
+      }
+      const signed = `${header}.${Buffer.from(payloadJson).toString('base64url')}`;
+      return `${signed}.${sign(digest, Buffer.from(signed), input).toString('base64url')}`;
+    },
   };
 }
