@@ -49,6 +49,18 @@ describe('group commit (SQLite)', () => {
     expect(committedIds()).toEqual(['dup', 'x', 'y']);
   });
 
+  it('when SQLite gives up the whole transaction, fails the statements so far and commits the rest anew', async () => {
+    // RAISE(ROLLBACK) makes SQLite roll back the whole transaction, not only the statement.
+    await sql`create trigger boom before insert on items when new.id = 'boom' begin select raise(rollback, 'boom'); end`.execute(db);
+    const results = await Promise.allSettled([insert('a'), insert('boom'), insert('c'), insert('d')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/boom/);
+    expect(committedIds()).toEqual(['c', 'd']);
+    // Batching goes on.
+    await Promise.all([insert('e'), insert('f')]);
+    expect(committedIds()).toEqual(['c', 'd', 'e', 'f']);
+  });
+
   it('makes a read that arrives during an open batch wait for its commit, and see its writes', async () => {
     const write = insert('w', 7);
     const read = db.selectFrom('items').selectAll().where('id', '=', 'w').executeTakeFirst();

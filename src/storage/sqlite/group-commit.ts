@@ -30,27 +30,37 @@ export interface SqliteHandle {
 const TRANSACTION_START = /^\s*begin\b/i;
 const TRANSACTION_END = /^\s*(commit|end|rollback)\b(?!\s+to\b)/i;
 
-interface Batch {
-  committed: Promise<void>;
-  resolve(): void;
+/** A statement of a batch, run with the others of its turn; its caller waits for the batch's COMMIT. */
+interface Queued {
+  statement: SqliteStatement;
+  parameters: ReadonlyArray<unknown>;
+  resolve(result: QueryResult<unknown>): void;
   reject(error: unknown): void;
+}
+
+interface Batch {
+  queued: Queued[];
 }
 
 /**
  * Group commit for SQLite. Statements outside an explicit transaction that arrive while the event loop is
- * busy (the requests of one turn) run at once in one shared transaction, committed at the end of the turn;
- * each caller's promise settles only after that COMMIT, so nobody answers before their write is as
- * durable as an autocommit write (WAL, synchronous = NORMAL). One commit per turn instead of one per
- * statement: pages shared by the writes (index leaves, the table's last page) go to the WAL once, and WAL
- * checkpoints (each with an fsync that blocks the event loop) come several times less often.
+ * busy (the requests of one turn) are queued, then run back to back in one shared transaction at the end of
+ * the turn and committed together; each caller's promise settles only after that COMMIT, so nobody answers
+ * before their write is as durable as an autocommit write (WAL, synchronous = NORMAL). One commit per turn
+ * instead of one per statement: pages shared by the writes (index leaves, the table's last page) go to the
+ * WAL once, and WAL checkpoints (each with an fsync that blocks the event loop) come several times less often.
+ * Running the statements together rather than each when its request asks keeps SQLite's code and pages in the
+ * CPU caches (client credentials under load: 57-67 before, 53-56 µs of server CPU per request after).
  *
- * Reads that arrive while a batch is open see its writes and wait for its commit as well, so no answer
- * is ever based on uncommitted data. Reads that arrive with no batch open share one read transaction until
- * the end of the turn (or the first write) and answer at once: they see what was committed when the turn's
- * first read began, and the turn takes SQLite's WAL read lock once instead of once per statement. Explicit transactions (Kysely `transaction()`, or `begin` on a
+ * Reads that arrive while a batch is open join it: they run after the writes queued before them, see them,
+ * and wait for the commit as well, so no answer is ever based on uncommitted data. Reads that arrive with no
+ * batch open share one read transaction until the end of the turn (or the first write) and answer at once:
+ * they see what was committed when the turn's first read began, and the turn takes SQLite's WAL read lock
+ * once instead of once per statement. Explicit transactions (Kysely `transaction()`, or `begin` on a
  * `connection()`) commit the open batch first, then run alone: other statements wait until they end.
  * A statement that fails inside a batch fails only its caller (SQLite undoes that statement); if SQLite
- * had to abandon the whole transaction, or the COMMIT fails, every caller of the batch gets the error.
+ * had to abandon the whole transaction, its callers so far get the error and the rest of the batch runs in a
+ * new transaction; if the COMMIT fails, every caller of the batch gets the error.
  */
 class GroupCommitDriver implements Driver {
   readonly #db: SqliteHandle;
@@ -137,18 +147,9 @@ class GroupCommitDriver implements Driver {
       this.#openBatch();
     }
     const batch = this.#batch as Batch;
-    let result: QueryResult<unknown>;
-    try {
-      result = run(statement, query.parameters);
-    } catch (error) {
-      if (!this.#db.inTransaction && this.#batch === batch) {
-        this.#batch = undefined;
-        batch.reject(error);
-      }
-      throw error;
-    }
-    await batch.committed;
-    return result;
+    return new Promise((resolve, reject) => {
+      batch.queued.push({ statement, parameters: query.parameters, resolve, reject });
+    });
   }
 
   async *stream(connection: GroupCommitConnection, query: CompiledQuery): AsyncIterableIterator<QueryResult<unknown>> {
@@ -183,16 +184,7 @@ class GroupCommitDriver implements Driver {
   }
 
   #openBatch(): void {
-    this.#db.prepare('begin immediate').run([]);
-    let resolve!: () => void;
-    let reject!: (error: unknown) => void;
-    const committed = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // Every caller awaits `committed`; this only keeps a batch without waiters from being an unhandled rejection.
-    committed.catch(() => undefined);
-    const batch = { committed, resolve, reject };
+    const batch: Batch = { queued: [] };
     this.#batch = batch;
     // In the commit stage of the end of the turn (runtime/turn-queue.ts): after the turn's tokens are signed.
     atTurnEnd(TurnStage.Commit, () => {
@@ -200,14 +192,46 @@ class GroupCommitDriver implements Driver {
     });
   }
 
+  /** Runs the statements of the open batch back to back in one transaction, and commits it. */
   #commitBatch(): void {
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
+    this.#endReadTurn();
+    let rest = batch.queued;
+    while (rest.length > 0) rest = this.#commitQueued(rest);
+  }
+
+  /**
+   * Runs `queued` in one transaction, commits it, then settles each caller: with its statement's result, or its
+   * own error (SQLite undid only that statement). When BEGIN or COMMIT fails, nothing is stored and every caller
+   * without an error of its own gets that error. When a statement makes SQLite give up the whole transaction,
+   * the callers up to it get the error and the statements after it, which never ran, are returned to run anew.
+   */
+  #commitQueued(queued: Queued[]): Queued[] {
+    const results: Array<QueryResult<unknown> | undefined> = new Array(queued.length);
+    const errors = new Map<number, unknown>();
+    let ran = queued.length;
+    let lost = false;
+    let lostBecause: unknown;
     try {
+      this.#db.prepare('begin immediate').run([]);
+      for (let i = 0; i < queued.length; i++) {
+        const { statement, parameters } = queued[i] as Queued;
+        try {
+          results[i] = run(statement, parameters);
+        } catch (error) {
+          errors.set(i, error);
+          if (!this.#db.inTransaction) {
+            ran = i + 1;
+            throw error;
+          }
+        }
+      }
       this.#db.prepare('commit').run([]);
-      batch.resolve();
     } catch (error) {
+      lost = true;
+      lostBecause = error;
       if (this.#db.inTransaction) {
         try {
           this.#db.prepare('rollback').run([]);
@@ -215,8 +239,14 @@ class GroupCommitDriver implements Driver {
           // the transaction is gone either way
         }
       }
-      batch.reject(error);
     }
+    for (let i = 0; i < ran; i++) {
+      const caller = queued[i] as Queued;
+      if (errors.has(i)) caller.reject(errors.get(i));
+      else if (lost) caller.reject(lostBecause);
+      else caller.resolve(results[i] as QueryResult<unknown>);
+    }
+    return ran < queued.length ? queued.slice(ran) : [];
   }
 
   #takeOwnership(connection: GroupCommitConnection): void {
