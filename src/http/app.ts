@@ -55,7 +55,6 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     bodyLimit: 65536,
     return503OnClosing: true,
   });
-  app.register(cookie);
   registerFormParser(app);
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
@@ -87,12 +86,17 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
       .send(),
   );
 
+  // Endpoints called by apps and resource servers: no cookies, so no cookie hooks on every request.
   app.register(async (scope) => {
     registerDiscovery(scope, ctx, turnWrites);
-    registerAuthorize(scope, ctx);
-    registerInteraction(scope, ctx);
     registerTokenEndpoints(scope, ctx);
     registerUserinfo(scope, ctx);
+  });
+  // Endpoints a browser visits: the session and per-browser cookies (cookies.ts).
+  app.register(async (scope) => {
+    await scope.register(cookie);
+    registerAuthorize(scope, ctx);
+    registerInteraction(scope, ctx);
     registerLogout(scope, ctx);
     registerDevice(scope, ctx);
   });
