@@ -1,10 +1,12 @@
 import { InvalidClient, InvalidRequest } from '../errors.js';
-import { digest, safeEqual } from '../tokens/hash.js';
+import { matchesDigest } from '../tokens/hash.js';
 import type { ClientAuthMethod } from './types.js';
 
 export const basicChallenge = { 'WWW-Authenticate': 'Basic realm="latch", charset="UTF-8"' };
 
 function decodeComponent(value: string): string {
+  // Most client IDs and secrets have nothing encoded.
+  if (!value.includes('%') && !value.includes('+')) return value;
   try {
     // RFC 6749 §2.3.1: client_id and client_secret are form-urlencoded before Basic encoding.
     return decodeURIComponent(value.replace(/\+/g, ' '));
@@ -28,7 +30,7 @@ export const clientSecretBasic: ClientAuthMethod = {
       clientId,
       async verify(client) {
         // RFC 6749 §5.2: failed Basic authentication answers 401 with WWW-Authenticate.
-        if (!client.clientSecretDigest || !safeEqual(digest(secret), client.clientSecretDigest)) {
+        if (!client.clientSecretDigest || !matchesDigest(secret, client.clientSecretDigest)) {
           throw new InvalidClient('client authentication failed', { status: 401, headers: basicChallenge });
         }
       },

@@ -1,5 +1,5 @@
 import { InvalidClient } from '../errors.js';
-import { digest, safeEqual } from '../tokens/hash.js';
+import { matchesDigest } from '../tokens/hash.js';
 import type { ClientAuthMethod } from './types.js';
 
 export const clientSecretPost: ClientAuthMethod = {
@@ -13,7 +13,7 @@ export const clientSecretPost: ClientAuthMethod = {
       method: 'client_secret_post',
       clientId,
       async verify(client) {
-        if (!client.clientSecretDigest || !safeEqual(digest(secret), client.clientSecretDigest)) {
+        if (!client.clientSecretDigest || !matchesDigest(secret, client.clientSecretDigest)) {
           throw new InvalidClient('client authentication failed');
         }
       },
