@@ -26,13 +26,20 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Runs an INSERT, turning a duplicate key into StorageConflictError. */
-export async function insertOnce(what: string, insert: () => Promise<unknown>): Promise<void> {
+export function insertOnce(what: string, insert: () => Promise<unknown>): Promise<void> {
+  // Not an async function: every token and code is written through here (see GroupCommitDriver.execute).
+  let inserted: Promise<unknown>;
   try {
-    await insert();
+    inserted = insert();
   } catch (error) {
-    if (isUniqueViolation(error)) throw new StorageConflictError(`${what} already exists`);
-    throw error;
+    return Promise.reject(error);
   }
+  return inserted.then(
+    () => undefined,
+    (error: unknown) => {
+      throw isUniqueViolation(error) ? new StorageConflictError(`${what} already exists`) : error;
+    },
+  );
 }
 
 /**

@@ -44,8 +44,8 @@ export function tokensRepository(db: Kysely<Database>): TokensRepository {
   );
 
   return {
-    async create(token) {
-      await insertOnce('token', () =>
+    create(token) {
+      return insertOnce('token', () =>
         insert({
           digest: token.digest,
           kind: token.kind,
