@@ -27,8 +27,17 @@ function randomBase64url(bytes: number): string {
   return value;
 }
 
+/** The prefix of the last millisecond that asked for one: the tokens of a busy turn share it. */
+let prefixTime = -1;
+let prefix = '';
+
 function timePrefix(): string {
-  return Date.now().toString(36).padStart(TIME_PREFIX_LENGTH, '0');
+  const now = Date.now();
+  if (now !== prefixTime) {
+    prefixTime = now;
+    prefix = now.toString(36).padStart(TIME_PREFIX_LENGTH, '0');
+  }
+  return prefix;
 }
 
 /**
