@@ -212,6 +212,11 @@ export interface TokenRecord {
 export interface TokensRepository {
   create(token: TokenRecord): Promise<void>;
   find(digest: string): Promise<TokenRecord | undefined>;
+  /**
+   * The token and, in the same query, whether its grant is revoked or gone (false for a token without a grant):
+   * what introspection and /userinfo need, in one round trip to the store.
+   */
+  findWithGrant(digest: string): Promise<{ token: TokenRecord; grantRevoked: boolean } | undefined>;
   /** Atomic rotation, like AuthorizationCodesRepository.consume. */
   consume(digest: string, now: number): Promise<{ record: TokenRecord; firstUse: boolean } | undefined>;
   revoke(digest: string, now: number): Promise<boolean>;

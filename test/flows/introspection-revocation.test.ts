@@ -127,6 +127,23 @@ describe('revocation (RFC 7009)', () => {
     expect(info.headers.get('www-authenticate') ?? '').toMatch(/error="invalid_token"/);
   });
 
+  it('treats a token of a revoked grant as revoked, even one written while the grant was being revoked', async () => {
+    const { tokens } = await obtainTokens(ts, browser, web, user, { scope: FULL_SCOPE });
+    const record = (await ts.latch.store.tokens.find(tokenKey(tokens.access_token)))!;
+    expect(record.grantId).toBeTruthy();
+    await ts.latch.store.grants.revoke(record.grantId!, Math.floor(Date.now() / 1000));
+    // A token stored after the revocation, as a refresh racing it would: not marked revoked itself.
+    const late = `${tokens.access_token.slice(0, 9)}${randomBytes(32).toString('base64url')}`;
+    await ts.latch.store.tokens.create({ ...record, digest: tokenKey(late), revokedAt: null });
+    expect((await ts.latch.store.tokens.find(tokenKey(late)))?.revokedAt).toBeNull();
+    const res = await introspect(ts, late, web);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({ active: false });
+    const info = await userinfo(ts, late);
+    expect(info.status).toBe(401);
+    expect(info.headers.get('www-authenticate') ?? '').toMatch(/error="invalid_token"/);
+  });
+
   it("revokes a refresh token and its family's access tokens", async () => {
     const { tokens } = await obtainTokens(ts, browser, web, user, { scope: FULL_SCOPE });
     const res = await revoke(ts, tokens.refresh_token, web, 'refresh_token');

@@ -31,8 +31,9 @@ export function extractBearerToken(authorization: string | undefined, bodyToken:
 
 /** OIDC Core §5.3: the claims about the person, for the scopes of the access token. */
 export async function userinfo(token: string, store: Pick<Store, 'tokens' | 'users'>, now: number): Promise<Record<string, unknown>> {
-  const record = await store.tokens.find(tokenKey(token));
-  if (!record || record.kind !== 'access_token' || !isTokenActive(record, now)) {
+  const found = await store.tokens.findWithGrant(tokenKey(token));
+  const record = found?.token;
+  if (!found || !record || found.grantRevoked || record.kind !== 'access_token' || !isTokenActive(record, now)) {
     throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
   }
   const scopes = spaceList(record.scope);

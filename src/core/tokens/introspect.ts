@@ -10,7 +10,7 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
 export async function introspect(
   caller: ClientRecord,
   params: Params,
-  deps: { store: Pick<Store, 'tokens' | 'grants'>; issuer: string; now: number },
+  deps: { store: Pick<Store, 'tokens'>; issuer: string; now: number },
 ): Promise<IntrospectionResponse> {
   if (caller.metadata.token_endpoint_auth_method === 'none') {
     throw new UnauthorizedClient('public clients may not use token introspection');
@@ -18,12 +18,10 @@ export async function introspect(
   const token = required(params, 'token');
   // RFC 7662 §2.1: token_type_hint only speeds up the search; Latch finds any token by its digest.
   if (token.length > 4096) throw new InvalidRequest('token is too long');
-  const record = await deps.store.tokens.find(tokenKey(token));
-  if (!record || !isTokenActive(record, deps.now)) return { active: false };
-  if (record.grantId) {
-    const grant = await deps.store.grants.find(record.grantId);
-    if (!grant || grant.revokedAt !== null) return { active: false };
-  }
+  // A token of a revoked grant is inactive even if it was issued while the grant was being revoked.
+  const found = await deps.store.tokens.findWithGrant(tokenKey(token));
+  if (!found || found.grantRevoked || !isTokenActive(found.token, deps.now)) return { active: false };
+  const record = found.token;
   // RFC 7662 §2.2
   const response: Record<string, unknown> = {
     active: true,

@@ -131,6 +131,23 @@ export function grantsContract({ backend, store }: ContractContext): void {
       await expect(store().tokens.create(refresh)).rejects.toBeInstanceOf(StorageConflictError);
     });
 
+    it('finds a token together with the state of its grant, in one lookup', async () => {
+      const grant = await userGrant();
+      const access = aToken(grant, { kind: 'access_token' });
+      const machine = aToken(grant, { kind: 'access_token', grantId: null, sub: null, data: {} });
+      for (const t of [access, machine]) await store().tokens.create(t);
+      expect(await store().tokens.findWithGrant(access.digest)).toEqual({ token: access, grantRevoked: false });
+      expect(await store().tokens.findWithGrant(machine.digest)).toEqual({ token: machine, grantRevoked: false });
+      expect(await store().tokens.findWithGrant(uniqueId('missing'))).toBeUndefined();
+
+      // A token written after its grant was revoked (a refresh racing the revocation) still shows the revocation.
+      await store().grants.revoke(grant.grantId, NOW + 50);
+      const late = aToken(grant, { kind: 'access_token' });
+      await store().tokens.create(late);
+      expect(await store().tokens.findWithGrant(late.digest)).toEqual({ token: late, grantRevoked: true });
+      expect((await store().tokens.findWithGrant(machine.digest))?.grantRevoked).toBe(false);
+    });
+
     it('consumes a refresh token once', async () => {
       const grant = await userGrant();
       const token = aToken(grant);

@@ -39,6 +39,16 @@ export function tokensRepository(db: Kysely<Database>): TokensRepository {
   const byDigest = prepare<{ digest: string }, Selectable<TokensTable>>(db, (p) =>
     db.selectFrom('tokens').selectAll().where('digest', '=', p<string>('digest')),
   );
+  const byDigestWithGrant = prepare<{ digest: string }, Selectable<TokensTable> & { grant_found: string | null; grant_revoked_at: number | null }>(
+    db,
+    (p) =>
+      db
+        .selectFrom('tokens')
+        .leftJoin('grants', 'grants.grant_id', 'tokens.grant_id')
+        .selectAll('tokens')
+        .select(['grants.grant_id as grant_found', 'grants.revoked_at as grant_revoked_at'])
+        .where('tokens.digest', '=', p<string>('digest')),
+  );
   const consumeOnce = prepare<{ digest: string; now: number }, Selectable<TokensTable>>(db, (p) =>
     db.updateTable('tokens').set({ consumed_at: p('now') }).where('digest', '=', p<string>('digest')).where('consumed_at', 'is', null).returningAll(),
   );
@@ -66,6 +76,12 @@ export function tokensRepository(db: Kysely<Database>): TokensRepository {
     async find(digest) {
       const row = await first(byDigest({ digest }));
       return row && toRecord(row);
+    },
+
+    async findWithGrant(digest) {
+      const row = await first(byDigestWithGrant({ digest }));
+      if (!row) return undefined;
+      return { token: toRecord(row), grantRevoked: row.grant_id !== null && (row.grant_found === null || row.grant_revoked_at !== null) };
     },
 
     async consume(digest, now) {
