@@ -158,8 +158,6 @@ class GroupCommitDriver implements Driver {
         return run(statement, query.parameters);
       }
       this.#endReadTurn();
-      // A one-time consumption (UPDATE ... RETURNING) with no batch open commits on its own, at once.
-      if (statement.reader) return run(statement, query.parameters);
       this.#openBatch();
     }
     const batch = this.#batch as Batch;
