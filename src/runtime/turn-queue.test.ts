@@ -51,6 +51,24 @@ describe('TurnQueue', () => {
     expect(seenByNextCallback).toEqual(['first', 'later']);
   });
 
+  it('without a stage, a call deferred while the stages run goes out in a last stage of the same turn', async () => {
+    const written: string[] = [];
+    const queue = new TurnQueue(undefined, () => undefined);
+    // An answer that waited for its commit: deferred by the continuation of a commit-stage task.
+    atTurnEnd(TurnStage.Commit, () => {
+      void Promise.resolve().then(() => queue.defer((name: string) => written.push(name), 'answer', undefined));
+    });
+    let seenByNextCallback: string[] = [];
+    setImmediate(() => (seenByNextCallback = [...written]));
+    await nextTurn();
+    expect(seenByNextCallback).toEqual(['answer']);
+    // Once the stages are over, a call deferred goes back to a turn end of its own.
+    queue.defer((name: string) => written.push(name), 'next', undefined);
+    expect(written).toEqual(['answer']);
+    await nextTurn();
+    expect(written).toEqual(['answer', 'next']);
+  });
+
   it('a write that throws is reported and does not hold back the others', async () => {
     const written: string[] = [];
     const errors: unknown[] = [];

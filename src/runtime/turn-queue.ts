@@ -14,15 +14,21 @@
  * Signing and committing are stages of one end of the turn: the commit stage runs once the continuations of the
  * signing have run, so the tokens signed go into the batch that commits in the same turn. (Before, each had its
  * own setImmediate, and a token signed at the end of one turn was committed at the end of the next: refresh
- * rotation 603/560 -> 546/484 µs per request in alternating runs.) The answers keep a setImmediate of their own:
- * with the writes as a third stage, introspection was slower, for a reason not found yet. Nothing waits longer
- * than the rest of its own turn, which is already under way; a lone request on an idle server waits for nothing.
+ * rotation 603/560 -> 546/484 µs per request in alternating runs.) Answers ready during the poll phase (reads
+ * such as introspection) keep a setImmediate of their own: with every write in a third stage, introspection was
+ * slower, for a reason not found yet. Answers that waited for a stage (a commit) are written in a last stage of
+ * the same check phase instead of one turn later, after the next turn's I/O: client credentials 48.5/46.9/45.2 ->
+ * 43.6/43.8/44.0 µs per request, ES256 80.2/81.2/79.5 -> 77.5/76.9/75.7 µs, introspection unchanged.
+ * Nothing waits longer than the rest of its own turn, which is already under way; a lone request on an idle
+ * server waits for nothing.
  */
-export const TurnStage = { Sign: 0, Commit: 1 } as const;
+export const TurnStage = { Sign: 0, Commit: 1, Write: 2 } as const;
 export type TurnStage = (typeof TurnStage)[keyof typeof TurnStage];
 
-const pending: Array<Array<() => void>> = [[], []];
+const pending: Array<Array<() => void>> = [[], [], []];
 let scheduled = false;
+/** True while the stages of the end of a turn run (their tasks, and the continuations those tasks start). */
+let running = false;
 /** Stage runs in one check phase before the rest waits for the next turn, so that I/O is never starved. */
 const MAX_STAGE_RUNS = 12;
 
@@ -39,12 +45,15 @@ function runStages(runsLeft: number): void {
   const stage = pending.findIndex((tasks) => tasks.length > 0);
   if (stage < 0) {
     scheduled = false;
+    running = false;
     return;
   }
   if (runsLeft === 0) {
+    running = false;
     setImmediate(runStages, MAX_STAGE_RUNS);
     return;
   }
+  running = true;
   for (const task of (pending[stage] as Array<() => void>).splice(0)) {
     try {
       task();
@@ -80,8 +89,11 @@ export class TurnQueue {
   defer<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
     this.#queue.push(fn, a, b);
     if (this.#queue.length !== 3) return;
-    if (this.#stage === undefined) setImmediate(this.#flush);
-    else atTurnEnd(this.#stage, this.#flush);
+    if (this.#stage !== undefined) atTurnEnd(this.#stage, this.#flush);
+    // Calls put off by the stages themselves (answers that waited for their commit) run in a last stage of the
+    // same check phase; a setImmediate would wait for the whole next turn, its I/O included.
+    else if (running) atTurnEnd(TurnStage.Write, this.#flush);
+    else setImmediate(this.#flush);
   }
 
   #runAll(): void {
