@@ -1,8 +1,7 @@
 import type { Store } from '../../storage/types.js';
 import { OAuthError } from '../errors.js';
 import { spaceList } from '../params.js';
-import { tokenKey } from '../tokens/token-key.js';
-import { isTokenActive } from '../tokens/opaque.js';
+import { findUsableToken } from '../tokens/opaque.js';
 import { claimsForScopes } from './claims.js';
 
 const bearerError = (code: 'invalid_token' | 'insufficient_scope' | 'invalid_request', description: string, status: number) =>
@@ -31,9 +30,8 @@ export function extractBearerToken(authorization: string | undefined, bodyToken:
 
 /** OIDC Core §5.3: the claims about the person, for the scopes of the access token. */
 export async function userinfo(token: string, store: Pick<Store, 'tokens' | 'users'>, now: number): Promise<Record<string, unknown>> {
-  const found = await store.tokens.findWithGrant(tokenKey(token));
-  const record = found?.token;
-  if (!found || !record || found.grantRevoked || record.kind !== 'access_token' || !isTokenActive(record, now)) {
+  const record = await findUsableToken(token, store.tokens, now);
+  if (!record || record.kind !== 'access_token') {
     throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
   }
   const scopes = spaceList(record.scope);

@@ -1,8 +1,7 @@
 import type { ClientRecord, Store } from '../../storage/types.js';
 import { InvalidRequest, UnauthorizedClient } from '../errors.js';
 import { type Params, required } from '../params.js';
-import { tokenKey } from './token-key.js';
-import { isTokenActive } from './opaque.js';
+import { findUsableToken } from './opaque.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -18,10 +17,8 @@ export async function introspect(
   const token = required(params, 'token');
   // RFC 7662 §2.1: token_type_hint only speeds up the search; Latch finds any token by its digest.
   if (token.length > 4096) throw new InvalidRequest('token is too long');
-  // A token of a revoked grant is inactive even if it was issued while the grant was being revoked.
-  const found = await deps.store.tokens.findWithGrant(tokenKey(token));
-  if (!found || found.grantRevoked || !isTokenActive(found.token, deps.now)) return { active: false };
-  const record = found.token;
+  const record = await findUsableToken(token, deps.store.tokens, deps.now);
+  if (!record) return { active: false };
   // RFC 7662 §2.2
   const response: Record<string, unknown> = {
     active: true,

@@ -38,3 +38,12 @@ export async function issueOpaqueToken(input: OpaqueTokenInput, tokens: Pick<Tok
 export function isTokenActive(record: TokenRecord, now: number): boolean {
   return record.revokedAt === null && record.expiresAt > now && record.consumedAt === null;
 }
+
+/**
+ * The token stored under `value`'s key, if it can be used now: active, and not of a revoked grant (even one
+ * written while its grant was being revoked). What introspection and /userinfo accept, in one store lookup.
+ */
+export async function findUsableToken(value: string, tokens: Pick<TokensRepository, 'findWithGrant'>, now: number): Promise<TokenRecord | undefined> {
+  const found = await tokens.findWithGrant(tokenKey(value));
+  return found && !found.grantRevoked && isTokenActive(found.token, now) ? found.token : undefined;
+}
