@@ -11,7 +11,7 @@ import { registerInteraction } from './routes/interaction.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
-import { TurnQueue } from '../runtime/turn-queue.js';
+import type { TurnEnd } from '../runtime/turn-end.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -25,6 +25,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   logLevel: string;
   trustProxy: boolean;
+  /** Answers go out at the end of the turn, after its commit (runtime/turn-end.ts): the one the store and keys share. */
+  turnEnd: TurnEnd;
 }
 
 /** Turns framework errors (bad content type, oversized or malformed body) into RFC 6749 §5.2 errors. */
@@ -58,7 +60,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   registerFormParser(app);
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
-  const turnWrites = new TurnQueue(undefined, (err) => app.log.error({ err }, 'writing an answer failed'));
+  const turnWrites = options.turnEnd.queue(undefined, (err) => app.log.error({ err }, 'writing an answer failed'));
   // A callback hook, not an async one: it runs on every answer, and needs no promise.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);

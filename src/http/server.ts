@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { loadKeyRing } from '../keys/key-ring.js';
 import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
+import { TurnEnd } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
@@ -23,11 +24,15 @@ const purgeInterval = 10 * 60_000;
 
 /** Opens (and migrates) the store, loads or creates the signing keys, and listens. */
 export async function startServer(config: Config, options: { store?: OpenedStore } = {}): Promise<LatchServer> {
-  const store = options.store ?? (await openMigratedStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+  // One end of the turn for the store, the keys and the app, so that their stages order (runtime/turn-end.ts);
+  // a store opened by the caller brings its own.
+  const turnEnd = options.store?.turnEnd ?? new TurnEnd();
+  const store =
+    options.store ?? (await openMigratedStore({ dataDir: config.dataDir, turnEnd, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
   const ownsStore = !options.store;
   try {
     const secret = await resolveSecret(config);
-    const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms });
+    const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms, turnEnd });
     const ctx: AppContext = {
       config,
       store,
@@ -35,7 +40,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       now: () => Math.floor(Date.now() / 1000),
     };
-    const app = buildApp(ctx, { logLevel: config.logLevel, trustProxy: config.trustProxy });
+    const app = buildApp(ctx, { logLevel: config.logLevel, trustProxy: config.trustProxy, turnEnd });
     const address = await app.listen({ port: config.port, host: config.host });
 
     // Another instance or `latch keys rotate` may change the keys; expired rows are swept now and then.

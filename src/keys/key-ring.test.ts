@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader, jwtVerify, createLocalJWKSet, type JWTPayload } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TurnEnd, TurnStage } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import type { KeysRepository } from '../storage/types.js';
 import { loadKeyRing, RETIRED_KEY_RETENTION, rotateKeys } from './key-ring.js';
@@ -21,7 +22,8 @@ const now = () => clock;
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'latch-keys-'));
-  store = await openMigratedStore({ dataDir });
+  // The store commits each write in a microtask: these tests need no end of the turn.
+  store = await openMigratedStore({ dataDir, turnEnd: TurnEnd.immediate() });
   repo = store.keys;
   secret = new Uint8Array(randomBytes(32));
   clock = 1_700_000_000;
@@ -67,6 +69,18 @@ describe('loadKeyRing', () => {
     expect(payload.sub).toBe('user-1');
     // a third party verifies it with the published JWKS alone
     await expect(jwtVerify(jwt, createLocalJWKSet(JSON.parse(ring.jwksJson())))).resolves.toBeDefined();
+  });
+
+  it('signs in the Sign stage of the turn end it is given, before that turn end commits', async () => {
+    const turnEnd = new TurnEnd();
+    const ring = await loadKeyRing({ repo, secret, algorithms: ['ES256'], now, turnEnd });
+    const order: string[] = [];
+    turnEnd.at(TurnStage.Commit, () => order.push('commit'));
+    const signed = ring.sign(claims(), { alg: 'ES256' }).then(() => order.push('signed'));
+    expect(order).toEqual([]);
+    await signed;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['signed', 'commit']);
   });
 
   it('defaults typ to JWT', async () => {

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import type { KeyRecord, KeysRepository } from '../storage/types.js';
-import { TurnQueue, TurnStage } from '../runtime/turn-queue.js';
+import { TurnEnd, TurnStage, type TurnQueue } from '../runtime/turn-end.js';
 import { compactSigningKey, type CompactSigningKey } from './compact-sign.js';
 import { decryptPrivateJwk, encryptPrivateJwk } from './encryption.js';
 import { generateSigningKey, isSigningAlg, toPublicJwk } from './generate.js';
@@ -18,6 +18,11 @@ export interface KeyRingOptions {
   algorithms: readonly SigningAlg[];
   /** Unix seconds. */
   now?: () => number;
+  /**
+   * Tokens are signed together in the Sign stage of this turn end (runtime/turn-end.ts); the server passes the one
+   * its store and app share. Without it, the ring gets a turn end of its own.
+   */
+  turnEnd?: TurnEnd;
 }
 
 export interface RotationResult {
@@ -125,11 +130,12 @@ class StoredKeyRing implements KeyRing {
   #jwksJson = '{"keys":[]}';
   #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   #publishedAlgs: string[] = [];
-  /** signJob settles each job's promise itself, so nothing reaches onError. */
-  #signing = new TurnQueue(TurnStage.Sign, () => undefined);
+  readonly #signing: TurnQueue;
 
   constructor(options: KeyRingOptions) {
     this.#options = options;
+    // signJob settles each job's promise itself, so nothing reaches onError.
+    this.#signing = (options.turnEnd ?? new TurnEnd()).queue(TurnStage.Sign, () => undefined);
   }
 
   get algorithms(): readonly SigningAlg[] {
@@ -144,7 +150,7 @@ class StoredKeyRing implements KeyRing {
     return this.#jwksJson;
   }
 
-  /** Signs with the key active now, at the end of this turn, together with the turn's other tokens (turn-queue.ts). */
+  /** Signs with the key active now, at the end of this turn, together with the turn's other tokens (runtime/turn-end.ts). */
   sign(payload: JWTPayload, options: { alg: SigningAlg; typ?: string }): Promise<string> {
     const active = this.#active.get(options.alg);
     if (!active) return Promise.reject(new KeyRingError(`no active signing key for ${options.alg}`));

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { TurnEnd } from '../runtime/turn-end.js';
 import type { Database, Dialect } from './database.js';
 import { apisRepository } from './repositories/apis.js';
 import { authorizationCodesRepository } from './repositories/codes.js';
@@ -25,16 +26,24 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** PostgreSQL only: schema to use (created if missing); for test isolation. */
   schema?: string;
+  /**
+   * SQLite: the end of the turn whose Commit stage commits the writes (runtime/turn-end.ts); the server passes the
+   * one its key ring and app share. Without it, the store gets a turn end of its own (the CLI, tests).
+   */
+  turnEnd?: TurnEnd;
 }
 
 export interface OpenedStore extends Store {
   /** Applies pending migrations; returns the names of those applied now. */
   migrate(): Promise<string[]>;
   readonly kysely: Kysely<Database>;
+  /** The end of the turn this store commits in; PostgreSQL commits each write itself and schedules nothing on it. */
+  readonly turnEnd: TurnEnd;
 }
 
 /** Opens the store chosen by `options`. Does not migrate. */
 export async function openStore(options: StoreOptions): Promise<OpenedStore> {
+  const turnEnd = options.turnEnd ?? new TurnEnd();
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
     if (!/^postgres(ql)?:\/\//i.test(options.databaseUrl)) {
       throw new Error('databaseUrl must be a postgres:// or postgresql:// URL (leave it unset for SQLite)');
@@ -42,10 +51,10 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     // Loaded only when used: the embedded default never needs the pg driver in memory.
     const { migratePostgres, openPostgres } = await import('./postgres/connection.js');
     const { kysely, schema } = await openPostgres(options.databaseUrl, options.schema);
-    return createStore(kysely, 'postgres', () => migratePostgres(kysely, schema));
+    return createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema));
   }
-  const { kysely, dataVersion } = openSqliteDatabase(options.dataDir);
-  const store = createStore(kysely, 'sqlite', () => migrateSqlite(kysely));
+  const { kysely, dataVersion } = openSqliteDatabase(options.dataDir, turnEnd);
+  const store = createStore(kysely, 'sqlite', turnEnd, () => migrateSqlite(kysely));
   // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
   const watch = new ChangeWatch(dataVersion);
   return { ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) };
@@ -63,11 +72,12 @@ export async function openMigratedStore(options: StoreOptions): Promise<OpenedSt
   return store;
 }
 
-function createStore(kysely: Kysely<Database>, dialect: Dialect, migrate: () => Promise<string[]>): OpenedStore {
+function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEnd, migrate: () => Promise<string[]>): OpenedStore {
   let closing: Promise<void> | undefined;
   return {
     dialect,
     kysely,
+    turnEnd,
     migrate,
     clients: clientsRepository(kysely),
     users: usersRepository(kysely),

@@ -1,5 +1,5 @@
 /**
- * Answers are written at the end of the event-loop turn that produced them (src/runtime/turn-queue.ts). Many
+ * Answers are written at the end of the event-loop turn that produced them (src/runtime/turn-end.ts). Many
  * requests in flight at once, each on its own connection, must each get their own complete answer: the right
  * status, headers and body, whichever endpoint they went to.
  */

@@ -4,13 +4,13 @@ import { providerMetadata } from '../../core/oidc/discovery.js';
 import { assets } from '../../interaction/index.js';
 import type { AppContext } from '../context.js';
 import { baseHeaders } from '../responses.js';
-import type { TurnQueue } from '../../runtime/turn-queue.js';
+import type { TurnQueue } from '../../runtime/turn-end.js';
 
 /**
  * A complete response (body and every header) computed once and written straight to the socket: discovery
  * and the JWKS are what every client and resource server fetches, so they skip the per-request work of the
  * reply pipeline. The headers are those the app's onSend hook adds to every answer, plus CORS and caching. Like
- * every answer, it goes out at the end of the turn (runtime/turn-queue.ts).
+ * every answer, it goes out at the end of the turn (runtime/turn-end.ts).
  */
 function staticJson(contentType: string, json: string, turnWrites: TurnQueue) {
   const body = Buffer.from(json);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Database } from '../database.js';
+import type { TurnEnd } from '../../runtime/turn-end.js';
 import { GroupCommitDialect, type SqliteHandle, type SqliteHandleStatement } from './group-commit.js';
 import { registerDirectExecute } from '../repositories/prepared.js';
 import { migrationProvider } from './migration-provider.js';
@@ -13,8 +14,8 @@ export const SQLITE_FILE_NAME = 'latch.db';
  * Opens `<dataDir>/latch.db`, creating the directory if missing. WAL lets the CLI write while the
  * server runs; the busy timeout makes either wait for the other's write lock instead of failing.
  */
-export function openSqlite(dataDir: string): Kysely<Database> {
-  return openSqliteDatabase(dataDir).kysely;
+export function openSqlite(dataDir: string, turnEnd: TurnEnd): Kysely<Database> {
+  return openSqliteDatabase(dataDir, turnEnd).kysely;
 }
 
 export interface OpenedSqlite {
@@ -23,7 +24,8 @@ export interface OpenedSqlite {
   dataVersion(): number;
 }
 
-export function openSqliteDatabase(dataDir: string): OpenedSqlite {
+/** The writes of a turn commit together in the Commit stage of `turnEnd` (group-commit.ts). */
+export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd): OpenedSqlite {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME), { timeout: 5000 });
   try {
@@ -36,7 +38,7 @@ export function openSqliteDatabase(dataDir: string): OpenedSqlite {
     throw error;
   }
   const dataVersion = db.prepare('pragma data_version').pluck();
-  const dialect = new GroupCommitDialect(new CachedStatements(db));
+  const dialect = new GroupCommitDialect(new CachedStatements(db), turnEnd);
   const kysely = new Kysely<Database>({ dialect });
   registerDirectExecute(kysely, dialect.directExecute());
   return { kysely, dataVersion: () => dataVersion.get() as number };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TurnEnd, TurnStage } from '../../runtime/turn-end.js';
 import { openSqlite, SQLITE_FILE_NAME } from './connection.js';
 
 interface Db {
@@ -13,13 +14,15 @@ interface Db {
 describe('group commit (SQLite)', () => {
   let dir = '';
   let db: Kysely<Db>;
+  let turnEnd: TurnEnd;
   /** A second, independent connection: it sees only committed data. */
   let observer: BetterSqlite3.Database;
   const committedIds = () => (observer.prepare('select id from items order by id').all() as { id: string }[]).map((r) => r.id);
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-group-commit-'));
-    db = openSqlite(dir) as unknown as Kysely<Db>;
+    turnEnd = new TurnEnd();
+    db = openSqlite(dir, turnEnd) as unknown as Kysely<Db>;
     await sql`create table items (id text primary key, n integer not null)`.execute(db);
     observer = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
   });
@@ -122,6 +125,31 @@ describe('group commit (SQLite)', () => {
     ).rejects.toThrow('boom');
     await Promise.all([insert('p'), insert('q')]);
     expect(committedIds()).toEqual(['p', 'q']);
+  });
+
+  it('commits in the Commit stage of the turn end it was given: after the signing, before the answers, in one turn', async () => {
+    const signing = turnEnd.queue(TurnStage.Sign, () => undefined);
+    const answers = turnEnd.queue(undefined, () => undefined);
+    let committedWhenAnswered: string[] | undefined;
+    const answered = new Promise<void>((resolve) => {
+      // A token signed at the end of the turn, then stored by the continuation of its signing, then answered.
+      signing.defer(
+        () =>
+          void Promise.resolve().then(async () => {
+            await insert('signed');
+            answers.defer(() => ((committedWhenAnswered = committedIds()), resolve()), undefined, undefined);
+          }),
+        undefined,
+        undefined,
+      );
+    });
+    let seenByNextCallback: string[] | undefined;
+    setImmediate(() => (seenByNextCallback = committedIds()));
+    await answered;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(committedWhenAnswered).toEqual(['signed']);
+    // All of it in the check phase of the turn that signed: the next callback of that phase sees it committed.
+    expect(seenByNextCallback).toEqual(['signed']);
   });
 
   it('counts affected rows per statement inside a batch (one-time use stays one-time)', async () => {

@@ -13,7 +13,7 @@ import {
   type QueryResult,
   type SqliteStatement,
 } from 'kysely';
-import { atTurnEnd, TurnStage } from '../../runtime/turn-queue.js';
+import { TurnStage, type TurnEnd } from '../../runtime/turn-end.js';
 
 /** A prepared statement; `readonly` when it cannot write (a plain SELECT, not an UPDATE ... RETURNING). */
 export interface SqliteHandleStatement extends SqliteStatement {
@@ -64,6 +64,7 @@ interface Batch {
  */
 class GroupCommitDriver implements Driver {
   readonly #db: SqliteHandle;
+  readonly #turnEnd: TurnEnd;
   #batch: Batch | undefined;
   /** The read transaction shared by the reads of this turn, if one is open. */
   #readTurn: object | undefined;
@@ -72,8 +73,9 @@ class GroupCommitDriver implements Driver {
   #ownerReleased: Promise<void> = Promise.resolve();
   #releaseOwner: () => void = () => undefined;
 
-  constructor(db: SqliteHandle) {
+  constructor(db: SqliteHandle, turnEnd: TurnEnd) {
     this.#db = db;
+    this.#turnEnd = turnEnd;
   }
 
   async init(): Promise<void> {}
@@ -181,7 +183,7 @@ class GroupCommitDriver implements Driver {
     this.#db.prepare('begin').run([]);
     const turn = {};
     this.#readTurn = turn;
-    atTurnEnd(TurnStage.Commit, () => {
+    this.#turnEnd.at(TurnStage.Commit, () => {
       if (this.#readTurn === turn) this.#endReadTurn();
     });
   }
@@ -200,8 +202,8 @@ class GroupCommitDriver implements Driver {
   #openBatch(): void {
     const batch: Batch = { queued: [] };
     this.#batch = batch;
-    // In the commit stage of the end of the turn (runtime/turn-queue.ts): after the turn's tokens are signed.
-    atTurnEnd(TurnStage.Commit, () => {
+    // In the commit stage of the end of the turn (runtime/turn-end.ts): after the turn's tokens are signed.
+    this.#turnEnd.at(TurnStage.Commit, () => {
       if (this.#batch === batch) this.#commitBatch();
     });
   }
@@ -309,17 +311,19 @@ function quoteName(name: string): string {
 /** Runs one compiled query the way Kysely's executor would, without its per-query steps. */
 export type DirectExecute = (query: CompiledQuery) => Promise<QueryResult<unknown>>;
 
-/** Kysely's SQLite dialect with the group-commit driver. */
+/** Kysely's SQLite dialect with the group-commit driver; batches commit in the Commit stage of `turnEnd`. */
 export class GroupCommitDialect implements Dialect {
   readonly #db: SqliteHandle;
+  readonly #turnEnd: TurnEnd;
   #driver: GroupCommitDriver | undefined;
 
-  constructor(db: SqliteHandle) {
+  constructor(db: SqliteHandle, turnEnd: TurnEnd) {
     this.#db = db;
+    this.#turnEnd = turnEnd;
   }
 
   createDriver(): Driver {
-    this.#driver = new GroupCommitDriver(this.#db);
+    this.#driver = new GroupCommitDriver(this.#db, this.#turnEnd);
     return this.#driver;
   }
 
