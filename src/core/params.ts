@@ -54,6 +54,19 @@ export function rejectDuplicates(parsed: ParsedParams, redirectable = false): vo
   }
 }
 
+/**
+ * The parameters among `names` that are present, and no others: a handler sees only those it declares.
+ * RFC 6749 §3.1: "The authorization server MUST ignore unrecognized request parameters."
+ */
+export function onlyParams(params: Params, names: readonly string[]): Params {
+  const picked = new Map<string, string>();
+  for (const name of names) {
+    const value = params.get(name);
+    if (value !== undefined) picked.set(name, value);
+  }
+  return picked;
+}
+
 export function required(params: Params, name: string): string {
   const value = params.get(name);
   if (value === undefined) throw new InvalidRequest(`missing required parameter: ${name}`);

@@ -1,8 +1,8 @@
 import type { ClientRecord } from '../storage/types.js';
 import { OAuthError, UnauthorizedClient } from './errors.js';
 import { grants } from './grants/registry.js';
-import type { GrantDeps, TokenResponse } from './grants/types.js';
-import { type Params, required } from './params.js';
+import type { Grant, GrantDeps, TokenResponse } from './grants/types.js';
+import { onlyParams, type Params, required } from './params.js';
 
 /** RFC 6749 §3.2: the token endpoint. The client is already authenticated by the caller. */
 export async function handleTokenRequest(
@@ -11,9 +11,10 @@ export async function handleTokenRequest(
   now: number,
   deps: GrantDeps,
   clientIp?: string,
+  registry: ReadonlyMap<string, Grant> = grants,
 ): Promise<TokenResponse> {
   const grantType = required(params, 'grant_type');
-  const grant = grants.get(grantType);
+  const grant = registry.get(grantType);
   if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   // RFC 6749 §5.2 unsupported_grant_type: a grant the operator has not enabled is not supported by this server.
   if (grant.enabled?.(deps.settings) === false) {
@@ -23,5 +24,8 @@ export async function handleTokenRequest(
   if (!client.metadata.grant_types.includes(grantType)) {
     throw new UnauthorizedClient(`this client is not allowed to use the ${grantType} grant`);
   }
-  return grant.handle(clientIp === undefined ? { client, params, now } : { client, params, now, clientIp }, deps);
+  // RFC 6749 §3.1: "The authorization server MUST ignore unrecognized request parameters": a grant sees only those
+  // it declares (ARCHITECTURE §Conventions 1).
+  const declared = onlyParams(params, grant.parameters);
+  return grant.handle(clientIp === undefined ? { client, params: declared, now } : { client, params: declared, now, clientIp }, deps);
 }

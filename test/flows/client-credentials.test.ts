@@ -80,6 +80,18 @@ describe('client credentials scope (RFC 6749 §3.3)', () => {
     expect(body).not.toHaveProperty('id_token');
   });
 
+  it('ignores parameters the grant does not read (RFC 6749 §3.1): a code_verifier or a refresh_token changes nothing', async () => {
+    const body = expectTokens(
+      await tokenRequest(
+        ts,
+        { grant_type: 'client_credentials', scope: 'reports:read', code_verifier: 'x'.repeat(43), refresh_token: 'stray', code: 'stray', username: 'u' },
+        m2m,
+      ),
+    );
+    expect(body.scope).toBe('reports:read');
+    expect(body).not.toHaveProperty('refresh_token');
+  });
+
   it('by default leaves out scopes about a person (openid, offline_access...)', async () => {
     const mixed = await ts.client({ kind: 'm2m', scopes: ['openid', 'offline_access', 'email', 'reports:read'] });
     const body = expectTokens(await tokenRequest(ts, { grant_type: 'client_credentials' }, mixed));
