@@ -23,7 +23,17 @@ const purgeInterval = 10 * 60_000;
 
 /** Opens (and migrates) the store, loads or creates the signing keys, and listens. */
 export async function startServer(config: Config, options: { store?: OpenedStore } = {}): Promise<LatchServer> {
-  const store = options.store ?? (await openMigratedStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+  // Told about database connections lost while idle, once the app (and its logger) exists.
+  let onConnectionError = (error: Error): void => void error;
+  const store =
+    options.store ??
+    (await openMigratedStore({
+      dataDir: config.dataDir,
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      connectTimeoutMs: config.databaseConnectTimeout * 1000,
+      onConnectionError: (error) => onConnectionError(error),
+      sqliteLockWaitMs: config.sqliteLockTimeout * 1000,
+    }));
   const ownsStore = !options.store;
   try {
     const secret = await resolveSecret(config);
@@ -35,7 +45,12 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       now: () => Math.floor(Date.now() / 1000),
     };
-    const app = buildApp(ctx, { logLevel: config.logLevel, trustProxy: config.trustProxy });
+    const app = buildApp(ctx, {
+      logLevel: config.logLevel,
+      trustProxy: config.trustProxy,
+      timeouts: { request: config.requestTimeout, headers: config.headersTimeout, connection: config.connectionTimeout },
+    });
+    onConnectionError = (err) => app.log.error({ err }, 'database connection lost; the pool reconnects on the next query');
     const address = await app.listen({ port: config.port, host: config.host });
 
     // Another instance or `latch keys rotate` may change the keys; expired rows are swept now and then.
