@@ -49,7 +49,7 @@ function toOAuthError(err: FastifyError): OAuthError {
   const unavailable = asStoreUnavailable(err);
   if (unavailable) {
     // RFC 6749 §4.1.2.1 names temporarily_unavailable for authorization responses; it is used at every endpoint, with 503.
-    return new OAuthError('temporarily_unavailable', 'the server cannot reach its database right now; try again shortly', {
+    return new OAuthError('temporarily_unavailable', 'the database is unavailable right now; try again after Retry-After seconds', {
       status: 503,
       detail: unavailable.message,
       headers: { 'Retry-After': String(unavailable.retryAfter) },

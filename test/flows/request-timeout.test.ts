@@ -66,7 +66,7 @@ describe('request timeouts', () => {
       // Served meanwhile.
       const discovery = await getJson(`${ts.issuer}/.well-known/openid-configuration`);
       expect(discovery.status).toBe(200);
-      const outcome = await Promise.race([slow.closed, new Promise<undefined>((resolve) => setTimeout(resolve, 8000))]);
+      const outcome = await Promise.race([slow.closed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 8000))]);
       expect(outcome, 'the server still holds the connection after 8 s').toBeDefined();
       expect(outcome!.received === '' || outcome!.received.startsWith('HTTP/1.1 408'), outcome!.received).toBe(true);
       expect(outcome!.afterMs).toBeGreaterThanOrEqual(1500);
@@ -80,7 +80,7 @@ describe('request timeouts', () => {
     const host = new URL(ts.url).host;
     const slow = slowClient(`GET /.well-known/openid-configuration HTTP/1.1\r\nHost: ${host}\r\n`, 'X-Slow: ' + 'a'.repeat(200), 200);
     try {
-      const outcome = await Promise.race([slow.closed, new Promise<undefined>((resolve) => setTimeout(resolve, 8000))]);
+      const outcome = await Promise.race([slow.closed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 8000))]);
       expect(outcome, 'the server still holds the connection after 8 s').toBeDefined();
       expect(outcome!.received === '' || outcome!.received.startsWith('HTTP/1.1 408'), outcome!.received).toBe(true);
       expect(outcome!.afterMs).toBeLessThan(4000);

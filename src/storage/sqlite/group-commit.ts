@@ -206,11 +206,12 @@ class GroupCommitDriver implements Driver {
       return result;
     }
     const statement = this.#db.prepare(query.sql);
+    // While writes wait for another process's write lock, reads answer from what is committed instead of with them.
+    if (statement.readonly && (this.#batch === undefined || this.#blocked !== undefined)) {
+      this.#openReadTurn();
+      return run(statement, query.parameters);
+    }
     if (this.#batch === undefined) {
-      if (statement.readonly) {
-        this.#openReadTurn();
-        return run(statement, query.parameters);
-      }
       this.#endReadTurn();
       this.#openBatch();
     }
