@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedStore, openStore, type OpenedStore } from '../../src/storage/open.js';
+import { StoreUnavailableError } from '../../src/storage/unavailable.js';
 import { getJson, tokenRequest } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/server.js';
 
@@ -29,6 +30,23 @@ async function dropSchema(schema: string): Promise<void> {
     await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(admin.kysely);
   } finally {
     await admin.close();
+  }
+}
+
+/** Terminates the backends of `applicationName` only (never anyone else's: the server is shared); returns how many. */
+async function terminateBackends(applicationName: string): Promise<number> {
+  const adminUrl = new URL(withApplicationName(databaseUrl, `${applicationName}_admin`));
+  if (!adminUrl.username) adminUrl.username = process.env.PGUSER || process.env.USER || os.userInfo().username;
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ terminated: boolean }>(
+      'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+      [applicationName],
+    );
+    return rows.filter((r) => r.terminated).length;
+  } finally {
+    await admin.end();
   }
 }
 
@@ -65,21 +83,7 @@ describe('PostgreSQL backends terminated under an idle server', () => {
     const warm = await Promise.all(Array.from({ length: 5 }, () => clientCredentials(ts, m2m)));
     for (const res of warm) expect(res.status, res.text).toBe(200);
 
-    const adminUrl = new URL(withApplicationName(databaseUrl, `${applicationName}_admin`));
-    if (!adminUrl.username) adminUrl.username = process.env.PGUSER || process.env.USER || os.userInfo().username;
-    const admin = new pg.Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    let terminated: number;
-    try {
-      const { rows } = await admin.query<{ terminated: boolean }>(
-        'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
-        [applicationName],
-      );
-      terminated = rows.filter((r) => r.terminated).length;
-    } finally {
-      await admin.end();
-    }
-    expect(terminated).toBeGreaterThanOrEqual(1);
+    expect(await terminateBackends(applicationName)).toBeGreaterThanOrEqual(1);
     // Without an 'error' listener on the pool, this is where the process dies.
     await expect.poll(() => lost.length, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
     expect((lost[0] as Error & { code?: string }).code).toBe('57P01');
@@ -89,6 +93,22 @@ describe('PostgreSQL backends terminated under an idle server', () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body.access_token).toEqual(expect.any(String));
     }
+  });
+
+  it('survives losing a connection in the middle of a transaction, between two of its queries', async () => {
+    const failed = await store.kysely
+      .transaction()
+      .execute(async (trx) => {
+        await sql`SELECT 1`.execute(trx);
+        expect(await terminateBackends(applicationName)).toBeGreaterThanOrEqual(1);
+        // The checked-out client learns of it with no query running: an 'error' event nobody else listens to.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sql`SELECT 1`.execute(trx);
+      })
+      .catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(StoreUnavailableError);
+    const res = await clientCredentials(ts, m2m);
+    expect(res.status, res.text).toBe(200);
   });
 });
 
