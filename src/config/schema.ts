@@ -26,8 +26,7 @@ export const settings = {
   keyAlgorithms: { env: 'LATCH_KEY_ALGORITHMS', doc: 'Comma-separated signing algorithms to keep keys for (RS256 and ES256 always).', default: 'RS256,ES256,PS256,EdDSA' },
   trustProxy: { env: 'LATCH_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (true behind a reverse proxy).', default: false },
   requestTimeout: { env: 'LATCH_REQUEST_TIMEOUT', doc: 'Seconds a client has to send a whole request, headers and body (408 and close after); 0: no limit.', default: 30 },
-  headersTimeout: { env: 'LATCH_HEADERS_TIMEOUT', doc: 'Seconds a client has to send the request headers; at most the request timeout.', default: 10 },
-  connectionTimeout: { env: 'LATCH_CONNECTION_TIMEOUT', doc: 'Seconds a connection may stay silent (nothing received or sent) before it is closed; 0: no limit.', default: 60 },
+  headersTimeout: { env: 'LATCH_HEADERS_TIMEOUT', doc: 'Seconds a client has, once connected, to send the request headers; at most the request timeout.', default: 10 },
   databaseConnectTimeout: { env: 'LATCH_DATABASE_CONNECT_TIMEOUT', doc: 'PostgreSQL: seconds to wait for a connection (new, or free in the pool) before answering 503.', default: 5 },
   sqliteLockTimeout: { env: 'LATCH_SQLITE_LOCK_TIMEOUT', doc: "SQLite: seconds a write waits, without blocking the server, for another process's write lock before answering 503.", default: 2 },
 } as const;
@@ -81,7 +80,6 @@ export const configSchema = z
       .transform((v) => v === true || v === 'true' || v === '1'),
     requestTimeout: secondsOrOff.default(30),
     headersTimeout: seconds.default(10),
-    connectionTimeout: secondsOrOff.default(60),
     databaseConnectTimeout: seconds.default(5),
     sqliteLockTimeout: seconds.default(2),
   })

@@ -26,8 +26,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   logLevel: string;
   trustProxy: boolean;
-  /** Seconds (0: no limit) a client has for a whole request, for its headers, and may stay silent. */
-  timeouts?: { request: number; headers: number; connection: number };
+  /** Seconds a client has for a whole request (0: no limit), and for its headers. */
+  timeouts?: { request: number; headers: number };
 }
 
 /** Without a proxy in front, a slow client must not hold a connection open forever (Fastify's requestTimeout is 0). */
@@ -37,7 +37,6 @@ function timeoutOptions(timeouts: NonNullable<BuildOptions['timeouts']>) {
   const shortest = Math.min(headersTimeout, requestTimeout || headersTimeout);
   return {
     requestTimeout,
-    connectionTimeout: timeouts.connection * 1000,
     // Node checks both limits every connectionsCheckingInterval (30 s by default): check often enough for them.
     http: { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(shortest / 4))) },
   };

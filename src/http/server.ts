@@ -48,7 +48,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
     const app = buildApp(ctx, {
       logLevel: config.logLevel,
       trustProxy: config.trustProxy,
-      timeouts: { request: config.requestTimeout, headers: config.headersTimeout, connection: config.connectionTimeout },
+      timeouts: { request: config.requestTimeout, headers: config.headersTimeout },
     });
     onConnectionError = (err) => app.log.error({ err }, 'database connection lost; the pool reconnects on the next query');
     const address = await app.listen({ port: config.port, host: config.host });

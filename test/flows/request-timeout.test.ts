@@ -89,4 +89,16 @@ describe('request timeouts', () => {
     }
     expect((await getJson(`${ts.issuer}/.well-known/openid-configuration`)).status).toBe(200);
   });
+
+  it('a connection that never sends a byte is closed after the headers timeout', async () => {
+    const silent = slowClient('', '', 1000);
+    try {
+      const outcome = await Promise.race([silent.closed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 8000))]);
+      expect(outcome, 'the server still holds the connection after 8 s').toBeDefined();
+      expect(outcome!.received === '' || outcome!.received.startsWith('HTTP/1.1 408'), outcome!.received).toBe(true);
+      expect(outcome!.afterMs).toBeLessThan(4000);
+    } finally {
+      silent.stop();
+    }
+  });
 });
