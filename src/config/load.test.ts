@@ -32,6 +32,10 @@ describe('loadConfig', () => {
     [{ LATCH_LOG_LEVEL: 'loud' }, 'LATCH_LOG_LEVEL'],
     [{ LATCH_KEY_ALGORITHMS: 'HS256' }, 'LATCH_KEY_ALGORITHMS'],
     [{ LATCH_CODE_TTL: '-5' }, 'LATCH_CODE_TTL'],
+    [{ LATCH_REQUEST_TIMEOUT: '-1' }, 'LATCH_REQUEST_TIMEOUT'],
+    [{ LATCH_HEADERS_TIMEOUT: '60' }, 'LATCH_HEADERS_TIMEOUT'],
+    [{ LATCH_SQLITE_LOCK_TIMEOUT: '0' }, 'LATCH_SQLITE_LOCK_TIMEOUT'],
+    [{ LATCH_DATABASE_CONNECT_TIMEOUT: 'soon' }, 'LATCH_DATABASE_CONNECT_TIMEOUT'],
   ])('a wrong value %o names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrowError(ConfigError);
     expect(() => loadConfig(env)).toThrowError(name);

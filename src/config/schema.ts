@@ -25,9 +25,14 @@ export const settings = {
   passwordGrant: { env: 'LATCH_PASSWORD_GRANT', doc: 'Allow the resource owner password grant (discouraged) for clients registered with it.', default: false },
   keyAlgorithms: { env: 'LATCH_KEY_ALGORITHMS', doc: 'Comma-separated signing algorithms to keep keys for (RS256 and ES256 always).', default: 'RS256,ES256,PS256,EdDSA' },
   trustProxy: { env: 'LATCH_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (true behind a reverse proxy).', default: false },
+  requestTimeout: { env: 'LATCH_REQUEST_TIMEOUT', doc: 'Seconds a client has to send a whole request, headers and body (408 and close after); 0: no limit.', default: 30 },
+  headersTimeout: { env: 'LATCH_HEADERS_TIMEOUT', doc: 'Seconds a client has, once connected, to send the request headers; at most the request timeout.', default: 10 },
+  databaseConnectTimeout: { env: 'LATCH_DATABASE_CONNECT_TIMEOUT', doc: 'PostgreSQL: seconds to wait for a connection (new, or free in the pool) before answering 503.', default: 5 },
+  sqliteLockTimeout: { env: 'LATCH_SQLITE_LOCK_TIMEOUT', doc: "SQLite: seconds a write waits, without blocking the server, for another process's write lock before answering 503.", default: 2 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
+const secondsOrOff = z.coerce.number().int().min(0);
 
 export const configSchema = z
   .object({
@@ -73,8 +78,17 @@ export const configSchema = z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
       .default(false)
       .transform((v) => v === true || v === 'true' || v === '1'),
+    requestTimeout: secondsOrOff.default(30),
+    headersTimeout: seconds.default(10),
+    databaseConnectTimeout: seconds.default(5),
+    sqliteLockTimeout: seconds.default(2),
   })
   .strict()
+  // Node's HTTP server refuses a headers timeout longer than its request timeout.
+  .refine((c) => c.requestTimeout === 0 || c.headersTimeout <= c.requestTimeout, {
+    message: 'must not exceed LATCH_REQUEST_TIMEOUT',
+    path: ['headersTimeout'],
+  })
   .transform((c) => ({ ...c, issuer: c.issuer ?? `http://localhost:${c.port}` }));
 
 export type Config = z.output<typeof configSchema>;

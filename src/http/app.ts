@@ -12,6 +12,7 @@ import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
 import type { TurnEnd } from '../runtime/turn-end.js';
+import { asStoreUnavailable } from '../storage/unavailable.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,11 +28,34 @@ export interface BuildOptions {
   trustProxy: boolean;
   /** Answers go out at the end of the turn, after its commit (runtime/turn-end.ts): the one the store and keys share. */
   turnEnd: TurnEnd;
+  /** Seconds a client has for a whole request (0: no limit), and for its headers. */
+  timeouts?: { request: number; headers: number };
+}
+
+/** Without a proxy in front, a slow client must not hold a connection open forever (Fastify's requestTimeout is 0). */
+function timeoutOptions(timeouts: NonNullable<BuildOptions['timeouts']>) {
+  const requestTimeout = timeouts.request * 1000;
+  const headersTimeout = timeouts.headers * 1000;
+  const shortest = Math.min(headersTimeout, requestTimeout || headersTimeout);
+  return {
+    requestTimeout,
+    // Node checks both limits every connectionsCheckingInterval (30 s by default): check often enough for them.
+    http: { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(shortest / 4))) },
+  };
 }
 
 /** Turns framework errors (bad content type, oversized or malformed body) into RFC 6749 §5.2 errors. */
 function toOAuthError(err: FastifyError): OAuthError {
   if (isOAuthError(err)) return err;
+  const unavailable = asStoreUnavailable(err);
+  if (unavailable) {
+    // RFC 6749 §4.1.2.1 names temporarily_unavailable for authorization responses; it is used at every endpoint, with 503.
+    return new OAuthError('temporarily_unavailable', 'the database is unavailable right now; try again after Retry-After seconds', {
+      status: 503,
+      detail: unavailable.message,
+      headers: { 'Retry-After': String(unavailable.retryAfter) },
+    });
+  }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return new OAuthError('invalid_request', err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
@@ -56,6 +80,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
     bodyLimit: 65536,
     return503OnClosing: true,
+    ...(options.timeouts && timeoutOptions(options.timeouts)),
   });
   registerFormParser(app);
 
@@ -71,8 +96,12 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const err = toOAuthError(error);
     if (err.code === 'server_error') request.log.error({ err: error }, 'request failed');
+    else if (err.code === 'temporarily_unavailable') request.log.warn({ detail: err.detail }, 'request refused: store unavailable');
     else request.log.debug({ error: err.code, detail: err.detail ?? err.description }, 'request refused');
-    if (request.routeOptions.config.page) return sendErrorPage(reply, err);
+    if (request.routeOptions.config.page) {
+      if (err.headers['Retry-After']) reply.header('Retry-After', err.headers['Retry-After']);
+      return sendErrorPage(reply, err);
+    }
     return sendOAuthError(reply, err);
   });
   app.setNotFoundHandler((request, reply) => sendJson(reply, { error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` }, 404));

@@ -27,8 +27,18 @@ export async function startServer(config: Config, options: { store?: OpenedStore
   // One end of the turn for the store, the keys and the app, so that their stages order (runtime/turn-end.ts);
   // a store opened by the caller brings its own.
   const turnEnd = options.store?.turnEnd ?? new TurnEnd();
+  // Told about database connections lost while idle, once the app (and its logger) exists.
+  let onConnectionError = (error: Error): void => void error;
   const store =
-    options.store ?? (await openMigratedStore({ dataDir: config.dataDir, turnEnd, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+    options.store ??
+    (await openMigratedStore({
+      dataDir: config.dataDir,
+      turnEnd,
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      connectTimeoutMs: config.databaseConnectTimeout * 1000,
+      onConnectionError: (error) => onConnectionError(error),
+      sqliteLockWaitMs: config.sqliteLockTimeout * 1000,
+    }));
   const ownsStore = !options.store;
   try {
     const secret = await resolveSecret(config);
@@ -40,7 +50,13 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       now: () => Math.floor(Date.now() / 1000),
     };
-    const app = buildApp(ctx, { logLevel: config.logLevel, trustProxy: config.trustProxy, turnEnd });
+    const app = buildApp(ctx, {
+      logLevel: config.logLevel,
+      trustProxy: config.trustProxy,
+      turnEnd,
+      timeouts: { request: config.requestTimeout, headers: config.headersTimeout },
+    });
+    onConnectionError = (err) => app.log.error({ err }, 'database connection lost; the pool reconnects on the next query');
     const address = await app.listen({ port: config.port, host: config.host });
 
     // Another instance or `latch keys rotate` may change the keys; expired rows are swept now and then.

@@ -31,6 +31,15 @@ export interface StoreOptions {
    * one its key ring and app share. Without it, the store gets a turn end of its own (the CLI, tests).
    */
   turnEnd?: TurnEnd;
+  /** PostgreSQL only: how long to wait for a connection before a query fails as unavailable; default 5000. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL only: told about a connection lost while idle (the pool reconnects by itself). */
+  onConnectionError?: (error: Error) => void;
+  /**
+   * SQLite only: never block the event loop on another process's write lock; wait for it asynchronously up to
+   * this long, then fail the writes with StoreUnavailableError. Unset (the CLI): block up to 5 s.
+   */
+  sqliteLockWaitMs?: number;
 }
 
 export interface OpenedStore extends Store {
@@ -50,10 +59,14 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     }
     // Loaded only when used: the embedded default never needs the pg driver in memory.
     const { migratePostgres, openPostgres } = await import('./postgres/connection.js');
-    const { kysely, schema } = await openPostgres(options.databaseUrl, options.schema);
+    const { kysely, schema } = await openPostgres(options.databaseUrl, {
+      ...(options.schema !== undefined && { schema: options.schema }),
+      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.onConnectionError !== undefined && { onError: options.onConnectionError }),
+    });
     return createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema));
   }
-  const { kysely, dataVersion } = openSqliteDatabase(options.dataDir, turnEnd);
+  const { kysely, dataVersion } = openSqliteDatabase(options.dataDir, turnEnd, options.sqliteLockWaitMs);
   const store = createStore(kysely, 'sqlite', turnEnd, () => migrateSqlite(kysely));
   // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
   const watch = new ChangeWatch(dataVersion);

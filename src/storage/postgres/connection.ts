@@ -1,7 +1,8 @@
 import os from 'node:os';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from '../database.js';
+import { classifyStoreError } from '../unavailable.js';
 import { migrationProvider } from './migration-provider.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -28,19 +29,42 @@ export interface OpenedPostgres {
   schema: string;
 }
 
+export interface PostgresOptions {
+  /** With a schema, every connection uses it as its search_path and it is created if missing. */
+  schema?: string;
+  /** How long to wait for a connection (a new one, or a free one of the pool) before failing; default 5000. */
+  connectTimeoutMs?: number;
+  /** Told about a connection the pool lost while it was idle (the pool drops it and reconnects when needed). */
+  onError?: (error: Error) => void;
+}
+
 /**
- * Connects to `databaseUrl`. With `schema`, every connection uses it as its search_path and it is
+ * Connects to `databaseUrl`. With `options.schema`, every connection uses it as its search_path and it is
  * created if missing; without, the server's default schema (usually `public`) is used.
+ *
+ * A lost connection (restart, failover, pg_terminate_backend, cut network) never ends the process: the pool
+ * drops the client and opens a new one for the next query, and the queries that fail meanwhile reject with
+ * StoreUnavailableError (unavailable.ts).
  */
-export async function openPostgres(databaseUrl: string, schema?: string): Promise<OpenedPostgres> {
+export async function openPostgres(databaseUrl: string, options: PostgresOptions = {}): Promise<OpenedPostgres> {
+  let { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
   }
   const pool = new pg.Pool({
     connectionString: withDefaultUser(databaseUrl),
     types: { getTypeParser },
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    keepAlive: true,
     ...(schema !== undefined && { options: `-c search_path=${schema}` }),
   });
+  const onError = options.onError ?? (() => undefined);
+  // An idle client's error is re-emitted by the pool, which has already removed the client; without a listener
+  // it would be an unhandled 'error' event, which ends the process.
+  pool.on('error', (error) => onError(error));
+  // A checked-out client loses its pool listener: its own keeps a break between two queries from ending the
+  // process too (the next query on it rejects, and releasing it removes it from the pool).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     if (schema !== undefined) {
       await createSchema(pool, schema);
@@ -53,7 +77,35 @@ export async function openPostgres(databaseUrl: string, schema?: string): Promis
     await pool.end();
     throw error;
   }
-  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), schema };
+  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) }), schema };
+}
+
+/** The pool as Kysely sees it, its connection and query failures classified once (StoreUnavailableError). */
+function classifyingPool(pool: pg.Pool): PostgresPool {
+  // Kysely keeps one connection object per client: hand it the same wrapper every time.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw classifyStoreError(error);
+      }
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        const inner = client;
+        wrapper = {
+          query: ((text: string, parameters: unknown[]) =>
+            inner.query(text, parameters).catch((error: unknown) => Promise.reject(classifyStoreError(error)))) as PostgresPoolClient['query'],
+          release: () => inner.release(),
+        };
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /**

@@ -24,21 +24,27 @@ export interface OpenedSqlite {
   dataVersion(): number;
 }
 
-/** The writes of a turn commit together in the Commit stage of `turnEnd` (group-commit.ts). */
-export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd): OpenedSqlite {
+/**
+ * The writes of a turn commit together in the Commit stage of `turnEnd` (group-commit.ts).
+ * `lockWaitMs` (the server): the connection never blocks the event loop on another process's write lock; its
+ * writes wait for it asynchronously up to that long (group-commit.ts), then fail with StoreUnavailableError.
+ * Without (the CLI, which may block): SQLite's busy timeout waits up to 5 s.
+ */
+export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd, lockWaitMs?: number): OpenedSqlite {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME), { timeout: 5000 });
+  const busyTimeout = lockWaitMs === undefined ? 5000 : 0;
+  const db = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME), { timeout: busyTimeout });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${busyTimeout}`);
   } catch (error) {
     db.close();
     throw error;
   }
   const dataVersion = db.prepare('pragma data_version').pluck();
-  const dialect = new GroupCommitDialect(new CachedStatements(db), turnEnd);
+  const dialect = new GroupCommitDialect(new CachedStatements(db), turnEnd, lockWaitMs === undefined ? {} : { lockWaitMs });
   const kysely = new Kysely<Database>({ dialect });
   registerDirectExecute(kysely, dialect.directExecute());
   return { kysely, dataVersion: () => dataVersion.get() as number };

@@ -14,6 +14,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import { TurnStage, type TurnEnd } from '../../runtime/turn-end.js';
+import { classifyStoreError, StoreUnavailableError } from '../unavailable.js';
 
 /** A prepared statement; `readonly` when it cannot write (a plain SELECT, not an UPDATE ... RETURNING). */
 export interface SqliteHandleStatement extends SqliteStatement {
@@ -42,6 +43,37 @@ interface Batch {
   queued: Queued[];
 }
 
+/** Statements whose BEGIN IMMEDIATE found the write lock held by another process: retried until `deadline`. */
+interface Blocked {
+  queued: Queued[];
+  deadline: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export interface GroupCommitOptions {
+  /**
+   * Wait this long, asynchronously, for a write lock held by another process (the connection's own busy timeout
+   * must then be 0), and fail the writes with StoreUnavailableError after it. Unset: the connection's busy
+   * timeout applies, and blocks the event loop while it waits (fine for the CLI, not for the server).
+   */
+  lockWaitMs?: number;
+}
+
+/** #commitQueued's answer when another process holds the write lock. */
+const LOCKED = 'locked' as const;
+
+/** How often BEGIN IMMEDIATE is tried again while another process holds the write lock. */
+const LOCK_RETRY_MS = 10;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+function lockTimeout(cause: unknown): StoreUnavailableError {
+  return new StoreUnavailableError('another process has held the SQLite write lock for too long', { cause, retryAfter: 1 });
+}
+
 /**
  * Group commit for SQLite. Statements outside an explicit transaction that arrive while the event loop is
  * busy (the requests of one turn) are queued, then run back to back in one shared transaction at the end of
@@ -61,11 +93,18 @@ interface Batch {
  * A statement that fails inside a batch fails only its caller (SQLite undoes that statement); if SQLite
  * had to abandon the whole transaction, its callers so far get the error and the rest of the batch runs in a
  * new transaction; if the COMMIT fails, every caller of the batch gets the error.
+ *
+ * With `lockWaitMs`, a BEGIN IMMEDIATE (of a batch or an explicit transaction) that finds the write lock held by
+ * another process is tried again from a timer until the lock is free or the time is up, when its callers get
+ * StoreUnavailableError; meanwhile the event loop runs, reads answer from what is committed, and later writes
+ * queue behind the blocked ones.
  */
 class GroupCommitDriver implements Driver {
   readonly #db: SqliteHandle;
   readonly #turnEnd: TurnEnd;
+  readonly #lockWaitMs: number | undefined;
   #batch: Batch | undefined;
+  #blocked: Blocked | undefined;
   /** The read transaction shared by the reads of this turn, if one is open. */
   #readTurn: object | undefined;
   /** The connection running an explicit transaction, if any. */
@@ -73,9 +112,10 @@ class GroupCommitDriver implements Driver {
   #ownerReleased: Promise<void> = Promise.resolve();
   #releaseOwner: () => void = () => undefined;
 
-  constructor(db: SqliteHandle, turnEnd: TurnEnd) {
+  constructor(db: SqliteHandle, turnEnd: TurnEnd, options: GroupCommitOptions) {
     this.#db = db;
     this.#turnEnd = turnEnd;
+    this.#lockWaitMs = options.lockWaitMs;
   }
 
   async init(): Promise<void> {}
@@ -85,7 +125,8 @@ class GroupCommitDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    // Immediate: every explicit transaction writes, and takes the write lock up front (waiting for it as a batch does).
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -119,6 +160,13 @@ class GroupCommitDriver implements Driver {
   async destroy(): Promise<void> {
     this.#endReadTurn();
     this.#commitBatch();
+    const blocked = this.#blocked;
+    if (blocked !== undefined) {
+      this.#blocked = undefined;
+      clearTimeout(blocked.timer);
+      const error = new StoreUnavailableError('the store closed while waiting for the SQLite write lock');
+      for (const caller of blocked.queued) caller.reject(error);
+    }
     this.#db.close();
   }
 
@@ -131,7 +179,7 @@ class GroupCommitDriver implements Driver {
       const outcome = this.#executeNow(connection, query);
       return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(classifyStoreError(error));
     }
   }
 
@@ -144,7 +192,13 @@ class GroupCommitDriver implements Driver {
     if (this.#owner === undefined && TRANSACTION_START.test(query.sql)) {
       this.#endReadTurn();
       this.#commitBatch();
-      const result = run(this.#db.prepare(query.sql), query.parameters);
+      let result: QueryResult<unknown>;
+      try {
+        result = run(this.#db.prepare(query.sql), query.parameters);
+      } catch (error) {
+        if (this.#lockWaitMs !== undefined && isBusy(error)) return this.#beginWhenUnlocked(connection, query, Date.now() + this.#lockWaitMs);
+        throw error;
+      }
       this.#takeOwnership(connection);
       return result;
     }
@@ -154,11 +208,12 @@ class GroupCommitDriver implements Driver {
       return result;
     }
     const statement = this.#db.prepare(query.sql);
+    // While writes wait for another process's write lock, reads answer from what is committed instead of with them.
+    if (statement.readonly && (this.#batch === undefined || this.#blocked !== undefined)) {
+      this.#openReadTurn();
+      return run(statement, query.parameters);
+    }
     if (this.#batch === undefined) {
-      if (statement.readonly) {
-        this.#openReadTurn();
-        return run(statement, query.parameters);
-      }
       this.#endReadTurn();
       this.#openBatch();
     }
@@ -166,6 +221,24 @@ class GroupCommitDriver implements Driver {
     return new Promise((resolve, reject) => {
       batch.queued.push({ statement, parameters: query.parameters, resolve, reject });
     });
+  }
+
+  /** An explicit transaction's BEGIN, tried again until the other process lets go of the write lock. */
+  async #beginWhenUnlocked(connection: GroupCommitConnection, query: CompiledQuery, deadline: number): Promise<QueryResult<unknown>> {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+      while (this.#owner !== undefined && this.#owner !== connection) await this.#ownerReleased;
+      this.#endReadTurn();
+      this.#commitBatch();
+      try {
+        const result = run(this.#db.prepare(query.sql), query.parameters);
+        this.#takeOwnership(connection);
+        return result;
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        if (Date.now() >= deadline) throw lockTimeout(error);
+      }
+    }
   }
 
   async *stream(connection: GroupCommitConnection, query: CompiledQuery): AsyncIterableIterator<QueryResult<unknown>> {
@@ -214,8 +287,43 @@ class GroupCommitDriver implements Driver {
     if (batch === undefined) return;
     this.#batch = undefined;
     this.#endReadTurn();
-    let rest = batch.queued;
-    while (rest.length > 0) rest = this.#commitQueued(rest);
+    // Writes after blocked ones wait with them, and commit after them.
+    if (this.#blocked !== undefined) this.#blocked.queued.push(...batch.queued);
+    else this.#commitAll(batch.queued, undefined);
+  }
+
+  #commitAll(queued: Queued[], deadline: number | undefined): void {
+    let rest = queued;
+    while (rest.length > 0) {
+      const next = this.#commitQueued(rest);
+      if (next === LOCKED) {
+        this.#block(rest, deadline ?? Date.now() + (this.#lockWaitMs ?? 0));
+        return;
+      }
+      rest = next;
+    }
+  }
+
+  #block(queued: Queued[], deadline: number): void {
+    if (Date.now() >= deadline) {
+      const error = lockTimeout(undefined);
+      for (const caller of queued) caller.reject(error);
+      return;
+    }
+    this.#blocked = { queued, deadline, timer: setTimeout(() => this.#retryBlocked(), LOCK_RETRY_MS) };
+  }
+
+  #retryBlocked(): void {
+    const blocked = this.#blocked;
+    if (blocked === undefined) return;
+    this.#blocked = undefined;
+    // An explicit transaction of this process holds the connection: the batch goes after it.
+    if (this.#owner !== undefined) {
+      this.#block(blocked.queued, blocked.deadline);
+      return;
+    }
+    this.#endReadTurn();
+    this.#commitAll(blocked.queued, blocked.deadline);
   }
 
   /**
@@ -224,14 +332,20 @@ class GroupCommitDriver implements Driver {
    * without an error of its own gets that error. When a statement makes SQLite give up the whole transaction,
    * the callers up to it get the error and the statements after it, which never ran, are returned to run anew.
    */
-  #commitQueued(queued: Queued[]): Queued[] {
+  #commitQueued(queued: Queued[]): Queued[] | typeof LOCKED {
     const results: Array<QueryResult<unknown> | undefined> = new Array(queued.length);
     const errors = new Map<number, unknown>();
     let ran = queued.length;
     let lost = false;
     let lostBecause: unknown;
     try {
-      this.#db.prepare('begin immediate').run([]);
+      try {
+        this.#db.prepare('begin immediate').run([]);
+      } catch (error) {
+        // Nothing ran: with an asynchronous wait for the lock, the whole batch waits.
+        if (this.#lockWaitMs !== undefined && isBusy(error)) return LOCKED;
+        throw error;
+      }
       for (let i = 0; i < queued.length; i++) {
         const { statement, parameters } = queued[i] as Queued;
         try {
@@ -258,8 +372,8 @@ class GroupCommitDriver implements Driver {
     }
     for (let i = 0; i < ran; i++) {
       const caller = queued[i] as Queued;
-      if (errors.has(i)) caller.reject(errors.get(i));
-      else if (lost) caller.reject(lostBecause);
+      if (errors.has(i)) caller.reject(classifyStoreError(errors.get(i)));
+      else if (lost) caller.reject(classifyStoreError(lostBecause));
       else caller.resolve(results[i] as QueryResult<unknown>);
     }
     return ran < queued.length ? queued.slice(ran) : [];
@@ -315,15 +429,17 @@ export type DirectExecute = (query: CompiledQuery) => Promise<QueryResult<unknow
 export class GroupCommitDialect implements Dialect {
   readonly #db: SqliteHandle;
   readonly #turnEnd: TurnEnd;
+  readonly #options: GroupCommitOptions;
   #driver: GroupCommitDriver | undefined;
 
-  constructor(db: SqliteHandle, turnEnd: TurnEnd) {
+  constructor(db: SqliteHandle, turnEnd: TurnEnd, options: GroupCommitOptions = {}) {
     this.#db = db;
     this.#turnEnd = turnEnd;
+    this.#options = options;
   }
 
   createDriver(): Driver {
-    this.#driver = new GroupCommitDriver(this.#db, this.#turnEnd);
+    this.#driver = new GroupCommitDriver(this.#db, this.#turnEnd, this.#options);
     return this.#driver;
   }
 
