@@ -26,6 +26,8 @@ export interface BuildOptions {
   logLevel: string;
   /** Fastify's trustProxy: a boolean, a hop count, or the proxies' addresses and CIDR ranges. */
   trustProxy: boolean | number | string[];
+  /** Where log lines go (default: stdout); tests read them. */
+  logStream?: { write(line: string): void };
 }
 
 /** Turns framework errors (bad content type, oversized or malformed body) into RFC 6749 §5.2 errors. */
@@ -75,6 +77,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
         req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
       },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(options.logStream ? { stream: options.logStream } : {}),
     },
     trustProxy: fastifyTrustProxy(options.trustProxy),
     // Per-request start/end lines only when debugging: at info they would double the log volume of a busy server.
