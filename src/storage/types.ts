@@ -274,7 +274,10 @@ export interface WindowCounts {
 }
 
 export interface RateLimitsRepository {
-  /** Counts one hit against `key` in the fixed window of `windowSeconds` containing `now`; returns the count so far. */
+  /**
+   * Counts one hit against `key` in the fixed window of `windowSeconds` containing `now`; returns the count so far.
+   * A window's count is kept (not purged) until the end of the window after it.
+   */
   hit(key: string, windowSeconds: number, now: number): Promise<number>;
   /** Takes back one hit of `key` in the window containing `now` (a reserved attempt that succeeded); never below zero. */
   unhit(key: string, windowSeconds: number, now: number): Promise<void>;

@@ -133,7 +133,8 @@ export async function enterThrottle(attempt: SecretAttempt, deps: ThrottleDeps):
   const { now } = attempt;
   const keys = throttleKeys(attempt);
   const address = attempt.address ?? 'unknown';
-  const who = attempt.who ?? attempt.subject;
+  // A client_id is whatever the caller typed: the log keeps a bounded part of it.
+  const who = (attempt.who ?? attempt.subject)?.slice(0, 200);
   const base = { event: eventNames[attempt.kind], kind: attempt.kind, ...(who === undefined ? {} : { who }), address, at: now };
 
   const read = await rateLimits.counts([keys.address, ...(keys.pair ? [keys.pair] : []), ...(keys.subject ? [keys.subject] : [])], window, now);

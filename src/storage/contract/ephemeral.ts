@@ -111,8 +111,9 @@ export function ephemeralContract({ store }: ContractContext): void {
       await s.replay.remember(liveJti, at + 1, NOW);
       await s.replay.remember(deadJti, at, NOW);
       const [liveIp, deadIp] = [uniqueId('ip'), uniqueId('ip')];
-      await s.rateLimits.hit(liveIp, 10, at); // window [at, at + 10)
-      await s.rateLimits.hit(deadIp, 10, at - 10); // window [at - 10, at)
+      // A window is kept until the next one ends: the sliding estimate reads the previous window.
+      await s.rateLimits.hit(liveIp, 10, at - 10); // window [at - 10, at), still read until at + 10
+      await s.rateLimits.hit(deadIp, 10, at - 20); // window [at - 20, at - 10), last read before at
 
       await s.purgeExpired(at);
 

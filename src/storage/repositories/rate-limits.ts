@@ -15,7 +15,8 @@ export function rateLimitsRepository(db: Kysely<Database>): RateLimitsRepository
       const windowStart = windowStartOf(windowSeconds, now);
       const row = await db
         .insertInto('rate_limits')
-        .values({ key, window_seconds: windowSeconds, window_start: windowStart, hits: 1, expires_at: windowStart + windowSeconds })
+        // Kept until the next window ends: a sliding estimate still reads it then (`counts`).
+        .values({ key, window_seconds: windowSeconds, window_start: windowStart, hits: 1, expires_at: windowStart + 2 * windowSeconds })
         .onConflict((oc) => oc.columns(['key', 'window_seconds', 'window_start']).doUpdateSet({ hits: (eb) => eb('rate_limits.hits', '+', 1) }))
         .returning('hits')
         .executeTakeFirstOrThrow();
