@@ -35,7 +35,8 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
   if (credential.method === 'none' || !deps.throttle) return verifyCredential(credential, deps);
 
   // RFC 6749 §2.3.1: the server MUST protect the client secret against brute force. Client ids are public, so
-  // failures lock only this client from this address (429 with Retry-After), and slow the client down elsewhere.
+  // failures lock only this client from this address, and slow the client down elsewhere. A locked request is
+  // not authenticated at all, so it gets RFC 6585 §4's 429 with Retry-After rather than §5.2's 401.
   const gate = await enterThrottle({ kind: 'client_secret', subject: credential.clientId, address: input.address, now: deps.now }, deps.throttle);
   if (gate.kind === 'locked') {
     throw new InvalidClient(
