@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ThrottleDeps, ThrottleLimits } from '../core/accounts/throttle.js';
 import type { Config } from '../config/schema.js';
-import type { RateLimitsRepository } from '../storage/types.js';
 
 type ThrottleSettings = Pick<Config, 'throttleMaxFailures' | 'throttleAddressMaxFailures' | 'throttleSlowdownAfter' | 'throttleMaxDelay' | 'throttleWindow'>;
 
@@ -17,7 +16,7 @@ export function throttleLimits(config: ThrottleSettings): ThrottleLimits {
 }
 
 /** The throttle's dependencies: its counts in the store, and its typed events in the log (warn). */
-export function throttleDeps(rateLimits: ThrottleDeps['rateLimits'] & Partial<RateLimitsRepository>, limits: ThrottleLimits, log: FastifyBaseLogger): ThrottleDeps {
+export function throttleDeps(rateLimits: ThrottleDeps['rateLimits'], limits: ThrottleLimits, log: FastifyBaseLogger): ThrottleDeps {
   return { rateLimits, limits, report: (event) => log.warn(event, event.event) };
 }
 
