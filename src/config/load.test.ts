@@ -41,6 +41,50 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrowError(name);
   });
 
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['0', false],
+    ['2', 2],
+    ['127.0.0.1', ['127.0.0.1']],
+    [' 10.0.0.0/8, 192.0.2.1 ,::1,fd00::/8,loopback', ['10.0.0.0/8', '192.0.2.1', '::1', 'fd00::/8', 'loopback']],
+    ['10.0.0.0/255.0.0.0', ['10.0.0.0/255.0.0.0']],
+  ])('LATCH_TRUST_PROXY=%s is %o', (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { LATCH_TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each(['yes', '1.2.3', '10.0.0.0/33', '::1/129', 'localhost', '10.0.0.1/8/8', ','])(
+    'LATCH_TRUST_PROXY=%s fails at start, listing the accepted values',
+    (value) => {
+      expect(() => loadConfig({ LATCH_TRUST_PROXY: value })).toThrowError(ConfigError);
+      expect(() => loadConfig({ LATCH_TRUST_PROXY: value })).toThrowError(
+        /LATCH_TRUST_PROXY \(config key "trustProxy"\): .*not accepted; use true \(trust every X-Forwarded-For.*false, a hop count.*comma-separated proxy addresses and CIDR ranges/,
+      );
+    },
+  );
+
+  it('takes trustProxy from a config file as a boolean, a number or a list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latch-config-'));
+    const file = join(dir, 'latch.json');
+    for (const [value, expected] of [[true, true], [1, 1], [['10.1.2.3', '10.2.0.0/16'], ['10.1.2.3', '10.2.0.0/16']]] as const) {
+      writeFileSync(file, JSON.stringify({ trustProxy: value }));
+      expect(loadConfig({ LATCH_CONFIG: file }).trustProxy).toEqual(expected);
+    }
+    writeFileSync(file, JSON.stringify({ trustProxy: ['yes'] }));
+    expect(() => loadConfig({ LATCH_CONFIG: file })).toThrowError(/trustProxy.*"yes" is not accepted/);
+  });
+
+  it('has throttle defaults and refuses wrong throttle values', () => {
+    const config = loadConfig({});
+    expect([config.throttleMaxFailures, config.throttleAddressMaxFailures, config.throttleSlowdownAfter, config.throttleMaxDelay, config.throttleWindow]).toEqual([
+      5, 100, 10, 8, 900,
+    ]);
+    expect(() => loadConfig({ LATCH_THROTTLE_MAX_FAILURES: '0' })).toThrowError('LATCH_THROTTLE_MAX_FAILURES');
+    expect(() => loadConfig({ LATCH_THROTTLE_MAX_DELAY: '-1' })).toThrowError('LATCH_THROTTLE_MAX_DELAY');
+    expect(loadConfig({ LATCH_THROTTLE_MAX_DELAY: '0.5' }).throttleMaxDelay).toBe(0.5);
+  });
+
   it('reads a JSON config file, environment variables win, unknown keys are refused', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-config-'));
     const file = join(dir, 'latch.json');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -20,11 +21,14 @@ export const settings = {
   deviceCodeInterval: { env: 'LATCH_DEVICE_CODE_INTERVAL', doc: 'Device flow: seconds a device must wait between polls of /token (slow_down adds 5).', default: 5 },
   sessionTtl: { env: 'LATCH_SESSION_TTL', doc: 'Single sign-on session lifetime in seconds.', default: 1209600 },
   interactionTtl: { env: 'LATCH_INTERACTION_TTL', doc: 'How long a person has to finish logging in and consenting, in seconds.', default: 900 },
-  loginMaxAttempts: { env: 'LATCH_LOGIN_MAX_ATTEMPTS', doc: 'Login attempts allowed per account (and 10x that per client IP) within the login window; a success resets the account count.', default: 5 },
-  loginWindow: { env: 'LATCH_LOGIN_WINDOW', doc: 'Login rate-limit window in seconds.', default: 900 },
+  throttleMaxFailures: { env: 'LATCH_THROTTLE_MAX_FAILURES', doc: 'Failed passwords (or client secrets) per account (or client) from one address before a temporary lock (429); a success from there resets it.', default: 5 },
+  throttleAddressMaxFailures: { env: 'LATCH_THROTTLE_ADDRESS_MAX_FAILURES', doc: 'Failed passwords (or client secrets) from one address, whatever the account, before a temporary lock of that address.', default: 100 },
+  throttleSlowdownAfter: { env: 'LATCH_THROTTLE_SLOWDOWN_AFTER', doc: 'Failures per account (or client) from all addresses after which every attempt on it waits (never a lock).', default: 10 },
+  throttleMaxDelay: { env: 'LATCH_THROTTLE_MAX_DELAY', doc: 'Longest slowdown in seconds (1 s at the threshold, doubling per further failure).', default: 8 },
+  throttleWindow: { env: 'LATCH_THROTTLE_WINDOW', doc: 'Seconds over which failures are counted (a sliding window); a lock lasts until the count falls below the limit.', default: 900 },
   passwordGrant: { env: 'LATCH_PASSWORD_GRANT', doc: 'Allow the resource owner password grant (discouraged) for clients registered with it.', default: false },
   keyAlgorithms: { env: 'LATCH_KEY_ALGORITHMS', doc: 'Comma-separated signing algorithms to keep keys for (RS256 and ES256 always).', default: 'RS256,ES256,PS256,EdDSA' },
-  trustProxy: { env: 'LATCH_TRUST_PROXY', doc: 'Trust X-Forwarded-* headers (true behind a reverse proxy).', default: false },
+  trustProxy: { env: 'LATCH_TRUST_PROXY', doc: 'Whose X-Forwarded-For to believe: false, comma-separated proxy addresses/CIDR ranges, a hop count, or true (trust everyone).', default: false },
   requestTimeout: { env: 'LATCH_REQUEST_TIMEOUT', doc: 'Seconds a client has to send a whole request, headers and body (408 and close after); 0: no limit.', default: 30 },
   headersTimeout: { env: 'LATCH_HEADERS_TIMEOUT', doc: 'Seconds a client has, once connected, to send the request headers; at most the request timeout.', default: 10 },
   databaseConnectTimeout: { env: 'LATCH_DATABASE_CONNECT_TIMEOUT', doc: 'PostgreSQL: seconds to wait for a connection (new, or free in the pool) before answering 503.', default: 5 },
@@ -33,6 +37,44 @@ export const settings = {
 
 const seconds = z.coerce.number().int().positive();
 const secondsOrOff = z.coerce.number().int().min(0);
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts besides addresses and CIDR ranges. */
+const namedRanges = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (namedRanges.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (isIP(prefix) === family) return true; // address/netmask
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+export const trustProxyValues =
+  'true (trust every X-Forwarded-For: only when nothing but the proxy can reach Latch), false, a hop count (e.g. 1), ' +
+  'or comma-separated proxy addresses and CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8; also loopback, linklocal, uniquelocal)';
+
+/**
+ * LATCH_TRUST_PROXY, as Fastify's `trustProxy` takes it: a boolean, a hop count, or the proxies' addresses.
+ * `true` believes whoever sends X-Forwarded-For, so anyone who reaches Latch directly can pose as any address.
+ */
+const trustProxySchema = z
+  .union([z.boolean(), z.number(), z.string(), z.array(z.string())])
+  .transform((v, ctx): boolean | number | string[] => {
+    if (typeof v === 'boolean') return v;
+    const text = Array.isArray(v) ? v.join(',') : String(v).trim();
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    if (/^\d{1,3}$/.test(text)) return Number(text) === 0 ? false : Number(text);
+    const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+    const wrong = entries.filter((e) => !isProxyAddress(e));
+    if (entries.length === 0 || wrong.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `${wrong.length ? `"${wrong.join('", "')}" is` : 'empty is'} not accepted; use ${trustProxyValues}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 export const configSchema = z
   .object({
@@ -63,8 +105,11 @@ export const configSchema = z
     deviceCodeInterval: seconds.default(5),
     sessionTtl: seconds.default(1209600),
     interactionTtl: seconds.default(900),
-    loginMaxAttempts: seconds.default(5),
-    loginWindow: seconds.default(900),
+    throttleMaxFailures: seconds.default(5),
+    throttleAddressMaxFailures: seconds.default(100),
+    throttleSlowdownAfter: seconds.default(10),
+    throttleMaxDelay: z.coerce.number().min(0).max(60).default(8),
+    throttleWindow: seconds.default(900),
     passwordGrant: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
       .default(false)
@@ -74,10 +119,7 @@ export const configSchema = z
       .default('RS256,ES256,PS256,EdDSA')
       .transform((v) => [...new Set(['RS256', 'ES256', ...v.split(',').map((s) => s.trim()).filter(Boolean)])])
       .pipe(z.array(z.enum(['RS256', 'ES256', 'PS256', 'EdDSA']))),
-    trustProxy: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
-      .default(false)
-      .transform((v) => v === true || v === 'true' || v === '1'),
+    trustProxy: trustProxySchema.default(false),
     requestTimeout: secondsOrOff.default(30),
     headersTimeout: seconds.default(10),
     databaseConnectTimeout: seconds.default(5),

@@ -25,7 +25,10 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   logLevel: string;
-  trustProxy: boolean;
+  /** Fastify's trustProxy: a boolean, a hop count, or the proxies' addresses and CIDR ranges. */
+  trustProxy: boolean | number | string[];
+  /** Where log lines go (default: stdout); tests read them. */
+  logStream?: { write(line: string): void };
   /** Answers go out at the end of the turn, after its commit (runtime/turn-end.ts): the one the store and keys share. */
   turnEnd: TurnEnd;
   /** Seconds a client has for a whole request (0: no limit), and for its headers. */
@@ -65,6 +68,32 @@ function toOAuthError(err: FastifyError): OAuthError {
   return new OAuthError('server_error', 'the server could not complete the request', { status: 500, detail: err.message });
 }
 
+/**
+ * Fastify 5 takes the proxies' addresses as they are, but fails closed on a bare hop count (it cannot check the
+ * nearest peer); a hop count here means what it says: the nearest `hops` peers are proxies, whoever they are.
+ */
+function fastifyTrustProxy(trust: BuildOptions['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
+/**
+ * Behind a reverse proxy with LATCH_TRUST_PROXY off, every request seems to come from the proxy, so the throttle
+ * counts everyone's failures as one address's. Say so once, at the first request that shows it.
+ */
+function warnOnceAboutProxies(app: FastifyInstance): void {
+  let warned = false;
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!warned && request.headers['x-forwarded-for'] !== undefined) {
+      warned = true;
+      app.log.warn(
+        { event: 'config.trust_proxy_off', remoteAddress: request.ip },
+        'a request arrived with X-Forwarded-For but LATCH_TRUST_PROXY is off: every client behind that proxy counts as one address for the sign-in limits; set LATCH_TRUST_PROXY to the proxy address (see README, "Behind a reverse proxy")',
+      );
+    }
+    done();
+  });
+}
+
 export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstance {
   const app = Fastify({
     logger: {
@@ -74,8 +103,9 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
         req: (req) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.ip }),
       },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    trustProxy: options.trustProxy,
+    trustProxy: fastifyTrustProxy(options.trustProxy),
     // Per-request start/end lines only when debugging: at info they would double the log volume of a busy server.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
     bodyLimit: 65536,
@@ -83,6 +113,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     ...(options.timeouts && timeoutOptions(options.timeouts)),
   });
   registerFormParser(app);
+  if (options.trustProxy === false) warnOnceAboutProxies(app);
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
   const turnWrites = options.turnEnd.queue(undefined, (err) => app.log.error({ err }, 'writing an answer failed'));

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { attemptLogin, normalizeEmail } from '../core/login-attempt.js';
+import { attemptLogin, normalizeEmail } from '../core/accounts/login.js';
 import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
 import { startSession } from './cookies.js';
 import type { AppContext } from './context.js';
+import { throttleDeps, throttleLimits, waitPhrase } from './throttle.js';
 
 /** What a login page shows again when the login did not succeed. */
 export interface LoginRetry {
@@ -26,11 +27,12 @@ export async function submitLoginForm(
   const email = normalizeEmail(params.get('email') ?? '');
   const result = await attemptLogin(
     { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
-    { users: ctx.store.users, rateLimits: ctx.store.rateLimits, limits: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow } },
+    { users: ctx.store.users, throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log) },
   );
-  if (result.kind === 'rate_limited') {
-    request.log.warn({ event: 'login.rate_limited' }, 'login rate limited');
-    return { email, error: `Too many sign-in attempts. Wait ${result.retryAfterMinutes} minutes and try again.`, status: 429 };
+  if (result.kind === 'throttled') {
+    // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
+    reply.header('Retry-After', String(result.retryAfter));
+    return { email, error: `Too many failed sign-ins for this account from your network. Try again ${waitPhrase(result.retryAfter)}.`, status: 429 };
   }
   if (result.kind === 'invalid') {
     request.log.info({ event: 'login.failed' }, 'login failed');

@@ -267,9 +267,23 @@ export interface ReplayRepository {
   remember(key: string, expiresAt: number, now: number): Promise<boolean>;
 }
 
+/** Hits of one key in the fixed window containing `now` and in the window before it. */
+export interface WindowCounts {
+  current: number;
+  previous: number;
+}
+
 export interface RateLimitsRepository {
-  /** Counts one hit against `key` in the fixed window of `windowSeconds` containing `now`; returns the count so far. */
+  /**
+   * Counts one hit against `key` in the fixed window of `windowSeconds` containing `now`; returns the count so far.
+   * A window's count is kept (not purged) until the end of the window after it.
+   */
   hit(key: string, windowSeconds: number, now: number): Promise<number>;
+  /** Takes back one hit of `key` in the window containing `now` (a reserved attempt that succeeded); never below zero. */
+  unhit(key: string, windowSeconds: number, now: number): Promise<void>;
+  /** Reads, without counting, each key's hits in the window containing `now` and the one before (0 when none). */
+  counts(keys: readonly string[], windowSeconds: number, now: number): Promise<Map<string, WindowCounts>>;
+  /** Forgets every window of `key`. */
   reset(key: string): Promise<void>;
 }
 

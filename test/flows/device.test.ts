@@ -45,7 +45,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   // Every test enters codes from 127.0.0.1; only the rate-limit test wants the guesses to add up.
-  await ts.latch.store.rateLimits.reset('device:user_code:ip:127.0.0.1');
+  await ts.latch.store.rateLimits.reset('user_code:ip:127.0.0.1');
 });
 
 const startDevice = (server: TestServer = ts, c: TestClient = tv, scope = SCOPE) => requestDeviceAuthorization(server, c, scope);
@@ -234,7 +234,7 @@ describe('user codes as people type them (RFC 8628 §6.1)', () => {
     expect(page.body).not.toContain(other.user_code);
   });
 
-  it('limits code guesses per address: 429 after 10 attempts in 5 minutes (RFC 8628 §5.1)', async () => {
+  it('limits wrong codes per address: 429 with Retry-After after 10 in 5 minutes (RFC 8628 §5.1)', async () => {
     const authorization = await startDevice();
     const browser = new Browser();
     for (let i = 0; i < 10; i++) {
@@ -244,12 +244,26 @@ describe('user codes as people type them (RFC 8628 §6.1)', () => {
     // Even the right code is refused now.
     const limited = await verifyDevice(browser, `${ts.issuer}/device`, { user, userCode: authorization.user_code });
     expect(limited.page.status).toBe(429);
-    expect(limited.page.body).toContain('Too many attempts');
+    expect(limited.page.body).toContain('Too many wrong codes');
+    expect(Number(limited.page.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(findLoginForm(limited.page)).toBeUndefined();
     expect(findConsentForm(limited.page)).toBeUndefined();
-    await ts.latch.store.rateLimits.reset('device:user_code:ip:127.0.0.1');
+    await ts.latch.store.rateLimits.reset('user_code:ip:127.0.0.1');
     const later = await verifyDevice(browser, `${ts.issuer}/device`, { user, userCode: authorization.user_code, decision: 'allow' });
     expect(later.page.status).toBe(200);
+  });
+
+  it('right codes do not count: 30 people behind one address enter theirs, then a typo is only a typo', async () => {
+    const people = await Promise.all(Array.from({ length: 30 }, () => startDevice()));
+    for (const person of people) {
+      const entered = await verifyDevice(new Browser(), `${ts.issuer}/device`, { userCode: person.user_code });
+      expect(entered.sawLogin, entered.page.body.slice(0, 300)).toBe(true);
+    }
+    for (let i = 0; i < 9; i++) {
+      expect((await verifyDevice(new Browser(), `${ts.issuer}/device`, { userCode: 'BCDF-GHJK' })).page.status).toBe(400);
+    }
+    const last = await verifyDevice(new Browser(), `${ts.issuer}/device`, { user, userCode: people[0]!.user_code, decision: 'allow' });
+    expect(last.page.status).toBe(200);
   });
 });
 

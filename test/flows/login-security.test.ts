@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digest } from '../../src/core/tokens/hash.js';
-import { Browser, postLogin, type Page } from '../helpers/browser.js';
+import { Browser, findLoginForm, postLogin, type Page } from '../helpers/browser.js';
 import { authorizeUrl, pkcePair, random } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';
 
@@ -11,7 +11,7 @@ describe('login page security', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    ts = await startTestServer({ loginMaxAttempts: 3 });
+    ts = await startTestServer({ throttleMaxFailures: 3 });
     web = await ts.client({ kind: 'web' });
     user = await ts.user();
   });
@@ -62,7 +62,7 @@ describe('login page security', () => {
     expect(await ts.latch.store.sessions.find(digest(value), Math.floor(Date.now() / 1000))).toBeDefined();
   });
 
-  it('rate limits logins per account: after the limit even the right password is refused with 429', async () => {
+  it('locks an account from one address after its failures there: even the right password gets 429 with Retry-After', async () => {
     const target = await ts.user();
     const browser = new Browser();
     let page = await loginPage(browser);
@@ -72,7 +72,9 @@ describe('login page security', () => {
     }
     const blocked = await postLogin(browser, page, target.email, target.password);
     expect(blocked.status).toBe(429);
-    expect(blocked.body).toMatch(/too many/i);
+    expect(blocked.body).toMatch(/too many failed sign-ins/i);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(findLoginForm(blocked)).toBeDefined();
     expect(blocked.headers.get('location')).toBeNull();
     // Another account from the same address is not locked out by this one.
     const other = await ts.user();

@@ -44,7 +44,7 @@ describe('password grant, enabled', () => {
   const maxAttempts = 3;
 
   beforeAll(async () => {
-    ts = await startTestServer({ passwordGrant: true, loginMaxAttempts: maxAttempts });
+    ts = await startTestServer({ passwordGrant: true, throttleMaxFailures: maxAttempts });
     user = await ts.user();
     passwordClient = await ts.client({ kind: 'web', grantTypes: ['password', 'refresh_token'] });
     codeClient = await ts.client({ kind: 'web' });
@@ -112,7 +112,7 @@ describe('password grant, enabled', () => {
     expectTokenError(res, 400, 'unauthorized_client');
   });
 
-  it(`is rate-limited after ${maxAttempts} failures, and the limit is shared with the login page`, async () => {
+  it(`is throttled after ${maxAttempts} failures from one address, and the count is shared with the login page`, async () => {
     const target = await ts.user();
     for (let i = 0; i < maxAttempts; i++) {
       const res = await grant(passwordClient, { username: target.email, password: `wrong-${i}`, scope: 'openid' });
@@ -121,7 +121,8 @@ describe('password grant, enabled', () => {
     }
     const limited = await grant(passwordClient, { username: target.email, password: target.password, scope: 'openid' });
     expectTokenError(limited, 400, 'invalid_grant');
-    expect(limited.body.error_description).toMatch(/too many sign-in attempts/);
+    expect(limited.body.error_description).toMatch(/too many failed sign-ins/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
 
     // The login page counts against the same account limit.
     const browser = new Browser();
@@ -141,6 +142,7 @@ describe('password grant, enabled', () => {
     const submitted = await browser.submit(form, { email: target.email, password: target.password }, { stopAt: codeClient.redirectUri });
     if (submitted.kind !== 'page') throw new Error('expected the login page again');
     expect(submitted.page.status).toBe(429);
-    expect(submitted.page.body).toMatch(/Too many sign-in attempts/);
+    expect(submitted.page.body).toMatch(/Too many failed sign-ins/);
+    expect(Number(submitted.page.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

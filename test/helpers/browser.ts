@@ -172,6 +172,12 @@ function snippet(page: Page): string {
 
 export class Browser {
   readonly #jar = new Map<string, Map<string, StoredCookie>>();
+  /** Sent with every request (e.g. X-Forwarded-For, to pose as a client behind a proxy). */
+  readonly #headers: Record<string, string>;
+
+  constructor(options: { headers?: Record<string, string> } = {}) {
+    this.#headers = options.headers ?? {};
+  }
 
   /** The cookies this browser would send to `url`. */
   cookies(url: string | URL): Record<string, string> {
@@ -200,7 +206,7 @@ export class Browser {
   async request(url: string | URL, init: RequestInit = {}): Promise<Page> {
     const target = new URL(url);
     const method = init.method ?? 'GET';
-    const headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml', ...this.#headers, ...init.headers };
     const cookies = Object.entries(this.cookies(target));
     if (cookies.length > 0) headers.cookie = cookies.map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;

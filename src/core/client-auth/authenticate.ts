@@ -1,4 +1,5 @@
 import type { ClientRecord } from '../../storage/types.js';
+import { enterThrottle } from '../accounts/throttle.js';
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import { basicChallenge, clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
@@ -31,6 +32,30 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
   if (paramClientId !== undefined && paramClientId !== credential.clientId) {
     throw new InvalidClient('client_id does not match the authenticated client');
   }
+  if (credential.method === 'none' || !deps.throttle) return verifyCredential(credential, deps);
+
+  // RFC 6749 §2.3.1: the server MUST protect the client secret against brute force. Client ids are public, so
+  // failures lock only this client from this address, and slow the client down elsewhere. A locked request is
+  // not authenticated at all, so it gets RFC 6585 §4's 429 with Retry-After rather than §5.2's 401.
+  const gate = await enterThrottle({ kind: 'client_secret', subject: credential.clientId, address: input.address, now: deps.now }, deps.throttle);
+  if (gate.kind === 'locked') {
+    throw new InvalidClient(
+      `too many failed authentications of this client from this address; try again in ${gate.retryAfter} seconds`,
+      { status: 429, headers: { 'Retry-After': String(gate.retryAfter) }, detail: `client ${credential.clientId} throttled` },
+    );
+  }
+  let client: ClientRecord;
+  try {
+    client = await verifyCredential(credential, deps);
+  } catch (err) {
+    if (err instanceof InvalidClient) await gate.failed();
+    throw err;
+  }
+  await gate.succeeded();
+  return client;
+}
+
+async function verifyCredential(credential: PresentedCredential, deps: ClientAuthDeps): Promise<ClientRecord> {
   const failureHeaders = credential.method === 'client_secret_basic' ? basicChallenge : {};
   const client = await deps.clients.find(credential.clientId);
   if (!client) {

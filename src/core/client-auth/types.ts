@@ -1,3 +1,4 @@
+import type { ThrottleDeps } from '../accounts/throttle.js';
 import type { ClientRecord, ClientsRepository, ReplayRepository, TokenEndpointAuthMethod } from '../../storage/types.js';
 import type { Params } from '../params.js';
 
@@ -7,6 +8,8 @@ export interface ClientAuthInput {
   params: Params;
   /** The absolute URL of the endpoint being called (an accepted `aud` for client assertions). */
   endpointUrl: string;
+  /** The caller's address, for the throttle. */
+  address?: string;
 }
 
 export interface ClientAuthDeps {
@@ -16,6 +19,8 @@ export interface ClientAuthDeps {
   /** Every endpoint URL a client assertion may name as audience. */
   assertionAudiences: readonly string[];
   now: number;
+  /** Throttles failing secrets and assertions (RFC 6749 §2.3.1); without it nothing is throttled. */
+  throttle?: ThrottleDeps;
 }
 
 /** A credential found in the request, before it is checked against a client. */

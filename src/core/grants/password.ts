@@ -1,5 +1,5 @@
 import { InvalidGrant, InvalidScope } from '../errors.js';
-import { attemptLogin } from '../login-attempt.js';
+import { attemptLogin } from '../accounts/login.js';
 import { required, spaceList } from '../params.js';
 import { newSortableId } from '../tokens/token-key.js';
 import { issueTokenSet } from '../tokens/token-set.js';
@@ -28,14 +28,16 @@ export const password: Grant = {
     if (refused.length > 0) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
 
     // RFC 6749 §4.3.2: "the authorization server MUST protect the endpoint against brute force attacks":
-    // the same per-account and per-address limits as the login page.
+    // failures count with the login page's, per account and address, per address and (slowdown) per account.
     const { store } = deps;
-    const result = await attemptLogin(
-      { email: username, password: secret, ip: clientIp, now },
-      { users: store.users, rateLimits: store.rateLimits, limits: deps.login },
-    );
-    if (result.kind === 'rate_limited') {
-      throw new InvalidGrant(`too many sign-in attempts for this account; wait ${result.retryAfterMinutes} minutes and try again`);
+    const result = await attemptLogin({ email: username, password: secret, ip: clientIp, now }, { users: store.users, throttle: deps.throttle });
+    // RFC 6749 §5.2 has no code for a throttled request, and answers 400 "unless specified otherwise": invalid_grant
+    // (the resource owner credentials cannot be used now), so that every client library shows the description;
+    // Retry-After (RFC 9110 §10.2.3) says when to try again.
+    if (result.kind === 'throttled') {
+      throw new InvalidGrant(`too many failed sign-ins for this account from this address; try again in ${result.retryAfter} seconds`, {
+        headers: { 'Retry-After': String(result.retryAfter) },
+      });
     }
     // RFC 6749 §5.2 invalid_grant: "the provided ... resource owner credentials ... are invalid". The same answer
     // for an unknown username and a wrong password.

@@ -1,6 +1,6 @@
 import type { KeyRing } from '../../keys/types.js';
 import type { ClientRecord, Store } from '../../storage/types.js';
-import type { LoginLimits } from '../login-attempt.js';
+import type { ThrottleDeps } from '../accounts/throttle.js';
 import type { Params } from '../params.js';
 
 export interface TokenResponse {
@@ -30,8 +30,8 @@ export interface GrantDeps {
   policy: TokenPolicy;
   /** Operator switches for grants that are off by default. */
   settings: GrantSettings;
-  /** Password attempts, shared with the login page (the password grant). */
-  login: LoginLimits;
+  /** Password failures, counted with the login page's (the password grant). */
+  throttle: ThrottleDeps;
 }
 
 export interface TokenRequest {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { handleDeviceAuthorization } from '../../core/device/device-authorization.js';
 import { formatUserCode, normalizeUserCode } from '../../core/device/user-code.js';
 import { approveDeviceCode, findPendingUserCode } from '../../core/device/verification.js';
+import { enterThrottle } from '../../core/accounts/throttle.js';
 import { OAuthError } from '../../core/errors.js';
 import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { spaceList } from '../../core/params.js';
@@ -16,6 +17,7 @@ import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId } from
 import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
+import { throttleDeps, throttleLimits, waitPhrase } from '../throttle.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
 import { browserKey } from './authorize.js';
 import { authenticatedRequest } from './token.js';
@@ -23,8 +25,8 @@ import { authenticatedRequest } from './token.js';
 /** Reserved key in a device interaction: the digest of the device code the person is deciding on. */
 const deviceKey = '_device';
 
-/** RFC 8628 §5.1: user codes are guessable in principle, so guesses are limited: 10 per client address per 5 minutes. */
-export const userCodeGuessLimit = { attempts: 10, windowSeconds: 300 };
+/** RFC 8628 §5.1: user codes are guessable in principle, so wrong guesses are limited: 10 per client address per 5 minutes. */
+export const userCodeGuessLimit = { failures: 10, windowSeconds: 300 };
 
 const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page and enter the code again.', { status: 403 });
 const gone = new OAuthError(
@@ -76,22 +78,25 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
   if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
   const typed = (params.get('user_code') ?? '').slice(0, 64);
   const now = ctx.now();
-  // RFC 8628 §5.1: user codes have little entropy, so the server rate limits their entry to make guessing impractical.
-  const { attempts, windowSeconds } = userCodeGuessLimit;
-  const hits = await ctx.store.rateLimits.hit(`device:user_code:ip:${request.ip}`, windowSeconds, now);
-  if (hits > attempts) {
-    request.log.warn({ event: 'device.rate_limited' }, 'user code entry rate limited');
+  // RFC 8628 §5.1: user codes have little entropy, so the server rate limits their entry to make guessing
+  // impractical. Only wrong codes count: people entering the right code behind one address never add up.
+  const limits = { ...throttleLimits(ctx.config), addressMaxFailures: userCodeGuessLimit.failures, window: userCodeGuessLimit.windowSeconds };
+  const gate = await enterThrottle({ kind: 'user_code', address: request.ip, now }, throttleDeps(ctx.store.rateLimits, limits, request.log));
+  if (gate.kind === 'locked') {
+    reply.header('Retry-After', String(gate.retryAfter));
     return entryPage(ctx, request, reply, {
       userCode: typed,
-      error: `Too many attempts. Wait ${Math.ceil(windowSeconds / 60)} minutes and try again.`,
+      error: `Too many wrong codes from your network. Try again ${waitPhrase(gate.retryAfter)}.`,
       status: 429,
     });
   }
   const device = await findPendingUserCode(typed, ctx.store.deviceCodes, now);
   if (!device) {
+    await gate.failed();
     request.log.info({ event: 'device.user_code_unknown' }, 'unknown user code');
     return entryPage(ctx, request, reply, { userCode: typed, error: unknownCode, status: 400 });
   }
+  await gate.succeeded();
   const id = randomToken();
   const browser = ensureBrowserId(ctx, request, reply);
   await ctx.store.interactions.create({

@@ -11,6 +11,7 @@ import type { ClientRecord } from '../../storage/types.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, requireForm } from '../form.js';
 import { noStore, sendJson } from '../responses.js';
+import { throttleDeps, throttleLimits } from '../throttle.js';
 
 /** Parses the form body and authenticates the client, as the token, introspection and revocation endpoints all do. */
 export async function authenticatedRequest(ctx: AppContext, request: FastifyRequest, endpointUrl: string) {
@@ -19,9 +20,10 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
   rejectDuplicates(parsed);
   const now = ctx.now();
   const client: ClientRecord = await authenticateClient(
-    { authorization: request.headers.authorization, params: parsed.params, endpointUrl },
+    { authorization: request.headers.authorization, params: parsed.params, endpointUrl, address: request.ip },
     {
       clients: ctx.store.clients,
+      throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log),
       replay: ctx.store.replay,
       issuer: ctx.config.issuer,
       assertionAudiences: [endpointUrl, ctx.config.issuer + endpointPaths.token],
@@ -43,7 +45,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       refreshTokenTtl: ctx.config.refreshTokenTtl,
     },
     settings: ctx.config,
-    login: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow },
+    throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), app.log),
   };
 
   app.post('/token', { config: { cors: true } }, async (request, reply) => {

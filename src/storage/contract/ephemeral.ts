@@ -50,8 +50,40 @@ export function ephemeralContract({ store }: ContractContext): void {
       await store().rateLimits.reset(uniqueId('ip'));
     });
 
+    it('reads the current and the previous window without counting', async () => {
+      const [key, other, none] = [uniqueId('ip'), uniqueId('ip'), uniqueId('ip')];
+      const start = 1_900_000_020; // a multiple of 60
+      await store().rateLimits.hit(key, 60, start - 60);
+      await store().rateLimits.hit(key, 60, start - 1);
+      await store().rateLimits.hit(key, 60, start + 5);
+      await store().rateLimits.hit(key, 30, start + 5); // another window size is another count
+      await store().rateLimits.hit(other, 60, start - 120); // two windows back: not read
+      const counts = await store().rateLimits.counts([key, other, none], 60, start + 30);
+      expect(counts.get(key)).toEqual({ current: 1, previous: 2 });
+      expect(counts.get(other)).toEqual({ current: 0, previous: 0 });
+      expect(counts.get(none)).toEqual({ current: 0, previous: 0 });
+      expect((await store().rateLimits.counts([key], 60, start + 30)).get(key)).toEqual({ current: 1, previous: 2 });
+      expect((await store().rateLimits.counts([], 60, start)).size).toBe(0);
+    });
+
+    it('takes back a hit in the same window, never below zero', async () => {
+      const key = uniqueId('ip');
+      const start = 1_900_000_020;
+      await store().rateLimits.hit(key, 60, start);
+      await store().rateLimits.hit(key, 60, start + 1);
+      await store().rateLimits.unhit(key, 60, start + 2);
+      expect((await store().rateLimits.counts([key], 60, start)).get(key)).toEqual({ current: 1, previous: 0 });
+      await store().rateLimits.unhit(key, 60, start + 70); // another window: nothing to take back
+      await store().rateLimits.unhit(key, 60, start);
+      await store().rateLimits.unhit(key, 60, start);
+      await store().rateLimits.unhit(uniqueId('ip'), 60, start);
+      expect((await store().rateLimits.counts([key], 60, start)).get(key)).toEqual({ current: 0, previous: 0 });
+      expect(await store().rateLimits.hit(key, 60, start)).toBe(1);
+    });
+
     it('rejects a window that is not a positive integer', async () => {
       await expect(store().rateLimits.hit(uniqueId('ip'), 0, NOW)).rejects.toThrow(RangeError);
+      await expect(store().rateLimits.counts([uniqueId('ip')], 1.5, NOW)).rejects.toThrow(RangeError);
     });
   });
 
@@ -79,8 +111,9 @@ export function ephemeralContract({ store }: ContractContext): void {
       await s.replay.remember(liveJti, at + 1, NOW);
       await s.replay.remember(deadJti, at, NOW);
       const [liveIp, deadIp] = [uniqueId('ip'), uniqueId('ip')];
-      await s.rateLimits.hit(liveIp, 10, at); // window [at, at + 10)
-      await s.rateLimits.hit(deadIp, 10, at - 10); // window [at - 10, at)
+      // A window is kept until the next one ends: the sliding estimate reads the previous window.
+      await s.rateLimits.hit(liveIp, 10, at - 10); // window [at - 10, at), still read until at + 10
+      await s.rateLimits.hit(deadIp, 10, at - 20); // window [at - 20, at - 10), last read before at
 
       await s.purgeExpired(at);
 

@@ -1,21 +1,58 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
-import type { RateLimitsRepository } from '../types.js';
+import type { RateLimitsRepository, WindowCounts } from '../types.js';
+
+function windowStartOf(windowSeconds: number, now: number): number {
+  if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) {
+    throw new RangeError(`windowSeconds must be a positive integer, got ${windowSeconds}`);
+  }
+  return Math.floor(now / windowSeconds) * windowSeconds;
+}
 
 export function rateLimitsRepository(db: Kysely<Database>): RateLimitsRepository {
   return {
     async hit(key, windowSeconds, now) {
-      if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) {
-        throw new RangeError(`windowSeconds must be a positive integer, got ${windowSeconds}`);
-      }
-      const windowStart = Math.floor(now / windowSeconds) * windowSeconds;
+      const windowStart = windowStartOf(windowSeconds, now);
       const row = await db
         .insertInto('rate_limits')
-        .values({ key, window_seconds: windowSeconds, window_start: windowStart, hits: 1, expires_at: windowStart + windowSeconds })
+        // Kept until the next window ends: a sliding estimate still reads it then (`counts`).
+        .values({ key, window_seconds: windowSeconds, window_start: windowStart, hits: 1, expires_at: windowStart + 2 * windowSeconds })
         .onConflict((oc) => oc.columns(['key', 'window_seconds', 'window_start']).doUpdateSet({ hits: (eb) => eb('rate_limits.hits', '+', 1) }))
         .returning('hits')
         .executeTakeFirstOrThrow();
       return Number(row.hits);
+    },
+
+    async unhit(key, windowSeconds, now) {
+      const windowStart = windowStartOf(windowSeconds, now);
+      await db
+        .updateTable('rate_limits')
+        .set((eb) => ({ hits: eb('hits', '-', 1) }))
+        .where('key', '=', key)
+        .where('window_seconds', '=', windowSeconds)
+        .where('window_start', '=', windowStart)
+        .where('hits', '>', 0)
+        .execute();
+    },
+
+    async counts(keys, windowSeconds, now) {
+      const windowStart = windowStartOf(windowSeconds, now);
+      const result = new Map<string, WindowCounts>(keys.map((key) => [key, { current: 0, previous: 0 }]));
+      if (keys.length === 0) return result;
+      const rows = await db
+        .selectFrom('rate_limits')
+        .select(['key', 'window_start', 'hits'])
+        .where('key', 'in', [...keys])
+        .where('window_seconds', '=', windowSeconds)
+        .where('window_start', 'in', [windowStart, windowStart - windowSeconds])
+        .execute();
+      for (const row of rows) {
+        const counts = result.get(row.key);
+        if (!counts) continue;
+        if (Number(row.window_start) === windowStart) counts.current = Number(row.hits);
+        else counts.previous = Number(row.hits);
+      }
+      return result;
     },
 
     async reset(key) {

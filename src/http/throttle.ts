@@ -1,0 +1,27 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ThrottleDeps, ThrottleLimits } from '../core/accounts/throttle.js';
+import type { Config } from '../config/schema.js';
+
+type ThrottleSettings = Pick<Config, 'throttleMaxFailures' | 'throttleAddressMaxFailures' | 'throttleSlowdownAfter' | 'throttleMaxDelay' | 'throttleWindow'>;
+
+/** The throttle's numbers from the settings (README: "Limits"). */
+export function throttleLimits(config: ThrottleSettings): ThrottleLimits {
+  return {
+    maxFailures: config.throttleMaxFailures,
+    addressMaxFailures: config.throttleAddressMaxFailures,
+    slowdownAfter: config.throttleSlowdownAfter,
+    maxDelay: config.throttleMaxDelay,
+    window: config.throttleWindow,
+  };
+}
+
+/** The throttle's dependencies: its counts in the store, and its typed events in the log (warn). */
+export function throttleDeps(rateLimits: ThrottleDeps['rateLimits'], limits: ThrottleLimits, log: FastifyBaseLogger): ThrottleDeps {
+  return { rateLimits, limits, report: (event) => log.warn(event, event.event) };
+}
+
+/** "in 40 seconds", "in 3 minutes": how long a person has to wait, for a page. */
+export function waitPhrase(seconds: number): string {
+  if (seconds < 90) return `in ${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `in ${Math.ceil(seconds / 60)} minutes`;
+}
