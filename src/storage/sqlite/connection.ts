@@ -24,8 +24,8 @@ export interface OpenedSqlite {
 }
 
 export function openSqliteDatabase(dataDir: string): OpenedSqlite {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME), { timeout: 5000 });
+  const file = createPrivately(dataDir);
+  const db = new BetterSqlite3(file, { timeout: 5000 });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -40,6 +40,22 @@ export function openSqliteDatabase(dataDir: string): OpenedSqlite {
   const kysely = new Kysely<Database>({ dialect });
   registerDirectExecute(kysely, dialect.directExecute());
   return { kysely, dataVersion: () => dataVersion.get() as number };
+}
+
+/**
+ * The database holds every user, client and grant: like secret.key, only its owner may read it.
+ * A new data directory is created 0700 and a new database file 0600; SQLite gives its -wal and
+ * -shm files the mode of the database file.
+ */
+function createPrivately(dataDir: string): string {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, SQLITE_FILE_NAME);
+  try {
+    fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return file;
 }
 
 /**
