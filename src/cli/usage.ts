@@ -104,8 +104,9 @@ A client secret, when there is one, is printed once and never again.
 const keys = `Usage: latch keys <command> [--json]
 
   list                           list signing keys: kid, algorithm, state (next, active, retired), creation time
-  rotate                         next -> active -> retired for each algorithm; creates a new next key and
-                                 deletes keys retired more than 30 days ago
+  rotate                         next -> active -> retired for each algorithm: the published next key becomes
+                                 active, a new next key is created, keys retired more than 30 days ago are
+                                 deleted; running servers publish the change within a second or two
 `;
 
 const apis = `Usage: latch apis <command> [options]

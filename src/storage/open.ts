@@ -16,6 +16,7 @@ import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
 import { cachedApis, cachedClients, ChangeWatch } from './sqlite/cached-lookups.js';
 import { migrateSqlite, openSqliteDatabase } from './sqlite/connection.js';
+import { announcingKeyWrites, KeyChangeHub, sqliteKeyChangeSource, type KeyChanges } from './key-changes.js';
 import type { Store } from './types.js';
 
 export interface StoreOptions {
@@ -31,6 +32,8 @@ export interface OpenedStore extends Store {
   /** Applies pending migrations; returns the names of those applied now. */
   migrate(): Promise<string[]>;
   readonly kysely: Kysely<Database>;
+  /** Tells a running server when the signing keys change, here or in another process. */
+  readonly keyChanges: KeyChanges;
 }
 
 /** Opens the store chosen by `options`. Does not migrate. */
@@ -41,14 +44,33 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     }
     // Loaded only when used: the embedded default never needs the pg driver in memory.
     const { migratePostgres, openPostgres } = await import('./postgres/connection.js');
-    const { kysely, schema } = await openPostgres(options.databaseUrl, options.schema);
-    return createStore(kysely, 'postgres', () => migratePostgres(kysely, schema));
+    const { kysely, schema, connectionString } = await openPostgres(options.databaseUrl, options.schema);
+    const { postgresKeyChangeSource } = await import('./postgres/key-changes.js');
+    const keyChanges = new KeyChangeHub(postgresKeyChangeSource({ kysely, connectionString, schema }));
+    return withKeyChanges(createStore(kysely, 'postgres', () => migratePostgres(kysely, schema)), keyChanges);
   }
   const { kysely, dataVersion } = openSqliteDatabase(options.dataDir);
   const store = createStore(kysely, 'sqlite', () => migrateSqlite(kysely));
   // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
   const watch = new ChangeWatch(dataVersion);
-  return { ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) };
+  const keyChanges = new KeyChangeHub(sqliteKeyChangeSource(dataVersion, () => keysFingerprint(store)));
+  return withKeyChanges({ ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) }, keyChanges);
+}
+
+type StoreWithoutKeyChanges = Omit<OpenedStore, 'keyChanges'>;
+
+function withKeyChanges(store: StoreWithoutKeyChanges, hub: KeyChangeHub): OpenedStore {
+  let closing: Promise<void> | undefined;
+  return {
+    ...store,
+    keys: announcingKeyWrites(store.keys, hub),
+    keyChanges: hub,
+    close: () => (closing ??= hub.close().then(() => store.close())),
+  };
+}
+
+async function keysFingerprint(store: StoreWithoutKeyChanges): Promise<string> {
+  return (await store.keys.list()).map((k) => `${k.kid}:${k.state}`).join(',');
 }
 
 /** Opens the store and applies pending migrations. */
@@ -63,7 +85,7 @@ export async function openMigratedStore(options: StoreOptions): Promise<OpenedSt
   return store;
 }
 
-function createStore(kysely: Kysely<Database>, dialect: Dialect, migrate: () => Promise<string[]>): OpenedStore {
+function createStore(kysely: Kysely<Database>, dialect: Dialect, migrate: () => Promise<string[]>): StoreWithoutKeyChanges {
   let closing: Promise<void> | undefined;
   return {
     dialect,

@@ -60,8 +60,8 @@ async function rotate(ctx: CommandContext, args: string[]): Promise<number> {
     `  new next:  ${result.created.join(', ') || '-'}`,
     ...(result.pruned.length > 0 ? [`  deleted:   ${result.pruned.join(', ')}`] : []),
     '',
-    'Retired keys stay published for 30 days, so tokens they signed keep verifying.',
-    'Running servers pick up the new keys within a minute (they reload keys every 60 s).',
+    'Only a key already published as next becomes active; retired keys stay published for 30 days,',
+    'so tokens they signed keep verifying. Running servers publish the change within a second or two.',
   ].join('\n');
   ctx.print(values.json, result, text);
   return 0;

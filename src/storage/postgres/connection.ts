@@ -26,6 +26,8 @@ export interface OpenedPostgres {
   kysely: Kysely<Database>;
   /** The schema that holds Latch's tables. */
   schema: string;
+  /** What the pool connects with, for a dedicated connection (LISTEN). */
+  connectionString: string;
 }
 
 /**
@@ -36,8 +38,9 @@ export async function openPostgres(databaseUrl: string, schema?: string): Promis
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
   }
+  const connectionString = withDefaultUser(databaseUrl);
   const pool = new pg.Pool({
-    connectionString: withDefaultUser(databaseUrl),
+    connectionString,
     types: { getTypeParser },
     ...(schema !== undefined && { options: `-c search_path=${schema}` }),
   });
@@ -53,7 +56,7 @@ export async function openPostgres(databaseUrl: string, schema?: string): Promis
     await pool.end();
     throw error;
   }
-  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), schema };
+  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), schema, connectionString };
 }
 
 /**
