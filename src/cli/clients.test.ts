@@ -149,7 +149,11 @@ describe('latch clients: bad input names the flag', () => {
     expect(missing.stderr).toContain('--type is required (web, spa, native, m2m or device)');
     const bad = await latch(['clients', 'create', '--name', 'X', '--type', 'desktop', '--json']);
     expectCode(bad, 1);
-    expect(bad.stderr).toMatch(/--type: "desktop" is not one of web, spa, native, m2m, device/);
+    expect(JSON.parse(bad.stderr)).toEqual({
+      error: 'invalid_input',
+      field: '--type',
+      message: expect.stringMatching(/--type: "desktop" is not one of web, spa, native, m2m, device/),
+    });
     expect(bad.stdout).toBe('');
     const noName = await latch(['clients', 'create', '--type', 'm2m']);
     expectCode(noName, 2);
