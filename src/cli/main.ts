@@ -1,6 +1,7 @@
 import { AdminInputError, AdminNotFoundError } from '../admin/errors.js';
 import { ConfigError } from '../config/load.js';
 import { SecretError } from '../keys/secret.js';
+import { StoreOpenError } from '../storage/open-error.js';
 import { apisCommand } from './commands/apis.js';
 import { clientsCommand } from './commands/clients.js';
 import { grantsCommand } from './commands/grants.js';
@@ -9,6 +10,7 @@ import { migrateCommand, startCommand } from './commands/server.js';
 import { usersCommand } from './commands/users.js';
 import { createContext, type CommandContext } from './context.js';
 import { CliError, defaultIO, UsageError, type CliIO } from './io.js';
+import { storeOpenFailure } from './start-errors.js';
 import { usage } from './usage.js';
 
 export type { CliIO } from './io.js';
@@ -117,6 +119,7 @@ function describeFailure(err: unknown): Failure {
   if (err instanceof AdminNotFoundError) return failed(err.code, err.message);
   if (err instanceof ConfigError) return failed('invalid_config', err.message, err.settings[0]);
   if (err instanceof SecretError) return failed('invalid_config', err.message, err.message.startsWith('LATCH_SECRET') ? 'LATCH_SECRET' : undefined);
+  if (err instanceof StoreOpenError) return describeFailure(storeOpenFailure(err));
   if (err instanceof CliError) return failed('failed', err.message, err.field);
   return failed('internal_error', err instanceof Error ? err.message : String(err));
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { apisRepository } from './repositories/apis.js';
@@ -15,7 +16,8 @@ import { sessionsRepository } from './repositories/sessions.js';
 import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
 import { cachedApis, cachedClients, ChangeWatch } from './sqlite/cached-lookups.js';
-import { migrateSqlite, openSqliteDatabase } from './sqlite/connection.js';
+import { migrateSqlite, openSqliteDatabase, SQLITE_FILE_NAME } from './sqlite/connection.js';
+import { sqliteReason, StoreOpenError } from './open-error.js';
 import { announcingKeyWrites, KeyChangeHub, sqliteKeyChangeSource, type KeyChanges } from './key-changes.js';
 import type { Store } from './types.js';
 
@@ -49,12 +51,20 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     const keyChanges = new KeyChangeHub(postgresKeyChangeSource({ kysely, connectionString, schema }));
     return withKeyChanges(createStore(kysely, 'postgres', () => migratePostgres(kysely, schema)), keyChanges);
   }
-  const { kysely, dataVersion } = openSqliteDatabase(options.dataDir);
+  const { kysely, dataVersion } = openSqliteOrExplain(options.dataDir);
   const store = createStore(kysely, 'sqlite', () => migrateSqlite(kysely));
   // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
   const watch = new ChangeWatch(dataVersion);
   const keyChanges = new KeyChangeHub(sqliteKeyChangeSource(dataVersion, () => keysFingerprint(store)));
   return withKeyChanges({ ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) }, keyChanges);
+}
+
+function openSqliteOrExplain(dataDir: string): ReturnType<typeof openSqliteDatabase> {
+  try {
+    return openSqliteDatabase(dataDir);
+  } catch (error) {
+    throw new StoreOpenError('sqlite', path.join(dataDir, SQLITE_FILE_NAME), sqliteReason(error), { cause: error });
+  }
 }
 
 type StoreWithoutKeyChanges = Omit<OpenedStore, 'keyChanges'>;

@@ -2,6 +2,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type { Database } from '../database.js';
+import { postgresReason, postgresTarget, StoreOpenError } from '../open-error.js';
 import { migrationProvider } from './migration-provider.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -54,7 +55,7 @@ export async function openPostgres(databaseUrl: string, schema?: string): Promis
     }
   } catch (error) {
     await pool.end();
-    throw error;
+    throw new StoreOpenError('postgres', postgresTarget(connectionString), postgresReason(error), { cause: error });
   }
   return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), schema, connectionString };
 }
