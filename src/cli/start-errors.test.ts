@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.js';
+import { startServer } from '../http/server.js';
+import { openMigratedStore } from '../storage/open.js';
 import { expectCode, runLatch } from './test-helpers.js';
 
 const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
@@ -96,6 +101,35 @@ describe('latch start: errors that name the setting', () => {
     const result = await runLatch(['users', 'list'], { env: { LATCH_DATA_DIR: dataDir, LATCH_DATABASE_URL: `postgres://127.0.0.1:${port}/x` } });
     expectCode(result, 1);
     expect(result.stderr).toMatch(/^latch: LATCH_DATABASE_URL: cannot open the PostgreSQL database at 127\.0\.0\.1:\d+ \/ database x: connection refused/);
+  });
+
+  it('PostgreSQL without LATCH_SECRET: refused before the database is touched, saying how to make one', async () => {
+    const port = await closedPort();
+    const result = await startFails({ PORT: '0', LATCH_DATABASE_URL: `postgres://127.0.0.1:${port}/latch` });
+    expect(result.stderr).toMatch(/^latch: LATCH_SECRET: required with PostgreSQL \(LATCH_DATABASE_URL\)/);
+    expect(result.stderr).toContain(`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`);
+    const json = await startFails({ PORT: '0', LATCH_DATABASE_URL: `postgres://127.0.0.1:${port}/latch` }, true);
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: 'invalid_config', field: 'LATCH_SECRET' });
+    // Acknowledged: it gets as far as the database.
+    const acknowledged = await startFails({ PORT: '0', LATCH_ALLOW_LOCAL_SECRET: 'true', LATCH_DATABASE_URL: `postgres://127.0.0.1:${port}/latch` });
+    expect(acknowledged.stderr).toMatch(/^latch: LATCH_DATABASE_URL: /);
+  });
+
+  it('startServer on a PostgreSQL store refuses to start without a secret, and starts with LATCH_ALLOW_LOCAL_SECRET', async () => {
+    const schema = `latch_secret_${randomBytes(6).toString('hex')}`;
+    const store = await openMigratedStore({ dataDir, databaseUrl, schema });
+    try {
+      await expect(startServer(loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' }), { store })).rejects.toThrow(
+        /^LATCH_SECRET: required with PostgreSQL/,
+      );
+      expect(await store.keys.list()).toEqual([]);
+      const server = await startServer(loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', allowLocalSecret: true }), { store });
+      await server.close();
+      expect((await store.keys.list()).length).toBeGreaterThan(0);
+    } finally {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.kysely);
+      await store.close();
+    }
   });
 
   const bin = fileURLToPath(new URL('../../bin/latch.js', import.meta.url));

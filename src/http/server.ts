@@ -28,7 +28,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
   const store = options.store ?? (await openMigratedStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
   const ownsStore = !options.store;
   try {
-    const secret = await resolveSecret(config);
+    const secret = await resolveSecret(config, { sharedDatabase: store.dialect === 'postgres' });
     const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms });
     const ctx: AppContext = {
       config,

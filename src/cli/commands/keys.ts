@@ -51,7 +51,7 @@ async function rotate(ctx: CommandContext, args: string[]): Promise<number> {
   }
   expectPositionals(positionals, [], 'keys rotate');
   const config = ctx.config();
-  const secret = await resolveSecret({ secret: config.secret, dataDir: config.dataDir });
+  const secret = await resolveSecret(config, { sharedDatabase: config.databaseUrl !== undefined });
   const result = await ctx.withStore((store) => rotateKeys({ repo: store.keys, secret, algorithms: config.keyAlgorithms }));
   const text = [
     'Rotated signing keys (next -> active -> retired).',

@@ -1,3 +1,4 @@
+import { resolveSecret } from '../../keys/secret.js';
 import { openStore } from '../../storage/open.js';
 import { listenFailure } from '../start-errors.js';
 import { expectPositionals, parse } from '../args.js';
@@ -12,6 +13,8 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
   }
   expectPositionals(positionals, [], 'start');
   const config = ctx.config();
+  // Refused before the database is touched: PostgreSQL needs LATCH_SECRET (or LATCH_ALLOW_LOCAL_SECRET).
+  if (config.databaseUrl !== undefined) await resolveSecret(config, { sharedDatabase: true });
   // Loaded on demand: the other commands do not need the HTTP stack.
   const { startServer } = await import('../../http/server.js');
   let server: Awaited<ReturnType<typeof startServer>>;
