@@ -61,7 +61,8 @@ export function announcingKeyWrites(repo: KeysRepository, hub: KeyChangeHub): Ke
       try {
         return await write(...args);
       } finally {
-        await hub.wrote();
+        // A lost notice must not turn a done write into a failure: the periodic reload is the safety net.
+        await hub.wrote().catch(() => undefined);
       }
     };
   return {
