@@ -104,6 +104,15 @@ describe('client kinds', () => {
 });
 
 describe('overrides', () => {
+  it('extraScopes add to the kind\'s defaults (openid stays); scopes replace them', () => {
+    const web = buildClientMetadata({ name: 'x', kind: 'web', redirectUris: ['https://a.example/cb'], extraScopes: ['read:photos', 'openid'] });
+    expect(web.scope).toBe(`${USER_FACING_SCOPE} read:photos`);
+    expect(buildClientMetadata({ name: 'x', kind: 'm2m', extraScopes: ['reports:read'] }).scope).toBe('reports:read');
+    const exact = buildClientMetadata({ name: 'x', kind: 'spa', redirectUris: ['https://a.example/cb'], scopes: ['openid'], extraScopes: ['email'] });
+    expect(exact.scope).toBe('openid email');
+    expect(fieldOf({ name: 'x', kind: 'm2m', extraScopes: ['bad"scope'] })).toBe('scope');
+  });
+
   it('scopes may be repeated and space-separated; duplicates dropped', () => {
     const m = buildClientMetadata({ name: 'x', kind: 'm2m', scopes: ['api:read api:write', 'api:read', ' reports '] });
     expect(m.scope).toBe('api:read api:write reports');
@@ -212,6 +221,18 @@ describe('validation names the field', () => {
     expect(fieldOf({ name: 'x', kind: 'm2m', jwks: 'nope' as never })).toBe('jwks');
     expect(fieldOf({ name: 'x', kind: 'm2m', idTokenSignedResponseAlg: 'HS256' })).toBe('id_token_signed_response_alg');
     expect(fieldOf({ name: 'x', kind: 'm2m', idTokenSignedResponseAlg: 'none' })).toBe('id_token_signed_response_alg');
+  });
+
+  it('redirect URIs with a wildcard (they could never match)', () => {
+    for (const uri of ['https://*.example.com/cb', 'https://app.example.com/*', 'http://localhost:*/cb', 'com.example.*:/cb']) {
+      expect(fieldOf({ name: 'x', kind: 'native', redirectUris: [uri] })).toBe('redirect_uris');
+    }
+    expect(() => buildClientMetadata({ name: 'x', kind: 'web', redirectUris: ['https://*.example.com/cb'] })).toThrow(
+      /redirect_uris: "https:\/\/\*\.example\.com\/cb" contains a wildcard \(\*\): redirect URIs are matched exactly/,
+    );
+    expect(fieldOf({ name: 'x', kind: 'web', redirectUris: ['https://a.example/cb'], postLogoutRedirectUris: ['https://*.example/bye'] })).toBe(
+      'post_logout_redirect_uris',
+    );
   });
 
   it('scope tokens', () => {

@@ -21,7 +21,10 @@ export interface CreateClientInput {
   postLogoutRedirectUris?: string[];
   grantTypes?: string[];
   responseTypes?: string[];
+  /** The client's scopes, exactly (the kind's defaults are dropped). */
   scopes?: string[];
+  /** Scopes added to the kind's defaults (or to `scopes`). */
+  extraScopes?: string[];
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   jwks?: { keys: JWK[] };
   idTokenSignedResponseAlg?: string;
@@ -78,6 +81,10 @@ export function checkRedirectUri(field: string, uri: string, kind: ClientKind): 
     throw new AdminInputError(field, `"${uri}" is not an absolute URL`);
   }
   if (uri.includes('#')) throw new AdminInputError(field, `"${uri}" must not contain a fragment (#)`);
+  // RFC 9700 §2.1: redirect URIs are compared by exact string matching, so a wildcard could never match.
+  if (uri.includes('*')) {
+    throw new AdminInputError(field, `"${uri}" contains a wildcard (*): redirect URIs are matched exactly; register each URI in full`);
+  }
   if (url.username !== '' || url.password !== '') throw new AdminInputError(field, `"${uri}" must not contain credentials`);
   const scheme = url.protocol.slice(0, -1);
   if (scheme === 'https') return;
@@ -197,7 +204,7 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
   for (const uri of redirectUris) checkRedirectUri('redirect_uris', uri, input.kind);
   for (const uri of postLogoutRedirectUris) checkRedirectUri('post_logout_redirect_uris', uri, input.kind);
 
-  const scope = input.scopes === undefined ? defaults.scope : parseScopes(input.scopes);
+  const scope = parseScopes([input.scopes === undefined ? defaults.scope : parseScopes(input.scopes), ...(input.extraScopes ?? [])]);
 
   const idTokenAlg = input.idTokenSignedResponseAlg ?? 'RS256';
   if (!ID_TOKEN_ALGS.includes(idTokenAlg)) {

@@ -4,6 +4,7 @@
  * so that the CLI can name its own flag instead (`--redirect-uri: ...`).
  */
 export class AdminInputError extends Error {
+  readonly code = 'invalid_input';
   readonly reason: string;
 
   constructor(
@@ -18,6 +19,8 @@ export class AdminInputError extends Error {
 
 /** The user, client, API or grant named by the operator does not exist. */
 export class AdminNotFoundError extends Error {
+  readonly code = 'not_found';
+
   constructor(
     readonly kind: 'user' | 'client' | 'api' | 'grant',
     readonly id: string,

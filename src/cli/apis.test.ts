@@ -88,7 +88,7 @@ describe('latch apis', () => {
       '--scope', 'openid read:photos', '--default-resource', 'https://photos.example', '--json',
     ]);
     expectCode(created, 0);
-    expect(created.json()).toMatchObject({ scope: 'openid read:photos', latch_default_resource: 'https://photos.example' });
+    expect(created.json()).toMatchObject({ scope: 'openid profile email address phone offline_access read:photos', latch_default_resource: 'https://photos.example' });
   });
 });
 

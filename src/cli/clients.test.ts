@@ -81,11 +81,39 @@ describe('latch clients create', () => {
       client_id: 'custom-app',
       redirect_uris: ['https://a.example/cb', 'https://a.example/cb2'],
       post_logout_redirect_uris: ['https://a.example/bye'],
-      scope: 'openid profile api:read',
+      scope: 'openid profile email address phone offline_access api:read',
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_post',
       id_token_signed_response_alg: 'ES256',
     });
+  });
+
+  it('--scope adds to the type\'s default scopes, so openid stays; --no-default-scopes keeps only the given ones', async () => {
+    const web = await latch(['clients', 'create', '--name', 'Photos', '--type', 'web', '--redirect-uri', 'https://p.example/cb', '--scope', 'read:photos', '--json']);
+    expectCode(web, 0);
+    expect(web.json().scope).toBe('openid profile email address phone offline_access read:photos');
+    const stored = await storedClient(web.json().client_id as string);
+    expect(stored?.metadata.scope.split(' ')).toContain('openid');
+
+    const m2m = await latch(['clients', 'create', '--name', 'Reports', '--type', 'm2m', '--scope', 'reports:read', '--json']);
+    expectCode(m2m, 0);
+    expect(m2m.json().scope).toBe('reports:read');
+
+    const only = await latch([
+      'clients', 'create', '--name', 'Narrow', '--type', 'spa', '--redirect-uri', 'https://n.example/cb',
+      '--no-default-scopes', '--scope', 'openid email', '--json',
+    ]);
+    expectCode(only, 0);
+    expect(only.json().scope).toBe('openid email');
+    expect((await latch(['clients', 'create', '--help'])).stdout).toMatch(/--scope S .*added to the type's defaults/);
+  });
+
+  it('refuses a redirect URI with a wildcard, naming the flag', async () => {
+    const result = await latch(['clients', 'create', '--name', 'Wild', '--type', 'web', '--redirect-uri', 'https://*.example.com/cb']);
+    expectCode(result, 1);
+    expect(result.stderr).toMatch(/--redirect-uri: "https:\/\/\*\.example\.com\/cb" contains a wildcard/);
+    expect(result.stderr).toMatch(/matched exactly/);
+    expect((await latch(['clients', 'list', '--json'])).json()).toEqual({ clients: [] });
   });
 
   it('private_key_jwt with --jwks-file: public keys only, no secret', async () => {
@@ -121,7 +149,11 @@ describe('latch clients: bad input names the flag', () => {
     expect(missing.stderr).toContain('--type is required (web, spa, native, m2m or device)');
     const bad = await latch(['clients', 'create', '--name', 'X', '--type', 'desktop', '--json']);
     expectCode(bad, 1);
-    expect(bad.stderr).toMatch(/--type: "desktop" is not one of web, spa, native, m2m, device/);
+    expect(JSON.parse(bad.stderr)).toEqual({
+      error: 'invalid_input',
+      field: '--type',
+      message: expect.stringMatching(/--type: "desktop" is not one of web, spa, native, m2m, device/),
+    });
     expect(bad.stdout).toBe('');
     const noName = await latch(['clients', 'create', '--type', 'm2m']);
     expectCode(noName, 2);

@@ -23,11 +23,14 @@ export class UsageError extends Error {
   }
 }
 
-/** A failure with a message already worded for the operator: exit code 1. */
+/** A failure with a message already worded for the operator: exit code 1. `field` names the flag or setting at fault. */
 export class CliError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly field: string | undefined;
+
+  constructor(message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CliError';
+    this.field = options.field;
   }
 }
 

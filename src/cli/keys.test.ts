@@ -45,6 +45,8 @@ describe('latch keys', () => {
     const second = await latch(['keys', 'rotate']);
     expectCode(second, 0);
     expect(second.stdout).toMatch(/Rotated signing keys/);
+    // The next keys were published only now: relying parties caching the JWKS may not know them yet.
+    for (const kid of next) expect(second.stderr).toMatch(new RegExp(`warning: ${kid} \\(\\w+\\) was published as next only \\d+ s ago`));
     for (const kid of next) expect(second.stdout).toContain(kid);
 
     const keys2 = (await latch(['keys', 'list', '--json'])).json<{ keys: KeyJson[] }>().keys;
@@ -56,6 +58,12 @@ describe('latch keys', () => {
     expect(text.stdout).toMatch(/KID\s+ALG\s+STATE\s+CREATED/);
     expect(text.stdout).toMatch(/retired/);
     expect(text.stdout).toMatch(/\d{4}-\d{2}-\d{2}T/);
+
+    // With --json the warnings are in the answer, and stderr stays empty.
+    const third = await latch(['keys', 'rotate', '--json']);
+    expectCode(third, 0);
+    expect(third.stderr).toBe('');
+    expect(third.json<{ warnings: string[] }>().warnings).toHaveLength(2);
   });
 
   it('fails clearly with a wrong LATCH_SECRET', async () => {

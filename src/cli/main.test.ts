@@ -58,6 +58,38 @@ describe('latch', () => {
     expect(result.stderr).toMatch(/PORT/);
   });
 
+  it('with --json, a failure is one JSON object on stderr (error, message, field), with the same exit codes', async () => {
+    const failure = (result: { code: number; stdout: string; stderr: string }) => {
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      return JSON.parse(result.stderr) as { error: string; message: string; field?: string };
+    };
+    const usageError = await latch(['clients', 'list', '--verbose', '--json']);
+    expectCode(usageError, 2);
+    expect(failure(usageError)).toMatchObject({ error: 'usage', message: expect.stringMatching(/--verbose/) });
+
+    const input = await latch(['clients', 'create', '--name', 'A', '--type', 'web', '--redirect-uri', 'ftp://a.example/cb', '--json']);
+    expectCode(input, 1);
+    expect(failure(input)).toEqual({ error: 'invalid_input', field: '--redirect-uri', message: expect.stringMatching(/^--redirect-uri: "ftp:/) });
+
+    const missing = await latch(['clients', 'delete', 'nobody', '--json']);
+    expectCode(missing, 1);
+    expect(failure(missing)).toEqual({ error: 'not_found', message: 'client not found: nobody' });
+
+    const config = await runLatch(['users', 'list', '--json'], { env: { ...env, PORT: 'eighty' } });
+    expectCode(config, 1);
+    expect(failure(config)).toMatchObject({ error: 'invalid_config', field: 'PORT', message: expect.stringMatching(/PORT/) });
+
+    const secret = await runLatch(['keys', 'rotate', '--json'], { env: { ...env, LATCH_SECRET: 'too-short' } });
+    expectCode(secret, 1);
+    expect(failure(secret)).toMatchObject({ error: 'invalid_config', field: 'LATCH_SECRET' });
+
+    // Without --json, the same failures stay plain text.
+    const text = await latch(['clients', 'delete', 'nobody']);
+    expectCode(text, 1);
+    expect(text.stderr).toBe('latch: client not found: nobody\n');
+  });
+
   it('migrate applies migrations once, then reports up to date', async () => {
     const first = await latch(['migrate', '--json']);
     expectCode(first, 0);

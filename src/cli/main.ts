@@ -1,5 +1,7 @@
 import { AdminInputError, AdminNotFoundError } from '../admin/errors.js';
 import { ConfigError } from '../config/load.js';
+import { SecretError } from '../keys/secret.js';
+import { StoreOpenError } from '../storage/open-error.js';
 import { apisCommand } from './commands/apis.js';
 import { clientsCommand } from './commands/clients.js';
 import { grantsCommand } from './commands/grants.js';
@@ -8,6 +10,7 @@ import { migrateCommand, startCommand } from './commands/server.js';
 import { usersCommand } from './commands/users.js';
 import { createContext, type CommandContext } from './context.js';
 import { CliError, defaultIO, UsageError, type CliIO } from './io.js';
+import { storeOpenFailure } from './start-errors.js';
 import { usage } from './usage.js';
 
 export type { CliIO } from './io.js';
@@ -59,7 +62,8 @@ const flagForField: Record<string, string> = {
 
 /**
  * The `latch` command. Returns the exit code: 0 on success, 1 on an error, 2 on a usage error.
- * Output goes to `io.stdout` (with --json: exactly one JSON object, on success only); errors to `io.stderr`.
+ * Output goes to `io.stdout` (with --json: exactly one JSON object, on success only); errors to `io.stderr`
+ * (with --json: one JSON object, `{"error", "message", "field"}`, see `failureJson`).
  */
 export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<number> {
   const fullIO: CliIO = { ...defaultIO(), ...io };
@@ -82,24 +86,48 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
     if (!command) throw new UsageError(`unknown command "${name}" (start, migrate, users, clients, keys, apis, grants, help)`);
     return await command(createContext(fullIO), args);
   } catch (err) {
-    return report(fullIO, err);
+    const failure = describeFailure(err);
+    fullIO.stderr.write(wantsJson(argv) ? `${JSON.stringify(failureJson(failure))}\n` : failure.text);
+    return failure.exitCode;
   }
 }
 
-function report(io: CliIO, err: unknown): number {
+/** --json anywhere before a `--` (flags after it are values). */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+interface Failure {
+  exitCode: number;
+  /** What kind of failure: usage, invalid_input, not_found, invalid_config, failed, internal_error. */
+  error: string;
+  message: string;
+  /** The flag or setting at fault, when there is one (e.g. --redirect-uri, PORT). */
+  field?: string | undefined;
+  text: string;
+}
+
+function describeFailure(err: unknown): Failure {
   if (err instanceof UsageError) {
-    io.stderr.write(`latch: ${err.message}\nRun "latch help" for usage.\n`);
-    return 2;
+    return { exitCode: 2, error: 'usage', message: err.message, text: `latch: ${err.message}\nRun "latch help" for usage.\n` };
   }
   if (err instanceof AdminInputError) {
-    io.stderr.write(`latch: ${flagForField[err.field] ?? err.field}: ${err.reason}\n`);
-    return 1;
+    const field = flagForField[err.field] ?? err.field;
+    return { exitCode: 1, error: err.code, message: `${field}: ${err.reason}`, field, text: `latch: ${field}: ${err.reason}\n` };
   }
-  if (err instanceof AdminNotFoundError || err instanceof CliError || err instanceof ConfigError) {
-    io.stderr.write(`latch: ${err.message}\n`);
-    return 1;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`latch: ${message}\n`);
-  return 1;
+  if (err instanceof AdminNotFoundError) return failed(err.code, err.message);
+  if (err instanceof ConfigError) return failed('invalid_config', err.message, err.settings[0]);
+  if (err instanceof SecretError) return failed('invalid_config', err.message, err.message.startsWith('LATCH_SECRET') ? 'LATCH_SECRET' : undefined);
+  if (err instanceof StoreOpenError) return describeFailure(storeOpenFailure(err));
+  if (err instanceof CliError) return failed('failed', err.message, err.field);
+  return failed('internal_error', err instanceof Error ? err.message : String(err));
+}
+
+function failed(error: string, message: string, field?: string): Failure {
+  return { exitCode: 1, error, message, field, text: `latch: ${message}\n` };
+}
+
+function failureJson(failure: Failure): Record<string, string> {
+  return { error: failure.error, message: failure.message, ...(failure.field !== undefined && { field: failure.field }) };
 }

@@ -82,7 +82,7 @@ Types:
   device   TV / CLI: public, device authorization grant + refresh token
 
 Options (repeatable ones marked ...):
-  --redirect-uri U ...            redirect URI (required for web, spa, native)
+  --redirect-uri U ...            redirect URI (required for web, spa, native), matched exactly: no wildcards
   --post-logout-redirect-uri U ...
   --grant-type G ...              override the grant types (authorization_code, refresh_token,
                                   client_credentials, urn:ietf:params:oauth:grant-type:device_code,
@@ -90,7 +90,10 @@ Options (repeatable ones marked ...):
   --response-type R ...           override the response types: code, id_token, "id_token token" (implicit,
                                   needs --grant-type implicit), "code id_token", "code token",
                                   "code id_token token" (hybrid, needs authorization_code and implicit)
-  --scope S ...                   allowed scopes; each value may hold several, space-separated
+  --scope S ...                   scopes added to the type's defaults (web, spa, native, device: openid
+                                  profile email address phone offline_access; m2m: none); each value may
+                                  hold several, space-separated
+  --no-default-scopes             the client gets only the --scope values, not the type's defaults
   --auth-method M                 client_secret_basic, client_secret_post, private_key_jwt or none
   --jwks-file F                   the client's public keys (JWK Set or one JWK), for private_key_jwt
   --id-token-alg A                RS256 (default), ES256, PS256 or EdDSA
@@ -104,8 +107,9 @@ A client secret, when there is one, is printed once and never again.
 const keys = `Usage: latch keys <command> [--json]
 
   list                           list signing keys: kid, algorithm, state (next, active, retired), creation time
-  rotate                         next -> active -> retired for each algorithm; creates a new next key and
-                                 deletes keys retired more than 30 days ago
+  rotate                         next -> active -> retired for each algorithm: the published next key becomes
+                                 active, a new next key is created, keys retired more than 30 days ago are
+                                 deleted; running servers publish the change within a second or two
 `;
 
 const apis = `Usage: latch apis <command> [options]

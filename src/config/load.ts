@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { configSchema, settings, type Config } from './schema.js';
 
 export class ConfigError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The environment variables at fault, e.g. `PORT`. */
+    readonly settings: string[] = [],
+  ) {
     super(message);
     this.name = 'ConfigError';
   }
@@ -22,10 +26,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     try {
       parsed = JSON.parse(readFileSync(configFile, 'utf8'));
     } catch (err) {
-      throw new ConfigError(`LATCH_CONFIG: cannot read ${configFile} as JSON: ${(err as Error).message}`);
+      throw new ConfigError(`LATCH_CONFIG: cannot read ${configFile} as JSON: ${(err as Error).message}`, ['LATCH_CONFIG']);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new ConfigError(`LATCH_CONFIG: ${configFile} must hold a JSON object`);
+      throw new ConfigError(`LATCH_CONFIG: ${configFile} must hold a JSON object`, ['LATCH_CONFIG']);
     }
     Object.assign(raw, parsed);
   }
@@ -38,16 +42,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {
+    const named: string[] = [];
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const setting = settings[key as Key];
+      if (setting && !named.includes(setting.env)) named.push(setting.env);
       if (issue.code === 'unrecognized_keys') {
         return `config file: unknown setting(s) ${issue.keys.join(', ')}`;
       }
       const name = setting ? `${setting.env} (config key "${key}")` : key || 'config';
       return `${name}: ${issue.message}`;
     });
-    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`, named);
   }
   return result.data;
 }

@@ -12,6 +12,7 @@ export const settings = {
   dataDir: { env: 'LATCH_DATA_DIR', doc: 'Directory for the embedded SQLite database and the local secret.', default: './data' },
   databaseUrl: { env: 'LATCH_DATABASE_URL', doc: 'A postgres:// URL switches storage to PostgreSQL; unset means SQLite in the data dir.', default: undefined },
   secret: { env: 'LATCH_SECRET', doc: 'Base64url 32-byte key that encrypts signing keys at rest; default: generated into <dataDir>/secret.key.', default: undefined },
+  allowLocalSecret: { env: 'LATCH_ALLOW_LOCAL_SECRET', doc: 'PostgreSQL without LATCH_SECRET: use <dataDir>/secret.key anyway (one instance only: others could not decrypt the keys).', default: false },
   logLevel: { env: 'LATCH_LOG_LEVEL', doc: 'fatal, error, warn, info, debug, trace or silent.', default: 'info' },
   accessTokenTtl: { env: 'LATCH_ACCESS_TOKEN_TTL', doc: 'Access token lifetime in seconds.', default: 3600 },
   idTokenTtl: { env: 'LATCH_ID_TOKEN_TTL', doc: 'ID token lifetime in seconds.', default: 3600 },
@@ -96,6 +97,10 @@ export const configSchema = z
       .string()
       .refine((v) => Buffer.from(v, 'base64url').length === 32, 'must be 32 bytes, base64url-encoded')
       .optional(),
+    allowLocalSecret: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .default(false)
+      .transform((v) => v === true || v === 'true' || v === '1'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     accessTokenTtl: seconds.default(3600),
     idTokenTtl: seconds.default(3600),

@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
+import { followKeyChanges } from '../keys/follow-changes.js';
 import { loadKeyRing } from '../keys/key-ring.js';
 import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
@@ -19,7 +20,8 @@ export interface LatchServer {
   close(): Promise<void>;
 }
 
-const keyReloadInterval = 60_000;
+/** A safety net only: the store tells the server about key changes as they happen (followKeyChanges). */
+const keyReloadInterval = 5 * 60_000;
 const purgeInterval = 10 * 60_000;
 
 /** Opens (and migrates) the store, loads or creates the signing keys, and listens. */
@@ -41,7 +43,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
     }));
   const ownsStore = !options.store;
   try {
-    const secret = await resolveSecret(config);
+    const secret = await resolveSecret(config, { sharedDatabase: store.dialect === 'postgres' });
     const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms, turnEnd });
     const ctx: AppContext = {
       config,
@@ -57,11 +59,20 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       timeouts: { request: config.requestTimeout, headers: config.headersTimeout },
     });
     onConnectionError = (err) => app.log.error({ err }, 'database connection lost; the pool reconnects on the next query');
-    const address = await app.listen({ port: config.port, host: config.host });
-
     // Another instance or `latch keys rotate` may change the keys; expired rows are swept now and then.
+    const stopFollowingKeys = followKeyChanges(keys, store.keyChanges, {
+      safetyIntervalMs: keyReloadInterval,
+      onError: (err) => app.log.error({ err }, 'key reload failed'),
+    });
+    let address: string;
+    try {
+      address = await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      stopFollowingKeys();
+      throw err;
+    }
+
     const timers = [
-      setInterval(() => keys.reload().catch((err) => app.log.error({ err }, 'key reload failed')), keyReloadInterval),
       setInterval(() => store.purgeExpired(ctx.now()).catch((err) => app.log.error({ err }, 'purge failed')), purgeInterval),
     ];
     for (const timer of timers) timer.unref();
@@ -74,6 +85,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       config,
       async close() {
         for (const timer of timers) clearInterval(timer);
+        stopFollowingKeys();
         await app.close();
         if (ownsStore) await store.close();
       },

@@ -228,6 +228,27 @@ describe('rotateKeys', () => {
     expect(kids).toContain(second.kid);
   });
 
+  it('activates only a key already published as next: without one, it creates a next key and activates nothing', async () => {
+    const ring = await loadKeyRing({ repo, secret, algorithms: ['ES256'], now });
+    const active = (await repo.list()).find((k) => k.state === 'active')!;
+    for (const key of await repo.list()) if (key.state === 'next') await repo.delete(key.kid);
+    await ring.reload();
+
+    const first = await rotateKeys({ repo, secret, algorithms: ['ES256'], now });
+    expect(first.activated).toEqual([]);
+    expect(first.retired).toEqual([]);
+    expect(first.created).toHaveLength(1);
+    const keys = await repo.list();
+    expect(keys.find((k) => k.kid === active.kid)?.state).toBe('active');
+    expect(keys.find((k) => k.kid === first.created[0])?.state).toBe('next');
+
+    await ring.reload();
+    expect(ring.jwks().keys.map((k) => k.kid)).toContain(first.created[0]);
+    const second = await rotateKeys({ repo, secret, algorithms: ['ES256'], now });
+    expect(second.activated).toEqual(first.created);
+    expect(second.retired).toEqual([active.kid]);
+  });
+
   it('creates the keys when none exist yet', async () => {
     const result = await rotateKeys({ repo, secret, algorithms: ['EdDSA'], now });
     expect(result.created).toHaveLength(2);

@@ -211,9 +211,11 @@ export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
 }
 
 /**
- * One rotation step per algorithm, `next -> active -> retired`: a new next key is created first (so it is
- * published before it is needed), then the next key becomes active, then the previous active key is
- * retired. Retired keys stay published for RETIRED_KEY_RETENTION, then are deleted.
+ * One rotation step per algorithm, `next -> active -> retired`. Only a key already published as `next`
+ * (created at start or by the previous rotation, so in every running server's JWKS) becomes active; a new
+ * next key takes its place, and the previous active key is retired. Without a next key, one is created and
+ * nothing is activated: the next rotation will activate it. (With no key at all, a first active key is
+ * created: nothing was signed before it.) Retired keys stay published for RETIRED_KEY_RETENTION, then are deleted.
  */
 export async function rotateKeys(options: KeyRingOptions): Promise<RotationResult> {
   const { repo, secret, algorithms } = options;
@@ -225,10 +227,15 @@ export async function rotateKeys(options: KeyRingOptions): Promise<RotationResul
     const oldActives = mine.filter((k) => k.state === 'active');
     const nexts = mine.filter((k) => k.state === 'next').sort(byAge);
 
-    let promote = nexts[0]?.kid;
+    const promote = nexts[0]?.kid;
     if (!promote) {
-      promote = await createKey(repo, secret, alg, 'next', now);
-      result.created.push(promote);
+      if (oldActives.length === 0) {
+        const first = await createKey(repo, secret, alg, 'active', now);
+        result.created.push(first);
+        result.activated.push(first);
+      }
+      result.created.push(await createKey(repo, secret, alg, 'next', now));
+      continue;
     }
     const newNext = await createKey(repo, secret, alg, 'next', now);
     result.created.push(newNext);

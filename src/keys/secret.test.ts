@@ -44,6 +44,23 @@ describe('resolveSecret', () => {
     for (const s of secrets) expect(Buffer.from(s)).toEqual(Buffer.from(secrets[0]!));
   });
 
+  it('refuses a shared database (PostgreSQL) without LATCH_SECRET, saying how to make one, unless acknowledged', async () => {
+    const dataDir = await tempDir();
+    const refused = resolveSecret({ dataDir }, { sharedDatabase: true });
+    await expect(refused).rejects.toBeInstanceOf(SecretError);
+    await expect(refused).rejects.toThrow(/^LATCH_SECRET: required with PostgreSQL \(LATCH_DATABASE_URL\)/);
+    await expect(refused).rejects.toThrow(/randomBytes\(32\)\.toString\('base64url'\)/);
+    await expect(refused).rejects.toThrow(/LATCH_ALLOW_LOCAL_SECRET=true/);
+    await expect(stat(join(dataDir, 'secret.key'))).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const value = Buffer.alloc(32, 3).toString('base64url');
+    expect(Buffer.from(await resolveSecret({ dataDir, secret: value }, { sharedDatabase: true }))).toEqual(Buffer.alloc(32, 3));
+    const local = await resolveSecret({ dataDir, allowLocalSecret: true }, { sharedDatabase: true });
+    expect(local).toHaveLength(32);
+    // Keys made with a local secret.key: the message says which file LATCH_SECRET must take.
+    await expect(resolveSecret({ dataDir }, { sharedDatabase: true })).rejects.toThrow(/set LATCH_SECRET to its contents/);
+  });
+
   it('rejects a damaged secret.key, naming the file', async () => {
     const dataDir = await tempDir();
     await writeFile(join(dataDir, 'secret.key'), 'short\n');

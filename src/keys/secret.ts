@@ -24,14 +24,31 @@ function decodeSecret(value: string, source: string): Uint8Array {
   return bytes;
 }
 
+export const GENERATE_SECRET_COMMAND = `node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`;
+
 /**
  * The key that encrypts signing keys at rest: LATCH_SECRET when set, else `<dataDir>/secret.key`,
  * generated on first use (mode 0600). Two processes starting together end up with the same secret:
  * the file is written under a temporary name and linked into place, which fails if it already exists.
+ * A shared database (PostgreSQL) needs LATCH_SECRET: a local file would differ per instance, and the others
+ * could not decrypt the keys; `allowLocalSecret` (LATCH_ALLOW_LOCAL_SECRET) accepts the file anyway.
  */
-export async function resolveSecret(config: { secret?: string | undefined; dataDir: string }): Promise<Uint8Array> {
+export async function resolveSecret(
+  config: { secret?: string | undefined; dataDir: string; allowLocalSecret?: boolean },
+  options: { sharedDatabase?: boolean } = {},
+): Promise<Uint8Array> {
   if (config.secret !== undefined && config.secret !== '') return decodeSecret(config.secret, 'LATCH_SECRET');
   const file = join(config.dataDir, SECRET_FILE);
+  if (options.sharedDatabase && config.allowLocalSecret !== true) {
+    const fromFile = (await readSecretFile(file).catch(() => undefined))
+      ? ` (this machine's keys were encrypted with ${file}: set LATCH_SECRET to its contents)`
+      : '';
+    throw new SecretError(
+      `LATCH_SECRET: required with PostgreSQL (LATCH_DATABASE_URL), so that every instance can decrypt the signing keys${fromFile}. ` +
+        `Make one with ${GENERATE_SECRET_COMMAND} and give every instance the same value, ` +
+        `or set LATCH_ALLOW_LOCAL_SECRET=true to use ${file} on a single instance`,
+    );
+  }
   const existing = await readSecretFile(file);
   if (existing) return existing;
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { TurnEnd } from '../runtime/turn-end.js';
 import type { Database, Dialect } from './database.js';
@@ -16,7 +17,9 @@ import { sessionsRepository } from './repositories/sessions.js';
 import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
 import { cachedApis, cachedClients, ChangeWatch } from './sqlite/cached-lookups.js';
-import { migrateSqlite, openSqliteDatabase } from './sqlite/connection.js';
+import { migrateSqlite, openSqliteDatabase, SQLITE_FILE_NAME } from './sqlite/connection.js';
+import { sqliteReason, StoreOpenError } from './open-error.js';
+import { announcingKeyWrites, KeyChangeHub, sqliteKeyChangeSource, type KeyChanges } from './key-changes.js';
 import type { Store } from './types.js';
 
 export interface StoreOptions {
@@ -48,6 +51,8 @@ export interface OpenedStore extends Store {
   readonly kysely: Kysely<Database>;
   /** The end of the turn this store commits in; PostgreSQL commits each write itself and schedules nothing on it. */
   readonly turnEnd: TurnEnd;
+  /** Tells a running server when the signing keys change, here or in another process. */
+  readonly keyChanges: KeyChanges;
 }
 
 /** Opens the store chosen by `options`. Does not migrate. */
@@ -59,18 +64,45 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     }
     // Loaded only when used: the embedded default never needs the pg driver in memory.
     const { migratePostgres, openPostgres } = await import('./postgres/connection.js');
-    const { kysely, schema } = await openPostgres(options.databaseUrl, {
+    const { kysely, schema, connectionString } = await openPostgres(options.databaseUrl, {
       ...(options.schema !== undefined && { schema: options.schema }),
       ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.onConnectionError !== undefined && { onError: options.onConnectionError }),
     });
-    return createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema));
+    const { postgresKeyChangeSource } = await import('./postgres/key-changes.js');
+    const keyChanges = new KeyChangeHub(postgresKeyChangeSource({ kysely, connectionString, schema }));
+    return withKeyChanges(createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema)), keyChanges);
   }
-  const { kysely, dataVersion } = openSqliteDatabase(options.dataDir, turnEnd, options.sqliteLockWaitMs);
+  const { kysely, dataVersion } = openSqliteOrExplain(options.dataDir, turnEnd, options.sqliteLockWaitMs);
   const store = createStore(kysely, 'sqlite', turnEnd, () => migrateSqlite(kysely));
   // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
   const watch = new ChangeWatch(dataVersion);
-  return { ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) };
+  const keyChanges = new KeyChangeHub(sqliteKeyChangeSource(dataVersion, () => keysFingerprint(store)));
+  return withKeyChanges({ ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) }, keyChanges);
+}
+
+function openSqliteOrExplain(dataDir: string, turnEnd: TurnEnd, lockWaitMs: number | undefined): ReturnType<typeof openSqliteDatabase> {
+  try {
+    return openSqliteDatabase(dataDir, turnEnd, lockWaitMs);
+  } catch (error) {
+    throw new StoreOpenError('sqlite', path.join(dataDir, SQLITE_FILE_NAME), sqliteReason(error), { cause: error });
+  }
+}
+
+type StoreWithoutKeyChanges = Omit<OpenedStore, 'keyChanges'>;
+
+function withKeyChanges(store: StoreWithoutKeyChanges, hub: KeyChangeHub): OpenedStore {
+  let closing: Promise<void> | undefined;
+  return {
+    ...store,
+    keys: announcingKeyWrites(store.keys, hub),
+    keyChanges: hub,
+    close: () => (closing ??= hub.close().then(() => store.close())),
+  };
+}
+
+async function keysFingerprint(store: StoreWithoutKeyChanges): Promise<string> {
+  return (await store.keys.list()).map((k) => `${k.kid}:${k.state}`).join(',');
 }
 
 /** Opens the store and applies pending migrations. */
@@ -85,7 +117,7 @@ export async function openMigratedStore(options: StoreOptions): Promise<OpenedSt
   return store;
 }
 
-function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEnd, migrate: () => Promise<string[]>): OpenedStore {
+function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEnd, migrate: () => Promise<string[]>): StoreWithoutKeyChanges {
   let closing: Promise<void> | undefined;
   return {
     dialect,

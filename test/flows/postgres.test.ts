@@ -17,7 +17,8 @@ describe('authorization code flow on PostgreSQL', () => {
 
   beforeAll(async () => {
     store = await openMigratedStore({ dataDir: '/nonexistent', databaseUrl, schema });
-    ts = await startTestServer({ databaseUrl }, { store });
+    // PostgreSQL needs LATCH_SECRET: every instance must decrypt the same signing keys.
+    ts = await startTestServer({ databaseUrl, secret: randomBytes(32).toString('base64url') }, { store });
   });
   afterAll(async () => {
     await ts?.close();

@@ -2,6 +2,7 @@
  * Starts a real Latch server on a free loopback port with a fresh temporary data directory,
  * plus small helpers to register users and clients in its store.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,6 +70,9 @@ function unique(prefix: string): string {
 
 export async function startTestServer(overrides: ConfigOverrides = {}, options: { store?: OpenedStore } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'latch-flow-'));
+  // PostgreSQL needs LATCH_SECRET (every instance decrypts the same keys): a fresh one unless the test shares one.
+  const onPostgres = options.store?.dialect === 'postgres' || overrides.databaseUrl !== undefined;
+  if (onPostgres && overrides.secret === undefined) overrides = { ...overrides, secret: randomBytes(32).toString('base64url') };
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();

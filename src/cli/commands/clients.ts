@@ -33,6 +33,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'grant-type': { type: 'string', multiple: true },
     'response-type': { type: 'string', multiple: true },
     scope: { type: 'string', multiple: true },
+    'no-default-scopes': { type: 'boolean' },
     'auth-method': { type: 'string' },
     'jwks-file': { type: 'string' },
     'id-token-alg': { type: 'string' },
@@ -57,7 +58,9 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['post-logout-redirect-uri']) input.postLogoutRedirectUris = values['post-logout-redirect-uri'];
   if (values['grant-type']) input.grantTypes = values['grant-type'];
   if (values['response-type']) input.responseTypes = values['response-type'];
-  if (values.scope) input.scopes = values.scope;
+  // --scope adds to the kind's default scopes (openid ... for a sign-in client); --no-default-scopes keeps only the given ones.
+  if (values['no-default-scopes']) input.scopes = values.scope ?? [];
+  else if (values.scope) input.extraScopes = values.scope;
   if (values['auth-method'] !== undefined) input.tokenEndpointAuthMethod = values['auth-method'] as TokenEndpointAuthMethod;
   if (values['jwks-file'] !== undefined) input.jwks = await readJwks(values['jwks-file']);
   if (values['id-token-alg'] !== undefined) input.idTokenSignedResponseAlg = values['id-token-alg'];

@@ -8,6 +8,8 @@ import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
 const stateOrder = { active: 0, next: 1, retired: 2 } as const;
+/** The JWKS answer's Cache-Control max-age (http/routes/discovery.ts). */
+const JWKS_MAX_AGE = 300;
 
 export const keysCommand = commandGroup('keys', usage.keys, { list, rotate });
 
@@ -51,8 +53,21 @@ async function rotate(ctx: CommandContext, args: string[]): Promise<number> {
   }
   expectPositionals(positionals, [], 'keys rotate');
   const config = ctx.config();
-  const secret = await resolveSecret({ secret: config.secret, dataDir: config.dataDir });
-  const result = await ctx.withStore((store) => rotateKeys({ repo: store.keys, secret, algorithms: config.keyAlgorithms }));
+  const secret = await resolveSecret(config, { sharedDatabase: config.databaseUrl !== undefined });
+  const { result, before } = await ctx.withStore(async (store) => {
+    const before = await store.keys.list();
+    return { result: await rotateKeys({ repo: store.keys, secret, algorithms: config.keyAlgorithms }), before };
+  });
+  // Relying parties may cache the JWKS (Cache-Control max-age): a key published more recently may be unknown to some.
+  const now = Math.floor(Date.now() / 1000);
+  const warnings = before
+    .filter((k) => result.activated.includes(k.kid) && now - k.createdAt < JWKS_MAX_AGE)
+    .map(
+      (k) =>
+        `${k.kid} (${k.alg}) was published as next only ${now - k.createdAt} s ago; relying parties that cache ` +
+        `the JWKS (up to ${JWKS_MAX_AGE} s) may not verify its tokens until they fetch it again`,
+    );
+  if (!values.json) for (const warning of warnings) ctx.io.stderr.write(`latch: warning: ${warning}\n`);
   const text = [
     'Rotated signing keys (next -> active -> retired).',
     `  activated: ${result.activated.join(', ') || '-'}`,
@@ -60,9 +75,9 @@ async function rotate(ctx: CommandContext, args: string[]): Promise<number> {
     `  new next:  ${result.created.join(', ') || '-'}`,
     ...(result.pruned.length > 0 ? [`  deleted:   ${result.pruned.join(', ')}`] : []),
     '',
-    'Retired keys stay published for 30 days, so tokens they signed keep verifying.',
-    'Running servers pick up the new keys within a minute (they reload keys every 60 s).',
+    'Only a key already published as next becomes active; retired keys stay published for 30 days,',
+    'so tokens they signed keep verifying. Running servers publish the change within a second or two.',
   ].join('\n');
-  ctx.print(values.json, result, text);
+  ctx.print(values.json, warnings.length > 0 ? { ...result, warnings } : result, text);
   return 0;
 }

@@ -1,4 +1,6 @@
+import { resolveSecret } from '../../keys/secret.js';
 import { openStore } from '../../storage/open.js';
+import { listenFailure } from '../start-errors.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { usage } from '../usage.js';
@@ -11,9 +13,16 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
   }
   expectPositionals(positionals, [], 'start');
   const config = ctx.config();
+  // Refused before the database is touched: PostgreSQL needs LATCH_SECRET (or LATCH_ALLOW_LOCAL_SECRET).
+  if (config.databaseUrl !== undefined) await resolveSecret(config, { sharedDatabase: true });
   // Loaded on demand: the other commands do not need the HTTP stack.
   const { startServer } = await import('../../http/server.js');
-  const server = await startServer(config);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    throw listenFailure(error, config) ?? error;
+  }
   const discovery = `${config.issuer}/.well-known/openid-configuration`;
   const text = [
     `Latch is running on ${server.url}`,

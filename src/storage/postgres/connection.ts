@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from '../database.js';
 import { classifyStoreError } from '../unavailable.js';
+import { postgresReason, postgresTarget, StoreOpenError } from '../open-error.js';
 import { migrationProvider } from './migration-provider.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -27,6 +28,8 @@ export interface OpenedPostgres {
   kysely: Kysely<Database>;
   /** The schema that holds Latch's tables. */
   schema: string;
+  /** What the pool connects with, for a dedicated connection (LISTEN). */
+  connectionString: string;
 }
 
 export interface PostgresOptions {
@@ -51,8 +54,9 @@ export async function openPostgres(databaseUrl: string, options: PostgresOptions
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
   }
+  const connectionString = withDefaultUser(databaseUrl);
   const pool = new pg.Pool({
-    connectionString: withDefaultUser(databaseUrl),
+    connectionString,
     types: { getTypeParser },
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     keepAlive: true,
@@ -75,9 +79,9 @@ export async function openPostgres(databaseUrl: string, options: PostgresOptions
     }
   } catch (error) {
     await pool.end();
-    throw error;
+    throw new StoreOpenError('postgres', postgresTarget(connectionString), postgresReason(error), { cause: error });
   }
-  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) }), schema };
+  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) }), schema, connectionString };
 }
 
 /** The pool as Kysely sees it, its connection and query failures classified once (StoreUnavailableError). */

@@ -31,9 +31,9 @@ export interface OpenedSqlite {
  * Without (the CLI, which may block): SQLite's busy timeout waits up to 5 s.
  */
 export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd, lockWaitMs?: number): OpenedSqlite {
-  fs.mkdirSync(dataDir, { recursive: true });
+  const file = createPrivately(dataDir);
   const busyTimeout = lockWaitMs === undefined ? 5000 : 0;
-  const db = new BetterSqlite3(path.join(dataDir, SQLITE_FILE_NAME), { timeout: busyTimeout });
+  const db = new BetterSqlite3(file, { timeout: busyTimeout });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -48,6 +48,22 @@ export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd, lockWaitMs
   const kysely = new Kysely<Database>({ dialect });
   registerDirectExecute(kysely, dialect.directExecute());
   return { kysely, dataVersion: () => dataVersion.get() as number };
+}
+
+/**
+ * The database holds every user, client and grant: like secret.key, only its owner may read it.
+ * A new data directory is created 0700 and a new database file 0600; SQLite gives its -wal and
+ * -shm files the mode of the database file.
+ */
+function createPrivately(dataDir: string): string {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, SQLITE_FILE_NAME);
+  try {
+    fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return file;
 }
 
 /**
