@@ -44,7 +44,7 @@ export function sendAuthorizeError(ctx: AppContext, reply: FastifyReply, target:
     { error: err.code, error_description: err.description, state: target.state },
     ctx.config.issuer,
   );
-  return sendAuthorizationResponse(reply, response);
+  return sendAuthorizationResponse(reply, response, ctx.config.issuer);
 }
 
 async function hintSubject(ctx: AppContext, idTokenHint: string | undefined): Promise<string | undefined> {
@@ -99,7 +99,7 @@ export async function proceed(
     );
     if (interaction) await ctx.store.interactions.delete(interaction.record.idDigest);
     const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, config.issuer);
-    return sendAuthorizationResponse(reply, response);
+    return sendAuthorizationResponse(reply, response, ctx.config.issuer);
   }
   if (interaction) return renderInteraction(ctx, request, reply, authz, decision, interaction);
 
