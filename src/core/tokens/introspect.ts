@@ -29,7 +29,8 @@ export async function introspect(
     iat: record.createdAt,
     iss: deps.issuer,
   };
-  if (record.sub) response.sub = record.sub;
+  // RFC 9068 §2.2: without a resource owner the subject is the client, as in the JWT form of the same token.
+  response.sub = record.sub ?? record.clientId;
   if (record.audience) response.aud = record.audience;
   return response as IntrospectionResponse;
 }
