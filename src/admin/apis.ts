@@ -13,6 +13,11 @@ export interface CreateApiInput {
   /** Access token lifetime in seconds. */
   accessTokenTtl?: number;
   signingAlg?: string;
+  /**
+   * Confidential clients that may introspect this API's access tokens (RFC 7662 §4), typically the resource
+   * server's own client. The client a token was issued to may always introspect it.
+   */
+  introspectionClients?: string[];
 }
 
 export const TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque'];
@@ -72,11 +77,24 @@ export function buildApi(input: CreateApiInput, now = nowSeconds()): ApiRecord {
   if (!ACCESS_TOKEN_ALGS.includes(signingAlg)) {
     throw new AdminInputError('signing_alg', `"${signingAlg}" is not one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
   }
-  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, createdAt: now };
+  const introspectionClients = [...new Set((input.introspectionClients ?? []).map((id) => id.trim()).filter(Boolean))];
+  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, introspectionClients, createdAt: now };
 }
 
-export async function createApi(store: Pick<Store, 'apis'>, input: CreateApiInput, now = nowSeconds()): Promise<ApiRecord> {
+/** RFC 7662 §2.1: introspection needs client authentication, so only a known confidential client can be allowed. */
+async function checkIntrospectionClients(clients: Store['clients'], ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const client = await clients.find(id);
+    if (!client) throw new AdminInputError('introspection_clients', `no client with client_id "${id}" (create it first: latch clients create --type m2m)`);
+    if (client.metadata.token_endpoint_auth_method === 'none') {
+      throw new AdminInputError('introspection_clients', `client "${id}" is public; only a confidential client can authenticate to /introspect`);
+    }
+  }
+}
+
+export async function createApi(store: Pick<Store, 'apis' | 'clients'>, input: CreateApiInput, now = nowSeconds()): Promise<ApiRecord> {
   const api = buildApi(input, now);
+  await checkIntrospectionClients(store.clients, api.introspectionClients);
   try {
     await store.apis.create(api);
   } catch (err) {
@@ -108,6 +126,7 @@ export function apiToJson(api: ApiRecord): Record<string, unknown> {
     token_format: api.tokenFormat,
     access_token_ttl: api.accessTokenTtl,
     signing_alg: api.signingAlg,
+    introspection_clients: api.introspectionClients,
     created_at: api.createdAt,
   };
 }

@@ -69,6 +69,18 @@ describe('latch apis', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it('create --introspect-client names the confidential clients that may introspect its tokens', async () => {
+    const rs = (await latch(['clients', 'create', '--name', 'Photos API', '--type', 'm2m', '--json'])).json<{ client_id: string }>();
+    const created = await latch(['apis', 'create', '--identifier', 'https://photos.example', '--token-format', 'opaque', '--introspect-client', rs.client_id, '--json']);
+    expectCode(created, 0);
+    expect(created.json()).toMatchObject({ introspection_clients: [rs.client_id] });
+    const shown = await latch(['apis', 'show', 'https://photos.example']);
+    expect(shown.stdout).toContain(`introspection: ${rs.client_id}`);
+    const unknown = await latch(['apis', 'create', '--identifier', 'https://videos.example', '--introspect-client', 'nobody']);
+    expectCode(unknown, 1);
+    expect(unknown.stderr).toMatch(/--introspect-client: no client with client_id "nobody"/);
+  });
+
   it('refuses a second API with the same identifier, and a missing --identifier (usage, exit 2)', async () => {
     expectCode(await latch(['apis', 'create', '--identifier', 'https://photos.example']), 0);
     const again = await latch(['apis', 'create', '--identifier', 'https://photos.example']);

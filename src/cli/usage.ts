@@ -134,6 +134,9 @@ Options:
   --ttl SECONDS                   access token lifetime (default 3600, at most 86400)
   --name N                        a display name (default: the identifier's host)
   --alg A                         JWT signing algorithm: ES256 (default), RS256, PS256 or EdDSA
+  --introspect-client ID ...      a confidential client (usually the API's own m2m client) that may
+                                  introspect this API's access tokens; /introspect tells any other
+                                  client, except the one a token was issued to, {"active": false}
   --json                          print the API as JSON
 `;
 

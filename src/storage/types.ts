@@ -125,6 +125,8 @@ export interface InteractionRecord {
   clientId: string;
   /** The validated authorization request (parameters as strings), resumed after the interaction. */
   request: Record<string, string>;
+  /** Digest of the `latch_browser` cookie of the browser the interaction is bound to. */
+  browserDigest: string;
   /** Filled in as the interaction progresses. */
   result: { sub?: string; sid?: string; authTime?: number; consented?: string[]; denied?: boolean };
   createdAt: number;
@@ -136,6 +138,11 @@ export interface InteractionsRepository {
   /** Returns undefined when missing or expired at `now`. */
   find(idDigest: string, now: number): Promise<InteractionRecord | undefined>;
   updateResult(idDigest: string, result: InteractionRecord['result']): Promise<boolean>;
+  /**
+   * Moves every interaction of one browser that has not expired at `now` to its new browser value, in one
+   * statement (the browser cookie is rotated at sign-in). Returns how many were moved.
+   */
+  rebindBrowser(oldDigest: string, newDigest: string, now: number): Promise<number>;
   delete(idDigest: string): Promise<boolean>;
 }
 
@@ -288,6 +295,8 @@ export interface ApiRecord {
   accessTokenTtl: number;
   /** JWS algorithm of JWT access tokens. */
   signingAlg: string;
+  /** Clients (besides the one a token was issued to) that introspection answers about this API's tokens (RFC 7662 §4). */
+  introspectionClients: string[];
   createdAt: number;
 }
 

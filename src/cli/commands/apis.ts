@@ -14,6 +14,7 @@ function describe(api: ApiRecord): string[] {
     `scopes:        ${api.scopes.join(' ') || '(none)'}`,
     `token format:  ${api.tokenFormat}${api.tokenFormat === 'jwt' ? ` (RFC 9068, ${api.signingAlg})` : ' (check with /introspect)'}`,
     `token ttl:     ${api.accessTokenTtl} s`,
+    `introspection: ${api.introspectionClients.join(' ') || '(only the client a token was issued to)'}`,
   ];
 }
 
@@ -25,6 +26,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'token-format': { type: 'string' },
     ttl: { type: 'string' },
     alg: { type: 'string' },
+    'introspect-client': { type: 'string', multiple: true },
   });
   if (values.help) {
     ctx.io.stdout.write(usage.apisCreate);
@@ -41,6 +43,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     input.accessTokenTtl = Number(values.ttl);
   }
   if (values.alg !== undefined) input.signingAlg = values.alg;
+  if (values['introspect-client']) input.introspectionClients = values['introspect-client'];
 
   const api = await ctx.withStore((store) => createApi(store, input));
   const lines = [`Created API "${api.name}"`, '', ...describe(api).map((l) => `  ${l}`), ''];

@@ -17,7 +17,6 @@ import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
-import { browserKey } from './authorize.js';
 import { authenticatedRequest } from './token.js';
 
 /** Reserved key in a device interaction: the digest of the device code the person is deciding on. */
@@ -97,7 +96,8 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
   await ctx.store.interactions.create({
     idDigest: digest(id),
     clientId: device.clientId,
-    request: { [deviceKey]: device.deviceCodeDigest, [browserKey]: digest(browser) },
+    request: { [deviceKey]: device.deviceCodeDigest },
+    browserDigest: digest(browser),
     result: {},
     createdAt: now,
     expiresAt: Math.min(now + ctx.config.interactionTtl, device.expiresAt),
@@ -112,7 +112,7 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const interaction = await ctx.store.interactions.find(digest(id), now);
   const browser = browserId(request);
   const deviceCodeDigest = interaction?.request[deviceKey];
-  if (!interaction || !deviceCodeDigest || !browser || interaction.request[browserKey] !== digest(browser)) {
+  if (!interaction || !deviceCodeDigest || !browser || interaction.browserDigest !== digest(browser)) {
     sendErrorPage(reply, gone);
     return undefined;
   }

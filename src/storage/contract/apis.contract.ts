@@ -12,6 +12,7 @@ export function anApi(overrides: Partial<ApiRecord> = {}): ApiRecord {
     tokenFormat: 'jwt',
     accessTokenTtl: 600,
     signingAlg: 'ES256',
+    introspectionClients: [],
     createdAt: NOW,
     ...overrides,
   };
@@ -21,7 +22,7 @@ export function apisContract({ store }: ContractContext): void {
   describe('apis', () => {
     it('creates, finds and lists APIs; a second create with the same identifier conflicts', async () => {
       const api = anApi();
-      const opaque = anApi({ tokenFormat: 'opaque', scopes: [], accessTokenTtl: 30, signingAlg: 'RS256', createdAt: NOW + 1 });
+      const opaque = anApi({ tokenFormat: 'opaque', scopes: [], accessTokenTtl: 30, signingAlg: 'RS256', introspectionClients: ['rs-1', 'rs-2'], createdAt: NOW + 1 });
       await store().apis.create(api);
       await store().apis.create(opaque);
       expect(await store().apis.find(api.identifier)).toEqual(api);
