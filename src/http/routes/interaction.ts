@@ -11,8 +11,9 @@ import { noStore, sendErrorPage } from '../responses.js';
 import { type LoadedInteraction, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
 import { renderLogin } from './interaction-pages.js';
 
+// A form of this browser goes stale when the browser signs in (in another tab, say): its interaction is still there.
+const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page to continue, or go back to the application and start again.', { status: 403 });
 const expired = new OAuthError('invalid_request', 'This sign-in request has expired or was opened in another browser. Go back to the application and start again.');
-const badCsrf = new OAuthError('invalid_request', 'The form has expired. Go back to the application and start again.', { status: 403 });
 
 interface Resumed {
   interaction: LoadedInteraction;
