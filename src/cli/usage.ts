@@ -96,6 +96,9 @@ Options (repeatable ones marked ...):
   --id-token-alg A                RS256 (default), ES256, PS256 or EdDSA
   --client-id ID                  choose the client_id instead of a random one
   --default-resource URI          the API its access tokens are for when a request names no resource
+  --allowed-origin O ...          a web origin (https://app.example.com) whose browser code may call
+                                  /token, /revoke, /userinfo, /device_authorization (CORS); public
+                                  clients only; the origins of its redirect URIs are always allowed
   --json                          print the RFC 7591 client information as JSON
 
 A client secret, when there is one, is printed once and never again.

@@ -28,6 +28,8 @@ export interface ClientMetadata {
   token_endpoint_auth_signing_alg?: string;
   /** Identifier of the API (resource) its tokens are for when a request names none (RFC 8707). */
   latch_default_resource?: string;
+  /** Web origins (scheme://host[:port]) a public client's browser code calls the token endpoints from (CORS). */
+  allowed_cors_origins?: string[];
 }
 
 export interface ClientRecord {

@@ -203,7 +203,7 @@ export function registerDevice(app: FastifyInstance, ctx: AppContext): void {
   const urls = endpointUrls(ctx.config.issuer);
 
   // RFC 8628 §3.1: the device authorization endpoint; the client authenticates as at the token endpoint.
-  app.post(endpointPaths.deviceAuthorization, { config: { cors: true } }, async (request, reply) => {
+  app.post(endpointPaths.deviceAuthorization, { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.deviceAuthorization);
     const response = await handleDeviceAuthorization(client, params, now, {
       deviceCodes: ctx.store.deviceCodes,

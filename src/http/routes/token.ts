@@ -46,7 +46,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     login: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow },
   };
 
-  app.post('/token', { config: { cors: true } }, async (request, reply) => {
+  app.post('/token', { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, multi, now } = await authenticatedRequest(ctx, request, urls.token);
     // RFC 8707 §2: one resource per token request (Latch issues one audience per access token).
     requestedResource(multi.get('resource'));
@@ -55,13 +55,13 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     return sendJson(reply, response);
   });
 
-  app.post('/introspect', { config: { cors: true } }, async (request, reply) => {
+  app.post('/introspect', async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.introspection);
     const response = await introspect(client, params, { store: ctx.store, issuer: ctx.config.issuer, now });
     return sendJson(reply, response);
   });
 
-  app.post('/revoke', { config: { cors: true } }, async (request, reply) => {
+  app.post('/revoke', { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.revocation);
     await revoke(client, params, { store: ctx.store, now });
     // RFC 7009 §2.2: 200 whether or not the token was valid.

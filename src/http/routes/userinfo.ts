@@ -18,6 +18,6 @@ export function registerUserinfo(app: FastifyInstance, ctx: AppContext): void {
     return sendJson(reply, await userinfo(token, ctx.store, ctx.now()));
   };
   // OIDC Core §5.3.1: the UserInfo endpoint supports GET and POST.
-  app.get('/userinfo', { config: { cors: true } }, handler);
-  app.post('/userinfo', { config: { cors: true } }, handler);
+  app.get('/userinfo', { config: { cors: 'client' } }, handler);
+  app.post('/userinfo', { config: { cors: 'client' } }, handler);
 }
