@@ -110,6 +110,15 @@ export async function findApi(store: Pick<Store, 'apis'>, identifier: string): P
   return api;
 }
 
+/** Replaces the clients allowed to introspect the API's access tokens (RFC 7662 §4); an empty list leaves only each token's own client. */
+export async function setIntrospectionClients(store: Pick<Store, 'apis' | 'clients'>, identifier: string, clientIds: string[]): Promise<ApiRecord> {
+  await findApi(store, identifier);
+  const ids = [...new Set(clientIds.map((id) => id.trim()).filter(Boolean))];
+  await checkIntrospectionClients(store.clients, ids);
+  if (!(await store.apis.setIntrospectionClients(identifier, ids))) throw new AdminNotFoundError('api', identifier);
+  return findApi(store, identifier);
+}
+
 /** Deletes the API; tokens issued for it stop passing introspection (JWTs stay valid until they expire). */
 export async function deleteApi(store: Pick<Store, 'apis'>, identifier: string, now = nowSeconds()): Promise<ApiRecord> {
   const api = await findApi(store, identifier);

@@ -79,6 +79,16 @@ describe('latch apis', () => {
     const unknown = await latch(['apis', 'create', '--identifier', 'https://videos.example', '--introspect-client', 'nobody']);
     expectCode(unknown, 1);
     expect(unknown.stderr).toMatch(/--introspect-client: no client with client_id "nobody"/);
+
+    // An API registered before (or without) it gets its resource server's client later.
+    expectCode(await latch(['apis', 'create', '--identifier', 'https://albums.example', '--token-format', 'opaque']), 0);
+    const updated = await latch(['apis', 'update', 'https://albums.example', '--introspect-client', rs.client_id, '--json']);
+    expectCode(updated, 0);
+    expect(updated.json()).toMatchObject({ identifier: 'https://albums.example', introspection_clients: [rs.client_id] });
+    const cleared = await latch(['apis', 'update', 'https://albums.example', '--introspect-client', '', '--json']);
+    expect(cleared.json()).toMatchObject({ introspection_clients: [] });
+    expectCode(await latch(['apis', 'update', 'https://albums.example']), 2);
+    expectCode(await latch(['apis', 'update', 'https://missing.example', '--introspect-client', rs.client_id]), 1);
   });
 
   it('refuses a second API with the same identifier, and a missing --identifier (usage, exit 2)', async () => {

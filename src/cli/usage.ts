@@ -117,6 +117,8 @@ const apis = `Usage: latch apis <command> [options]
                                  register an API (see apis create --help)
   list                           list APIs
   show <identifier>              show one API
+  update <identifier> --introspect-client ID ...
+                                 replace the clients that may introspect its tokens ("" for none)
   delete <identifier>            delete an API; tokens issued for it fail introspection from then on
 
 Options: --json, --help

@@ -307,6 +307,8 @@ export interface ApisRepository {
   create(api: ApiRecord): Promise<void>;
   find(identifier: string): Promise<ApiRecord | undefined>;
   list(): Promise<ApiRecord[]>;
+  /** Replaces the clients that may introspect the API's tokens; false when the API is unknown. */
+  setIntrospectionClients(identifier: string, clientIds: string[]): Promise<boolean>;
   /** Deletes the API and revokes every token issued for it (audience = identifier). */
   delete(identifier: string, now: number): Promise<boolean>;
 }

@@ -34,6 +34,19 @@ export function apisContract({ store }: ContractContext): void {
       expect((await store().apis.find(api.identifier))?.name).toBe('Photos');
     });
 
+    it('replaces the clients allowed to introspect an API, and only that API\'s', async () => {
+      const api = anApi({ introspectionClients: ['rs-1'] });
+      const other = anApi({ introspectionClients: ['rs-9'] });
+      await store().apis.create(api);
+      await store().apis.create(other);
+      expect(await store().apis.setIntrospectionClients(api.identifier, ['rs-2', 'rs-3'])).toBe(true);
+      expect(await store().apis.find(api.identifier)).toEqual({ ...api, introspectionClients: ['rs-2', 'rs-3'] });
+      expect(await store().apis.setIntrospectionClients(api.identifier, [])).toBe(true);
+      expect((await store().apis.find(api.identifier))?.introspectionClients).toEqual([]);
+      expect(await store().apis.find(other.identifier)).toEqual(other);
+      expect(await store().apis.setIntrospectionClients(uniqueId('https://missing.example/'), ['rs-1'])).toBe(false);
+    });
+
     it('deleting an API revokes the tokens issued for it, and only those', async () => {
       const api = anApi();
       await store().apis.create(api);

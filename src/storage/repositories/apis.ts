@@ -50,6 +50,11 @@ export function apisRepository(db: Kysely<Database>): ApisRepository {
       return rows.map(toRecord);
     },
 
+    async setIntrospectionClients(identifier, clientIds) {
+      const query = db.updateTable('apis').set({ introspection_clients: toJson(clientIds) }).where('identifier', '=', identifier);
+      return affected(await query.executeTakeFirst());
+    },
+
     async delete(identifier, now) {
       // Tokens for the API stop being accepted at introspection; JWTs stay verifiable until they expire.
       return db.transaction().execute(async (trx) => {
