@@ -77,7 +77,7 @@ export function sendAuthorizationResponse(reply: FastifyReply, response: Authori
  * A CSP source for one script of this server: its URL on the issuer's origin, never on the request's Host header
  * (which the client chooses). CSP host sources cannot name an IPv6 literal: such an issuer falls back to 'self'.
  */
-export function scriptSource(issuer: string, path: string): string {
+function scriptSource(issuer: string, path: string): string {
   const { protocol, host } = new URL(issuer);
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return "'self'";
   return `${protocol}//${host.toLowerCase()}${path}`;
