@@ -31,9 +31,16 @@ export async function startDemo(latch, { dataDir, latchPort, photosPort, shopPor
     const user = await latch.createUser(store, { email: DEMO_EMAIL, name: 'Ada Lovelace', password: DEMO_PASSWORD, emailVerified: true });
 
     // The photos API, registered as an API (resource) that prefers opaque tokens: it asks Latch about every
-    // token, so revoking access takes effect at once. It introspects as a machine-to-machine client.
-    await latch.createApi(store, { identifier: PHOTOS_API, name: 'Photos', scopes: ['read:photos', 'write:photos'], tokenFormat: 'opaque' });
+    // token, so revoking access takes effect at once. It introspects as a machine-to-machine client of its own,
+    // which the API allows to introspect its tokens (no other client learns anything about them).
     const introspector = await latch.createClient(store, { name: 'Photos API', kind: 'm2m', clientId: 'photos-api' });
+    await latch.createApi(store, {
+      identifier: PHOTOS_API,
+      name: 'Photos',
+      scopes: ['read:photos', 'write:photos'],
+      tokenFormat: 'opaque',
+      introspectionClients: [introspector.client.clientId],
+    });
 
     // The print shop: a server-side web app (confidential client) that may ask for read:photos, nothing more.
     const shop = await latch.createClient(store, {

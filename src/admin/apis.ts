@@ -13,6 +13,11 @@ export interface CreateApiInput {
   /** Access token lifetime in seconds. */
   accessTokenTtl?: number;
   signingAlg?: string;
+  /**
+   * Confidential clients that may introspect this API's access tokens (RFC 7662 §4), typically the resource
+   * server's own client. The client a token was issued to may always introspect it.
+   */
+  introspectionClients?: string[];
 }
 
 export const TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque'];
@@ -72,11 +77,24 @@ export function buildApi(input: CreateApiInput, now = nowSeconds()): ApiRecord {
   if (!ACCESS_TOKEN_ALGS.includes(signingAlg)) {
     throw new AdminInputError('signing_alg', `"${signingAlg}" is not one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
   }
-  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, createdAt: now };
+  const introspectionClients = [...new Set((input.introspectionClients ?? []).map((id) => id.trim()).filter(Boolean))];
+  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, introspectionClients, createdAt: now };
 }
 
-export async function createApi(store: Pick<Store, 'apis'>, input: CreateApiInput, now = nowSeconds()): Promise<ApiRecord> {
+/** RFC 7662 §2.1: introspection needs client authentication, so only a known confidential client can be allowed. */
+async function checkIntrospectionClients(clients: Store['clients'], ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const client = await clients.find(id);
+    if (!client) throw new AdminInputError('introspection_clients', `no client with client_id "${id}" (create it first: latch clients create --type m2m)`);
+    if (client.metadata.token_endpoint_auth_method === 'none') {
+      throw new AdminInputError('introspection_clients', `client "${id}" is public; only a confidential client can authenticate to /introspect`);
+    }
+  }
+}
+
+export async function createApi(store: Pick<Store, 'apis' | 'clients'>, input: CreateApiInput, now = nowSeconds()): Promise<ApiRecord> {
   const api = buildApi(input, now);
+  await checkIntrospectionClients(store.clients, api.introspectionClients);
   try {
     await store.apis.create(api);
   } catch (err) {
@@ -90,6 +108,15 @@ export async function findApi(store: Pick<Store, 'apis'>, identifier: string): P
   const api = await store.apis.find(identifier);
   if (!api) throw new AdminNotFoundError('api', identifier);
   return api;
+}
+
+/** Replaces the clients allowed to introspect the API's access tokens (RFC 7662 §4); an empty list leaves only each token's own client. */
+export async function setIntrospectionClients(store: Pick<Store, 'apis' | 'clients'>, identifier: string, clientIds: string[]): Promise<ApiRecord> {
+  await findApi(store, identifier);
+  const ids = [...new Set(clientIds.map((id) => id.trim()).filter(Boolean))];
+  await checkIntrospectionClients(store.clients, ids);
+  if (!(await store.apis.setIntrospectionClients(identifier, ids))) throw new AdminNotFoundError('api', identifier);
+  return findApi(store, identifier);
 }
 
 /** Deletes the API; tokens issued for it stop passing introspection (JWTs stay valid until they expire). */
@@ -108,6 +135,7 @@ export function apiToJson(api: ApiRecord): Record<string, unknown> {
     token_format: api.tokenFormat,
     access_token_ttl: api.accessTokenTtl,
     signing_alg: api.signingAlg,
+    introspection_clients: api.introspectionClients,
     created_at: api.createdAt,
   };
 }

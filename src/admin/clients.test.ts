@@ -164,6 +164,19 @@ describe('validation names the field', () => {
     expect(fieldOf({ name: '  ', kind: 'm2m' })).toBe('client_name');
   });
 
+  it('allowed_cors_origins: public clients only, bare origins only', () => {
+    const spa = (allowedCorsOrigins: string[]): CreateClientInput => ({ name: 'x', kind: 'spa', redirectUris: ['https://a.example/cb'], allowedCorsOrigins });
+    expect(buildClientMetadata(spa(['https://app.example', 'http://localhost:5173', 'https://app.example/'])).allowed_cors_origins).toEqual([
+      'https://app.example',
+      'http://localhost:5173',
+    ]);
+    for (const bad of ['https://app.example/path', 'https://*.example', 'app.example', 'ftp://app.example', 'https://app.example:443']) {
+      expect(fieldOf(spa([bad])), bad).toBe('allowed_cors_origins');
+    }
+    expect(fieldOf({ ...web(['https://a.example/cb']), allowedCorsOrigins: ['https://a.example'] })).toBe('allowed_cors_origins');
+    expect(buildClientMetadata(spa([])).allowed_cors_origins).toBeUndefined();
+  });
+
   it('redirect URIs: absolute, no fragment, https or loopback http for web', () => {
     expect(fieldOf(web(['/cb']))).toBe('redirect_uris');
     expect(fieldOf(web(['https://a.example/cb#frag']))).toBe('redirect_uris');

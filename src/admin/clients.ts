@@ -31,6 +31,8 @@ export interface CreateClientInput {
   clientId?: string;
   /** The API (RFC 8707 resource) its access tokens are for when a request names none. */
   defaultResource?: string;
+  /** Web origins a public client calls /token, /revoke, /userinfo from, besides its redirect URIs' origins (CORS). */
+  allowedCorsOrigins?: string[];
 }
 
 export const CLIENT_KINDS: readonly ClientKind[] = ['web', 'spa', 'native', 'm2m', 'device'];
@@ -225,7 +227,27 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
   };
   if (jwks) metadata.jwks = jwks;
   if (input.defaultResource !== undefined) metadata.latch_default_resource = checkApiIdentifier(input.defaultResource, 'latch_default_resource');
+  if (input.allowedCorsOrigins !== undefined && input.allowedCorsOrigins.length > 0) {
+    // Fetch §3.2.5: CORS is what lets a browser app read a token response; a confidential client has a server for that.
+    if (authMethod !== 'none') throw new AdminInputError('allowed_cors_origins', 'only a public client (spa, native, device) calls Latch from a browser');
+    metadata.allowed_cors_origins = unique(input.allowedCorsOrigins.map(checkWebOrigin));
+  }
   return metadata;
+}
+
+/** A web origin as a browser sends it in the Origin header (RFC 6454 §6.1): scheme://host[:port], nothing else. */
+function checkWebOrigin(value: string): string {
+  const origin = value.trim();
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    throw new AdminInputError('allowed_cors_origins', `"${origin}" is not an origin such as https://app.example.com`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname.includes('*') || url.origin !== origin.replace(/\/$/, '').toLowerCase()) {
+    throw new AdminInputError('allowed_cors_origins', `"${origin}" is not an origin (scheme://host[:port], no path, no wildcard), e.g. ${url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : 'https://app.example.com'}`);
+  }
+  return url.origin;
 }
 
 /** Whether the client authenticates with a shared secret (client_secret_basic or client_secret_post). */
@@ -293,5 +315,6 @@ export function clientToJson(client: ClientRecord, clientSecret?: string): Recor
   if (m.jwks) out.jwks = m.jwks;
   out.latch_client_kind = m.latch_client_kind;
   if (m.latch_default_resource !== undefined) out.latch_default_resource = m.latch_default_resource;
+  if (m.allowed_cors_origins !== undefined) out.allowed_cors_origins = m.allowed_cors_origins;
   return out;
 }

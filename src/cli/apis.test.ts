@@ -69,6 +69,28 @@ describe('latch apis', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it('create --introspect-client names the confidential clients that may introspect its tokens', async () => {
+    const rs = (await latch(['clients', 'create', '--name', 'Photos API', '--type', 'm2m', '--json'])).json<{ client_id: string }>();
+    const created = await latch(['apis', 'create', '--identifier', 'https://photos.example', '--token-format', 'opaque', '--introspect-client', rs.client_id, '--json']);
+    expectCode(created, 0);
+    expect(created.json()).toMatchObject({ introspection_clients: [rs.client_id] });
+    const shown = await latch(['apis', 'show', 'https://photos.example']);
+    expect(shown.stdout).toContain(`introspection: ${rs.client_id}`);
+    const unknown = await latch(['apis', 'create', '--identifier', 'https://videos.example', '--introspect-client', 'nobody']);
+    expectCode(unknown, 1);
+    expect(unknown.stderr).toMatch(/--introspect-client: no client with client_id "nobody"/);
+
+    // An API registered before (or without) it gets its resource server's client later.
+    expectCode(await latch(['apis', 'create', '--identifier', 'https://albums.example', '--token-format', 'opaque']), 0);
+    const updated = await latch(['apis', 'update', 'https://albums.example', '--introspect-client', rs.client_id, '--json']);
+    expectCode(updated, 0);
+    expect(updated.json()).toMatchObject({ identifier: 'https://albums.example', introspection_clients: [rs.client_id] });
+    const cleared = await latch(['apis', 'update', 'https://albums.example', '--introspect-client', '', '--json']);
+    expect(cleared.json()).toMatchObject({ introspection_clients: [] });
+    expectCode(await latch(['apis', 'update', 'https://albums.example']), 2);
+    expectCode(await latch(['apis', 'update', 'https://missing.example', '--introspect-client', rs.client_id]), 1);
+  });
+
   it('refuses a second API with the same identifier, and a missing --identifier (usage, exit 2)', async () => {
     expectCode(await latch(['apis', 'create', '--identifier', 'https://photos.example']), 0);
     const again = await latch(['apis', 'create', '--identifier', 'https://photos.example']);

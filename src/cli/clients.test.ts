@@ -160,6 +160,18 @@ describe('latch clients: bad input names the flag', () => {
     expect(noName.stderr).toMatch(/--name is required/);
   });
 
+  it('--allowed-origin registers a public client\'s CORS origins (allowed_cors_origins); refused for others', async () => {
+    const created = await latch(['clients', 'create', '--name', 'SPA', '--type', 'spa', '--redirect-uri', 'https://spa.example/cb', '--allowed-origin', 'https://console.example', '--json']);
+    expectCode(created, 0);
+    expect(created.json()).toMatchObject({ allowed_cors_origins: ['https://console.example'] });
+    const web = await latch(['clients', 'create', '--name', 'Web', '--type', 'web', '--redirect-uri', 'https://web.example/cb', '--allowed-origin', 'https://web.example']);
+    expectCode(web, 1);
+    expect(web.stderr).toMatch(/--allowed-origin: only a public client/);
+    const path = await latch(['clients', 'create', '--name', 'SPA', '--type', 'spa', '--redirect-uri', 'https://spa.example/cb', '--allowed-origin', 'https://spa.example/app']);
+    expectCode(path, 1);
+    expect(path.stderr).toMatch(/--allowed-origin: "https:\/\/spa.example\/app" is not an origin/);
+  });
+
   it('bad redirect URIs', async () => {
     const cases: [string, string, RegExp][] = [
       ['web', 'http://app.example/cb', /--redirect-uri: "http:\/\/app.example\/cb" must use https/],

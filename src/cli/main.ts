@@ -56,6 +56,8 @@ const flagForField: Record<string, string> = {
   token_format: '--token-format',
   access_token_ttl: '--ttl',
   signing_alg: '--alg',
+  introspection_clients: '--introspect-client',
+  allowed_cors_origins: '--allowed-origin',
   email: '--email',
   name: '--name',
 };

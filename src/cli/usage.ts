@@ -99,6 +99,9 @@ Options (repeatable ones marked ...):
   --id-token-alg A                RS256 (default), ES256, PS256 or EdDSA
   --client-id ID                  choose the client_id instead of a random one
   --default-resource URI          the API its access tokens are for when a request names no resource
+  --allowed-origin O ...          a web origin (https://app.example.com) whose browser code may call
+                                  /token, /revoke, /userinfo, /device_authorization (CORS); public
+                                  clients only; the origins of its redirect URIs are always allowed
   --json                          print the RFC 7591 client information as JSON
 
 A client secret, when there is one, is printed once and never again.
@@ -118,6 +121,8 @@ const apis = `Usage: latch apis <command> [options]
                                  register an API (see apis create --help)
   list                           list APIs
   show <identifier>              show one API
+  update <identifier> --introspect-client ID ...
+                                 replace the clients that may introspect its tokens ("" for none)
   delete <identifier>            delete an API; tokens issued for it fail introspection from then on
 
 Options: --json, --help
@@ -138,6 +143,9 @@ Options:
   --ttl SECONDS                   access token lifetime (default 3600, at most 86400)
   --name N                        a display name (default: the identifier's host)
   --alg A                         JWT signing algorithm: ES256 (default), RS256, PS256 or EdDSA
+  --introspect-client ID ...      a confidential client (usually the API's own m2m client) that may
+                                  introspect this API's access tokens; /introspect tells any other
+                                  client, except the one a token was issued to, {"active": false}
   --json                          print the API as JSON
 `;
 

@@ -13,13 +13,14 @@ import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
 import type { TurnEnd } from '../runtime/turn-end.js';
 import { asStoreUnavailable } from '../storage/unavailable.js';
+import { createCors, type CorsPolicy } from './cors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Errors on this route are shown as an HTML page, not JSON. */
     page?: boolean;
-    /** Browser apps on other origins may call this route (no cookies involved). */
-    cors?: boolean;
+    /** Browser apps on other origins may call this route (no cookies involved): see cors.ts. */
+    cors?: CorsPolicy;
   }
 }
 
@@ -117,10 +118,15 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
   const turnWrites = options.turnEnd.queue(undefined, (err) => app.log.error({ err }, 'writing an answer failed'));
-  // A callback hook, not an async one: it runs on every answer, and needs no promise.
+  const cors = createCors(ctx.store, ctx.now);
+  // Callback hooks, not async ones: they run on every request, and need no promise unless CORS has to look.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.headers.origin === undefined || request.routeOptions.config.cors !== 'client') return done();
+    cors.resolve(request).then(() => done(), done);
+  });
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);
-    if (request.routeOptions.config.cors) reply.header('Access-Control-Allow-Origin', '*');
+    cors.headers(request, reply);
     turnWrites.defer(done, null, payload);
   });
 
@@ -137,16 +143,8 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   });
   app.setNotFoundHandler((request, reply) => sendJson(reply, { error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` }, 404));
 
-  // CORS preflight for the endpoints browser apps call directly.
-  app.options('/*', async (_request, reply) =>
-    reply
-      .code(204)
-      .header('Access-Control-Allow-Origin', '*')
-      .header('Access-Control-Allow-Methods', 'GET, POST')
-      .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, DPoP')
-      .header('Access-Control-Max-Age', '600')
-      .send(),
-  );
+  // CORS preflight for the endpoints browser apps call directly, and for no other.
+  cors.registerPreflight(app);
 
   // Endpoints called by apps and resource servers: no cookies, so no cookie hooks on every request.
   app.register(async (scope) => {

@@ -66,7 +66,21 @@ export async function startSession(ctx: AppContext, request: FastifyRequest, rep
   };
   await ctx.store.sessions.create(session);
   reply.setCookie(sessionCookie, value, cookieOptions(ctx, ctx.config.sessionTtl));
+  await rotateBrowserId(ctx, request, reply, now);
   return session;
+}
+
+/**
+ * A new browser value at sign-in, like the session cookie, so that a value planted or seen before the sign-in (and
+ * every CSRF token derived from it) is worth nothing after it. The browser's open interactions (other tabs, a device
+ * confirmation) follow it in one statement before the new cookie is sent; the old value no longer opens them.
+ */
+async function rotateBrowserId(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, now: number): Promise<void> {
+  const previous = request.cookies[browserCookie];
+  const value = randomToken();
+  if (previous) await ctx.store.interactions.rebindBrowser(digest(previous), digest(value), now);
+  reply.setCookie(browserCookie, value, cookieOptions(ctx));
+  request.cookies[browserCookie] = value;
 }
 
 export async function endSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -63,22 +63,22 @@ export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyRepl
 
 /**
  * Delivers an authorization response: a 303 redirect (RFC 9700 §4.12) or an auto-submitting form (form_post).
- * The form_post page may run exactly one script, its own submit script, loaded from the origin that served the page.
+ * The form_post page may run exactly one script, its own submit script, loaded from the issuer's origin.
  */
-export function sendAuthorizationResponse(reply: FastifyReply, response: AuthorizationResponse): FastifyReply {
+export function sendAuthorizationResponse(reply: FastifyReply, response: AuthorizationResponse, issuer: string): FastifyReply {
   if (response.kind === 'redirect') return noStore(reply).redirect(response.location, 303);
   return sendPage(reply, formPostPage({ action: response.action, fields: response.fields }), {
     formTargets: [response.action],
-    scripts: [scriptSource(reply, formPostScriptPath)],
+    scripts: [scriptSource(issuer, formPostScriptPath)],
   });
 }
 
 /**
- * A CSP source for one script of this server: its URL on the origin that served the page. CSP host sources cannot
- * name an IPv6 literal, and a request without a plain Host has no origin to name: those fall back to 'self'.
+ * A CSP source for one script of this server: its URL on the issuer's origin, never on the request's Host header
+ * (which the client chooses). CSP host sources cannot name an IPv6 literal: such an issuer falls back to 'self'.
  */
-function scriptSource(reply: FastifyReply, path: string): string {
-  const { protocol, host } = reply.request;
-  if (!host || !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return "'self'";
-  return `${protocol}://${host.toLowerCase()}${path}`;
+function scriptSource(issuer: string, path: string): string {
+  const { protocol, host } = new URL(issuer);
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return "'self'";
+  return `${protocol}//${host.toLowerCase()}${path}`;
 }

@@ -6,7 +6,7 @@ export { loginPage, type LoginPageOptions } from './pages/login.js';
 export { consentPage, type ConsentPageOptions } from './pages/consent.js';
 export { errorPage, type ErrorPageOptions } from './pages/error.js';
 export { logoutConfirmPage, type LogoutConfirmPageOptions } from './pages/logout-confirm.js';
-export { loggedOutPage, type LoggedOutPageOptions } from './pages/logged-out.js';
+export { loggedOutPage, stillSignedInPage, type LoggedOutPageOptions, type StillSignedInPageOptions } from './pages/logged-out.js';
 export { formPostPage, formPostScriptPath, type FormPostPageOptions } from './pages/form-post.js';
 export { deviceUserCodePage, type DeviceUserCodePageOptions } from './pages/device-user-code.js';
 export { deviceConfirmPage, type DeviceConfirmPageOptions } from './pages/device-confirm.js';

@@ -26,11 +26,13 @@ export interface Fixture {
 
 export async function startFixture(): Promise<Fixture> {
   const ts = await startTestServer();
-  await createApi(ts.latch.store, { identifier: PHOTOS, scopes: ['read:photos', 'write:photos'] });
-  await createApi(ts.latch.store, { identifier: OTHER, scopes: ['read:photos'] });
-  await createApi(ts.latch.store, { identifier: OPAQUE, scopes: ['read:photos'], tokenFormat: 'opaque' });
-  const app = await ts.client({ kind: 'm2m', scopes: ['read:photos write:photos'] });
+  // RFC 7662 §4: the APIs let their resource server's own client introspect their tokens.
   const rs = await ts.client({ kind: 'm2m' });
+  const introspectionClients = [rs.clientId];
+  await createApi(ts.latch.store, { identifier: PHOTOS, scopes: ['read:photos', 'write:photos'], introspectionClients });
+  await createApi(ts.latch.store, { identifier: OTHER, scopes: ['read:photos'], introspectionClients });
+  await createApi(ts.latch.store, { identifier: OPAQUE, scopes: ['read:photos'], tokenFormat: 'opaque', introspectionClients });
+  const app = await ts.client({ kind: 'm2m', scopes: ['read:photos write:photos'] });
   const introspector = { clientId: rs.clientId, clientSecret: rs.clientSecret! };
   const auth = { clientId: app.clientId, clientSecret: app.clientSecret! };
   return {

@@ -47,6 +47,8 @@ export interface InteractionsTable {
   sub: string | null;
   request: Json;
   result: Json;
+  /** Digest of the browser cookie the interaction is bound to. */
+  browser_digest: string;
   created_at: number;
   expires_at: number;
 }
@@ -135,6 +137,8 @@ export interface ApisTable {
   token_format: string;
   access_token_ttl: number;
   signing_alg: string;
+  /** JSON array of client ids. */
+  introspection_clients: Json;
   created_at: number;
 }
 

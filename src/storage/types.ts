@@ -28,6 +28,8 @@ export interface ClientMetadata {
   token_endpoint_auth_signing_alg?: string;
   /** Identifier of the API (resource) its tokens are for when a request names none (RFC 8707). */
   latch_default_resource?: string;
+  /** Web origins (scheme://host[:port]) a public client's browser code calls the token endpoints from (CORS). */
+  allowed_cors_origins?: string[];
 }
 
 export interface ClientRecord {
@@ -125,6 +127,8 @@ export interface InteractionRecord {
   clientId: string;
   /** The validated authorization request (parameters as strings), resumed after the interaction. */
   request: Record<string, string>;
+  /** Digest of the `latch_browser` cookie of the browser the interaction is bound to. */
+  browserDigest: string;
   /** Filled in as the interaction progresses. */
   result: { sub?: string; sid?: string; authTime?: number; consented?: string[]; denied?: boolean };
   createdAt: number;
@@ -136,6 +140,11 @@ export interface InteractionsRepository {
   /** Returns undefined when missing or expired at `now`. */
   find(idDigest: string, now: number): Promise<InteractionRecord | undefined>;
   updateResult(idDigest: string, result: InteractionRecord['result']): Promise<boolean>;
+  /**
+   * Moves every interaction of one browser that has not expired at `now` to its new browser value, in one
+   * statement (the browser cookie is rotated at sign-in). Returns how many were moved.
+   */
+  rebindBrowser(oldDigest: string, newDigest: string, now: number): Promise<number>;
   delete(idDigest: string): Promise<boolean>;
 }
 
@@ -302,6 +311,8 @@ export interface ApiRecord {
   accessTokenTtl: number;
   /** JWS algorithm of JWT access tokens. */
   signingAlg: string;
+  /** Clients (besides the one a token was issued to) that introspection answers about this API's tokens (RFC 7662 §4). */
+  introspectionClients: string[];
   createdAt: number;
 }
 
@@ -310,6 +321,8 @@ export interface ApisRepository {
   create(api: ApiRecord): Promise<void>;
   find(identifier: string): Promise<ApiRecord | undefined>;
   list(): Promise<ApiRecord[]>;
+  /** Replaces the clients that may introspect the API's tokens; false when the API is unknown. */
+  setIntrospectionClients(identifier: string, clientIds: string[]): Promise<boolean>;
   /** Deletes the API and revokes every token issued for it (audience = identifier). */
   delete(identifier: string, now: number): Promise<boolean>;
 }

@@ -7,9 +7,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectTokenError, expectTokens, getJson, introspect, revoke, tokenRequest, userinfo } from '../helpers/oauth.js';
+import { createApi } from '../../src/admin/apis.js';
 import { discover } from '../helpers/rp.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/server.js';
 
@@ -45,14 +47,26 @@ describe('client credentials with openid-client', () => {
     expect(tokens.claims()).toBeUndefined();
   });
 
-  it('the token introspects as the client itself: client_id and scope, no sub (RFC 7662)', async () => {
+  it('the token introspects as the client itself: client_id, scope, and sub = client_id (RFC 7662, RFC 9068 §2.2)', async () => {
     const tokens = await client.clientCredentialsGrant(await discover(ts, m2m), { scope: 'reports:read reports:write' });
     const res = await introspect(ts, tokens.access_token, m2m);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ active: true, client_id: m2m.clientId, token_type: 'Bearer', iss: ts.issuer });
     expect(scopes(res.body.scope)).toEqual(['reports:read', 'reports:write']);
-    expect(res.body).not.toHaveProperty('sub');
+    expect(res.body.sub).toBe(m2m.clientId);
     expect(res.body.exp - res.body.iat).toBe(3600);
+  });
+
+  it('introspection and the JWT form of a token for an API agree on sub (RFC 9068 §2.2)', async () => {
+    const api = await createApi(ts.latch.store, { identifier: 'https://reports-jwt.example.test', scopes: ['reports:read'], tokenFormat: 'jwt' });
+    const caller = await ts.client({ kind: 'm2m', scopes: ['reports:read'] });
+    const tokens = expectTokens(await tokenRequest(ts, { grant_type: 'client_credentials', scope: 'reports:read', resource: api.identifier }, caller));
+    const jwt = decodeJwt(tokens.access_token);
+    expect(jwt.sub).toBe(caller.clientId);
+    const res = await introspect(ts, tokens.access_token, caller);
+    expect(res.body.active, res.text).toBe(true);
+    expect(res.body.sub).toBe(jwt.sub);
+    expect(res.body.client_id).toBe(caller.clientId);
   });
 
   it('/userinfo refuses the token: there is no person (RFC 6750 §3.1 insufficient_scope)', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { digest } from '../../src/core/tokens/hash.js';
+import { tokenKey } from '../../src/core/tokens/token-key.js';
 import { Browser, findConsentForm, findLoginForm } from '../helpers/browser.js';
 import {
   DEVICE_GRANT,
@@ -137,9 +138,11 @@ describe('happy path with openid-client', () => {
     const info = await client.fetchUserInfo(config, tokens.access_token, user.sub);
     expect(info).toMatchObject({ sub: user.sub, email: user.email });
 
-    const introspection = await introspect(ts, tokens.access_token, web);
-    expect(introspection.body).toMatchObject({ active: true, client_id: tv.clientId, sub: user.sub });
-    expect(String(introspection.body.scope).split(' ').sort()).toEqual(SCOPE.split(' ').sort());
+    const record = await ts.latch.store.tokens.find(tokenKey(tokens.access_token));
+    expect(record).toMatchObject({ kind: 'access_token', clientId: tv.clientId, sub: user.sub });
+    expect(record!.scope.split(' ').sort()).toEqual(SCOPE.split(' ').sort());
+    // RFC 7662 §4: another client learns nothing about the TV's token.
+    expect((await introspect(ts, tokens.access_token, web)).body).toEqual({ active: false });
 
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
     expect(refreshed.access_token).not.toBe(tokens.access_token);

@@ -133,6 +133,25 @@ describe('UserInfo', () => {
     expect(res.body.sub).toBe(user.sub);
   });
 
+  it('refuses a token sent by more than one method with 400 invalid_request (RFC 6750 §2)', async () => {
+    const token = full.access_token as string;
+    const url = `${ts.issuer}/userinfo`;
+    const header = { authorization: `Bearer ${token}` };
+    const attempts: Array<[string, Promise<Response>]> = [
+      ['header + query', fetch(`${url}?access_token=${token}`, { headers: header })],
+      ['header + body', fetch(url, { method: 'POST', headers: { ...header, 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${token}` })],
+      ['body + query', fetch(`${url}?access_token=${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${token}` })],
+      ['query alone', fetch(`${url}?access_token=${token}`)],
+    ];
+    for (const [name, pending] of attempts) {
+      const res = await pending;
+      const body = (await res.json()) as { error?: string };
+      expect(res.status, name).toBe(400);
+      expect(body.error, name).toBe('invalid_request');
+      expect(res.headers.get('www-authenticate') ?? '', name).toMatch(/^Bearer .*error="invalid_request"/);
+    }
+  });
+
   it('returns only sub for scope openid', async () => {
     const res = await userinfo(ts, openidOnly.access_token);
     expect(res.status, res.text).toBe(200);

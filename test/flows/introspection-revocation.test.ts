@@ -3,6 +3,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi } from '../../src/admin/apis.js';
 import { tokenKey } from '../../src/core/tokens/token-key.js';
 import { Browser } from '../helpers/browser.js';
 import {
@@ -88,6 +89,46 @@ describe('introspection (RFC 7662)', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.active).toBe(true);
     expect(res.body.client_id).toBe(web.clientId);
+  });
+
+  it('tells another client nothing about a token it was not issued (RFC 7662 §4)', async () => {
+    for (const token of [tokens.refresh_token, tokens.access_token]) {
+      const res = await introspect(ts, token, other);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({ active: false });
+    }
+    // Asking changed nothing: the owner still sees both tokens active.
+    expect(await isActive(ts, tokens.refresh_token, web)).toBe(true);
+    expect(await isActive(ts, tokens.access_token, web)).toBe(true);
+  });
+
+  it('answers the clients an API allows about its access tokens, and only about those', async () => {
+    const resourceServer = await ts.client({ kind: 'm2m' });
+    const api = await createApi(ts.latch.store, {
+      identifier: `https://introspected-${randomBytes(4).toString('hex')}.example.test`,
+      scopes: ['read:things'],
+      tokenFormat: 'opaque',
+      introspectionClients: [resourceServer.clientId],
+    });
+    const app = await ts.client({ kind: 'web', scopes: ['openid offline_access read:things'] });
+    const issued = (await obtainTokens(ts, browser, app, user, { scope: 'openid offline_access read:things', extra: { resource: api.identifier } })).tokens;
+    const allowed = await introspect(ts, issued.access_token, resourceServer);
+    expect(allowed.body, allowed.text).toMatchObject({ active: true, aud: api.identifier, client_id: app.clientId, sub: user.sub });
+    // The API's client may ask about its access tokens, not about the refresh token of the app's grant.
+    expect((await introspect(ts, issued.refresh_token, resourceServer)).body).toEqual({ active: false });
+    // A client the API does not name learns nothing.
+    expect((await introspect(ts, issued.access_token, other)).body).toEqual({ active: false });
+    // Nor may the API's client ask about tokens for no API at all.
+    expect((await introspect(ts, tokens.access_token, resourceServer)).body).toEqual({ active: false });
+  });
+
+  it('refuses to register an unknown or a public client as an API\'s introspection client', async () => {
+    const spa = await ts.client({ kind: 'spa' });
+    for (const id of ['no-such-client', spa.clientId]) {
+      await expect(createApi(ts.latch.store, { identifier: `https://refused-${randomBytes(4).toString('hex')}.example.test`, introspectionClients: [id] })).rejects.toMatchObject({
+        field: 'introspection_clients',
+      });
+    }
   });
 
   it('answers {"active":false} and nothing else for an unknown token', async () => {

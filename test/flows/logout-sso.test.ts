@@ -159,10 +159,12 @@ describe('RP-initiated logout', () => {
     expect(await needsLogin(browser, appA)).toBe(false);
   });
 
-  async function confirmLogout(choice: 'yes' | 'no') {
+  async function confirmLogout(choice: 'yes' | 'no', query: Record<string, string> = {}) {
     const browser = new Browser();
     await obtainTokens(ts, browser, appA, user, { scope: 'openid' });
-    const page = await browser.request(`${ts.issuer}/logout`);
+    const url = new URL(`${ts.issuer}/logout`);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const page = await browser.request(url);
     expect(page.status).toBe(200);
     const form = parseForms(page.body, page.url).find((f) => f.method === 'POST');
     expect(form, page.body.slice(0, 800)).toBeDefined();
@@ -172,18 +174,51 @@ describe('RP-initiated logout', () => {
         ? form!.buttons.find((b) => signOut.test(b.label ?? '') || b.value === 'yes')
         : form!.buttons.find((b) => !(signOut.test(b.label ?? '') || b.value === 'yes'));
     expect(button, JSON.stringify(form!.buttons)).toBeDefined();
-    const done = await browser.submit(form!, { [button!.name]: button!.value }, { stopAt: 'https://never.example.test/' });
+    const done = await browser.submit(form!, { [button!.name]: button!.value }, { stopAt: query.post_logout_redirect_uri ?? 'https://never.example.test/' });
     const last = done.kind === 'page' ? done.page : done.trail.at(-1);
     expect(last?.status).toBeLessThan(400);
-    return needsLogin(browser, appA);
+    return { signedOut: await needsLogin(browser, appA), done, last: last! };
   }
 
   it('the confirmation form ends the session when the person confirms', async () => {
-    expect(await confirmLogout('yes')).toBe(true);
+    expect((await confirmLogout('yes')).signedOut).toBe(true);
   });
 
-  it('the confirmation form keeps the session when the person declines', async () => {
-    expect(await confirmLogout('no')).toBe(false);
+  it('"Stay signed in" keeps the session and says so on a proper page, not the error page', async () => {
+    const { signedOut, done } = await confirmLogout('no');
+    expect(signedOut).toBe(false);
+    if (done.kind !== 'page') throw new Error(`expected a page, got a redirect to ${done.url.href}`);
+    expect(done.page.status).toBe(200);
+    expect(done.page.body).toContain('You are still signed in');
+    expect(done.page.body).not.toContain('Something went wrong');
+    expect(done.page.body).not.toContain('Error code');
+  });
+
+  it('"Stay signed in" returns to a registered post_logout_redirect_uri with state, session kept (§3)', async () => {
+    const state = random();
+    const { signedOut, done } = await confirmLogout('no', { client_id: appA.clientId, post_logout_redirect_uri: appA.postLogoutRedirectUri!, state });
+    expect(signedOut).toBe(false);
+    if (done.kind !== 'redirect') throw new Error(`expected a redirect, got ${done.page.status} ${done.page.body.slice(0, 300)}`);
+    expect(done.url.href.startsWith(appA.postLogoutRedirectUri!)).toBe(true);
+    expect(done.url.searchParams.get('state')).toBe(state);
+  });
+
+  it('with nobody signed in, logout completes without asking', async () => {
+    const browser = new Browser();
+    const bare = await browser.request(`${ts.issuer}/logout`);
+    expect(bare.status).toBe(200);
+    expect(parseForms(bare.body, bare.url)).toEqual([]);
+    expect(bare.body).toContain('You are signed out');
+
+    const state = random();
+    const url = new URL(`${ts.issuer}/logout`);
+    url.searchParams.set('client_id', appA.clientId);
+    url.searchParams.set('post_logout_redirect_uri', appA.postLogoutRedirectUri!);
+    url.searchParams.set('state', state);
+    const back = await browser.request(url);
+    expect(back.status, back.body.slice(0, 300)).toBe(303);
+    expect(back.location?.href.startsWith(appA.postLogoutRedirectUri!)).toBe(true);
+    expect(back.location?.searchParams.get('state')).toBe(state);
   });
 
   it('never redirects to a post_logout_redirect_uri that is not registered', async () => {

@@ -39,13 +39,15 @@ let implicit: TestClient;
 beforeAll(async () => {
   ts = await startTestServer();
   user = await ts.user();
-  await createApi(ts.latch.store, { identifier: PHOTOS, name: 'Photos', scopes: ['read:photos', 'write:photos'], accessTokenTtl: 600 });
-  await createApi(ts.latch.store, { identifier: VIDEOS, scopes: ['read:videos'], tokenFormat: 'opaque', accessTokenTtl: 120 });
-  await createApi(ts.latch.store, { identifier: LEDGER, scopes: ['ledger'], signingAlg: 'RS256' });
+  // The resource servers' client, allowed to introspect the APIs' tokens (RFC 7662 §4).
+  rs = await ts.client({ kind: 'm2m' });
+  const introspectionClients = [rs.clientId];
+  await createApi(ts.latch.store, { identifier: PHOTOS, name: 'Photos', scopes: ['read:photos', 'write:photos'], accessTokenTtl: 600, introspectionClients });
+  await createApi(ts.latch.store, { identifier: VIDEOS, scopes: ['read:videos'], tokenFormat: 'opaque', accessTokenTtl: 120, introspectionClients });
+  await createApi(ts.latch.store, { identifier: LEDGER, scopes: ['ledger'], signingAlg: 'RS256', introspectionClients });
   const scopes = ['openid profile email offline_access read:photos read:videos ledger'];
   shop = await ts.client({ kind: 'web', scopes });
   defaulted = await ts.client({ kind: 'web', scopes, defaultResource: PHOTOS });
-  rs = await ts.client({ kind: 'm2m' });
   implicit = await ts.client({ kind: 'spa', grantTypes: ['implicit'], responseTypes: ['id_token token'], scopes, redirectUris: ['https://implicit-photos.example.test/callback'] });
 });
 
@@ -162,7 +164,11 @@ describe('opaque access tokens for an API', () => {
   it('without any resource, tokens stay as before: opaque, no aud, all scopes, usable at /userinfo', async () => {
     const { tokens } = await tokensFor(shop, 'openid email');
     expect(tokens.scope).toBe('openid email');
-    expect((await introspect(ts, tokens.access_token, auth(rs))).body).not.toHaveProperty('aud');
+    const own = await introspect(ts, tokens.access_token, auth(shop));
+    expect(own.body.active, own.text).toBe(true);
+    expect(own.body).not.toHaveProperty('aud');
+    // No API, so no resource server may ask about it (RFC 7662 §4).
+    expect((await introspect(ts, tokens.access_token, auth(rs))).body).toEqual({ active: false });
     expect((await userinfo(ts, tokens.access_token)).body.sub).toBe(user.sub);
   });
 });

@@ -1,4 +1,4 @@
-import { AdminInputError, apiToJson, createApi, deleteApi, findApi, type CreateApiInput } from '../../admin/apis.js';
+import { AdminInputError, apiToJson, createApi, deleteApi, findApi, setIntrospectionClients, type CreateApiInput } from '../../admin/apis.js';
 import type { AccessTokenFormat, ApiRecord } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -6,7 +6,7 @@ import { isoTime, table, UsageError } from '../io.js';
 import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
-export const apisCommand = commandGroup('apis', usage.apis, { create, list, show, delete: remove });
+export const apisCommand = commandGroup('apis', usage.apis, { create, list, show, update, delete: remove });
 
 function describe(api: ApiRecord): string[] {
   return [
@@ -14,6 +14,7 @@ function describe(api: ApiRecord): string[] {
     `scopes:        ${api.scopes.join(' ') || '(none)'}`,
     `token format:  ${api.tokenFormat}${api.tokenFormat === 'jwt' ? ` (RFC 9068, ${api.signingAlg})` : ' (check with /introspect)'}`,
     `token ttl:     ${api.accessTokenTtl} s`,
+    `introspection: ${api.introspectionClients.join(' ') || '(only the client a token was issued to)'}`,
   ];
 }
 
@@ -25,6 +26,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'token-format': { type: 'string' },
     ttl: { type: 'string' },
     alg: { type: 'string' },
+    'introspect-client': { type: 'string', multiple: true },
   });
   if (values.help) {
     ctx.io.stdout.write(usage.apisCreate);
@@ -41,6 +43,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     input.accessTokenTtl = Number(values.ttl);
   }
   if (values.alg !== undefined) input.signingAlg = values.alg;
+  if (values['introspect-client']) input.introspectionClients = values['introspect-client'];
 
   const api = await ctx.withStore((store) => createApi(store, input));
   const lines = [`Created API "${api.name}"`, '', ...describe(api).map((l) => `  ${l}`), ''];
@@ -81,6 +84,20 @@ async function show(ctx: CommandContext, args: string[]): Promise<number> {
   const api = await ctx.withStore((store) => findApi(store, identifier!));
   const text = [`${api.name}`, ...describe(api).map((l) => `  ${l}`), `  created:       ${isoTime(api.createdAt)}`].join('\n');
   ctx.print(values.json, apiToJson(api), text);
+  return 0;
+}
+
+async function update(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { 'introspect-client': { type: 'string', multiple: true } });
+  if (values.help) {
+    ctx.io.stdout.write(usage.apis);
+    return 0;
+  }
+  const [identifier] = expectPositionals(positionals, ['identifier'], 'apis update');
+  const clients = values['introspect-client'];
+  if (!clients) throw new UsageError('apis update: nothing to change (give --introspect-client ID, repeated; "" for none)');
+  const api = await ctx.withStore((store) => setIntrospectionClients(store, identifier!, clients));
+  ctx.print(values.json, apiToJson(api), [`Updated API ${api.identifier}`, ...describe(api).map((l) => `  ${l}`)].join('\n'));
   return 0;
 }
 

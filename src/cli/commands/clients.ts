@@ -39,6 +39,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'id-token-alg': { type: 'string' },
     'client-id': { type: 'string' },
     'default-resource': { type: 'string' },
+    'allowed-origin': { type: 'string', multiple: true },
   });
   if (values.help) {
     ctx.io.stdout.write(usage.clientsCreate);
@@ -66,6 +67,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['id-token-alg'] !== undefined) input.idTokenSignedResponseAlg = values['id-token-alg'];
   if (values['client-id'] !== undefined) input.clientId = values['client-id'];
   if (values['default-resource'] !== undefined) input.defaultResource = values['default-resource'];
+  if (values['allowed-origin']) input.allowedCorsOrigins = values['allowed-origin'];
 
   const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input));
   const lines = [`Created ${client.metadata.latch_client_kind} client "${client.metadata.client_name}"`, '', `  client_id:     ${client.clientId}`];

@@ -11,13 +11,26 @@ const bearerError = (code: 'invalid_token' | 'insufficient_scope' | 'invalid_req
     headers: { 'WWW-Authenticate': `Bearer realm="latch", error="${code}", error_description="${description}"` },
   });
 
-/** RFC 6750 §2.1 / §2.2: the access token from the Authorization header or a form body, never both. */
-export function extractBearerToken(authorization: string | undefined, bodyToken: string | undefined): string {
+/** Where a request carried an access token: the Authorization header, a form body field, the query string. */
+export interface PresentedBearer {
+  authorization: string | undefined;
+  body: string | undefined;
+  query: string | undefined;
+}
+
+/**
+ * RFC 6750 §2.1 / §2.2: the access token from the Authorization header or a form body. The query string (§2.3)
+ * is not accepted, but a token there still counts as a method, so it cannot ride along with another one.
+ */
+export function extractBearerToken({ authorization, body, query }: PresentedBearer): string {
   const fromHeader = authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined;
-  if (fromHeader !== undefined && bodyToken !== undefined) {
-    throw bearerError('invalid_request', 'the access token must be sent by one method only', 400);
+  // RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request."
+  const methods = [fromHeader, body, query].filter((value) => value !== undefined).length;
+  if (methods > 1) throw bearerError('invalid_request', 'the access token must be sent by one method only', 400);
+  if (query !== undefined) {
+    throw bearerError('invalid_request', 'send the access token in the Authorization header, not in the query string', 400);
   }
-  const token = fromHeader ?? bodyToken;
+  const token = fromHeader ?? body;
   if (!token) {
     // RFC 6750 §3.1: a request without any authentication gets a challenge without an error code.
     throw new OAuthError('invalid_token', 'an access token is required', {

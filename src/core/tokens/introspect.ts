@@ -1,15 +1,27 @@
-import type { ClientRecord, Store } from '../../storage/types.js';
+import type { ClientRecord, Store, TokenRecord } from '../../storage/types.js';
 import { InvalidRequest, UnauthorizedClient } from '../errors.js';
 import { type Params, required } from '../params.js';
 import { findUsableToken } from './opaque.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
+/**
+ * RFC 7662 §4: "the authorization server MAY respond differently to different protected resources making the same
+ * request". Latch answers about a token only to the client it was issued to, and about an access token for an API
+ * to the clients that API allows to introspect (its resource servers); to anyone else the token is inactive.
+ */
+async function mayIntrospect(caller: ClientRecord, record: TokenRecord, apis: Pick<Store['apis'], 'find'>): Promise<boolean> {
+  if (record.clientId === caller.clientId) return true;
+  if (record.kind !== 'access_token' || !record.audience) return false;
+  const api = await apis.find(record.audience);
+  return api?.introspectionClients.includes(caller.clientId) ?? false;
+}
+
 /** RFC 7662 §2: token introspection for authenticated confidential clients (resource servers). */
 export async function introspect(
   caller: ClientRecord,
   params: Params,
-  deps: { store: Pick<Store, 'tokens'>; issuer: string; now: number },
+  deps: { store: Pick<Store, 'tokens' | 'apis'>; issuer: string; now: number },
 ): Promise<IntrospectionResponse> {
   if (caller.metadata.token_endpoint_auth_method === 'none') {
     throw new UnauthorizedClient('public clients may not use token introspection');
@@ -18,7 +30,7 @@ export async function introspect(
   // RFC 7662 §2.1: token_type_hint only speeds up the search; Latch finds any token by its digest.
   if (token.length > 4096) throw new InvalidRequest('token is too long');
   const record = await findUsableToken(token, deps.store.tokens, deps.now);
-  if (!record) return { active: false };
+  if (!record || !(await mayIntrospect(caller, record, deps.store.apis))) return { active: false };
   // RFC 7662 §2.2
   const response: Record<string, unknown> = {
     active: true,
@@ -29,7 +41,8 @@ export async function introspect(
     iat: record.createdAt,
     iss: deps.issuer,
   };
-  if (record.sub) response.sub = record.sub;
+  // RFC 9068 §2.2: without a resource owner the subject is the client, as in the JWT form of the same token.
+  response.sub = record.sub ?? record.clientId;
   if (record.audience) response.aud = record.audience;
   return response as IntrospectionResponse;
 }

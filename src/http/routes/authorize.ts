@@ -15,9 +15,6 @@ import { requestParams } from '../form.js';
 import { sendAuthorizationResponse, sendErrorPage, noStore } from '../responses.js';
 import { renderInteraction } from './interaction-pages.js';
 
-/** Reserved key in a stored interaction request: the digest of the browser cookie it is bound to. */
-export const browserKey = '_browser';
-
 export interface LoadedInteraction {
   id: string;
   record: InteractionRecord;
@@ -44,7 +41,7 @@ export function sendAuthorizeError(ctx: AppContext, reply: FastifyReply, target:
     { error: err.code, error_description: err.description, state: target.state },
     ctx.config.issuer,
   );
-  return sendAuthorizationResponse(reply, response);
+  return sendAuthorizationResponse(reply, response, ctx.config.issuer);
 }
 
 async function hintSubject(ctx: AppContext, idTokenHint: string | undefined): Promise<string | undefined> {
@@ -99,7 +96,7 @@ export async function proceed(
     );
     if (interaction) await ctx.store.interactions.delete(interaction.record.idDigest);
     const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, config.issuer);
-    return sendAuthorizationResponse(reply, response);
+    return sendAuthorizationResponse(reply, response, ctx.config.issuer);
   }
   if (interaction) return renderInteraction(ctx, request, reply, authz, decision, interaction);
 
@@ -108,7 +105,8 @@ export async function proceed(
   await ctx.store.interactions.create({
     idDigest: digest(id),
     clientId: authz.client.clientId,
-    request: { ...authz.params, [browserKey]: digest(browser) },
+    request: { ...authz.params },
+    browserDigest: digest(browser),
     result: {},
     createdAt: now,
     expiresAt: now + ctx.config.interactionTtl,
@@ -118,7 +116,7 @@ export async function proceed(
 
 /** Re-validates a stored request (the client may have changed meanwhile). */
 export function storedParams(record: InteractionRecord): ParsedParams {
-  return collectParams(Object.entries(record.request).filter(([name]) => name !== browserKey));
+  return collectParams(Object.entries(record.request));
 }
 
 export function registerAuthorize(app: FastifyInstance, ctx: AppContext): void {

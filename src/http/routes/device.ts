@@ -19,7 +19,6 @@ import { bodyParams, queryParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
 import { throttleDeps, throttleLimits, waitPhrase } from '../throttle.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
-import { browserKey } from './authorize.js';
 import { authenticatedRequest } from './token.js';
 
 /** Reserved key in a device interaction: the digest of the device code the person is deciding on. */
@@ -102,7 +101,8 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
   await ctx.store.interactions.create({
     idDigest: digest(id),
     clientId: device.clientId,
-    request: { [deviceKey]: device.deviceCodeDigest, [browserKey]: digest(browser) },
+    request: { [deviceKey]: device.deviceCodeDigest },
+    browserDigest: digest(browser),
     result: {},
     createdAt: now,
     expiresAt: Math.min(now + ctx.config.interactionTtl, device.expiresAt),
@@ -117,7 +117,7 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const interaction = await ctx.store.interactions.find(digest(id), now);
   const browser = browserId(request);
   const deviceCodeDigest = interaction?.request[deviceKey];
-  if (!interaction || !deviceCodeDigest || !browser || interaction.request[browserKey] !== digest(browser)) {
+  if (!interaction || !deviceCodeDigest || !browser || interaction.browserDigest !== digest(browser)) {
     sendErrorPage(reply, gone);
     return undefined;
   }
@@ -208,7 +208,7 @@ export function registerDevice(app: FastifyInstance, ctx: AppContext): void {
   const urls = endpointUrls(ctx.config.issuer);
 
   // RFC 8628 §3.1: the device authorization endpoint; the client authenticates as at the token endpoint.
-  app.post(endpointPaths.deviceAuthorization, { config: { cors: true } }, async (request, reply) => {
+  app.post(endpointPaths.deviceAuthorization, { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.deviceAuthorization);
     const response = await handleDeviceAuthorization(client, params, now, {
       deviceCodes: ctx.store.deviceCodes,

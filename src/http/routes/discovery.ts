@@ -35,13 +35,13 @@ export function registerDiscovery(app: FastifyInstance, ctx: AppContext, turnWri
   // Computed once: the metadata changes only with the configuration.
   const metadata = JSON.stringify(providerMetadata(ctx.config.issuer, ctx.keys.algorithms, ctx.config));
   const sendMetadata = staticJson('application/json; charset=utf-8', metadata, turnWrites);
-  app.get('/.well-known/openid-configuration', { config: { cors: true } }, (_request, reply) => sendMetadata(reply));
-  app.get('/.well-known/oauth-authorization-server', { config: { cors: true } }, (_request, reply) => sendMetadata(reply));
+  app.get('/.well-known/openid-configuration', { config: { cors: 'public' } }, (_request, reply) => sendMetadata(reply));
+  app.get('/.well-known/oauth-authorization-server', { config: { cors: 'public' } }, (_request, reply) => sendMetadata(reply));
 
   // Rebuilt only when the key ring's JWKS changes (rotation, reload).
   let jwksJson = ctx.keys.jwksJson();
   let sendJwks = staticJson('application/jwk-set+json; charset=utf-8', jwksJson, turnWrites);
-  app.get('/jwks', { config: { cors: true } }, (_request, reply) => {
+  app.get('/jwks', { config: { cors: 'public' } }, (_request, reply) => {
     const current = ctx.keys.jwksJson();
     if (current !== jwksJson) {
       jwksJson = current;

@@ -8,11 +8,12 @@ import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
 import { noStore, sendErrorPage } from '../responses.js';
-import { type LoadedInteraction, browserKey, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
+import { type LoadedInteraction, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
 import { renderLogin } from './interaction-pages.js';
 
+// A form of this browser goes stale when the browser signs in (in another tab, say): its interaction is still there.
+const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page to continue, or go back to the application and start again.', { status: 403 });
 const expired = new OAuthError('invalid_request', 'This sign-in request has expired or was opened in another browser. Go back to the application and start again.');
-const badCsrf = new OAuthError('invalid_request', 'The form has expired. Go back to the application and start again.', { status: 403 });
 
 interface Resumed {
   interaction: LoadedInteraction;
@@ -25,7 +26,7 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const { id } = request.params as { id: string };
   const record = await ctx.store.interactions.find(digest(id), ctx.now());
   const browser = browserId(request);
-  if (!record || !browser || record.request[browserKey] !== digest(browser)) {
+  if (!record || !browser || record.browserDigest !== digest(browser)) {
     sendErrorPage(reply, expired);
     return undefined;
   }

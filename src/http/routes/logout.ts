@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOAuthError, OAuthError } from '../../core/errors.js';
 import { type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '../../core/oidc/logout.js';
 import { collectParams, rejectDuplicates } from '../../core/params.js';
-import { errorPage, loggedOutPage, logoutConfirmPage } from '../../interaction/index.js';
+import { loggedOutPage, logoutConfirmPage, stillSignedInPage } from '../../interaction/index.js';
 import { checkCsrf, csrfToken, currentSession, endSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, requestParams } from '../form.js';
@@ -38,8 +38,9 @@ async function logout(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const logoutRequest = await validate(ctx, reply, parsed.params);
   if (!logoutRequest) return reply;
   const session = await currentSession(ctx, request);
-  // §2: with a valid id_token_hint for the signed-in person (or nobody signed in) the logout needs no confirmation.
-  if (logoutRequest.hint && (!session || session.sub === logoutRequest.hint.sub)) {
+  // §2: the OP MUST ask unless a valid id_token_hint names the signed-in person. With nobody signed in there is
+  // nothing to ask about: the logout is complete, and a validated post_logout_redirect_uri is honoured (§3).
+  if (!session || (logoutRequest.hint && session.sub === logoutRequest.hint.sub)) {
     await endSession(ctx, request, reply);
     return finish(reply, logoutRequest);
   }
@@ -64,7 +65,12 @@ async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   const logoutRequest = await validate(ctx, reply, kept.params);
   if (!logoutRequest) return reply;
   if (params.get('logout') !== 'yes') {
-    return sendPage(reply, errorPage({ error: 'You are still signed in', description: 'You chose not to sign out. You can close this page.' }));
+    // §3: the RP asked to have the browser back after its logout (its own session is over either way); the person
+    // only declined to end the session here, so a validated post_logout_redirect_uri is still honoured.
+    const location = postLogoutLocation(logoutRequest);
+    if (location) return noStore(reply).redirect(location, 303);
+    const clientName = logoutRequest.client?.metadata.client_name;
+    return sendPage(reply, stillSignedInPage(clientName ? { clientName } : {}));
   }
   await endSession(ctx, request, reply);
   return finish(reply, logoutRequest);

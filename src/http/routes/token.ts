@@ -48,7 +48,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), app.log),
   };
 
-  app.post('/token', { config: { cors: true } }, async (request, reply) => {
+  app.post('/token', { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, multi, now } = await authenticatedRequest(ctx, request, urls.token);
     // RFC 8707 §2: one resource per token request (Latch issues one audience per access token).
     requestedResource(multi.get('resource'));
@@ -57,13 +57,13 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     return sendJson(reply, response);
   });
 
-  app.post('/introspect', { config: { cors: true } }, async (request, reply) => {
+  app.post('/introspect', async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.introspection);
     const response = await introspect(client, params, { store: ctx.store, issuer: ctx.config.issuer, now });
     return sendJson(reply, response);
   });
 
-  app.post('/revoke', { config: { cors: true } }, async (request, reply) => {
+  app.post('/revoke', { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.revocation);
     await revoke(client, params, { store: ctx.store, now });
     // RFC 7009 §2.2: 200 whether or not the token was valid.

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { extractBearerToken, userinfo } from '../../core/oidc/userinfo.js';
 import { rejectDuplicates } from '../../core/params.js';
 import type { AppContext } from '../context.js';
-import { bodyParams } from '../form.js';
+import { bodyParams, queryParams } from '../form.js';
 import { sendJson } from '../responses.js';
 
 export function registerUserinfo(app: FastifyInstance, ctx: AppContext): void {
@@ -13,10 +13,11 @@ export function registerUserinfo(app: FastifyInstance, ctx: AppContext): void {
       rejectDuplicates(parsed);
       bodyToken = parsed.params.get('access_token');
     }
-    const token = extractBearerToken(request.headers.authorization, bodyToken);
+    const query = queryParams(request);
+    const token = extractBearerToken({ authorization: request.headers.authorization, body: bodyToken, query: query.params.get('access_token') });
     return sendJson(reply, await userinfo(token, ctx.store, ctx.now()));
   };
   // OIDC Core §5.3.1: the UserInfo endpoint supports GET and POST.
-  app.get('/userinfo', { config: { cors: true } }, handler);
-  app.post('/userinfo', { config: { cors: true } }, handler);
+  app.get('/userinfo', { config: { cors: 'client' } }, handler);
+  app.post('/userinfo', { config: { cors: 'client' } }, handler);
 }

@@ -134,6 +134,27 @@ export function accountsContract({ store }: ContractContext): void {
     });
   });
 
+  describe('interactions of one browser', () => {
+    it('rebindBrowser moves every live interaction of that browser, in one call, and nothing else', async () => {
+      const client = aClient();
+      await store().clients.create(client);
+      const [oldBrowser, newBrowser, otherBrowser] = [uniqueId('old'), uniqueId('new'), uniqueId('other')];
+      const tab1 = anInteraction(client.clientId, { browserDigest: oldBrowser });
+      const tab2 = anInteraction(client.clientId, { browserDigest: oldBrowser, result: { sub: 'someone' } });
+      const expired = anInteraction(client.clientId, { browserDigest: oldBrowser, expiresAt: NOW });
+      const elsewhere = anInteraction(client.clientId, { browserDigest: otherBrowser });
+      for (const i of [tab1, tab2, expired, elsewhere]) await store().interactions.create(i);
+
+      expect(await store().interactions.rebindBrowser(oldBrowser, newBrowser, NOW)).toBe(2);
+      expect(await store().interactions.find(tab1.idDigest, NOW)).toEqual({ ...tab1, browserDigest: newBrowser });
+      expect(await store().interactions.find(tab2.idDigest, NOW)).toEqual({ ...tab2, browserDigest: newBrowser });
+      expect((await store().interactions.find(expired.idDigest, NOW - 1))?.browserDigest).toBe(oldBrowser);
+      expect((await store().interactions.find(elsewhere.idDigest, NOW))?.browserDigest).toBe(otherBrowser);
+      expect(await store().interactions.rebindBrowser(oldBrowser, newBrowser, NOW)).toBe(0);
+      expect(await store().interactions.rebindBrowser(uniqueId('unknown'), newBrowser, NOW)).toBe(0);
+    });
+  });
+
   describe('consents', () => {
     it('inserts, replaces and deletes the scopes granted by a user to a client', async () => {
       const user = aUser();

@@ -12,6 +12,7 @@ export function anApi(overrides: Partial<ApiRecord> = {}): ApiRecord {
     tokenFormat: 'jwt',
     accessTokenTtl: 600,
     signingAlg: 'ES256',
+    introspectionClients: [],
     createdAt: NOW,
     ...overrides,
   };
@@ -21,7 +22,7 @@ export function apisContract({ store }: ContractContext): void {
   describe('apis', () => {
     it('creates, finds and lists APIs; a second create with the same identifier conflicts', async () => {
       const api = anApi();
-      const opaque = anApi({ tokenFormat: 'opaque', scopes: [], accessTokenTtl: 30, signingAlg: 'RS256', createdAt: NOW + 1 });
+      const opaque = anApi({ tokenFormat: 'opaque', scopes: [], accessTokenTtl: 30, signingAlg: 'RS256', introspectionClients: ['rs-1', 'rs-2'], createdAt: NOW + 1 });
       await store().apis.create(api);
       await store().apis.create(opaque);
       expect(await store().apis.find(api.identifier)).toEqual(api);
@@ -31,6 +32,19 @@ export function apisContract({ store }: ContractContext): void {
       expect(listed.filter((a) => [api.identifier, opaque.identifier].includes(a.identifier))).toEqual([api, opaque]);
       await expect(store().apis.create({ ...api, name: 'Other' })).rejects.toBeInstanceOf(StorageConflictError);
       expect((await store().apis.find(api.identifier))?.name).toBe('Photos');
+    });
+
+    it('replaces the clients allowed to introspect an API, and only that API\'s', async () => {
+      const api = anApi({ introspectionClients: ['rs-1'] });
+      const other = anApi({ introspectionClients: ['rs-9'] });
+      await store().apis.create(api);
+      await store().apis.create(other);
+      expect(await store().apis.setIntrospectionClients(api.identifier, ['rs-2', 'rs-3'])).toBe(true);
+      expect(await store().apis.find(api.identifier)).toEqual({ ...api, introspectionClients: ['rs-2', 'rs-3'] });
+      expect(await store().apis.setIntrospectionClients(api.identifier, [])).toBe(true);
+      expect((await store().apis.find(api.identifier))?.introspectionClients).toEqual([]);
+      expect(await store().apis.find(other.identifier)).toEqual(other);
+      expect(await store().apis.setIntrospectionClients(uniqueId('https://missing.example/'), ['rs-1'])).toBe(false);
     });
 
     it('deleting an API revokes the tokens issued for it, and only those', async () => {

@@ -70,6 +70,7 @@ export function anInteraction(clientId: string, overrides: Partial<InteractionRe
     idDigest: uniqueId('interaction'),
     clientId,
     request: { response_type: 'code', client_id: clientId, scope: 'openid', state: 'xyz' },
+    browserDigest: uniqueId('browser'),
     result: {},
     createdAt: NOW,
     expiresAt: NOW + 600,

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApisTable, Database } from '../database.js';
 import type { AccessTokenFormat, ApiRecord, ApisRepository } from '../types.js';
-import { affected, insertOnce, sharedJsonParser, toJson } from './codec.js';
+import { affected, fromJson, insertOnce, sharedJsonParser, toJson } from './codec.js';
 import { first, prepare } from './prepared.js';
 
 export function apisRepository(db: Kysely<Database>): ApisRepository {
@@ -14,6 +14,7 @@ export function apisRepository(db: Kysely<Database>): ApisRepository {
     tokenFormat: row.token_format as AccessTokenFormat,
     accessTokenTtl: row.access_token_ttl,
     signingAlg: row.signing_alg,
+    introspectionClients: fromJson<string[]>(row.introspection_clients),
     createdAt: row.created_at,
   });
   const byIdentifier = prepare<{ identifier: string }, Selectable<ApisTable>>(db, (p) =>
@@ -32,6 +33,7 @@ export function apisRepository(db: Kysely<Database>): ApisRepository {
             token_format: api.tokenFormat,
             access_token_ttl: api.accessTokenTtl,
             signing_alg: api.signingAlg,
+            introspection_clients: toJson(api.introspectionClients),
             created_at: api.createdAt,
           })
           .execute(),
@@ -46,6 +48,11 @@ export function apisRepository(db: Kysely<Database>): ApisRepository {
     async list() {
       const rows = await db.selectFrom('apis').selectAll().orderBy('created_at').orderBy('identifier').execute();
       return rows.map(toRecord);
+    },
+
+    async setIntrospectionClients(identifier, clientIds) {
+      const query = db.updateTable('apis').set({ introspection_clients: toJson(clientIds) }).where('identifier', '=', identifier);
+      return affected(await query.executeTakeFirst());
     },
 
     async delete(identifier, now) {

@@ -9,6 +9,7 @@ function toRecord(row: Selectable<InteractionsTable>): InteractionRecord {
     clientId: row.client_id,
     request: fromJson<InteractionRecord['request']>(row.request),
     result: fromJson<InteractionRecord['result']>(row.result),
+    browserDigest: row.browser_digest,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
@@ -26,6 +27,7 @@ export function interactionsRepository(db: Kysely<Database>): InteractionsReposi
             sub: interaction.result.sub ?? null,
             request: toJson(interaction.request),
             result: toJson(interaction.result),
+            browser_digest: interaction.browserDigest,
             created_at: interaction.createdAt,
             expires_at: interaction.expiresAt,
           })
@@ -49,6 +51,16 @@ export function interactionsRepository(db: Kysely<Database>): InteractionsReposi
         .set({ result: toJson(result), sub: result.sub ?? null })
         .where('id_digest', '=', idDigest);
       return affected(await query.executeTakeFirst());
+    },
+
+    async rebindBrowser(oldDigest, newDigest, now) {
+      const result = await db
+        .updateTable('interactions')
+        .set({ browser_digest: newDigest })
+        .where('browser_digest', '=', oldDigest)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async delete(idDigest) {

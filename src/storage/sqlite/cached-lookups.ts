@@ -92,6 +92,7 @@ export function cachedApis(repo: ApisRepository, watch: ChangeWatch): ApisReposi
     ...repo,
     find: cachedFind(watch, (identifier) => repo.find(identifier)),
     create: thenChanged(watch, (api) => repo.create(api)),
+    setIntrospectionClients: thenChanged(watch, (identifier, clientIds) => repo.setIntrospectionClients(identifier, clientIds)),
     delete: thenChanged(watch, (identifier, now) => repo.delete(identifier, now)),
   };
 }
