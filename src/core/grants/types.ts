@@ -32,6 +32,15 @@ export interface GrantDeps {
   settings: GrantSettings;
   /** Password attempts, shared with the login page (the password grant). */
   login: LoginLimits;
+  /** Refresh token rotation: the reuse interval and the key successors are derived with. */
+  refreshReuse: RefreshReusePolicy;
+}
+
+export interface RefreshReusePolicy {
+  /** Seconds after a rotation during which the same client's replay gets the same successor back; 0: never. */
+  interval: number;
+  /** HMAC key, derived from the server secret, that derives a rotated refresh token's successor from it. */
+  successorKey: Buffer;
 }
 
 export interface TokenRequest {

@@ -44,6 +44,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     },
     settings: ctx.config,
     login: { maxAttempts: ctx.config.loginMaxAttempts, window: ctx.config.loginWindow },
+    refreshReuse: { interval: ctx.config.refreshReuseInterval, successorKey: ctx.refreshSuccessorKey },
   };
 
   app.post('/token', { config: { cors: true } }, async (request, reply) => {
