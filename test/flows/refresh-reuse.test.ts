@@ -117,6 +117,19 @@ function reuseSuite(name: string, backend: Backend): void {
       expect(await isActive(off, second.access_token, offWeb)).toBe(false);
     });
 
+    it('refuses a widening request without spending the refresh token (with the interval off, nothing hides a spent one)', async () => {
+      const off = offSetup.ts;
+      const offUser = await off.user();
+      const offWeb = await off.client({ kind: 'web' });
+      const first = (await obtainTokens(off, new Browser(), offWeb, offUser, { scope: 'openid offline_access' })).tokens;
+      const attempt = (extra: Record<string, string>) =>
+        tokenRequest(off, { grant_type: 'refresh_token', refresh_token: first.refresh_token, ...extra }, offWeb);
+      expectTokenError(await attempt({ scope: 'openid email' }), 400, 'invalid_scope');
+      expectTokenError(await attempt({ resource: 'https://no-such-api.example.test/' }), 400, 'invalid_target');
+      const next = expectTokens(await refresh(off, offWeb, first.refresh_token));
+      expect(await isActive(off, next.access_token, offWeb)).toBe(true);
+    });
+
     it('gives no grace once the grant is revoked', async () => {
       const first = await signIn();
       const second = expectTokens(await refresh(ts, web, first.refresh_token));
