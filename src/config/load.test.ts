@@ -13,6 +13,8 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('./data');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.keyAlgorithms).toEqual(['RS256', 'ES256', 'PS256', 'EdDSA']);
+    expect(config.refreshReuseInterval).toBe(10);
+    expect(loadConfig({ LATCH_REFRESH_REUSE_INTERVAL: '0' }).refreshReuseInterval).toBe(0);
   });
 
   it('derives the issuer from PORT and reads environment variables', () => {
@@ -32,6 +34,8 @@ describe('loadConfig', () => {
     [{ LATCH_LOG_LEVEL: 'loud' }, 'LATCH_LOG_LEVEL'],
     [{ LATCH_KEY_ALGORITHMS: 'HS256' }, 'LATCH_KEY_ALGORITHMS'],
     [{ LATCH_CODE_TTL: '-5' }, 'LATCH_CODE_TTL'],
+    [{ LATCH_REFRESH_REUSE_INTERVAL: '-1' }, 'LATCH_REFRESH_REUSE_INTERVAL'],
+    [{ LATCH_REFRESH_REUSE_INTERVAL: 'soon' }, 'LATCH_REFRESH_REUSE_INTERVAL'],
   ])('a wrong value %o names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrowError(ConfigError);
     expect(() => loadConfig(env)).toThrowError(name);
