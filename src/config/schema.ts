@@ -15,7 +15,7 @@ export const settings = {
   accessTokenTtl: { env: 'LATCH_ACCESS_TOKEN_TTL', doc: 'Access token lifetime in seconds.', default: 3600 },
   idTokenTtl: { env: 'LATCH_ID_TOKEN_TTL', doc: 'ID token lifetime in seconds.', default: 3600 },
   refreshTokenTtl: { env: 'LATCH_REFRESH_TOKEN_TTL', doc: 'Refresh token lifetime in seconds (each rotation starts a new one).', default: 1209600 },
-  refreshReuseInterval: { env: 'LATCH_REFRESH_REUSE_INTERVAL', doc: 'Seconds after a rotation during which the same client presenting the old refresh token again gets the same new one back (parallel requests); 0 turns this off.', default: 10 },
+  refreshReuseInterval: { env: 'LATCH_REFRESH_REUSE_INTERVAL', doc: 'Seconds after a rotation during which the same client presenting the old refresh token again gets the same new one back (parallel requests); 0 turns this off, at most 300.', default: 10 },
   codeTtl: { env: 'LATCH_CODE_TTL', doc: 'Authorization code lifetime in seconds.', default: 60 },
   deviceCodeTtl: { env: 'LATCH_DEVICE_CODE_TTL', doc: 'Device flow: how long a device_code and its user_code stay valid, in seconds.', default: 600 },
   deviceCodeInterval: { env: 'LATCH_DEVICE_CODE_INTERVAL', doc: 'Device flow: seconds a device must wait between polls of /token (slow_down adds 5).', default: 5 },
