@@ -13,6 +13,8 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('./data');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.keyAlgorithms).toEqual(['RS256', 'ES256', 'PS256', 'EdDSA']);
+    expect(config.refreshReuseInterval).toBe(10);
+    expect(loadConfig({ LATCH_REFRESH_REUSE_INTERVAL: '0' }).refreshReuseInterval).toBe(0);
   });
 
   it('derives the issuer from PORT and reads environment variables', () => {
@@ -36,6 +38,8 @@ describe('loadConfig', () => {
     [{ LATCH_HEADERS_TIMEOUT: '60' }, 'LATCH_HEADERS_TIMEOUT'],
     [{ LATCH_SQLITE_LOCK_TIMEOUT: '0' }, 'LATCH_SQLITE_LOCK_TIMEOUT'],
     [{ LATCH_DATABASE_CONNECT_TIMEOUT: 'soon' }, 'LATCH_DATABASE_CONNECT_TIMEOUT'],
+    [{ LATCH_REFRESH_REUSE_INTERVAL: '-1' }, 'LATCH_REFRESH_REUSE_INTERVAL'],
+    [{ LATCH_REFRESH_REUSE_INTERVAL: 'soon' }, 'LATCH_REFRESH_REUSE_INTERVAL'],
   ])('a wrong value %o names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrowError(ConfigError);
     expect(() => loadConfig(env)).toThrowError(name);

@@ -21,6 +21,7 @@ describe('X-Forwarded-For while LATCH_TRUST_PROXY is off', () => {
       store,
       keys: await loadKeyRing({ repo: store.keys, secret, algorithms: ['RS256', 'ES256'] }),
       csrfKey: secret,
+      refreshSuccessorKey: secret,
       now: () => Math.floor(Date.now() / 1000),
     };
   });

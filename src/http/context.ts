@@ -9,6 +9,8 @@ export interface AppContext {
   keys: KeyRing;
   /** Key for CSRF tokens, derived from the server secret. */
   csrfKey: Buffer;
+  /** Key that derives a rotated refresh token's successor from it, derived from the server secret. */
+  refreshSuccessorKey: Buffer;
   /** Unix seconds. */
   now(): number;
 }

@@ -50,6 +50,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       store,
       keys,
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
+      refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
       now: () => Math.floor(Date.now() / 1000),
     };
     const app = buildApp(ctx, {

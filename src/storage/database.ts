@@ -95,6 +95,8 @@ export interface TokensTable {
   expires_at: number;
   consumed_at: number | null;
   revoked_at: number | null;
+  /** Set when a refresh token is rotated: the key of its successor. */
+  successor_digest: string | null;
 }
 
 export interface ConsentsTable {

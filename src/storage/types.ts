@@ -191,10 +191,16 @@ export interface AuthorizationCodeRecord {
 export interface AuthorizationCodesRepository {
   create(code: AuthorizationCodeRecord): Promise<void>;
   /**
-   * Atomically marks the code consumed. `firstUse` is true only for the one call that consumed it;
-   * a later call gets the record with `firstUse: false` (code reuse). undefined when unknown.
+   * Atomically marks the code consumed, if it was issued to `expected.clientId` and has not expired at `now`.
+   * `firstUse` is true only for the one call that consumed it; a later call by that client gets the record with
+   * `firstUse: false` (code reuse), and so does a call for an expired code (with `consumedAt` still null).
+   * undefined when unknown or issued to another client: RFC 6749 §4.1.3, that refusal changes nothing.
    */
-  consume(codeDigest: string, now: number): Promise<{ record: AuthorizationCodeRecord; firstUse: boolean } | undefined>;
+  consume(
+    codeDigest: string,
+    expected: { clientId: string },
+    now: number,
+  ): Promise<{ record: AuthorizationCodeRecord; firstUse: boolean } | undefined>;
 }
 
 export type TokenKind = 'access_token' | 'refresh_token';
@@ -218,6 +224,24 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
+export interface TokenConsumeExpectation {
+  kind: TokenKind;
+  clientId: string;
+  /** The key of the token this one is rotated into, recorded with the consumption. */
+  successorDigest?: string;
+}
+
+export interface TokenConsumption {
+  record: TokenRecord;
+  firstUse: boolean;
+  /** The key of the token it was rotated into, if any. */
+  successorDigest: string | null;
+  /** Set when the successor is stored: whether it has been rotated or revoked since. */
+  successor: { consumedAt: number | null; revokedAt: number | null } | null;
+  /** The token's grant is revoked or gone (false for a token without a grant). */
+  grantRevoked: boolean;
+}
+
 export interface TokensRepository {
   create(token: TokenRecord): Promise<void>;
   find(digest: string): Promise<TokenRecord | undefined>;
@@ -226,8 +250,17 @@ export interface TokensRepository {
    * what introspection and /userinfo need, in one round trip to the store.
    */
   findWithGrant(digest: string): Promise<{ token: TokenRecord; grantRevoked: boolean } | undefined>;
-  /** Atomic rotation, like AuthorizationCodesRepository.consume. */
-  consume(digest: string, now: number): Promise<{ record: TokenRecord; firstUse: boolean } | undefined>;
+  /**
+   * Atomic rotation of a refresh token: marks the token consumed (rotated into `expected.successorDigest`, when
+   * given) if it is of `expected.kind`, issued to `expected.clientId`, not revoked, not expired at `now` and of a
+   * grant that is not revoked. `firstUse` is true only for the one call that consumed it. Any other call for a token
+   * of that kind and client gets `firstUse: false` and, in the same query, what a reuse decision needs: when it
+   * was rotated, into what, whether that successor has been used or revoked, whether the grant is revoked.
+   * undefined when unknown, of another kind or of another client: RFC 6749 §6, that refusal changes nothing.
+   */
+  consume(digest: string, expected: TokenConsumeExpectation, now: number): Promise<TokenConsumption | undefined>;
+  /** Like `create`, but a token already stored under the same digest is kept as it is (false), not a conflict. */
+  createIfAbsent(token: TokenRecord): Promise<boolean>;
   revoke(digest: string, now: number): Promise<boolean>;
 }
 
@@ -339,7 +372,7 @@ export interface DeviceCodeRecord {
   /** The scopes requested; after approval, the scopes granted. */
   scope: string;
   status: DeviceCodeStatus;
-  /** Set on approval: the grant the tokens will belong to (created when the tokens are issued). */
+  /** Set on approval: the grant the tokens will belong to (created with the approval, in the same transaction). */
   grantId: string | null;
   sub: string | null;
   sid: string | null;
@@ -370,17 +403,25 @@ export interface DeviceCodesRepository {
   find(deviceCodeDigest: string): Promise<DeviceCodeRecord | undefined>;
   /** Only a code that has not expired at `now`. */
   findByUserCode(userCodeDigest: string, now: number): Promise<DeviceCodeRecord | undefined>;
-  /** Approves a pending, unexpired code; false when it was already decided or has expired. Exactly one decision wins. */
+  /**
+   * Approves a pending, unexpired code and creates its grant (`approval.grantId`, of the code's client), atomically;
+   * false when it was already decided or has expired. Exactly one decision wins.
+   */
   approve(deviceCodeDigest: string, approval: DeviceApproval, now: number): Promise<boolean>;
   /** Denies a pending, unexpired code; false when it was already decided or has expired. */
   deny(deviceCodeDigest: string, now: number): Promise<boolean>;
   /** Records a poll of a pending code at `now` and the interval the client must keep from now on. */
   recordPoll(deviceCodeDigest: string, now: number, interval: number): Promise<boolean>;
   /**
-   * Atomically marks an approved code consumed, like AuthorizationCodesRepository.consume: `firstUse` is true only
-   * for the one call that consumed it. undefined when unknown or not approved.
+   * Atomically marks an approved code of `expected.clientId` consumed, like AuthorizationCodesRepository.consume:
+   * `firstUse` is true only for the one call that consumed it. undefined when unknown, not approved, or of another
+   * client (which changes nothing).
    */
-  consume(deviceCodeDigest: string, now: number): Promise<{ record: DeviceCodeRecord; firstUse: boolean } | undefined>;
+  consume(
+    deviceCodeDigest: string,
+    expected: { clientId: string },
+    now: number,
+  ): Promise<{ record: DeviceCodeRecord; firstUse: boolean } | undefined>;
 }
 
 export interface Store {

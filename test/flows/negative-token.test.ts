@@ -216,9 +216,15 @@ describe('authorization code', () => {
     expectTokens(await redeemCode(ts, { clientId: spa.clientId }, code));
   });
 
-  it("another client's code is invalid_grant", async () => {
+  it("another client's code is invalid_grant and changes nothing: the owner then redeems it (RFC 6749 §4.1.3)", async () => {
     const code = await obtainCode(ts, browser, web, user);
     expectTokenError(await redeemCode(ts, otherWeb, code), 400, 'invalid_grant');
+    expectTokenError(await redeemCode(ts, otherWeb, code), 400, 'invalid_grant');
+    const tokens = expectTokens(await redeemCode(ts, web, code));
+    expect((await userinfo(ts, tokens.access_token)).status).toBe(200);
+    // A second use by the rightful client still revokes what the first one got.
+    expectTokenError(await redeemCode(ts, web, code), 400, 'invalid_grant');
+    expect((await userinfo(ts, tokens.access_token)).status).toBe(401);
   });
 
   it("a public client cannot redeem a confidential client's code by naming it", async () => {

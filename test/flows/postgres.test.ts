@@ -49,9 +49,12 @@ describe('authorization code flow on PostgreSQL', () => {
     const rotated = await client.refreshTokenGrant(config, tokens.refresh_token!);
     expect(rotated.refresh_token).toBeDefined();
     expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+    // Inside the reuse interval, a replay while the successor is unused gets that same successor.
+    expect((await client.refreshTokenGrant(config, tokens.refresh_token!)).refresh_token).toBe(rotated.refresh_token);
+    const after = await client.refreshTokenGrant(config, rotated.refresh_token!);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     // Reuse revoked the family: the newest refresh token is dead too.
-    await expect(client.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(config, after.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
 
     const rows = await sql<{ n: string }>`SELECT count(*) AS n FROM tokens WHERE revoked_at IS NOT NULL`.execute(store.kysely);
     expect(Number(rows.rows[0]!.n)).toBeGreaterThanOrEqual(3);

@@ -83,13 +83,14 @@ describe('refresh token rotation', () => {
   });
 });
 
-describe('reuse detection on the first replay', () => {
-  it('a replayed refresh token revokes the token that replaced it', async () => {
+describe('reuse detection on the first replay after the successor was used', () => {
+  it('a replayed refresh token revokes the tokens that replaced it', async () => {
     const { tokens } = await obtainTokens(ts, new Browser(), web, user, { scope: FULL_SCOPE });
     const next = expectTokens(await refresh(tokens.refresh_token));
+    const after = expectTokens(await refresh(next.refresh_token));
     expectTokenError(await refresh(tokens.refresh_token), 400, 'invalid_grant');
-    expect(await isActive(ts, next.access_token, web)).toBe(false);
-    expectTokenError(await refresh(next.refresh_token), 400, 'invalid_grant');
+    expect(await isActive(ts, after.access_token, web)).toBe(false);
+    expectTokenError(await refresh(after.refresh_token), 400, 'invalid_grant');
   });
 });
 
@@ -132,10 +133,25 @@ describe('refresh scope', () => {
 });
 
 describe('refresh token binding', () => {
-  it("refuses another client's refresh token with invalid_grant", async () => {
+  it("refuses another client's refresh token with invalid_grant, and changes nothing: the owner still refreshes (RFC 6749 §6)", async () => {
     const other = await ts.client({ kind: 'web' });
     const { tokens } = await obtainTokens(ts, new Browser(), web, user, { scope: FULL_SCOPE });
+    const res = await refresh(tokens.refresh_token, {}, other);
+    expectTokenError(res, 400, 'invalid_grant');
     expectTokenError(await refresh(tokens.refresh_token, {}, other), 400, 'invalid_grant');
+    expect(await isActive(ts, tokens.access_token, web)).toBe(true);
+    const next = expectTokens(await refresh(tokens.refresh_token));
+    expect(await isActive(ts, next.access_token, web)).toBe(true);
+    expectTokens(await refresh(next.refresh_token));
+  });
+
+  it('refuses an access token sent as refresh_token with invalid_grant, and changes nothing', async () => {
+    const { tokens } = await obtainTokens(ts, new Browser(), web, user, { scope: FULL_SCOPE });
+    expectTokenError(await refresh(tokens.access_token), 400, 'invalid_grant');
+    expectTokenError(await refresh(tokens.access_token), 400, 'invalid_grant');
+    expect(await isActive(ts, tokens.access_token, web)).toBe(true);
+    expect((await userinfo(ts, tokens.access_token)).status).toBe(200);
+    expectTokens(await refresh(tokens.refresh_token));
   });
 
   it('refuses an unknown refresh token with invalid_grant', async () => {

@@ -16,22 +16,19 @@ export const authorizationCode: Grant = {
     const verifier = params.get('code_verifier');
     const { store } = deps;
 
-    const consumed = await store.codes.consume(tokenKey(code), now);
-    if (!consumed) throw new InvalidGrant('authorization code is invalid');
+    // RFC 6749 §4.1.3: ensure that the authorization code was issued to the authenticated confidential client, or to
+    // the public client named by client_id. The store consumes the code only for that client: another client's
+    // attempt is refused with invalid_grant and changes nothing, so the rightful client can still redeem it.
+    const consumed = await store.codes.consume(tokenKey(code), { clientId: client.clientId }, now);
+    if (!consumed) throw new InvalidGrant('authorization code is invalid, or was issued to another client');
     const { record, firstUse } = consumed;
+    if (!firstUse && record.consumedAt === null) throw new InvalidGrant('authorization code has expired');
 
     // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny the
     // request and SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
     if (!firstUse) {
       await store.grants.revoke(record.grantId, now);
       throw new InvalidGrant('authorization code was already used; tokens issued from it have been revoked');
-    }
-    if (record.expiresAt <= now) throw new InvalidGrant('authorization code has expired');
-    // RFC 6749 §4.1.3: ensure that the authorization code was issued to the authenticated confidential client,
-    // or to the public client named by client_id.
-    if (record.clientId !== client.clientId) {
-      await store.grants.revoke(record.grantId, now);
-      throw new InvalidGrant('authorization code was issued to another client');
     }
     // RFC 6749 §4.1.3: redirect_uri is required if it was included in the authorization request, and must be identical.
     if (record.data.redirect_uri_sent === true && redirectUri === undefined) {

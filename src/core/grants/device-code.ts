@@ -51,7 +51,9 @@ export const deviceCode: Grant = {
     if (resource !== undefined) checkResourceIdentifier(resource);
     const target = await resolveResource({ client, resource, scopes, mode: 'narrow' }, store.apis);
 
-    const consumed = await store.deviceCodes.consume(codeDigest, now);
+    // The grant was created with the approval, so a redemption that loses the race below always revokes what the
+    // winner is issuing, even while the winner is still writing its tokens.
+    const consumed = await store.deviceCodes.consume(codeDigest, { clientId: client.clientId }, now);
     if (!consumed) throw new InvalidGrant('device_code is invalid');
     const approved = consumed.record;
     if (!consumed.firstUse) {
@@ -62,16 +64,6 @@ export const deviceCode: Grant = {
     const user = await store.users.findBySub(approved.sub);
     if (!user) throw new InvalidGrant('the person who approved this device no longer exists');
 
-    await store.grants.create({
-      grantId: approved.grantId,
-      clientId: client.clientId,
-      sub: user.sub,
-      scope: scopes.join(' '),
-      sid: approved.sid,
-      authTime: approved.authTime,
-      createdAt: now,
-      revokedAt: null,
-    });
     return issueTokenSet(
       {
         client,

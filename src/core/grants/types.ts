@@ -32,6 +32,15 @@ export interface GrantDeps {
   settings: GrantSettings;
   /** Password failures, counted with the login page's (the password grant). */
   throttle: ThrottleDeps;
+  /** Refresh token rotation: the reuse interval and the key successors are derived with. */
+  refreshReuse: RefreshReusePolicy;
+}
+
+export interface RefreshReusePolicy {
+  /** Seconds after a rotation during which the same client's replay gets the same successor back; 0: never. */
+  interval: number;
+  /** HMAC key, derived from the server secret, that derives a rotated refresh token's successor from it. */
+  successorKey: Buffer;
 }
 
 export interface TokenRequest {

@@ -16,7 +16,14 @@ export interface OpaqueTokenInput {
 /** Mints a random bearer value and stores only its digest. */
 export async function issueOpaqueToken(input: OpaqueTokenInput, tokens: Pick<TokensRepository, 'create'>): Promise<{ value: string; record: TokenRecord }> {
   const value = newTokenValue();
-  const record: TokenRecord = {
+  const record = opaqueTokenRecord(input, value);
+  await tokens.create(record);
+  return { value, record };
+}
+
+/** What the store keeps for the opaque token `value`: its key (digest), never the value. */
+export function opaqueTokenRecord(input: OpaqueTokenInput, value: string): TokenRecord {
+  return {
     digest: tokenKey(value),
     kind: input.kind,
     grantId: input.grantId,
@@ -30,8 +37,6 @@ export async function issueOpaqueToken(input: OpaqueTokenInput, tokens: Pick<Tok
     consumedAt: null,
     revokedAt: null,
   };
-  await tokens.create(record);
-  return { value, record };
 }
 
 /** A token is usable when it is not revoked, not expired and (for refresh tokens) not yet rotated. */

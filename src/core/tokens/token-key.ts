@@ -83,3 +83,14 @@ function issueTimePrefix(value: string): string | undefined {
 function sortableIdPrefix(id: unknown): string | undefined {
   return typeof id === 'string' && SORTABLE_ID.test(id) ? id.slice(0, TIME_PREFIX_LENGTH) : undefined;
 }
+
+/** A bearer value whose 256-bit part is given (43 base64url characters, e.g. an HMAC), after the issue time. */
+export function newTokenValueWith(secretPart: string, issueTimePrefix: string = timePrefix()): string {
+  return issueTimePrefix + secretPart;
+}
+
+/** The issue-time prefix of a stored key made by `tokenKey`, if it has one. */
+export function keyIssueTimePrefix(key: string): string | undefined {
+  const dot = key.indexOf('.');
+  return dot === TIME_PREFIX_LENGTH ? key.slice(0, dot) : undefined;
+}

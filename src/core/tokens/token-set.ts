@@ -2,7 +2,7 @@ import type { ApiRecord, ClientRecord, UserRecord } from '../../storage/types.js
 import type { GrantDeps, TokenResponse } from '../grants/types.js';
 import { issueAccessToken } from './access-token.js';
 import { issueIdToken } from './id-token.js';
-import { issueOpaqueToken } from './opaque.js';
+import { issueOpaqueToken, opaqueTokenRecord } from './opaque.js';
 
 export interface TokenSetInput {
   client: ClientRecord;
@@ -22,6 +22,11 @@ export interface TokenSetInput {
   sid: string | null;
   nonce: string | null;
   withRefreshToken: boolean;
+  /**
+   * The refresh token to issue instead of a new random one: a rotation's successor (`refresh-successor.ts`). It is
+   * written only if absent, since a replay inside the reuse interval may have written the same one first.
+   */
+  refreshSuccessor?: string;
   withIdToken: boolean;
   now: number;
 }
@@ -42,19 +47,23 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
   if (scope !== '') response.scope = scope;
   if (input.withRefreshToken) {
     const refreshResource = input.refreshResource === undefined ? input.api?.identifier : input.refreshResource;
-    const refresh = await issueOpaqueToken(
-      {
-        kind: 'refresh_token',
-        grantId,
-        clientId: client.clientId,
-        sub: user.sub,
-        scope: (input.refreshScopes ?? input.scopes).join(' '),
-        data: refreshResource ? { ...data, resource: refreshResource } : data,
-        now,
-        ttl: policy.refreshTokenTtl,
-      },
-      store.tokens,
-    );
+    const refreshInput = {
+      kind: 'refresh_token' as const,
+      grantId,
+      clientId: client.clientId,
+      sub: user.sub,
+      scope: (input.refreshScopes ?? input.scopes).join(' '),
+      data: refreshResource ? { ...data, resource: refreshResource } : data,
+      now,
+      ttl: policy.refreshTokenTtl,
+    };
+    let refresh: { value: string };
+    if (input.refreshSuccessor === undefined) {
+      refresh = await issueOpaqueToken(refreshInput, store.tokens);
+    } else {
+      refresh = { value: input.refreshSuccessor };
+      await store.tokens.createIfAbsent(opaqueTokenRecord(refreshInput, input.refreshSuccessor));
+    }
     response.refresh_token = refresh.value;
   }
   if (input.withIdToken) {

@@ -46,6 +46,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     },
     settings: ctx.config,
     throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), app.log),
+    refreshReuse: { interval: ctx.config.refreshReuseInterval, successorKey: ctx.refreshSuccessorKey },
   };
 
   app.post('/token', { config: { cors: 'client' } }, async (request, reply) => {

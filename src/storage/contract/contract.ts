@@ -10,6 +10,7 @@ import { apisContract } from './apis.contract.js';
 import { ephemeralContract } from './ephemeral.js';
 import { grantsContract } from './grants.js';
 import { lifecycleContract } from './lifecycle.js';
+import { oneTimeContract } from './one-time.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -56,5 +57,6 @@ export function storeContract(name: string, backend: ContractBackend): void {
     ephemeralContract(context);
     deviceCodesContract(context);
     apisContract(context);
+    oneTimeContract(context);
   });
 }

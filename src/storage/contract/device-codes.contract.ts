@@ -95,7 +95,7 @@ export function deviceCodesContract({ store }: ContractContext): void {
       expect(denied).toMatchObject({ status: 'denied', decidedAt: NOW + 20, sub: null, grantId: null });
       expect(await store().deviceCodes.approve(code.deviceCodeDigest, approval, NOW + 21)).toBe(false);
       expect(await store().deviceCodes.deny(code.deviceCodeDigest, NOW + 21)).toBe(false);
-      expect(await store().deviceCodes.consume(code.deviceCodeDigest, NOW + 22)).toBeUndefined();
+      expect(await store().deviceCodes.consume(code.deviceCodeDigest, { clientId: code.clientId }, NOW + 22)).toBeUndefined();
     });
 
     it('decides nothing once the code has expired, or when it is unknown', async () => {
@@ -138,21 +138,21 @@ export function deviceCodesContract({ store }: ContractContext): void {
 
     it('consumes an approved code once; a pending code cannot be consumed', async () => {
       const { code, approval } = await setup();
-      expect(await store().deviceCodes.consume(code.deviceCodeDigest, NOW + 1)).toBeUndefined();
+      expect(await store().deviceCodes.consume(code.deviceCodeDigest, { clientId: code.clientId }, NOW + 1)).toBeUndefined();
       await store().deviceCodes.approve(code.deviceCodeDigest, approval, NOW + 2);
-      const first = await store().deviceCodes.consume(code.deviceCodeDigest, NOW + 3);
+      const first = await store().deviceCodes.consume(code.deviceCodeDigest, { clientId: code.clientId }, NOW + 3);
       expect(first?.firstUse).toBe(true);
       expect(first?.record).toMatchObject({ status: 'approved', consumedAt: NOW + 3, sub: approval.sub, grantId: approval.grantId });
-      const second = await store().deviceCodes.consume(code.deviceCodeDigest, NOW + 4);
+      const second = await store().deviceCodes.consume(code.deviceCodeDigest, { clientId: code.clientId }, NOW + 4);
       expect(second?.firstUse).toBe(false);
       expect(second?.record.consumedAt).toBe(NOW + 3);
-      expect(await store().deviceCodes.consume(uniqueId('missing'), NOW)).toBeUndefined();
+      expect(await store().deviceCodes.consume(uniqueId('missing'), { clientId: code.clientId }, NOW)).toBeUndefined();
     });
 
     it('lets exactly one of concurrent redemptions consume the code', async () => {
       const { code, approval } = await setup();
       await store().deviceCodes.approve(code.deviceCodeDigest, approval, NOW + 1);
-      const results = await Promise.all(Array.from({ length: 5 }, () => store().deviceCodes.consume(code.deviceCodeDigest, NOW + 2)));
+      const results = await Promise.all(Array.from({ length: 5 }, () => store().deviceCodes.consume(code.deviceCodeDigest, { clientId: code.clientId }, NOW + 2)));
       expect(results.filter((r) => r?.firstUse)).toHaveLength(1);
       expect(results.every((r) => r !== undefined)).toBe(true);
     });

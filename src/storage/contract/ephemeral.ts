@@ -121,8 +121,8 @@ export function ephemeralContract({ store }: ContractContext): void {
         Number((await s.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('key', '=', key).executeTakeFirstOrThrow()).n);
       expect(await s.tokens.find(deadToken.digest)).toBeUndefined();
       expect(await s.tokens.find(liveToken.digest)).toBeDefined();
-      expect(await s.codes.consume(deadCode.codeDigest, at)).toBeUndefined();
-      expect((await s.codes.consume(liveCode.codeDigest, at))?.firstUse).toBe(true);
+      expect(await s.codes.consume(deadCode.codeDigest, { clientId: deadCode.clientId }, at)).toBeUndefined();
+      expect((await s.codes.consume(liveCode.codeDigest, { clientId: liveCode.clientId }, at))?.firstUse).toBe(true);
       expect(await s.sessions.find(deadSession.idDigest, 0)).toBeUndefined();
       expect(await s.sessions.find(liveSession.idDigest, 0)).toBeDefined();
       expect(await s.interactions.find(deadInteraction.idDigest, 0)).toBeUndefined();

@@ -69,15 +69,15 @@ export function grantsContract({ backend, store }: ContractContext): void {
       const grant = await userGrant();
       const code = aCode(grant);
       await store().codes.create(code);
-      expect(await store().codes.consume(code.codeDigest, NOW + 5)).toEqual({
+      expect(await store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW + 5)).toEqual({
         record: { ...code, consumedAt: NOW + 5 },
         firstUse: true,
       });
-      expect(await store().codes.consume(code.codeDigest, NOW + 9)).toEqual({
+      expect(await store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW + 9)).toEqual({
         record: { ...code, consumedAt: NOW + 5 },
         firstUse: false,
       });
-      expect(await store().codes.consume(uniqueId('missing'), NOW)).toBeUndefined();
+      expect(await store().codes.consume(uniqueId('missing'), { clientId: grant.clientId }, NOW)).toBeUndefined();
       await expect(store().codes.create(code)).rejects.toBeInstanceOf(StorageConflictError);
     });
 
@@ -85,14 +85,14 @@ export function grantsContract({ backend, store }: ContractContext): void {
       const grant = await userGrant();
       const code = aCode(grant, { nonce: null, codeChallenge: null, codeChallengeMethod: null, sid: null, data: {} });
       await store().codes.create(code);
-      expect((await store().codes.consume(code.codeDigest, NOW))?.record).toEqual({ ...code, consumedAt: NOW });
+      expect((await store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW))?.record).toEqual({ ...code, consumedAt: NOW });
     });
 
     it('lets exactly one of five concurrent consumers win', async () => {
       const grant = await userGrant();
       const code = aCode(grant);
       await store().codes.create(code);
-      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store().codes.consume(code.codeDigest, NOW + i)));
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW + i)));
       expect(results.filter((r) => r?.firstUse)).toHaveLength(1);
       expect(results.every((r) => r !== undefined)).toBe(true);
     });
@@ -105,10 +105,10 @@ export function grantsContract({ backend, store }: ContractContext): void {
         for (const code of codes) await store().codes.create(code);
         for (const code of codes) {
           const results = await Promise.all([
-            store().codes.consume(code.codeDigest, NOW),
-            second.codes.consume(code.codeDigest, NOW),
-            store().codes.consume(code.codeDigest, NOW),
-            second.codes.consume(code.codeDigest, NOW),
+            store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW),
+            second.codes.consume(code.codeDigest, { clientId: code.clientId }, NOW),
+            store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW),
+            second.codes.consume(code.codeDigest, { clientId: code.clientId }, NOW),
           ]);
           expect(results.filter((r) => r?.firstUse)).toHaveLength(1);
         }
@@ -152,16 +152,24 @@ export function grantsContract({ backend, store }: ContractContext): void {
       const grant = await userGrant();
       const token = aToken(grant);
       await store().tokens.create(token);
-      expect(await store().tokens.consume(token.digest, NOW + 1)).toEqual({ record: { ...token, consumedAt: NOW + 1 }, firstUse: true });
-      expect(await store().tokens.consume(token.digest, NOW + 2)).toEqual({ record: { ...token, consumedAt: NOW + 1 }, firstUse: false });
-      expect(await store().tokens.consume(uniqueId('missing'), NOW)).toBeUndefined();
+      const expected = { kind: 'refresh_token', clientId: token.clientId } as const;
+      expect(await store().tokens.consume(token.digest, expected, NOW + 1)).toEqual({
+        record: { ...token, consumedAt: NOW + 1 },
+        firstUse: true,
+        successorDigest: null,
+        successor: null,
+        grantRevoked: false,
+      });
+      expect(await store().tokens.consume(token.digest, expected, NOW + 2)).toMatchObject({ record: { ...token, consumedAt: NOW + 1 }, firstUse: false });
+      expect(await store().tokens.consume(uniqueId('missing'), expected, NOW)).toBeUndefined();
     });
 
     it('lets exactly one of five concurrent rotations win', async () => {
       const grant = await userGrant();
       const token = aToken(grant);
       await store().tokens.create(token);
-      const results = await Promise.all(Array.from({ length: 5 }, () => store().tokens.consume(token.digest, NOW)));
+      const expected = { kind: 'refresh_token', clientId: token.clientId } as const;
+      const results = await Promise.all(Array.from({ length: 5 }, () => store().tokens.consume(token.digest, expected, NOW)));
       expect(results.filter((r) => r?.firstUse)).toHaveLength(1);
       expect(results.filter((r) => r?.firstUse === false)).toHaveLength(4);
     });

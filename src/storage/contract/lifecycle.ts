@@ -67,7 +67,7 @@ export function lifecycleContract({ backend, store, appliedAtStart }: ContractCo
       expect(await s.clients.find(client.clientId)).toBeUndefined();
       expect(await s.grants.find(grant.grantId)).toBeUndefined();
       expect(await s.grants.find(appGrant.grantId)).toBeUndefined();
-      expect(await s.codes.consume(code.codeDigest, 1)).toBeUndefined();
+      expect(await s.codes.consume(code.codeDigest, { clientId: code.clientId }, 1)).toBeUndefined();
       expect(await s.tokens.find(token.digest)).toBeUndefined();
       expect(await s.tokens.find(appToken.digest)).toBeUndefined();
       expect(await s.consents.find(user.sub, client.clientId)).toBeUndefined();
@@ -75,7 +75,7 @@ export function lifecycleContract({ backend, store, appliedAtStart }: ContractCo
 
       expect(await s.users.findBySub(user.sub)).toBeDefined();
       expect(await s.grants.find(otherGrant.grantId)).toBeDefined();
-      expect((await s.codes.consume(otherCode.codeDigest, 1))?.firstUse).toBe(true);
+      expect((await s.codes.consume(otherCode.codeDigest, { clientId: otherCode.clientId }, 1))?.firstUse).toBe(true);
       expect(await s.tokens.find(otherToken.digest)).toBeDefined();
       expect(await s.consents.find(user.sub, other.clientId)).toBeDefined();
       expect(await s.interactions.find(otherInteraction.idDigest, 0)).toBeDefined();
@@ -118,7 +118,7 @@ export function lifecycleContract({ backend, store, appliedAtStart }: ContractCo
       expect(await s.sessions.find(session.idDigest, 0)).toBeUndefined();
       expect(await s.grants.find(grant.grantId)).toBeUndefined();
       expect(await s.grants.listBySub(user.sub)).toEqual([]);
-      expect(await s.codes.consume(code.codeDigest, 1)).toBeUndefined();
+      expect(await s.codes.consume(code.codeDigest, { clientId: code.clientId }, 1)).toBeUndefined();
       expect(await s.tokens.find(token.digest)).toBeUndefined();
       expect(await s.tokens.find(grantlessToken.digest)).toBeUndefined();
       expect(await s.consents.find(user.sub, client.clientId)).toBeUndefined();

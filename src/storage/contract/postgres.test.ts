@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openMigratedStore, openStore } from '../open.js';
 import { storeContract } from './contract.js';
+import { expectDeviceGrantBackfill } from './device-grant-backfill.js';
+import { migrationProvider } from '../postgres/migration-provider.js';
 
 const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 const schema = `latch_test_${randomBytes(8).toString('hex')}`;
@@ -35,6 +37,17 @@ describe('postgres specifics', () => {
       const row = await store.kysely.selectFrom('rate_limits').selectAll().executeTakeFirstOrThrow();
       expect(row.window_start).toBe(3_999_999_960);
       expect(typeof row.expires_at).toBe('number');
+    } finally {
+      await store.close();
+      await dropSchema(own);
+    }
+  });
+
+  it('migration 005 creates the grant of a device code approved before it', async () => {
+    const own = `latch_test_${randomBytes(8).toString('hex')}`;
+    const store = await openStore({ dataDir: os.tmpdir(), databaseUrl, schema: own });
+    try {
+      await expectDeviceGrantBackfill(store, migrationProvider, own);
     } finally {
       await store.close();
       await dropSchema(own);

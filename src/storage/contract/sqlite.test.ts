@@ -8,7 +8,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedStore, openStore } from '../open.js';
 import { storeContract } from './contract.js';
-import { migrations } from '../sqlite/migration-provider.js';
+import { migrationProvider, migrations } from '../sqlite/migration-provider.js';
+import { expectDeviceGrantBackfill } from './device-grant-backfill.js';
 
 const execFileAsync = promisify(execFile);
 let root: string | undefined;
@@ -66,6 +67,15 @@ describe('sqlite specifics', () => {
       expect(await plan("delete from grants where grant_id = 'g'")).toMatch(/SEARCH tokens USING COVERING INDEX tokens_grant_id_idx/);
       const indexes = await sql.raw<{ sql: string }>("select sql from sqlite_master where name = 'tokens_grant_id_idx'").execute(store.kysely);
       expect(indexes.rows[0]?.sql).toMatch(/where "?grant_id"? is not null/i);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migration 005 creates the grant of a device code approved before it', async () => {
+    const store = await openStore({ dataDir: path.join(scratch, 'backfill') });
+    try {
+      await expectDeviceGrantBackfill(store, migrationProvider);
     } finally {
       await store.close();
     }

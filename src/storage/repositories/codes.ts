@@ -42,15 +42,23 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
     'expires_at',
     'consumed_at',
   ]);
-  const byDigest = prepare<{ codeDigest: string }, Selectable<AuthorizationCodesTable>>(db, (p) =>
-    db.selectFrom('authorization_codes').selectAll().where('code_digest', '=', p<string>('codeDigest')),
+  const byDigest = prepare<{ codeDigest: string; clientId: string }, Selectable<AuthorizationCodesTable>>(db, (p) =>
+    db
+      .selectFrom('authorization_codes')
+      .selectAll()
+      .where('code_digest', '=', p<string>('codeDigest'))
+      .where('client_id', '=', p<string>('clientId')),
   );
-  const consumeOnce = prepare<{ codeDigest: string; now: number }, Selectable<AuthorizationCodesTable>>(db, (p) =>
+  // RFC 6749 §4.1.3: only the client the code was issued to may redeem it; the client is part of the statement, so
+  // that another client's attempt changes nothing.
+  const consumeOnce = prepare<{ codeDigest: string; clientId: string; now: number }, Selectable<AuthorizationCodesTable>>(db, (p) =>
     db
       .updateTable('authorization_codes')
       .set({ consumed_at: p('now') })
       .where('code_digest', '=', p<string>('codeDigest'))
+      .where('client_id', '=', p<string>('clientId'))
       .where('consumed_at', 'is', null)
+      .where('expires_at', '>', p<number>('now'))
       .returningAll(),
   );
 
@@ -77,11 +85,12 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
       );
     },
 
-    async consume(codeDigest, now) {
+    async consume(codeDigest, expected, now) {
       // RFC 6749 §4.1.2: a code is used once. The conditional UPDATE lets exactly one caller win.
-      const consumed = await first(consumeOnce({ codeDigest, now }));
+      const { clientId } = expected;
+      const consumed = await first(consumeOnce({ codeDigest, clientId, now }));
       if (consumed) return { record: toRecord(consumed), firstUse: true };
-      const row = await first(byDigest({ codeDigest }));
+      const row = await first(byDigest({ codeDigest, clientId }));
       return row && { record: toRecord(row), firstUse: false };
     },
   };

@@ -74,18 +74,41 @@ export function deviceCodesRepository(db: Kysely<Database>): DeviceCodesReposito
     },
 
     async approve(deviceCodeDigest, approval, now) {
-      const result = await decide(deviceCodeDigest, now)
-        .set({
-          status: 'approved',
-          grant_id: approval.grantId,
-          sub: approval.sub,
-          sid: approval.sid,
-          auth_time: approval.authTime,
-          scope: approval.scope,
-          decided_at: now,
-        })
-        .executeTakeFirst();
-      return affected(result);
+      // The grant exists from the approval on: a redemption that loses a race to another one always finds the grant
+      // whose tokens it must revoke (RFC 6749 §4.1.2 by analogy).
+      return db.transaction().execute(async (trx) => {
+        const approved = await trx
+          .updateTable('device_codes')
+          .where('device_code_digest', '=', deviceCodeDigest)
+          .where('status', '=', 'pending')
+          .where('expires_at', '>', now)
+          .set({
+            status: 'approved',
+            grant_id: approval.grantId,
+            sub: approval.sub,
+            sid: approval.sid,
+            auth_time: approval.authTime,
+            scope: approval.scope,
+            decided_at: now,
+          })
+          .returning('client_id')
+          .executeTakeFirst();
+        if (!approved) return false;
+        await trx
+          .insertInto('grants')
+          .values({
+            grant_id: approval.grantId,
+            client_id: approved.client_id,
+            sub: approval.sub,
+            scope: approval.scope,
+            sid: approval.sid,
+            auth_time: approval.authTime,
+            created_at: now,
+            revoked_at: null,
+          })
+          .execute();
+        return true;
+      });
     },
 
     async deny(deviceCodeDigest, now) {
@@ -101,12 +124,14 @@ export function deviceCodesRepository(db: Kysely<Database>): DeviceCodesReposito
       return affected(result);
     },
 
-    async consume(deviceCodeDigest, now) {
-      // RFC 8628 §3.5 / RFC 6749 §4.1.2: tokens are issued once. The conditional UPDATE lets exactly one caller win.
+    async consume(deviceCodeDigest, expected, now) {
+      // RFC 8628 §3.5 / RFC 6749 §4.1.2: tokens are issued once, to the client the code was issued to. The conditional
+      // UPDATE lets exactly one caller win; another client's attempt changes nothing.
       const consumed = await db
         .updateTable('device_codes')
         .set({ consumed_at: now })
         .where('device_code_digest', '=', deviceCodeDigest)
+        .where('client_id', '=', expected.clientId)
         .where('status', '=', 'approved')
         .where('consumed_at', 'is', null)
         .returningAll()
@@ -116,6 +141,7 @@ export function deviceCodesRepository(db: Kysely<Database>): DeviceCodesReposito
         .selectFrom('device_codes')
         .selectAll()
         .where('device_code_digest', '=', deviceCodeDigest)
+        .where('client_id', '=', expected.clientId)
         .where('status', '=', 'approved')
         .executeTakeFirst();
       return row && { record: toRecord(row), firstUse: false };

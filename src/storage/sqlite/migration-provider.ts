@@ -3,6 +3,7 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-device-codes.js';
 import * as m003 from './migrations/003-apis.js';
 import * as m004 from './migrations/004-partial-token-indexes.js';
+import * as m005 from './migrations/005-one-time-grants.js';
 import * as m006 from './migrations/006-browser-binding-introspection-clients.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   '002-device-codes': m002,
   '003-apis': m003,
   '004-partial-token-indexes': m004,
+  '005-one-time-grants': m005,
   '006-browser-binding-introspection-clients': m006,
 };
 
