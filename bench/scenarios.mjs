@@ -165,6 +165,10 @@ export const scenarios = [
       expect(refresh_token, 'no refresh token from the code flow');
       const body = await expectToken(server, server.clients.web, { grant_type: 'refresh_token', refresh_token });
       expect(body.refresh_token && body.refresh_token !== refresh_token, 'the refresh token was not rotated');
+      // Once its successor has been used, the rotated token is refused (Latch answers an immediate replay, within
+      // LATCH_REFRESH_REUSE_INTERVAL and while the successor is unused, with that same successor).
+      const next = await expectToken(server, server.clients.web, { grant_type: 'refresh_token', refresh_token: body.refresh_token });
+      expect(next.refresh_token && next.refresh_token !== body.refresh_token, 'the refresh token was not rotated twice');
       const reuse = await postForm(server.url(server.paths.token), { grant_type: 'refresh_token', refresh_token }, {
         authorization: basicAuth(server.clients.web.clientId, server.clients.web.clientSecret),
       });
