@@ -16,7 +16,7 @@ import { replayRepository } from './repositories/replay.js';
 import { sessionsRepository } from './repositories/sessions.js';
 import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
-import { cachedApis, cachedClients, ChangeWatch } from './sqlite/cached-lookups.js';
+import { cachedApis, cachedClients, cachedRateLimits, ChangeWatch } from './sqlite/cached-lookups.js';
 import { migrateSqlite, openSqliteDatabase, SQLITE_FILE_NAME } from './sqlite/connection.js';
 import { sqliteReason, StoreOpenError } from './open-error.js';
 import { announcingKeyWrites, KeyChangeHub, sqliteKeyChangeSource, type KeyChanges } from './key-changes.js';
@@ -78,7 +78,10 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
   // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
   const watch = new ChangeWatch(dataVersion);
   const keyChanges = new KeyChangeHub(sqliteKeyChangeSource(dataVersion, () => keysFingerprint(store)));
-  return withKeyChanges({ ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch) }, keyChanges);
+  return withKeyChanges(
+    { ...store, clients: cachedClients(store.clients, watch), apis: cachedApis(store.apis, watch), rateLimits: cachedRateLimits(store.rateLimits, watch) },
+    keyChanges,
+  );
 }
 
 function openSqliteOrExplain(dataDir: string, turnEnd: TurnEnd, lockWaitMs: number | undefined): ReturnType<typeof openSqliteDatabase> {
