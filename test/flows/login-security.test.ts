@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digest } from '../../src/core/tokens/hash.js';
 import { Browser, findLoginForm, postLogin, type Page } from '../helpers/browser.js';
-import { authorizeUrl, pkcePair, random } from '../helpers/oauth.js';
+import { openLoginPage, random } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';
 
 /** Login page protections: anti-framing and CSP headers, cookie flags, rate limits, no session id at rest. */
@@ -17,20 +17,7 @@ describe('login page security', () => {
   });
   afterAll(() => ts?.close());
 
-  async function loginPage(browser: Browser): Promise<Page> {
-    const url = authorizeUrl(ts, {
-      response_type: 'code',
-      client_id: web.clientId,
-      redirect_uri: web.redirectUri,
-      scope: 'openid',
-      state: random(),
-      code_challenge: pkcePair().challenge,
-      code_challenge_method: 'S256',
-    });
-    const result = await browser.navigate(url, { stopAt: web.redirectUri });
-    if (result.kind !== 'page') throw new Error('expected the login page');
-    return result.page;
-  }
+  const loginPage = (browser: Browser): Promise<Page> => openLoginPage(ts, web, browser);
 
 
   it('serves pages that cannot be framed or cached, with a strict CSP', async () => {

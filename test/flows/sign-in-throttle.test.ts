@@ -8,25 +8,12 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedStore, type OpenedStore } from '../../src/storage/open.js';
 import { Browser, findLoginForm, postLogin, type Page } from '../helpers/browser.js';
-import { authorizeUrl, pkcePair, random } from '../helpers/oauth.js';
+import { openLoginPage } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';
 
 const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 
-async function loginPage(ts: TestServer, web: TestClient, browser: Browser): Promise<Page> {
-  const url = authorizeUrl(ts, {
-    response_type: 'code',
-    client_id: web.clientId,
-    redirect_uri: web.redirectUri,
-    scope: 'openid',
-    state: random(),
-    code_challenge: pkcePair().challenge,
-    code_challenge_method: 'S256',
-  });
-  const result = await browser.navigate(url, { stopAt: web.redirectUri });
-  if (result.kind !== 'page') throw new Error('expected the login page');
-  return result.page;
-}
+const loginPage = openLoginPage;
 
 /** One sign-in through the login page, from `address` (X-Forwarded-For) when given. */
 async function signIn(ts: TestServer, web: TestClient, email: string, password: string, address?: string): Promise<Page> {

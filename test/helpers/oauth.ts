@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Browser, AuthorizeResult } from './browser.js';
+import type { Browser, AuthorizeResult, Page } from './browser.js';
 import type { TestClient, TestServer, TestUser } from './server.js';
 
 /** Scope that asks for everything a flow test may look at, refresh tokens included. */
@@ -227,4 +227,20 @@ export async function obtainTokens(
   const code = await obtainCode(ts, browser, client, user, options);
   const tokens = expectTokens(await redeemCode(ts, client, code));
   return { code, tokens };
+}
+
+/** Starts a code flow with PKCE for `web` in `browser` and returns the login page it stops at. */
+export async function openLoginPage(ts: TestServer, web: TestClient, browser: Browser): Promise<Page> {
+  const url = authorizeUrl(ts, {
+    response_type: 'code',
+    client_id: web.clientId,
+    redirect_uri: web.redirectUri,
+    scope: 'openid',
+    state: random(),
+    code_challenge: pkcePair().challenge,
+    code_challenge_method: 'S256',
+  });
+  const result = await browser.navigate(url, { stopAt: web.redirectUri });
+  if (result.kind !== 'page') throw new Error('expected the login page');
+  return result.page;
 }
