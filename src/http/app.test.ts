@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
+import { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import { loadKeyRing } from '../keys/key-ring.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { buildApp, type BuildOptions } from './app.js';
@@ -22,6 +23,7 @@ describe('X-Forwarded-For while LATCH_TRUST_PROXY is off', () => {
       keys: await loadKeyRing({ repo: store.keys, secret, algorithms: ['RS256', 'ES256'] }),
       csrfKey: secret,
       refreshSuccessorKey: secret,
+      passwordTurns: new OneAtATime(),
       now: () => Math.floor(Date.now() / 1000),
     };
   });

@@ -1,3 +1,4 @@
+import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { Config } from '../config/schema.js';
 import type { KeyRing } from '../keys/types.js';
 import type { Store } from '../storage/types.js';
@@ -11,6 +12,8 @@ export interface AppContext {
   csrfKey: Buffer;
   /** Key that derives a rotated refresh token's successor from it, derived from the server secret. */
   refreshSuccessorKey: Buffer;
+  /** Password checks of one account from one address, one at a time (core/accounts/throttle.ts). */
+  passwordTurns: OneAtATime;
   /** Unix seconds. */
   now(): number;
 }

@@ -27,7 +27,7 @@ export async function submitLoginForm(
   const email = normalizeEmail(params.get('email') ?? '');
   const result = await attemptLogin(
     { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
-    { users: ctx.store.users, throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log) },
+    { users: ctx.store.users, throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log, ctx.passwordTurns) },
   );
   if (result.kind === 'throttled') {
     // RFC 6585 §4: 429 Too Many Requests, with Retry-After.

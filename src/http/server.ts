@@ -5,6 +5,7 @@ import { followKeyChanges } from '../keys/follow-changes.js';
 import { loadKeyRing } from '../keys/key-ring.js';
 import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
+import { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import { TurnEnd } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { buildApp } from './app.js';
@@ -51,6 +52,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       keys,
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
+      passwordTurns: new OneAtATime(),
       now: () => Math.floor(Date.now() / 1000),
     };
     const app = buildApp(ctx, {

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { ThrottleDeps, ThrottleLimits } from '../core/accounts/throttle.js';
 import type { Config } from '../config/schema.js';
 
@@ -16,8 +17,8 @@ export function throttleLimits(config: ThrottleSettings): ThrottleLimits {
 }
 
 /** The throttle's dependencies: its counts in the store, and its typed events in the log (warn). */
-export function throttleDeps(rateLimits: ThrottleDeps['rateLimits'], limits: ThrottleLimits, log: FastifyBaseLogger): ThrottleDeps {
-  return { rateLimits, limits, report: (event) => log.warn(event, event.event) };
+export function throttleDeps(rateLimits: ThrottleDeps['rateLimits'], limits: ThrottleLimits, log: FastifyBaseLogger, turns?: OneAtATime): ThrottleDeps {
+  return { rateLimits, limits, report: (event) => log.warn(event, event.event), ...(turns && { turns }) };
 }
 
 /** "in 40 seconds", "in 3 minutes": how long a person has to wait, for a page. */

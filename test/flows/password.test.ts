@@ -112,6 +112,25 @@ describe('password grant, enabled', () => {
     expectTokenError(res, 400, 'unauthorized_client');
   });
 
+  it('parallel requests with the right password for one account from one address all succeed (a service account)', async () => {
+    const service = await ts.user();
+    const answers = await Promise.all(
+      Array.from({ length: 3 * maxAttempts + 2 }, () => grant(passwordClient, { username: service.email, password: service.password, scope: 'openid' })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+  });
+
+  it('parallel wrong passwords for one account from one address are counted like sequential ones', async () => {
+    const target = await ts.user();
+    const answers = await Promise.all(
+      Array.from({ length: 3 * maxAttempts }, (_, i) => grant(passwordClient, { username: target.email, password: `wrong-${i}`, scope: 'openid' })),
+    );
+    const described = answers.map((a) => String((a.body as { error_description?: string }).error_description));
+    expect(answers.every((a) => a.status === 400)).toBe(true);
+    // Exactly the limit were checked; the rest were refused unchecked, as sequential guesses would be.
+    expect(described.filter((d) => /wait|try again/i.test(d))).toHaveLength(2 * maxAttempts);
+  });
+
   it(`is throttled after ${maxAttempts} failures from one address, and the count is shared with the login page`, async () => {
     const target = await ts.user();
     for (let i = 0; i < maxAttempts; i++) {

@@ -38,8 +38,15 @@ export async function attemptLogin(attempt: LoginAttempt, deps: LoginAttemptDeps
   // The log names the account by a digest: people sometimes type their password into the email field.
   const gate = await enterThrottle({ kind: 'password', subject: email, who: `sha256:${digest(email)}`, address: attempt.ip, now: attempt.now }, deps.throttle);
   if (gate.kind === 'locked') return { kind: 'throttled', retryAfter: gate.retryAfter };
-  const user = email ? await deps.users.findByEmail(email) : undefined;
-  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, attempt.password) : await dummyVerify(attempt.password);
+  let user: UserRecord | undefined;
+  let ok: boolean;
+  try {
+    user = email ? await deps.users.findByEmail(email) : undefined;
+    ok = user?.passwordHash ? await verifyPassword(user.passwordHash, attempt.password) : await dummyVerify(attempt.password);
+  } catch (error) {
+    gate.abandoned();
+    throw error;
+  }
   if (!user || !ok) {
     await gate.failed();
     return { kind: 'invalid' };

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedStore, type OpenedStore } from '../../storage/open.js';
+import { OneAtATime } from './one-at-a-time.js';
 import { enterThrottle, estimate, secondsUntilBelow, slowdownDelay, type SecretAttempt, type ThrottleDeps, type ThrottleEvent, type ThrottleLimits } from './throttle.js';
 
 const limits: ThrottleLimits = { maxFailures: 5, addressMaxFailures: 20, slowdownAfter: 10, maxDelay: 8, window: 900 };
@@ -82,9 +83,38 @@ describe('enterThrottle', () => {
 
   it('counts parallel guesses on one subject from one address: at most the limit get through', async () => {
     const { deps } = recorder();
+    const turns = new OneAtATime();
     const attempt = { kind: 'password' as const, subject: someone(), address: '192.0.2.3', now: T0 + 20 };
-    const gates = await Promise.all(Array.from({ length: 12 }, () => enterThrottle(attempt, deps)));
-    expect(gates.filter((g) => g.kind === 'open')).toHaveLength(5);
+    const kinds = await Promise.all(Array.from({ length: 12 }, () => fail(attempt, { ...deps, turns })));
+    expect(kinds.filter((k) => k === 'open')).toHaveLength(5);
+    expect(turns.busy).toBe(0);
+  });
+
+  it('never refuses parallel right passwords of one subject from one address', async () => {
+    const { deps } = recorder();
+    const turns = new OneAtATime();
+    const attempt = { kind: 'password' as const, subject: someone(), address: '192.0.2.13', now: T0 + 20 };
+    const succeed = async () => {
+      const gate = await enterThrottle(attempt, { ...deps, turns });
+      if (gate.kind === 'open') await gate.succeeded();
+      return gate.kind;
+    };
+    const kinds = await Promise.all(Array.from({ length: 12 }, succeed));
+    expect(kinds).toEqual(Array.from({ length: 12 }, () => 'open'));
+    expect(turns.busy).toBe(0);
+  });
+
+  it('a check that could not be made counts nothing and lets the next one in', async () => {
+    const { deps } = recorder();
+    const turns = new OneAtATime();
+    const attempt = { kind: 'password' as const, subject: someone(), address: '192.0.2.14', now: T0 + 20 };
+    const first = await enterThrottle(attempt, { ...deps, turns });
+    if (first.kind !== 'open') throw new Error('expected open');
+    const second = enterThrottle(attempt, { ...deps, turns });
+    first.abandoned();
+    expect((await second).kind).toBe('open');
+    const counts = await store.rateLimits.counts(['password:ip:192.0.2.14'], 900, T0 + 20);
+    expect(counts.get('password:ip:192.0.2.14')!.current).toBe(0);
   });
 
   it('a success clears the pair; the address and subject counts keep only failures', async () => {

@@ -11,10 +11,12 @@
  * - subject (soft): after `slowdownAfter` failures for one account or client from anywhere, every attempt waits
  *   before its secret is checked (1 s, doubling with every further failure, at most `maxDelay`); never a lock,
  *   so a stranger cannot keep the owner out from the owner's own address.
- * An attempt reserves its subject + address hit before the check (parallel guesses count too); a success clears it.
+ * Password checks of one account from one address take turns (one-at-a-time.ts), so parallel guesses see each
+ * other's failures, and parallel right passwords are never refused for each other.
  */
 import type { RateLimitsRepository, WindowCounts } from '../../storage/types.js';
 import { digest } from '../tokens/hash.js';
+import type { OneAtATime } from './one-at-a-time.js';
 
 export interface ThrottleLimits {
   /** Failures per subject and address before a temporary lock. */
@@ -65,6 +67,8 @@ export interface ThrottleDeps {
   report(event: ThrottleEvent): void;
   /** Waits `seconds`; tests may pass a recorder. */
   wait?(seconds: number): Promise<void>;
+  /** Turns per account and address for password checks (one per process, created at start). */
+  turns?: OneAtATime;
 }
 
 export interface SecretAttempt {
@@ -83,6 +87,8 @@ export interface ThrottleTicket {
   kind: 'open';
   succeeded(): Promise<void>;
   failed(): Promise<void>;
+  /** The check could not be made (the store failed): counts nothing, gives the turn back. */
+  abandoned(): void;
 }
 
 export type ThrottleGate = ThrottleTicket | { kind: 'locked'; retryAfter: number };
@@ -137,22 +143,31 @@ export async function enterThrottle(attempt: SecretAttempt, deps: ThrottleDeps):
   const who = (attempt.who ?? attempt.subject)?.slice(0, 200);
   const base = { event: eventNames[attempt.kind], kind: attempt.kind, ...(who === undefined ? {} : { who }), address, at: now };
 
-  const read = await rateLimits.counts([keys.address, ...(keys.pair ? [keys.pair] : []), ...(keys.subject ? [keys.subject] : [])], window, now);
+  // RFC 6749 §10.10: parallel guesses must not escape the count. A password check of one account from one address
+  // waits for the one before it, then reads what it left. (Client secrets are generated with 256 bits: not worth it.)
+  const leave = keys.pair !== undefined && attempt.kind === 'password' && deps.turns ? await deps.turns.enter(keys.pair) : () => undefined;
+  if (leave === undefined) {
+    const retryAfter = 1;
+    deps.report({ ...base, reason: 'subject_address_lock', failures: 0, retryAfter });
+    return { kind: 'locked', retryAfter };
+  }
+  let read: Map<string, WindowCounts>;
+  try {
+    read = await rateLimits.counts([keys.address, ...(keys.pair ? [keys.pair] : []), ...(keys.subject ? [keys.subject] : [])], window, now);
+  } catch (error) {
+    leave();
+    throw error;
+  }
   const zero = { current: 0, previous: 0 };
-  // A password's pair is reserved before the check, so that parallel guesses on one account from one address
-  // see each other; a success clears it. (Client secrets are generated with 256 bits: not worth a write per
-  // request.) The address is counted only on failure: parallel sign-ins of other people there never add up.
   const pairRead = keys.pair ? (read.get(keys.pair) ?? zero) : zero;
-  const reserve = keys.pair !== undefined && attempt.kind === 'password';
-  const pairFailures = reserve ? (await rateLimits.hit(keys.pair!, window, now)) - 1 : pairRead.current;
   const checks = [
-    ...(keys.pair ? [{ reason: 'subject_address_lock' as const, counts: { ...pairRead, current: pairFailures }, limit: limits.maxFailures }] : []),
+    ...(keys.pair ? [{ reason: 'subject_address_lock' as const, counts: pairRead, limit: limits.maxFailures }] : []),
     { reason: 'address_lock' as const, counts: read.get(keys.address) ?? zero, limit: limits.addressMaxFailures },
   ];
   for (const check of checks) {
     const failures = estimate(check.counts, window, now);
     if (failures >= check.limit) {
-      if (reserve) await rateLimits.unhit(keys.pair!, window, now);
+      leave();
       const retryAfter = secondsUntilBelow(check.counts, check.limit, window, now);
       deps.report({ ...base, reason: check.reason, failures: Math.floor(failures), retryAfter });
       return { kind: 'locked', retryAfter };
@@ -177,14 +192,25 @@ export async function enterThrottle(attempt: SecretAttempt, deps: ThrottleDeps):
     kind: 'open',
     async succeeded() {
       settle();
-      // A success from this address clears the pair (its reservation included).
-      if (keys.pair && (reserve || pairRead.current + pairRead.previous > 0)) await rateLimits.reset(keys.pair);
+      try {
+        // A success from this address clears the pair.
+        if (keys.pair && pairRead.current + pairRead.previous > 0) await rateLimits.reset(keys.pair);
+      } finally {
+        leave();
+      }
     },
     async failed() {
       settle();
-      // A reserved pair hit stays: it is this failure.
-      const counted = [keys.address, ...(keys.subject ? [keys.subject] : []), ...(keys.pair && !reserve ? [keys.pair] : [])];
-      await Promise.all(counted.map((key) => rateLimits.hit(key, window, now)));
+      try {
+        const counted = [keys.address, ...(keys.subject ? [keys.subject] : []), ...(keys.pair ? [keys.pair] : [])];
+        await Promise.all(counted.map((key) => rateLimits.hit(key, window, now)));
+      } finally {
+        leave();
+      }
+    },
+    abandoned() {
+      settle();
+      leave();
     },
   };
 }

@@ -45,7 +45,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       refreshTokenTtl: ctx.config.refreshTokenTtl,
     },
     settings: ctx.config,
-    throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), app.log),
+    throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), app.log, ctx.passwordTurns),
     refreshReuse: { interval: ctx.config.refreshReuseInterval, successorKey: ctx.refreshSuccessorKey },
   };
 
