@@ -36,7 +36,7 @@ describe('X-Forwarded-For while LATCH_TRUST_PROXY is off', () => {
     const lines: string[] = [];
     const app = buildApp(ctx, { logLevel: 'warn', trustProxy, turnEnd: store.turnEnd, logStream: { write: (line) => void lines.push(line) } });
     try {
-      for (const headers of requests) await app.inject({ method: 'GET', url: '/.well-known/openid-configuration', headers });
+      for (const headers of requests) await app.inject({ method: 'GET', url: '/userinfo', headers });
     } finally {
       await app.close();
     }

@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { isOAuthError, OAuthError } from '../core/errors.js';
 import type { AppContext } from './context.js';
 import { registerFormParser } from './form.js';
@@ -79,20 +79,19 @@ function fastifyTrustProxy(trust: BuildOptions['trustProxy']): boolean | string[
 
 /**
  * Behind a reverse proxy with LATCH_TRUST_PROXY off, every request seems to come from the proxy, so the throttle
- * counts everyone's failures as one address's. Say so once, at the first request that shows it.
+ * counts everyone's failures as one address's. Say so once, at the first answer to a request that shows it (discovery
+ * and the JWKS, written straight to the socket, are not looked at; every sign-in is).
  */
-function warnOnceAboutProxies(app: FastifyInstance): void {
+function proxyWarning(app: FastifyInstance): (request: FastifyRequest) => void {
   let warned = false;
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (!warned && request.headers['x-forwarded-for'] !== undefined) {
-      warned = true;
-      app.log.warn(
-        { event: 'config.trust_proxy_off', remoteAddress: request.ip },
-        'a request arrived with X-Forwarded-For but LATCH_TRUST_PROXY is off: every client behind that proxy counts as one address for the sign-in limits; set LATCH_TRUST_PROXY to the proxy address (see README, "Behind a reverse proxy")',
-      );
-    }
-    done();
-  });
+  return (request) => {
+    if (warned || request.headers['x-forwarded-for'] === undefined) return;
+    warned = true;
+    app.log.warn(
+      { event: 'config.trust_proxy_off', remoteAddress: request.ip },
+      'a request arrived with X-Forwarded-For but LATCH_TRUST_PROXY is off: every client behind that proxy counts as one address for the sign-in limits; set LATCH_TRUST_PROXY to the proxy address (see README, "Behind a reverse proxy")',
+    );
+  };
 }
 
 export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstance {
@@ -114,20 +113,27 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     ...(options.timeouts && timeoutOptions(options.timeouts)),
   });
   registerFormParser(app);
-  if (options.trustProxy === false) warnOnceAboutProxies(app);
+  const noteForwardedFor = options.trustProxy === false ? proxyWarning(app) : undefined;
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
   const turnWrites = options.turnEnd.queue(undefined, (err) => app.log.error({ err }, 'writing an answer failed'));
   const cors = createCors(ctx.store, ctx.now);
-  // Callback hooks, not async ones: they run on every request, and need no promise unless CORS has to look.
-  app.addHook('preHandler', (request, _reply, done) => {
-    if (request.headers.origin === undefined || request.routeOptions.config.cors !== 'client') return done();
-    cors.resolve(request).then(() => done(), done);
-  });
+  // One callback hook, not an async one, and no other per-request hook: it runs on every answer, and needs no
+  // promise unless CORS has to look up who may read the answer (an Origin header on a `client` route).
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);
-    cors.headers(request, reply);
-    turnWrites.defer(done, null, payload);
+    noteForwardedFor?.(request);
+    if (request.headers.origin === undefined || request.routeOptions.config.cors !== 'client') {
+      cors.headers(request, reply);
+      turnWrites.defer(done, null, payload);
+      return;
+    }
+    const send = () => {
+      cors.headers(request, reply);
+      turnWrites.defer(done, null, payload);
+    };
+    // A failed look-up leaves the answer without CORS headers; it still goes out.
+    cors.resolve(request).then(send, send);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -44,7 +44,7 @@ interface Decision {
 }
 
 export interface Cors {
-  /** preHandler: decides, for a `client` route with an Origin header, whether the answer may be read there. */
+  /** Decides, for a `client` route with an Origin header, whether the answer may be read there (before onSend writes it). */
   resolve(request: FastifyRequest): Promise<void>;
   /** onSend: writes the CORS headers the route's policy and the decision call for. */
   headers(request: FastifyRequest, reply: FastifyReply): void;
