@@ -37,7 +37,7 @@ function raceSuite(name: string, start: () => Promise<{ ts: TestServer; close():
       const browser = new Browser();
       for (let round = 0; round < ROUNDS; round++) {
         // Right codes from one address add up too; this test is not about that limit.
-        await ts.latch.store.rateLimits.reset('device:user_code:ip:127.0.0.1');
+        await ts.latch.store.rateLimits.reset('user_code:ip:127.0.0.1');
         const authorization = await requestDeviceAuthorization(ts, tv);
         await verifyDevice(browser, authorization.verification_uri_complete, { user, decision: 'allow' });
         const answers = await Promise.all(Array.from({ length: POLLS }, () => pollToken(ts, tv, authorization.device_code)));

@@ -118,10 +118,17 @@ export function slowdownDelay(failures: number, limits: Pick<ThrottleLimits, 'sl
   return Math.min(limits.maxDelay, 2 ** Math.min(30, Math.floor(failures - limits.slowdownAfter)));
 }
 
-/** The rate-limit keys of an attempt; digests keep them short whatever the caller typed. */
+/** Subjects kept as they are in keys: short, and without the `:` that separates a key's parts. */
+const plainSubject = /^[A-Za-z0-9._~-]{1,64}$/;
+
+/**
+ * The rate-limit keys of an attempt. A subject that is short and plain (a client_id) is used as it is, behind `=`;
+ * any other (an email, whatever a caller typed) by its digest, behind `#`, so that keys stay short and unambiguous.
+ */
 export function throttleKeys(attempt: Pick<SecretAttempt, 'kind' | 'subject' | 'address'>) {
   const address = attempt.address ?? 'unknown';
-  const subject = attempt.subject === undefined ? undefined : digest(attempt.subject);
+  const given = attempt.subject;
+  const subject = given === undefined ? undefined : plainSubject.test(given) ? `=${given}` : `#${digest(given)}`;
   return {
     address: `${attempt.kind}:ip:${address}`,
     pair: subject === undefined ? undefined : `${attempt.kind}:pair:${subject}:${address}`,
