@@ -146,16 +146,19 @@ export async function enterThrottle(attempt: SecretAttempt, deps: ThrottleDeps):
   const { now } = attempt;
   const keys = throttleKeys(attempt);
   const address = attempt.address ?? 'unknown';
-  // A client_id is whatever the caller typed: the log keeps a bounded part of it.
-  const who = (attempt.who ?? attempt.subject)?.slice(0, 200);
-  const base = { event: eventNames[attempt.kind], kind: attempt.kind, ...(who === undefined ? {} : { who }), address, at: now };
+  // What every event of this attempt says; built only when there is something to report.
+  const base = () => {
+    // A client_id is whatever the caller typed: the log keeps a bounded part of it.
+    const who = (attempt.who ?? attempt.subject)?.slice(0, 200);
+    return { event: eventNames[attempt.kind], kind: attempt.kind, ...(who === undefined ? {} : { who }), address, at: now };
+  };
 
   // RFC 6749 §10.10: parallel guesses must not escape the count. A password check of one account from one address
   // waits for the one before it, then reads what it left. (Client secrets are generated with 256 bits: not worth it.)
   const leave = keys.pair !== undefined && attempt.kind === 'password' && deps.turns ? await deps.turns.enter(keys.pair) : () => undefined;
   if (leave === undefined) {
     const retryAfter = 1;
-    deps.report({ ...base, reason: 'subject_address_lock', failures: 0, retryAfter });
+    deps.report({ ...base(), reason: 'subject_address_lock', failures: 0, retryAfter });
     return { kind: 'locked', retryAfter };
   }
   let read: Map<string, WindowCounts>;
@@ -167,26 +170,31 @@ export async function enterThrottle(attempt: SecretAttempt, deps: ThrottleDeps):
   }
   const zero = { current: 0, previous: 0 };
   const pairRead = keys.pair ? (read.get(keys.pair) ?? zero) : zero;
-  const checks = [
-    ...(keys.pair ? [{ reason: 'subject_address_lock' as const, counts: pairRead, limit: limits.maxFailures }] : []),
-    { reason: 'address_lock' as const, counts: read.get(keys.address) ?? zero, limit: limits.addressMaxFailures },
-  ];
-  for (const check of checks) {
-    const failures = estimate(check.counts, window, now);
-    if (failures >= check.limit) {
-      leave();
-      const retryAfter = secondsUntilBelow(check.counts, check.limit, window, now);
-      deps.report({ ...base, reason: check.reason, failures: Math.floor(failures), retryAfter });
-      return { kind: 'locked', retryAfter };
+  // Almost always nothing has failed: then there is nothing to check (client authentication, on every request).
+  let anyFailures = false;
+  for (const counts of read.values()) if (counts.current + counts.previous > 0) anyFailures = true;
+  if (anyFailures) {
+    const checks = [
+      ...(keys.pair ? [{ reason: 'subject_address_lock' as const, counts: pairRead, limit: limits.maxFailures }] : []),
+      { reason: 'address_lock' as const, counts: read.get(keys.address) ?? zero, limit: limits.addressMaxFailures },
+    ];
+    for (const check of checks) {
+      const failures = estimate(check.counts, window, now);
+      if (failures >= check.limit) {
+        leave();
+        const retryAfter = secondsUntilBelow(check.counts, check.limit, window, now);
+        deps.report({ ...base(), reason: check.reason, failures: Math.floor(failures), retryAfter });
+        return { kind: 'locked', retryAfter };
+      }
     }
-  }
 
-  if (keys.subject) {
-    const failures = estimate(read.get(keys.subject) ?? zero, window, now);
-    const delay = slowdownDelay(failures, limits);
-    if (delay > 0) {
-      deps.report({ ...base, reason: 'subject_slowdown', failures: Math.floor(failures), delay });
-      await (deps.wait ?? defaultWait)(delay);
+    if (keys.subject) {
+      const failures = estimate(read.get(keys.subject) ?? zero, window, now);
+      const delay = slowdownDelay(failures, limits);
+      if (delay > 0) {
+        deps.report({ ...base(), reason: 'subject_slowdown', failures: Math.floor(failures), delay });
+        await (deps.wait ?? defaultWait)(delay);
+      }
     }
   }
 

@@ -141,7 +141,7 @@ export function cachedRateLimits(repo: RateLimitsRepository, watch: ChangeWatch,
       let misses: string[] | undefined;
       for (const key of keys) {
         const entry = entries.get(key);
-        if (entry !== undefined && entry.window === windowSeconds && entry.windowStart === windowStart) result.set(key, { ...entry.counts });
+        if (entry !== undefined && entry.window === windowSeconds && entry.windowStart === windowStart) result.set(key, entry.counts);
         else (misses ??= []).push(key);
       }
       if (misses === undefined) return result;
@@ -151,7 +151,7 @@ export function cachedRateLimits(repo: RateLimitsRepository, watch: ChangeWatch,
       if (remember && entries.size + misses.length > maxEntries) entries.clear();
       for (const [key, counts] of read) {
         result.set(key, counts);
-        if (remember) entries.set(key, { window: windowSeconds, windowStart, counts: { ...counts } });
+        if (remember) entries.set(key, { window: windowSeconds, windowStart, counts: Object.freeze({ ...counts }) });
       }
       return result;
     },
