@@ -89,6 +89,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ LATCH_THROTTLE_MAX_DELAY: '0.5' }).throttleMaxDelay).toBe(0.5);
   });
 
+  it('refuses the replaced login settings and names what replaced them, from the environment and from a file', () => {
+    expect(() => loadConfig({ LATCH_LOGIN_MAX_ATTEMPTS: '3' })).toThrowError(/LATCH_LOGIN_MAX_ATTEMPTS .*replaced by LATCH_THROTTLE_MAX_FAILURES/);
+    expect(() => loadConfig({ LATCH_LOGIN_WINDOW: '60' })).toThrowError(/replaced by LATCH_THROTTLE_WINDOW/);
+    const dir = mkdtempSync(join(tmpdir(), 'latch-config-'));
+    const file = join(dir, 'latch.json');
+    writeFileSync(file, JSON.stringify({ loginMaxAttempts: 3 }));
+    expect(() => loadConfig({ LATCH_CONFIG: file })).toThrowError(/config key "loginMaxAttempts"\) was replaced by LATCH_THROTTLE_MAX_FAILURES \(config key "throttleMaxFailures"\)/);
+  });
+
   it('reads a JSON config file, environment variables win, unknown keys are refused', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-config-'));
     const file = join(dir, 'latch.json');

@@ -14,6 +14,12 @@ export class ConfigError extends Error {
 
 type Key = keyof typeof settings;
 
+/** Settings that were replaced: a start with one of them fails and names its successor, rather than ignoring it. */
+const replaced: ReadonlyArray<{ env: string; key: string; by: Key; why: string }> = [
+  { env: 'LATCH_LOGIN_MAX_ATTEMPTS', key: 'loginMaxAttempts', by: 'throttleMaxFailures', why: 'only failures count now, per account and address' },
+  { env: 'LATCH_LOGIN_WINDOW', key: 'loginWindow', by: 'throttleWindow', why: 'the window is shared by every throttle' },
+];
+
 /**
  * Loads the configuration: defaults, then the JSON file named by LATCH_CONFIG (if any), then environment
  * variables, then `overrides`. A wrong value throws ConfigError naming the environment variable and file key.
@@ -32,6 +38,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       throw new ConfigError(`LATCH_CONFIG: ${configFile} must hold a JSON object`, ['LATCH_CONFIG']);
     }
     Object.assign(raw, parsed);
+  }
+  const outdated = replaced.filter((r) => (env[r.env] !== undefined && env[r.env] !== '') || r.key in raw);
+  if (outdated.length > 0) {
+    const lines = outdated.map((r) => `${r.env} (config key "${r.key}") was replaced by ${settings[r.by].env} (config key "${r.by}"): ${r.why}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`, outdated.map((r) => r.env));
   }
   for (const [key, setting] of Object.entries(settings) as [Key, (typeof settings)[Key]][]) {
     const value = env[setting.env];
