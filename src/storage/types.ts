@@ -321,8 +321,6 @@ export interface RateLimitsRepository {
    * A window's count is kept (not purged) until the end of the window after it.
    */
   hit(key: string, windowSeconds: number, now: number): Promise<number>;
-  /** Takes back one hit of `key` in the window containing `now` (a reserved attempt that succeeded); never below zero. */
-  unhit(key: string, windowSeconds: number, now: number): Promise<void>;
   /** Reads, without counting, each key's hits in the window containing `now` and the one before (0 when none). */
   counts(keys: readonly string[], windowSeconds: number, now: number): Promise<Map<string, WindowCounts>>;
   /** Forgets every window of `key`. */

@@ -62,7 +62,7 @@ export interface ThrottleEvent {
 }
 
 export interface ThrottleDeps {
-  rateLimits: Pick<RateLimitsRepository, 'hit' | 'unhit' | 'counts' | 'reset'>;
+  rateLimits: Pick<RateLimitsRepository, 'hit' | 'counts' | 'reset'>;
   limits: ThrottleLimits;
   report(event: ThrottleEvent): void;
   /** Waits `seconds`; tests may pass a recorder. */

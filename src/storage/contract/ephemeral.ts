@@ -66,21 +66,6 @@ export function ephemeralContract({ store }: ContractContext): void {
       expect((await store().rateLimits.counts([], 60, start)).size).toBe(0);
     });
 
-    it('takes back a hit in the same window, never below zero', async () => {
-      const key = uniqueId('ip');
-      const start = 1_900_000_020;
-      await store().rateLimits.hit(key, 60, start);
-      await store().rateLimits.hit(key, 60, start + 1);
-      await store().rateLimits.unhit(key, 60, start + 2);
-      expect((await store().rateLimits.counts([key], 60, start)).get(key)).toEqual({ current: 1, previous: 0 });
-      await store().rateLimits.unhit(key, 60, start + 70); // another window: nothing to take back
-      await store().rateLimits.unhit(key, 60, start);
-      await store().rateLimits.unhit(key, 60, start);
-      await store().rateLimits.unhit(uniqueId('ip'), 60, start);
-      expect((await store().rateLimits.counts([key], 60, start)).get(key)).toEqual({ current: 0, previous: 0 });
-      expect(await store().rateLimits.hit(key, 60, start)).toBe(1);
-    });
-
     it('rejects a window that is not a positive integer', async () => {
       await expect(store().rateLimits.hit(uniqueId('ip'), 0, NOW)).rejects.toThrow(RangeError);
       await expect(store().rateLimits.counts([uniqueId('ip')], 1.5, NOW)).rejects.toThrow(RangeError);

@@ -60,18 +60,6 @@ export function rateLimitsRepository(db: Kysely<Database>): RateLimitsRepository
       return Number(row.hits);
     },
 
-    async unhit(key, windowSeconds, now) {
-      const windowStart = windowStartOf(windowSeconds, now);
-      await db
-        .updateTable('rate_limits')
-        .set((eb) => ({ hits: eb('hits', '-', 1) }))
-        .where('key', '=', key)
-        .where('window_seconds', '=', windowSeconds)
-        .where('window_start', '=', windowStart)
-        .where('hits', '>', 0)
-        .execute();
-    },
-
     async counts(keys, windowSeconds, now) {
       const windowStart = windowStartOf(windowSeconds, now);
       const result = new Map<string, WindowCounts>(keys.map((key) => [key, { current: 0, previous: 0 }]));

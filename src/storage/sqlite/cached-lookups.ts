@@ -128,7 +128,6 @@ export function cachedRateLimits(repo: RateLimitsRepository, watch: ChangeWatch,
     };
   return {
     hit: written((key, windowSeconds: number, now: number) => repo.hit(key, windowSeconds, now)),
-    unhit: written((key, windowSeconds: number, now: number) => repo.unhit(key, windowSeconds, now)),
     reset: written((key) => repo.reset(key)),
     async counts(keys, windowSeconds, now) {
       const current = watch.generation();
