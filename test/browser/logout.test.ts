@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
-import { authorizeUrl, pkcePair } from '../helpers/oauth.js';
+import { codeFlowUrl } from '../helpers/oauth.js';
 import { PASSWORD, startTestServer, type TestClient, type TestServer } from '../helpers/server.js';
 
 /**
@@ -30,16 +30,7 @@ describe.skipIf(!chromiumAvailable)('logout in Chromium', () => {
   });
 
   async function signIn(page: Page): Promise<void> {
-    const url = authorizeUrl(latch, {
-      response_type: 'code',
-      client_id: app.clientId,
-      redirect_uri: app.redirectUri,
-      scope: 'openid',
-      state: 'st',
-      code_challenge: pkcePair().challenge,
-      code_challenge_method: 'S256',
-    });
-    await page.goto(url.href);
+    await page.goto(codeFlowUrl(latch, app).href);
     await page.locator('input[name="email"]').fill('ada@example.com');
     await page.locator('input[name="password"]').fill(PASSWORD);
     await page.locator('form button[type="submit"]').first().click();

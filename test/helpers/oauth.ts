@@ -229,18 +229,22 @@ export async function obtainTokens(
   return { code, tokens };
 }
 
-/** Starts a code flow with PKCE for `web` in `browser` and returns the login page it stops at. */
-export async function openLoginPage(ts: TestServer, web: TestClient, browser: Browser): Promise<Page> {
-  const url = authorizeUrl(ts, {
+/** An authorization request of the code flow with PKCE (S256) for `client`, scope openid. */
+export function codeFlowUrl(ts: TestServer, client: TestClient): URL {
+  return authorizeUrl(ts, {
     response_type: 'code',
-    client_id: web.clientId,
-    redirect_uri: web.redirectUri,
+    client_id: client.clientId,
+    redirect_uri: client.redirectUri,
     scope: 'openid',
     state: random(),
     code_challenge: pkcePair().challenge,
     code_challenge_method: 'S256',
   });
-  const result = await browser.navigate(url, { stopAt: web.redirectUri });
+}
+
+/** Starts a code flow with PKCE for `web` in `browser` and returns the login page it stops at. */
+export async function openLoginPage(ts: TestServer, web: TestClient, browser: Browser): Promise<Page> {
+  const result = await browser.navigate(codeFlowUrl(ts, web), { stopAt: web.redirectUri });
   if (result.kind !== 'page') throw new Error('expected the login page');
   return result.page;
 }

@@ -9,7 +9,7 @@ import { cachedClients, cachedRateLimits, ChangeWatch } from './cached-lookups.j
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('cached client and API lookups (SQLite)', () => {
+describe('cached client, API and rate-limit lookups (SQLite)', () => {
   let dir = '';
   let server: OpenedStore;
   /** Another connection to the same file, as the CLI would be. */
@@ -66,6 +66,53 @@ describe('cached client and API lookups (SQLite)', () => {
     const found = await server.clients.find(client.clientId);
     expect(Object.isFrozen(found)).toBe(true);
     expect(Object.isFrozen(found?.metadata.redirect_uris)).toBe(true);
+  });
+
+  // Rate-limit counts (cachedRateLimits).
+  const window = 900;
+  const now = 1_800_000_100;
+
+  /** The server's real repository, with its `counts` reads counted, behind the cache. */
+  function countedCache(watch: ChangeWatch) {
+    let reads = 0;
+    const inner: RateLimitsRepository = {
+      ...server.rateLimits,
+      counts: (keys, w, at) => {
+        reads += keys.length;
+        return server.rateLimits.counts(keys, w, at);
+      },
+    };
+    return { repo: cachedRateLimits(inner, watch), reads: () => reads };
+  }
+
+  it('answers a second read of the same counts without the database, and forgets a key it counts a hit on', async () => {
+    const { repo, reads } = countedCache(new ChangeWatch(() => 1));
+    expect((await repo.counts(['a', 'b'], window, now)).get('a')).toEqual({ current: 0, previous: 0 });
+    expect((await repo.counts(['a', 'b'], window, now)).get('b')).toEqual({ current: 0, previous: 0 });
+    expect(reads()).toBe(2);
+    await repo.hit('a', window, now);
+    expect((await repo.counts(['a', 'b'], window, now)).get('a')).toEqual({ current: 1, previous: 0 });
+    expect(reads()).toBe(3);
+    await repo.reset('a');
+    expect((await repo.counts(['a'], window, now)).get('a')).toEqual({ current: 0, previous: 0 });
+    // The next window is read anew.
+    expect((await repo.counts(['b'], window, now + window)).get('b')).toEqual({ current: 0, previous: 0 });
+    expect(reads()).toBe(5);
+  });
+
+  it("sees another connection's hits from the next turn on", async () => {
+    expect((await server.rateLimits.counts(['k'], window, now)).get('k')?.current).toBe(0);
+    await cli.rateLimits.hit('k', window, now);
+    await nextTurn();
+    expect((await server.rateLimits.counts(['k'], window, now)).get('k')?.current).toBe(1);
+  });
+
+  it('does not remember a read that raced a hit of this process', async () => {
+    const { repo } = countedCache(new ChangeWatch(() => 1));
+    const racing = repo.counts(['r'], window, now);
+    const hit = repo.hit('r', window, now);
+    await Promise.all([racing, hit]);
+    expect((await repo.counts(['r'], window, now)).get('r')?.current).toBe(1);
   });
 });
 
@@ -127,68 +174,5 @@ describe('ChangeWatch and the cache', () => {
     await expect(clients.find('x')).rejects.toThrow('disk on fire');
     fail = false;
     expect((await clients.find('x'))?.clientId).toBe('x');
-  });
-});
-
-describe('cached rate-limit counts (SQLite)', () => {
-  let dir = '';
-  let server: OpenedStore;
-  let cli: OpenedStore;
-  const window = 900;
-  const now = 1_800_000_100;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-cache-rl-'));
-    server = await openMigratedStore({ dataDir: dir });
-    cli = await openMigratedStore({ dataDir: dir });
-  });
-
-  afterEach(async () => {
-    await cli.close();
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** The server's real repository, with its `counts` reads counted, behind the cache. */
-  function countedCache(watch: ChangeWatch) {
-    let reads = 0;
-    const inner: RateLimitsRepository = {
-      ...server.rateLimits,
-      counts: (keys, w, at) => {
-        reads += keys.length;
-        return server.rateLimits.counts(keys, w, at);
-      },
-    };
-    return { repo: cachedRateLimits(inner, watch), reads: () => reads };
-  }
-
-  it('answers a second read of the same counts without the database, and forgets a key it counts a hit on', async () => {
-    const { repo, reads } = countedCache(new ChangeWatch(() => 1));
-    expect((await repo.counts(['a', 'b'], window, now)).get('a')).toEqual({ current: 0, previous: 0 });
-    expect((await repo.counts(['a', 'b'], window, now)).get('b')).toEqual({ current: 0, previous: 0 });
-    expect(reads()).toBe(2);
-    await repo.hit('a', window, now);
-    expect((await repo.counts(['a', 'b'], window, now)).get('a')).toEqual({ current: 1, previous: 0 });
-    expect(reads()).toBe(3);
-    await repo.reset('a');
-    expect((await repo.counts(['a'], window, now)).get('a')).toEqual({ current: 0, previous: 0 });
-    // The next window is read anew.
-    expect((await repo.counts(['b'], window, now + window)).get('b')).toEqual({ current: 0, previous: 0 });
-    expect(reads()).toBe(5);
-  });
-
-  it("sees another connection's hits from the next turn on", async () => {
-    expect((await server.rateLimits.counts(['k'], window, now)).get('k')?.current).toBe(0);
-    await cli.rateLimits.hit('k', window, now);
-    await nextTurn();
-    expect((await server.rateLimits.counts(['k'], window, now)).get('k')?.current).toBe(1);
-  });
-
-  it('does not remember a read that raced a hit of this process', async () => {
-    const { repo } = countedCache(new ChangeWatch(() => 1));
-    const racing = repo.counts(['r'], window, now);
-    const hit = repo.hit('r', window, now);
-    await Promise.all([racing, hit]);
-    expect((await repo.counts(['r'], window, now)).get('r')?.current).toBe(1);
   });
 });
