@@ -249,6 +249,21 @@ describe('rotateKeys', () => {
     expect(second.retired).toEqual([active.kid]);
   });
 
+  it('on start without an active key, activates the published next key rather than an unpublished new one', async () => {
+    await loadKeyRing({ repo, secret, algorithms: ['ES256'], now });
+    const before = await repo.list();
+    const active = before.find((k) => k.state === 'active');
+    const next = before.find((k) => k.state === 'next');
+    await repo.delete(active!.kid);
+    clock += 10;
+    const ring = await loadKeyRing({ repo, secret, algorithms: ['ES256'], now });
+    const after = await repo.list();
+    expect(after.find((k) => k.state === 'active')?.kid).toBe(next!.kid);
+    expect(after.filter((k) => k.state === 'next')).toHaveLength(1);
+    expect(after.find((k) => k.state === 'next')?.kid).not.toBe(next!.kid);
+    expect(decodeProtectedHeader(await ring.sign(claims(), { alg: 'ES256' })).kid).toBe(next!.kid);
+  });
+
   it('creates the keys when none exist yet', async () => {
     const result = await rotateKeys({ repo, secret, algorithms: ['EdDSA'], now });
     expect(result.created).toHaveLength(2);

@@ -75,11 +75,15 @@ async function ensureKeys(options: KeyRingOptions, now: number): Promise<void> {
   const createdNext = new Set<string>();
   for (const alg of algorithms) {
     const mine = existing.filter((k) => k.alg === alg);
+    const nexts = mine.filter((k) => k.state === 'next').sort(byAge);
     if (!mine.some((k) => k.state === 'active')) {
-      await createKey(repo, secret, alg, 'active', now);
+      // ARCHITECTURE §Conventions 7: a key that becomes active has been published already, when one has (a next key).
+      const published = nexts.shift();
+      if (published) await repo.setState(published.kid, 'active', now);
+      else await createKey(repo, secret, alg, 'active', now);
       createdActive.add(alg);
     }
-    if (!mine.some((k) => k.state === 'next')) {
+    if (nexts.length === 0) {
       await createKey(repo, secret, alg, 'next', now);
       createdNext.add(alg);
     }
