@@ -5,7 +5,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, findLoginForm } from '../helpers/browser.js';
-import { authorizeUrl, expectTokenError, expectTokens, getJson, pkcePair, random, tokenRequest, userinfo } from '../helpers/oauth.js';
+import { authorizeUrl, expectTokenError, expectTokens, getJson, pkcePair, postForm, random, tokenRequest, userinfo } from '../helpers/oauth.js';
 import { discover } from '../helpers/rp.js';
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';
 
@@ -110,6 +110,14 @@ describe('password grant, enabled', () => {
   it('a client not registered for it: unauthorized_client', async () => {
     const res = await grant(codeClient, { username: user.email, password: user.password, scope: 'openid' });
     expectTokenError(res, 400, 'unauthorized_client');
+  });
+
+  it('ignores resource parameters, which it does not read, even two of them (RFC 6749 §3.1)', async () => {
+    const body = new URLSearchParams({ grant_type: 'password', username: user.email, password: user.password, scope: 'openid' });
+    body.append('resource', 'https://a.example/api');
+    body.append('resource', 'https://b.example/api');
+    const res = await postForm(`${ts.issuer}/token`, body, passwordClient);
+    expect(res.status).toBe(200);
   });
 
   it('parallel requests with the right password for one account from one address all succeed (a service account)', async () => {

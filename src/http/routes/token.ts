@@ -3,6 +3,7 @@ import { authenticateClient } from '../../core/client-auth/authenticate.js';
 import type { GrantDeps } from '../../core/grants/types.js';
 import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { rejectDuplicates } from '../../core/params.js';
+import { grants } from '../../core/grants/registry.js';
 import { handleTokenRequest } from '../../core/token-endpoint.js';
 import { introspect } from '../../core/tokens/introspect.js';
 import { requestedResource } from '../../core/tokens/resource.js';
@@ -51,8 +52,9 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
 
   app.post('/token', { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, multi, now } = await authenticatedRequest(ctx, request, urls.token);
-    // RFC 8707 §2: one resource per token request (Latch issues one audience per access token).
-    requestedResource(multi.get('resource'));
+    // RFC 8707 §2: one resource per token request (Latch issues one audience per access token), for the grants that
+    // read one; the others ignore it like any parameter they do not declare (RFC 6749 §3.1).
+    if (grants.get(params.get('grant_type') ?? '')?.parameters.includes('resource')) requestedResource(multi.get('resource'));
     const response = await handleTokenRequest(client, params, now, grantDeps, request.ip);
     request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
     return sendJson(reply, response);
