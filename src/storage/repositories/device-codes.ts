@@ -25,8 +25,9 @@ function toRecord(row: Selectable<DeviceCodesTable>): DeviceCodeRecord {
 
 export function deviceCodesRepository(db: Kysely<Database>): DeviceCodesRepository {
   /** Decisions are taken once: only a pending code that has not expired can be approved or denied. */
-  const decide = (deviceCodeDigest: string, now: number) =>
-    db
+  /** The one decision a pending, unexpired code can take (approve or deny), in `on` (the store or a transaction). */
+  const decide = (deviceCodeDigest: string, now: number, on: Kysely<Database> = db) =>
+    on
       .updateTable('device_codes')
       .where('device_code_digest', '=', deviceCodeDigest)
       .where('status', '=', 'pending')
@@ -77,11 +78,7 @@ export function deviceCodesRepository(db: Kysely<Database>): DeviceCodesReposito
       // The grant exists from the approval on: a redemption that loses a race to another one always finds the grant
       // whose tokens it must revoke (RFC 6749 §4.1.2 by analogy).
       return db.transaction().execute(async (trx) => {
-        const approved = await trx
-          .updateTable('device_codes')
-          .where('device_code_digest', '=', deviceCodeDigest)
-          .where('status', '=', 'pending')
-          .where('expires_at', '>', now)
+        const approved = await decide(deviceCodeDigest, now, trx)
           .set({
             status: 'approved',
             grant_id: approval.grantId,
