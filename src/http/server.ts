@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { ensureBuiltins } from '../admin/builtins.js';
 import type { Config } from '../config/schema.js';
 import { followKeyChanges } from '../keys/follow-changes.js';
 import { loadKeyRing } from '../keys/key-ring.js';
@@ -44,6 +45,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
     }));
   const ownsStore = !options.store;
   try {
+    await ensureBuiltins(store, config.issuer);
     const secret = await resolveSecret(config, { sharedDatabase: store.dialect === 'postgres' });
     const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms, turnEnd });
     const ctx: AppContext = {

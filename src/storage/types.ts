@@ -7,6 +7,21 @@
  */
 import type { JWK } from 'jose';
 
+/** One page of a list (admin API): at most `limit` items after `cursor`, optionally filtered by the search text `q`. */
+export interface PageQuery {
+  limit: number;
+  /** Opaque, from the previous page's `nextCursor`; a cursor the repository did not make throws InvalidCursorError. */
+  cursor?: string | undefined;
+  /** Case-insensitive substring search, where the list supports one (what it searches is said there). */
+  q?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
+
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 export type ClientKind = 'web' | 'spa' | 'native' | 'm2m' | 'device';
 
@@ -30,12 +45,19 @@ export interface ClientMetadata {
   latch_default_resource?: string;
   /** Web origins (scheme://host[:port]) a public client's browser code calls the token endpoints from (CORS). */
   allowed_cors_origins?: string[];
+  /** RFC 7591 §2: shown on the consent page. */
+  logo_uri?: string;
+  client_uri?: string;
+  policy_uri?: string;
+  tos_uri?: string;
 }
 
 export interface ClientRecord {
   clientId: string;
   /** SHA-256 of the client secret, base64url; null for public and private_key_jwt clients. */
   clientSecretDigest: string | null;
+  /** After a secret rotation with a grace period: the old secret's digest, accepted until `expiresAt`. */
+  previousSecret: { digest: string; expiresAt: number } | null;
   metadata: ClientMetadata;
   createdAt: number;
 }
@@ -45,9 +67,14 @@ export interface ClientsRepository {
   create(client: ClientRecord): Promise<void>;
   find(clientId: string): Promise<ClientRecord | undefined>;
   list(): Promise<ClientRecord[]>;
+  /** Oldest first; `q` searches client_id and client_name. */
+  page(query: PageQuery): Promise<Page<ClientRecord>>;
   /** Deletes the client and everything issued to it (grants, codes, tokens, consents). */
   delete(clientId: string): Promise<boolean>;
-  update(clientId: string, patch: { clientSecretDigest?: string | null; metadata?: ClientMetadata }): Promise<boolean>;
+  update(
+    clientId: string,
+    patch: { clientSecretDigest?: string | null; previousSecret?: ClientRecord['previousSecret']; metadata?: ClientMetadata },
+  ): Promise<boolean>;
 }
 
 /** OIDC standard claims kept for a user (OIDC Core §5.1), minus `sub` and `email`. */
@@ -85,6 +112,10 @@ export interface UserRecord {
   /** argon2id PHC string; null for a user who cannot log in with a password. */
   passwordHash: string | null;
   profile: UserProfile;
+  /** Roles given by an operator, sorted; `admin` lets the person into the console and the admin API. */
+  roles: string[];
+  /** When an operator disabled the user (who then cannot sign in); null when enabled. */
+  disabledAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -96,9 +127,25 @@ export interface UsersRepository {
   /** Case-insensitive: callers pass any case, stored emails are lower-case. */
   findByEmail(email: string): Promise<UserRecord | undefined>;
   list(): Promise<UserRecord[]>;
+  /** Oldest first; `q` searches email, sub and name. */
+  page(query: PageQuery): Promise<Page<UserRecord>>;
+  /** How many users have `role` (and are not disabled): "is there an admin yet?". */
+  countWithRole(role: string): Promise<number>;
   /** Deletes the user and everything issued to them (sessions, grants, codes, tokens, consents). */
   delete(sub: string): Promise<boolean>;
-  update(sub: string, patch: { passwordHash?: string | null; profile?: UserProfile; emailVerified?: boolean; updatedAt: number }): Promise<boolean>;
+  /** Throws StorageConflictError when a new `email` belongs to another user. */
+  update(
+    sub: string,
+    patch: {
+      email?: string;
+      passwordHash?: string | null;
+      profile?: UserProfile;
+      emailVerified?: boolean;
+      roles?: string[];
+      disabledAt?: number | null;
+      updatedAt: number;
+    },
+  ): Promise<boolean>;
 }
 
 /** A browser's single sign-on session, found by the digest of its cookie value. */
@@ -119,6 +166,11 @@ export interface SessionsRepository {
   find(idDigest: string, now: number): Promise<SessionRecord | undefined>;
   delete(idDigest: string): Promise<boolean>;
   deleteBySid(sid: string): Promise<boolean>;
+  findBySid(sid: string, now: number): Promise<SessionRecord | undefined>;
+  /** The user's sessions not expired at `now`, newest first. */
+  listBySub(sub: string, now: number): Promise<SessionRecord[]>;
+  /** Ends every session of the user; returns how many. */
+  deleteBySub(sub: string): Promise<number>;
 }
 
 /** A paused /authorize request, waiting for the person to log in or consent. */
@@ -167,6 +219,10 @@ export interface GrantsRepository {
   /** Marks the grant and every token of it revoked, atomically. Returns false when unknown. */
   revoke(grantId: string, now: number): Promise<boolean>;
   listBySub(sub: string): Promise<GrantRecord[]>;
+  /** Newest first, filtered by user and/or client; revoked grants included. */
+  page(filter: { sub?: string; clientId?: string }, query: PageQuery): Promise<Page<GrantRecord>>;
+  /** Revokes every grant of the user not yet revoked, and their tokens, atomically; returns how many grants. */
+  revokeBySub(sub: string, now: number): Promise<number>;
 }
 
 export interface AuthorizationCodeRecord {
@@ -342,6 +398,8 @@ export interface ApiRecord {
   accessTokenTtl: number;
   /** JWS algorithm of JWT access tokens. */
   signingAlg: string;
+  /** What each scope lets a client do, in the person's words, for the consent page (scopes without one are absent). */
+  scopeDescriptions: Record<string, string>;
   /** Clients (besides the one a token was issued to) that introspection answers about this API's tokens (RFC 7662 §4). */
   introspectionClients: string[];
   createdAt: number;
@@ -354,6 +412,8 @@ export interface ApisRepository {
   list(): Promise<ApiRecord[]>;
   /** Replaces the clients that may introspect the API's tokens; false when the API is unknown. */
   setIntrospectionClients(identifier: string, clientIds: string[]): Promise<boolean>;
+  /** Changes what is given (never the identifier or createdAt); false when the API is unknown. */
+  update(identifier: string, patch: Partial<Omit<ApiRecord, 'identifier' | 'createdAt'>>): Promise<boolean>;
   /** Deletes the API and revokes every token issued for it (audience = identifier). */
   delete(identifier: string, now: number): Promise<boolean>;
 }
@@ -422,6 +482,72 @@ export interface DeviceCodesRepository {
   ): Promise<{ record: DeviceCodeRecord; firstUse: boolean } | undefined>;
 }
 
+/**
+ * Something that happened, for the operator's audit trail (admin API `GET /admin/api/events`): who did it, to whom,
+ * through which client, from where. Never a secret, token, code or password.
+ */
+export interface EventRecord {
+  /** Unique and increasing with time (a ULID-like id), so that listing newest first is stable. */
+  id: string;
+  /** Dotted name, e.g. `login.succeeded`, `client.created`, `grant.revoked` (observability/events.ts lists them). */
+  type: string;
+  at: number;
+  /** Who acted: a person (`sub`) or a client (client credentials); both null for the server itself or a stranger. */
+  actorSub: string | null;
+  actorClientId: string | null;
+  /** The person it concerns (signed in, was edited, ...). */
+  sub: string | null;
+  /** The client it concerns (the app signed in to, the client edited, ...). */
+  clientId: string | null;
+  /** The requester's IP address. */
+  address: string | null;
+  /** Details of this event type: ids, names, reasons, never secrets. */
+  data: Record<string, string | number | boolean | null | string[]>;
+}
+
+export interface EventFilter {
+  type?: string;
+  /** Matches the actor or the subject person. */
+  sub?: string;
+  /** Matches the acting client or the client concerned. */
+  clientId?: string;
+  /** Inclusive bounds, Unix seconds. */
+  since?: number;
+  until?: number;
+}
+
+export interface EventsRepository {
+  record(event: EventRecord): Promise<void>;
+  /** Newest first. */
+  page(filter: EventFilter, query: PageQuery): Promise<Page<EventRecord>>;
+}
+
+/** What an operator sets for the pages (console, admin API or config), shown on every instance at once. */
+export interface BrandingSettings {
+  productName: string | null;
+  /** An https (or loopback http) URL of an image; pages show a fetched, size-limited copy. */
+  logoUri: string | null;
+  /** #rrggbb */
+  primaryColor: string | null;
+  links: { privacy: string | null; terms: string | null; support: string | null };
+  updatedAt: number;
+}
+
+/** The one-time link that creates the first admin (printed at start while there is none). */
+export interface AdminSetupRecord {
+  tokenDigest: string;
+  expiresAt: number;
+}
+
+export interface SettingsRepository {
+  getBranding(): Promise<BrandingSettings | undefined>;
+  putBranding(branding: BrandingSettings): Promise<void>;
+  getAdminSetup(): Promise<AdminSetupRecord | undefined>;
+  putAdminSetup(setup: AdminSetupRecord): Promise<void>;
+  /** Deletes the setup record if its digest is `tokenDigest` and it has not expired at `now`: true for exactly one caller. */
+  consumeAdminSetup(tokenDigest: string, now: number): Promise<boolean>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientsRepository;
@@ -437,9 +563,19 @@ export interface Store {
   readonly rateLimits: RateLimitsRepository;
   readonly deviceCodes: DeviceCodesRepository;
   readonly apis: ApisRepository;
+  readonly events: EventsRepository;
+  readonly settings: SettingsRepository;
   /** Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows). */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A page cursor the repository did not make (or of another list). */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this list gave out');
+    this.name = 'InvalidCursorError';
+  }
 }
 
 export class StorageConflictError extends Error {
