@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../core/passwords.js';
+import { createClient } from './clients.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import {
   AdminInputError,
@@ -146,7 +147,9 @@ async function events(type?: string) {
 
 const operator = { sub: 'operator-sub', clientId: 'latch-console', address: '203.0.113.9' };
 
-async function grantFor(sub: string, scope: string, clientId = 'some-client') {
+async function grantFor(sub: string, scope: string, name = 'Some app') {
+  const existing = (await store.clients.list()).find((c) => c.metadata.client_name === name);
+  const clientId = existing?.clientId ?? (await createClient(store, { name, kind: 'web', redirectUris: ['https://app.example/cb'] })).client.clientId;
   const grantId = `g-${Math.random().toString(36).slice(2)}`;
   await store.grants.create({ grantId, clientId, sub, scope, sid: null, authTime: 1000, createdAt: 1000, revokedAt: null });
   return grantId;
@@ -214,7 +217,7 @@ describe('disableUser and enableUser', () => {
   it('disabling sets disabledAt, revokes every grant and ends every session; enabling lets them back', async () => {
     const user = await createUser(store, { email: 'nia@example.com', password: 'a long password' });
     const other = await createUser(store, { email: 'oz@example.com' });
-    const grants = [await grantFor(user.sub, 'openid'), await grantFor(user.sub, 'openid offline_access', 'other-client')];
+    const grants = [await grantFor(user.sub, 'openid'), await grantFor(user.sub, 'openid offline_access', 'Other app')];
     const otherGrant = await grantFor(other.sub, 'openid');
     await sessionFor(user.sub);
     await sessionFor(user.sub);
