@@ -52,7 +52,7 @@ describe('cached client, API and rate-limit lookups (SQLite)', () => {
   });
 
   it('sees an API deleted by another connection', async () => {
-    const api = { identifier: 'https://api.cache.example', name: 'x', scopes: ['read'], tokenFormat: 'opaque' as const, accessTokenTtl: 60, signingAlg: 'RS256', introspectionClients: [], createdAt: 1 };
+    const api = { identifier: 'https://api.cache.example', name: 'x', scopes: ['read'], tokenFormat: 'opaque' as const, accessTokenTtl: 60, signingAlg: 'RS256', scopeDescriptions: {}, introspectionClients: [], createdAt: 1 };
     await server.apis.create(api);
     expect((await server.apis.find(api.identifier))?.scopes).toEqual(['read']);
     await cli.apis.delete(api.identifier, 2);
@@ -129,6 +129,7 @@ describe('ChangeWatch and the cache', () => {
       update: async () => true,
       delete: async () => true,
       list: async () => [],
+      page: async () => ({ items: [], nextCursor: null }),
     } satisfies ClientsRepository;
     return { repo, reads: () => reads };
   }
