@@ -6,7 +6,7 @@ export { LOCALES, DEFAULT_LOCALE, catalogues, message, waitMessage, translator, 
 export { negotiateLocale, type LocaleSources } from './locale.js';
 export { loginPage, type LoginPageOptions } from './pages/login.js';
 export { consentPage, type ConsentPageOptions, type ConsentClient } from './pages/consent.js';
-export { errorPage, type ErrorPageOptions } from './pages/error.js';
+export { describeError, errorPage, type ErrorPageOptions } from './pages/error.js';
 export { logoutConfirmPage, type LogoutConfirmPageOptions } from './pages/logout-confirm.js';
 export { loggedOutPage, stillSignedInPage, type LoggedOutPageOptions, type StillSignedInPageOptions } from './pages/logged-out.js';
 export { formPostPage, formPostScriptPath, type FormPostPageOptions } from './pages/form-post.js';
