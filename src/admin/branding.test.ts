@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
+import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { AdminInputError } from './errors.js';
-import { brandingToJson, effectiveBranding, parseBrandingInput } from './branding.js';
+import { brandingToJson, effectiveBranding, getBranding, parseBrandingInput, putBranding } from './branding.js';
 
 function fieldOf(input: unknown): string | undefined {
   try {
@@ -83,5 +87,48 @@ describe('effective branding', () => {
     expect(() => loadConfig({ LATCH_BRAND_NAME: 'x'.repeat(65) })).toThrowError('LATCH_BRAND_NAME');
     expect(() => loadConfig({ LATCH_BRAND_SUPPORT_URL: 'mailto:x@y' })).toThrowError('LATCH_BRAND_SUPPORT_URL');
     expect(loadConfig({ LATCH_BRAND_PRIMARY_COLOR: '#ABCDEF' }).brandPrimaryColor).toBe('#abcdef');
+  });
+});
+
+describe('putBranding and getBranding, on SQLite', () => {
+  let root: string;
+  let store: OpenedStore;
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-branding-'));
+    store = await openMigratedStore({ dataDir: root });
+  });
+  afterAll(async () => {
+    await store?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('stores, keeps fields left out, clears with null, and records who changed what', async () => {
+    const config = loadConfig({ LATCH_BRAND_NAME: 'From config' });
+    expect((await getBranding(store, config)).productName).toBe('From config');
+    const by = { sub: 'admin-1', clientId: 'latch-console', address: '127.0.0.1' };
+    await putBranding(store, { product_name: 'Acme', primary_color: '#AA3300', links: { privacy: 'https://acme.example/privacy' } }, by, 1000);
+    await putBranding(store, { links: { terms: 'https://acme.example/terms' } }, by, 1001);
+    let b = await getBranding(store, config);
+    expect(b).toEqual({
+      productName: 'Acme',
+      logoUri: null,
+      primaryColor: '#aa3300',
+      links: { privacy: 'https://acme.example/privacy', terms: 'https://acme.example/terms', support: null },
+      updatedAt: 1001,
+    });
+    await putBranding(store, { product_name: null }, by, 1002);
+    b = await getBranding(store, config);
+    expect(b.productName).toBe('From config');
+    expect(b.primaryColor).toBe('#aa3300');
+
+    const events = await store.events.page({ type: 'settings.branding_updated' }, { limit: 10 });
+    expect(events.items.map((e) => e.data.changed)).toEqual([['product_name'], ['links.terms'], ['product_name', 'primary_color', 'links.privacy']]);
+    expect(events.items[0]).toMatchObject({ actorSub: 'admin-1', actorClientId: 'latch-console', address: '127.0.0.1' });
+  });
+
+  it('refuses bad input and leaves the store as it was', async () => {
+    const before = await store.settings.getBranding();
+    await expect(putBranding(store, { product_name: 'Fine', primary_color: 'nope' })).rejects.toMatchObject({ field: 'primary_color' });
+    expect(await store.settings.getBranding()).toEqual(before);
   });
 });
