@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { AdminInputError } from './errors.js';
-import { brandingToJson, effectiveBranding, getBranding, parseBrandingInput, putBranding } from './branding.js';
+import { brandingInputSchema, brandingOutputSchema, brandingToJson, effectiveBranding, getBranding, parseBrandingInput, putBranding } from './branding.js';
 
 function fieldOf(input: unknown): string | undefined {
   try {
@@ -18,7 +19,7 @@ function fieldOf(input: unknown): string | undefined {
 }
 
 describe('branding input', () => {
-  it('accepts the documented values and lower-cases the colour', () => {
+  it('accepts the documented values', () => {
     const parsed = parseBrandingInput({
       product_name: ' Acme ID ',
       logo_uri: 'https://cdn.acme.example/logo.png',
@@ -28,7 +29,7 @@ describe('branding input', () => {
     expect(parsed).toEqual({
       product_name: 'Acme ID',
       logo_uri: 'https://cdn.acme.example/logo.png',
-      primary_color: '#aa3300',
+      primary_color: '#AA3300',
       links: { privacy: 'https://acme.example/privacy', terms: null, support: 'http://help.acme.example' },
     });
     expect(parseBrandingInput({ logo_uri: 'http://127.0.0.1:8080/logo.png' }).logo_uri).toBe('http://127.0.0.1:8080/logo.png');
@@ -50,6 +51,15 @@ describe('branding input', () => {
     [{ colour: '#000000' }, 'colour'],
   ])('refuses %j naming %s', (input, field) => {
     expect(fieldOf(input)).toBe(field);
+  });
+});
+
+describe('the OpenAPI side', () => {
+  it('turns the input and output schemas into JSON Schema both ways (no transforms)', () => {
+    for (const io of ['input', 'output'] as const) {
+      expect(z.toJSONSchema(brandingInputSchema, { io })).toMatchObject({ type: 'object', additionalProperties: false });
+      expect(z.toJSONSchema(brandingOutputSchema, { io })).toMatchObject({ type: 'object' });
+    }
   });
 });
 
@@ -120,9 +130,18 @@ describe('putBranding and getBranding, on SQLite', () => {
     b = await getBranding(store, config);
     expect(b.productName).toBe('From config');
     expect(b.primaryColor).toBe('#aa3300');
+    await putBranding(store, { primary_color: null }, by, 1003);
+    expect((await getBranding(store, config)).primaryColor).toBeNull();
+    await putBranding(store, { primary_color: '#AA3300' }, by, 1004);
 
     const events = await store.events.page({ type: 'settings.branding_updated' }, { limit: 10 });
-    expect(events.items.map((e) => e.data.changed)).toEqual([['product_name'], ['links.terms'], ['product_name', 'primary_color', 'links.privacy']]);
+    expect(events.items.map((e) => e.data.changed)).toEqual([
+      ['primary_color'],
+      ['primary_color'],
+      ['product_name'],
+      ['links.terms'],
+      ['product_name', 'primary_color', 'links.privacy'],
+    ]);
     expect(events.items[0]).toMatchObject({ actorSub: 'admin-1', actorClientId: 'latch-console', address: '127.0.0.1' });
   });
 

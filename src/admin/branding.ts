@@ -38,6 +38,19 @@ export const brandingInputSchema = z
 
 export type BrandingInput = z.input<typeof brandingInputSchema>;
 
+const nullableUrl = z.string().nullable();
+
+/** What `GET /admin/api/settings/branding` answers (brandingToJson), for the OpenAPI document. */
+export const brandingOutputSchema = z
+  .strictObject({
+    product_name: z.string().nullable(),
+    logo_uri: nullableUrl,
+    primary_color: z.string().nullable(),
+    links: z.strictObject({ privacy: nullableUrl, terms: nullableUrl, support: nullableUrl }),
+    updated_at: z.number().int().nullable().describe('Unix seconds of the last change; null when nothing is stored.'),
+  })
+  .describe('Branding of the pages.');
+
 /** What the pages show: every field resolved (stored, else config, else Latch's default). */
 export interface EffectiveBranding {
   productName: string;
@@ -88,7 +101,7 @@ export async function putBranding(
   const next: BrandingSettings = {
     productName: pick(patch.product_name, current.productName),
     logoUri: pick(patch.logo_uri, current.logoUri),
-    primaryColor: pick(patch.primary_color, current.primaryColor),
+    primaryColor: pick(typeof patch.primary_color === 'string' ? patch.primary_color.toLowerCase() : patch.primary_color, current.primaryColor),
     links: {
       privacy: pick(patch.links?.privacy, current.links.privacy),
       terms: pick(patch.links?.terms, current.links.terms),

@@ -49,11 +49,11 @@ export const logoUriValue = z
   .max(BRAND_URL_MAX, `must be at most ${BRAND_URL_MAX} characters`)
   .refine(isImageSourceUrl, 'must be an https URL (or http on localhost / 127.0.0.1 / [::1]) without credentials');
 
+/** No transform (lower-casing is the caller's), so that the admin API's OpenAPI document can be generated from it. */
 export const primaryColorValue = z
   .string()
   .trim()
-  .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour in the form #rrggbb')
-  .transform((v) => v.toLowerCase());
+  .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour in the form #rrggbb');
 
 export const linkUrlValue = z
   .string()

@@ -141,7 +141,7 @@ export const configSchema = z
     sqliteLockTimeout: seconds.default(2),
     brandName: productNameValue.optional(),
     brandLogoUri: logoUriValue.optional(),
-    brandPrimaryColor: primaryColorValue.optional(),
+    brandPrimaryColor: primaryColorValue.transform((v) => v.toLowerCase()).optional(),
     brandPrivacyUrl: linkUrlValue.optional(),
     brandTermsUrl: linkUrlValue.optional(),
     brandSupportUrl: linkUrlValue.optional(),
