@@ -81,7 +81,7 @@ describe.skipIf(!chromiumAvailable)('pages in other languages and with branding,
     const page = await newPage('en-US');
     await page.goto(request(web, { ui_locales: 'de' }));
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/interaction\//);
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('de');
+    expect(await page.locator('html').getAttribute('lang')).toBe('de');
     expect(await page.title()).toBe('Anmelden · Latch');
     expect(await page.textContent('h1')).toBe('Anmelden');
     await page.getByLabel('E-Mail-Adresse').fill('ada@example.com');
@@ -89,7 +89,7 @@ describe.skipIf(!chromiumAvailable)('pages in other languages and with branding,
     await page.screenshot({ path: join(shots, '1-login-de.png'), fullPage: true });
     await page.getByRole('button', { name: 'Weiter' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('E-Mail-Adresse oder Passwort ist falsch.');
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('de');
+    expect(await page.locator('html').getAttribute('lang')).toBe('de');
     await page.screenshot({ path: join(shots, '2-login-de-error.png'), fullPage: true });
     await page.context().close();
   });
@@ -98,7 +98,7 @@ describe.skipIf(!chromiumAvailable)('pages in other languages and with branding,
     const page = await newPage('de-DE');
     await page.goto(request(web, { ui_locales: 'fr-FR fr' }));
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/interaction\//);
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr');
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
     expect(await page.title()).toBe('Connexion · Latch');
     expect(await page.locator('.lead').textContent()).toBe('pour accéder à Fotoalbum');
     await expect.poll(() => page.getByLabel('Mot de passe').count()).toBe(1);
@@ -126,14 +126,18 @@ describe.skipIf(!chromiumAvailable)('pages in other languages and with branding,
     expect(await page.title()).toBe('Allow Print shop? · Acme ID');
     expect(await page.textContent('.brand-name')).toBe('Acme ID');
     // Both logos are same-origin copies that loaded (a broken image has naturalWidth 0).
-    const logos = await page.$$eval('img', (imgs) => imgs.map((i) => ({ src: new URL(i.src).pathname, width: i.naturalWidth, cls: i.className })));
+    type Img = { src: string; naturalWidth: number; className: string };
+    const logos = await page.locator('img').evaluateAll((imgs) =>
+      (imgs as unknown as Img[]).map((i) => ({ src: new URL(i.src).pathname, width: i.naturalWidth, cls: i.className })),
+    );
     expect(logos).toEqual([
       { src: '/assets/logo/brand', width: 40, cls: 'brand-logo' },
       { src: `/assets/logo/client/${shop.clientId}`, width: 64, cls: 'client-logo' },
     ]);
     // The primary colour comes from /assets/brand.css.
     const allow = page.getByRole('button', { name: 'Allow' });
-    expect(await allow.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(170, 51, 0)');
+    type Styled = { getComputedStyle(el: unknown): { backgroundColor: string } };
+    expect(await allow.evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).backgroundColor)).toBe('rgb(170, 51, 0)');
     expect(await page.getByRole('link', { name: 'Privacy policy' }).getAttribute('href')).toBe('https://print.example/privacy');
     expect(await page.getByRole('link', { name: 'Terms of service' }).getAttribute('href')).toBe('https://print.example/terms');
     expect(await page.getByRole('link', { name: 'Website' }).getAttribute('href')).toBe('https://print.example/');
@@ -159,7 +163,7 @@ describe.skipIf(!chromiumAvailable)('pages in other languages and with branding,
     await mobile.getByLabel('Passwort').fill(user.password);
     await mobile.getByRole('button', { name: 'Weiter' }).click();
     await mobile.getByRole('button', { name: 'Erlauben' }).waitFor();
-    expect(await mobile.evaluate(() => document.documentElement.lang)).toBe('de');
+    expect(await mobile.locator('html').getAttribute('lang')).toBe('de');
     expect(await mobile.textContent('h1')).toBe('Print shop möchte auf Ihr Konto zugreifen');
     await mobile.screenshot({ path: join(shots, '6-consent-branded-de-dark-375.png'), fullPage: true });
     await german.close();
