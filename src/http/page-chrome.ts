@@ -3,7 +3,7 @@
  * the operator's branding, read from the store on every render so that a change shows at once on every instance.
  * A store that cannot be read (an outage page, say) falls back to the LATCH_BRAND_* config.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { type EffectiveBranding, effectiveBranding, getBranding } from '../admin/branding.js';
 import { brandCss, brandCssTag } from '../interaction/brand-css.js';
 import { negotiateLocale, type PageBranding, type PageChrome, type ConsentApi, type ConsentClient, type Locale } from '../interaction/index.js';
@@ -31,10 +31,11 @@ function versioned(path: string, etag: string): string {
   return `${path}?v=${encodeURIComponent(etag.replace(/"/g, ''))}`;
 }
 
-export async function readBranding(deps: Pick<AppContext, 'store' | 'config'>): Promise<EffectiveBranding> {
+export async function readBranding(deps: Pick<AppContext, 'store' | 'config'>, log?: FastifyBaseLogger): Promise<EffectiveBranding> {
   try {
     return await getBranding(deps.store, deps.config);
-  } catch {
+  } catch (err) {
+    log?.warn({ err, event: 'pages.branding_unavailable' }, 'the branding could not be read; the pages use the LATCH_BRAND_* settings');
     return effectiveBranding(undefined, deps.config);
   }
 }
@@ -60,7 +61,7 @@ export async function pageChrome(
   options: { uiLocales?: string | undefined; storeUnavailable?: boolean } = {},
 ): Promise<ResolvedChrome> {
   // An outage page must not wait for the store it is about: the config's branding then.
-  const branding = options.storeUnavailable ? effectiveBranding(undefined, deps.config) : await readBranding(deps);
+  const branding = options.storeUnavailable ? effectiveBranding(undefined, deps.config) : await readBranding(deps, request.log);
   const css = branding.primaryColor ? brandCss(branding.primaryColor) : undefined;
   return {
     locale: requestLocale(request, options.uiLocales),

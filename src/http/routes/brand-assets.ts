@@ -29,7 +29,7 @@ function sendLogo(request: FastifyRequest, reply: FastifyReply, copy: LogoCopy |
 export function registerBrandAssets(app: FastifyInstance, ctx: AppContext): void {
   // Read on every request, so that a change shows at once on every instance; revalidated every time (no-cache).
   app.get(brandStylesheetPath, async (request, reply) => {
-    const branding = await readBranding(ctx);
+    const branding = await readBranding(ctx, request.log);
     const css = brandCss(branding.primaryColor);
     const etag = `"${brandCssTag(css)}"`;
     reply.header('ETag', etag).header('Cache-Control', 'no-cache');
@@ -38,7 +38,7 @@ export function registerBrandAssets(app: FastifyInstance, ctx: AppContext): void
   });
 
   app.get(brandLogoPath, async (request, reply) => {
-    const { logoUri } = await readBranding(ctx);
+    const { logoUri } = await readBranding(ctx, request.log);
     return sendLogo(request, reply, logoUri ? await ctx.logos.get(logoUri) : undefined);
   });
 

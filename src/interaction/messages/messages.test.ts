@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { html } from '../html.js';
 import { catalogues, LOCALES, placeholdersOf, translator, waitMessage, message } from './index.js';
-import { en } from './en.js';
+import { type Catalogue, en } from './en.js';
 
 const keys = Object.keys(en).sort();
 
@@ -39,6 +39,17 @@ describe('message catalogues', () => {
       const same = keys.filter((k) => catalogue[k] === en[k as keyof typeof en]);
       expect(same.length, same.join(', ')).toBeLessThan(keys.length / 10);
     });
+  });
+});
+
+describe('the Catalogue type (checked by tsc, which runs over the tests too)', () => {
+  it('refuses a catalogue with a missing or an extra key', () => {
+    // @ts-expect-error a translation lacking keys does not typecheck
+    const missing: Catalogue = { 'page.privacy': 'Privacidad' };
+    // @ts-expect-error a translation with a key English does not define does not typecheck
+    const extra: Catalogue = { ...en, 'page.unknown': 'x' };
+    expect(Object.keys(missing)).toHaveLength(1);
+    expect(Object.keys(extra)).toHaveLength(keys.length + 1);
   });
 });
 
