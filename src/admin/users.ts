@@ -19,6 +19,8 @@ export interface CreateUserInput {
   password?: string;
   emailVerified?: boolean;
   profile?: UserProfile;
+  /** Role names (lower-case letters, digits, _ and -), e.g. `admin`. */
+  roles?: string[];
 }
 
 type UsersStore = Pick<Store, 'users' | 'events'>;

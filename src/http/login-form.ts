@@ -4,17 +4,19 @@ import { recordEvent } from '../observability/events.js';
 import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
 import { startSession } from './cookies.js';
 import type { AppContext } from './context.js';
-import { throttleDeps, throttleLimits, waitPhrase } from './throttle.js';
+import { message, type PageMessage, waitMessage } from '../interaction/index.js';
+import { throttleDeps, throttleLimits } from './throttle.js';
 
 /** What a login page shows again when the login did not succeed. */
 export interface LoginRetry {
   email: string;
-  error: string;
+  /** In the catalogues' words, so the page shows it in the person's language. */
+  error: PageMessage;
   status: number;
 }
 
 /** Shown to a person whose account an operator disabled (only after the right password). */
-export const accountDisabled = 'This account is disabled. Ask the administrator of this site to enable it again.';
+export const accountDisabled = (): PageMessage => message('login.error_disabled');
 
 /**
  * A submitted login form (CSRF already checked): the shared password check with its rate limits, then a new
@@ -41,18 +43,18 @@ export async function submitLoginForm(
     await recordEvent(ctx.store, { type: 'login.throttled', clientId, address, data: { retry_after: result.retryAfter } }, now, request.log);
     // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
     reply.header('Retry-After', String(result.retryAfter));
-    return { email, error: `Too many failed sign-ins for this account from your network. Try again ${waitPhrase(result.retryAfter)}.`, status: 429 };
+    return { email, error: message('login.error_throttled', { wait: waitMessage(result.retryAfter) }), status: 429 };
   }
   if (result.kind === 'invalid') {
     request.log.info({ event: 'login.failed' }, 'login failed');
     const sub = result.user?.sub ?? null;
     await recordEvent(ctx.store, { type: 'login.failed', sub, clientId, address, data: { reason: sub ? 'wrong_password' : 'unknown_account' } }, now, request.log);
-    return { email, error: 'Incorrect email or password.', status: 401 };
+    return { email, error: message('login.error_invalid'), status: 401 };
   }
   if (result.kind === 'disabled') {
     request.log.info({ event: 'login.failed', reason: 'account_disabled' }, 'login failed');
     await recordEvent(ctx.store, { type: 'login.failed', sub: result.user.sub, clientId, address, data: { reason: 'account_disabled' } }, now, request.log);
-    return { email, error: accountDisabled, status: 403 };
+    return { email, error: accountDisabled(), status: 403 };
   }
   const session = await startSession(ctx, request, reply, result.user.sub);
   await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime });
