@@ -4,6 +4,7 @@
  * core's own checks, which hold even for a disabled person whose grants and sessions were somehow left alive.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/admin/apis.js';
@@ -54,9 +55,10 @@ async function nextAuthorize(browser: Browser) {
 }
 
 describe.each(backends)('on $name', ({ postgres }) => {
+  const schema = `latch_disable_${randomBytes(6).toString('hex')}`;
   beforeAll(async () => {
     if (postgres) {
-      store = await openMigratedStore({ dataDir: '/nonexistent', databaseUrl, schema: `latch_disable_${randomBytes(6).toString('hex')}` });
+      store = await openMigratedStore({ dataDir: '/nonexistent', databaseUrl, schema });
       ts = await startTestServer({ passwordGrant: true, databaseUrl }, { store });
     } else {
       ts = await startTestServer({ passwordGrant: true });
@@ -72,8 +74,11 @@ describe.each(backends)('on $name', ({ postgres }) => {
   });
   afterAll(async () => {
     await ts?.close();
-    await store?.close();
-    store = undefined;
+    if (store) {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.kysely);
+      await store.close();
+      store = undefined;
+    }
   });
 
   describe('disabling a person', () => {
