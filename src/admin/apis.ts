@@ -1,8 +1,9 @@
 import { standardScopes } from '../core/oidc/claims.js';
 import { CLI_ACTOR, recordEvent, type Actor } from '../observability/events.js';
-import { InvalidCursorError, StorageConflictError, type AccessTokenFormat, type ApiRecord, type Page, type PageQuery, type Store } from '../storage/types.js';
+import { StorageConflictError, type AccessTokenFormat, type ApiRecord, type Page, type PageQuery, type Store } from '../storage/types.js';
 import { ADMIN_API, ADMIN_SCOPES } from './builtins.js';
 import { AdminInputError, AdminNotFoundError } from './errors.js';
+import { pageInMemory } from './paging.js';
 
 export { AdminInputError, AdminNotFoundError } from './errors.js';
 
@@ -154,11 +155,7 @@ export async function listApis(store: Pick<Store, 'apis'>, query: PageQuery): Pr
   const all = (await store.apis.list())
     .filter((a) => q === undefined || a.identifier.toLowerCase().includes(q) || a.name.toLowerCase().includes(q))
     .sort((a, b) => a.createdAt - b.createdAt || (a.identifier < b.identifier ? -1 : 1));
-  const start = query.cursor === undefined ? 0 : all.findIndex((a) => a.identifier === query.cursor) + 1;
-  if (query.cursor !== undefined && start === 0) throw new InvalidCursorError();
-  const items = all.slice(start, start + query.limit);
-  const last = items.at(-1);
-  return { items, nextCursor: last !== undefined && start + query.limit < all.length ? last.identifier : null };
+  return pageInMemory(all, query, (a) => a.identifier);
 }
 
 /** What an operator may change of an API (snake_case, as in apiToJson); never the identifier. */

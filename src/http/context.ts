@@ -14,6 +14,8 @@ export interface AppContext {
   refreshSuccessorKey: Buffer;
   /** Password checks of one account from one address, one at a time (core/accounts/throttle.ts). */
   passwordTurns: OneAtATime;
+  /** The server secret that encrypts the signing keys: what a key rotation through the admin API needs. */
+  keySecret?: Uint8Array;
   /** Unix seconds. */
   now(): number;
 }

@@ -55,6 +55,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
       passwordTurns: new OneAtATime(),
+      keySecret: secret,
       now: () => Math.floor(Date.now() / 1000),
     };
     const app = buildApp(ctx, {
