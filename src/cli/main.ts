@@ -53,6 +53,7 @@ const flagForField: Record<string, string> = {
   latch_default_resource: '--default-resource',
   identifier: '--identifier',
   scopes: '--scope',
+  roles: '--role',
   token_format: '--token-format',
   access_token_ttl: '--ttl',
   signing_alg: '--alg',

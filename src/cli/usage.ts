@@ -5,7 +5,7 @@ Usage: latch <command> [options]
 Commands:
   start                          start the server (migrates the database first)
   migrate                        apply pending database migrations
-  users create|list|show|delete|set-password
+  users create|list|show|delete|set-password|grant-role|revoke-role|disable|enable
   clients create|list|show|delete
   keys list|rotate
   apis create|list|show|delete   APIs (resource servers) that accept Latch access tokens
@@ -34,20 +34,28 @@ Applies pending database migrations (SQLite in LATCH_DATA_DIR, or PostgreSQL at 
 
 const users = `Usage: latch users <command> [options]
 
-  create --email E [--name N] [--email-verified] [--password-stdin]
+  create --email E [--name N] [--email-verified] [--role R]... [--password-stdin]
                                  create a user; without --password-stdin the password is asked
-                                 for at the terminal (not echoed)
-  list                           list users
+                                 for at the terminal (not echoed); --role admin makes an admin
+  list                           list users, with their roles and whether they are disabled
   show <sub|email>               show one user
   delete <sub|email>             delete a user and everything issued to them
   set-password <sub|email> [--password-stdin]
                                  set a user's password
+  grant-role <sub|email> <role>  give a role (admin: the console and the admin API)
+  revoke-role <sub|email> <role> take a role away; taking admin away ends their admin tokens
+  disable <sub|email>            the user cannot sign in; their grants, tokens and sessions end
+  enable <sub|email>             the user can sign in again
 
 Options: --json, --help
 Example: printf '%s' "$PASSWORD" | latch users create --email ada@example.com --password-stdin
+         latch users grant-role ada@example.com admin
 `;
 
-const usersCreate = `Usage: latch users create --email E [--name N] [--email-verified] [--password-stdin] [--json]
+const usersCreate = `Usage: latch users create --email E [--name N] [--email-verified] [--role R]... [--password-stdin] [--json]
+
+--role gives a role (repeatable); --role admin lets the user into the console and the admin API.
+Role names are lower-case letters, digits, _ and -.
 
 The password (at least 8 characters) is read from stdin with --password-stdin (one trailing
 newline is dropped), otherwise asked for twice at the terminal.
