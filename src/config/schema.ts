@@ -42,6 +42,7 @@ export const settings = {
   brandPrivacyUrl: { env: 'LATCH_BRAND_PRIVACY_URL', doc: 'Privacy policy link in the footer of the sign-in pages (http or https).', default: undefined },
   brandTermsUrl: { env: 'LATCH_BRAND_TERMS_URL', doc: 'Terms of service link in the footer of the sign-in pages (http or https).', default: undefined },
   brandSupportUrl: { env: 'LATCH_BRAND_SUPPORT_URL', doc: 'Support link in the footer of the sign-in pages (http or https).', default: undefined },
+  eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
@@ -144,6 +145,7 @@ export const configSchema = z
     brandPrivacyUrl: linkUrlValue.optional(),
     brandTermsUrl: linkUrlValue.optional(),
     brandSupportUrl: linkUrlValue.optional(),
+    eventRetentionDays: z.coerce.number().int().positive().default(90),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.
