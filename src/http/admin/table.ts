@@ -5,7 +5,10 @@ import { clientRoutes } from './routes/clients.js';
 import { eventRoutes } from './routes/events.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { settingsRoutes } from './routes/settings.js';
+import { userRoutes } from './routes/users.js';
 
 export function adminRoutes(): AdminRoute[] {
-  return [...clientRoutes, ...apiRoutes, ...grantRoutes, ...keyRoutes, ...eventRoutes];
+  return [...clientRoutes, ...userRoutes, ...apiRoutes, ...grantRoutes, ...sessionRoutes, ...keyRoutes, ...eventRoutes, ...settingsRoutes];
 }
