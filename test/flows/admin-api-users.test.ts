@@ -73,7 +73,7 @@ describe('users', () => {
     expectInvalid(await call('POST', '/users', { email: 'not-an-email' }), 'email');
     expectInvalid(await call('POST', '/users', { email: email('x'), password: 'short' }), 'password');
     expectInvalid(await call('POST', '/users', { email: email('x'), password_hash: '$argon2id$...' }), 'password_hash');
-    expectInvalid(await call('POST', '/users', { email: email('x'), roles: ['Admin!'] }), 'roles');
+    expectInvalid(await call('POST', '/users', { email: email('x'), roles: ['Admin!'] }), 'roles[0]');
     expectInvalid(await call('POST', '/users', { email: email('x'), address: { planet: 'Mars' } }), 'address.planet');
     expectInvalid(await call('POST', '/users', { email: email('x'), email_verified: 'yes' }), 'email_verified');
     expect((await ts.latch.store.users.list()).length).toBe(before);
