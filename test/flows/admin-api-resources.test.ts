@@ -71,7 +71,7 @@ describe('apis', () => {
     expectInvalid(await call('POST', '/apis', { identifier: 'https://bad.example.test', scopes: ['a'], scope_descriptions: { b: 'Not a scope of it' } }), 'scope_descriptions.b');
     expectInvalid(await call('POST', '/apis', { identifier: 'https://bad.example.test', access_token_ttl: 999999 }), 'access_token_ttl');
     expectInvalid(await call('POST', '/apis', { identifier: 'https://bad.example.test', token_format: 'paseto' }), 'token_format');
-    expectInvalid(await call('POST', '/apis', { identifier: 'https://bad.example.test', introspection_clients: ['nobody'] }), 'introspection_clients');
+    expectInvalid(await call('POST', '/apis', { identifier: 'https://bad.example.test', introspection_clients: ['nobody'] }), 'introspection_clients[0]');
     expectInvalid(await call('POST', '/apis', { identifier: ADMIN_API }), 'identifier');
     expect((await ts.latch.store.apis.list()).length).toBe(before);
   });
