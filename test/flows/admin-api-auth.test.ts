@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_API } from '../../src/admin/builtins.js';
 import { expectCode, runLatch } from '../../src/cli/test-helpers.js';
 import { adminApi, machineAdmin, personToken } from '../helpers/admin.js';
-import { postForm, revoke, type HttpResult } from '../helpers/oauth.js';
+import { Browser } from '../helpers/browser.js';
+import { obtainCode, postForm, redeemCode, revoke, type HttpResult } from '../helpers/oauth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer;
@@ -133,6 +134,43 @@ describe('admin API authentication', () => {
     expect((await call('GET', '/clients/latch-console')).status).toBe(200);
     await ts.latch.store.users.delete(person.sub);
     expectRefused(await call('GET', '/clients/latch-console'), 401, 'invalid_token');
+  });
+
+  it("a person signed in through the console client: an admin's token works, a non-admin gets none that does", async () => {
+    const consoleClient = { clientId: 'latch-console', redirectUri: `${ts.issuer}/console/callback` };
+    const signIn = async (user: { email: string; password: string; sub: string }) => {
+      try {
+        const code = await obtainCode(ts, new Browser(), consoleClient, user, { scope: 'openid admin:read admin:write', extra: { resource: ADMIN_API } });
+        return await redeemCode(ts, { clientId: 'latch-console' }, code, { resource: ADMIN_API });
+      } catch (err) {
+        return { status: 0, body: { error: String(err) } } as unknown as HttpResult;
+      }
+    };
+    const admin = await ts.user();
+    await ts.latch.store.users.update(admin.sub, { roles: ['admin'], updatedAt: Math.floor(Date.now() / 1000) });
+    const granted = await signIn(admin);
+    expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+    expect(granted.body.scope.split(' ')).toEqual(expect.arrayContaining(['admin:read', 'admin:write']));
+    const call = adminApi(ts, granted.body.access_token);
+    expect((await call('GET', '/clients/latch-console')).status).toBe(200);
+    expect((await call('POST', '/clients', { client_name: 'Made by a person', latch_client_kind: 'm2m' })).status).toBe(201);
+    const events = await call('GET', `/events?user=${admin.sub}&type=client.created`);
+    expect(events.body.items[0]).toMatchObject({ actor: { sub: admin.sub, client_id: 'latch-console' } });
+    // Taking the admin role away stops the token at once.
+    await ts.latch.store.users.update(admin.sub, { roles: [], updatedAt: Math.floor(Date.now() / 1000) });
+    expectRefused(await call('GET', '/clients/latch-console'), 401, 'invalid_token');
+
+    const person = await ts.user();
+    const refused = await signIn(person);
+    if (refused.status === 200) {
+      // A person's token carries the admin scopes only with the admin role; and the API checks the role itself.
+      expect(String(refused.body.scope ?? '').split(' ')).not.toContain('admin:read');
+      const res = await adminApi(ts, refused.body.access_token)('GET', '/clients/latch-console');
+      expect([401, 403]).toContain(res.status);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="latch admin API", error="(invalid_token|insufficient_scope)"/);
+    } else {
+      expect(refused.body.error).toBeDefined();
+    }
   });
 
   it('the OpenAPI document needs no token; unknown routes are problem documents too', async () => {
