@@ -94,9 +94,13 @@ describe('admin API authentication', () => {
     const res = await adminApi(ts, token.body.access_token)('GET', '/clients/latch-console');
     expectRefused(res, 401, 'invalid_token');
     expect(res.body.detail).toContain(ADMIN_API);
-    // A token without any audience is not for the admin API either.
-    const bare = await personToken(ts, (await ts.user()).sub, { audience: null as unknown as string });
-    expectRefused(await adminApi(ts, bare)('GET', '/clients/latch-console'), 401, 'invalid_token');
+    // A token without any audience is not for the admin API either, even an admin's.
+    const admin = await ts.user();
+    await ts.latch.store.users.update(admin.sub, { roles: ['admin'], updatedAt: Math.floor(Date.now() / 1000) });
+    expect((await adminApi(ts, await personToken(ts, admin.sub))('GET', '/clients/latch-console')).status).toBe(200);
+    const bare = await adminApi(ts, await personToken(ts, admin.sub, { audience: null }))('GET', '/clients/latch-console');
+    expectRefused(bare, 401, 'invalid_token');
+    expect(bare.body.detail).toContain(ADMIN_API);
   });
 
   it('admin:read trying to write: 403 insufficient_scope naming admin:write, and nothing changes', async () => {
@@ -153,6 +157,9 @@ describe('admin API authentication', () => {
     expect(granted.body.scope.split(' ')).toEqual(expect.arrayContaining(['admin:read', 'admin:write']));
     const call = adminApi(ts, granted.body.access_token);
     expect((await call('GET', '/clients/latch-console')).status).toBe(200);
+    // The refresh token of that sign-in is no access token.
+    expect(granted.body.refresh_token).toEqual(expect.any(String));
+    expectRefused(await adminApi(ts, granted.body.refresh_token)('GET', '/clients/latch-console'), 401, 'invalid_token');
     expect((await call('POST', '/clients', { client_name: 'Made by a person', latch_client_kind: 'm2m' })).status).toBe(201);
     const events = await call('GET', `/events?user=${admin.sub}&type=client.created`);
     expect(events.body.items[0]).toMatchObject({ actor: { sub: admin.sub, client_id: 'latch-console' } });

@@ -20,7 +20,7 @@ export async function machineAdmin(server: TestServer, scope = ADMIN_SCOPE): Pro
 export async function personToken(
   server: TestServer,
   sub: string,
-  options: { scope?: string; audience?: string; ttl?: number; now?: number; clientId?: string } = {},
+  options: { scope?: string; audience?: string | null; ttl?: number; now?: number; clientId?: string } = {},
 ): Promise<string> {
   const { value } = await issueOpaqueToken(
     {
@@ -29,7 +29,7 @@ export async function personToken(
       clientId: options.clientId ?? 'latch-console',
       sub,
       scope: options.scope ?? ADMIN_SCOPE,
-      audience: options.audience ?? ADMIN_API,
+      audience: options.audience === undefined ? ADMIN_API : options.audience,
       now: options.now ?? Math.floor(Date.now() / 1000),
       ttl: options.ttl ?? 900,
     },
