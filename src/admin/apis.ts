@@ -178,6 +178,8 @@ export async function updateApi(
   now = nowSeconds(),
 ): Promise<ApiRecord> {
   const api = await findApi(store, identifier);
+  const fields = Object.keys(patch).filter((k) => patch[k as keyof ApiPatch] !== undefined).sort();
+  if (fields.length === 0) return api;
   const scopes = patch.scopes ?? api.scopes;
   // Descriptions of scopes the patch removes go with them, unless the patch gives descriptions of its own.
   const descriptions = patch.scope_descriptions ?? Object.fromEntries(Object.entries(api.scopeDescriptions ?? {}).filter(([s]) => scopes.includes(s)));
@@ -203,7 +205,6 @@ export async function updateApi(
   await checkIntrospectionClients(store.clients, next.introspectionClients);
   const { identifier: _id, createdAt: _created, ...changes } = next;
   if (!(await store.apis.update(identifier, changes))) throw new AdminNotFoundError('api', identifier);
-  const fields = Object.keys(patch).filter((k) => patch[k as keyof ApiPatch] !== undefined).sort();
   await recordEvent(store, { type: 'api.updated', by, data: { identifier, fields } }, now);
   return next;
 }

@@ -122,6 +122,9 @@ function inputOf(client: ClientRecord): CreateClientInput {
 export async function updateClient(store: Store, clientId: string, patch: ClientPatch, by: Actor = CLI_ACTOR, now = nowSeconds()): Promise<ClientRecord> {
   refuseBuiltin(clientId, 'changed');
   const client = await getClient(store, clientId);
+  const fields = Object.keys(patch).filter((k) => patch[k as keyof ClientPatch] !== undefined).sort();
+  // Nothing asked, nothing changed (and nothing to record).
+  if (fields.length === 0) return client;
   const input = inputOf(client);
   if (patch.client_name !== undefined) input.name = patch.client_name;
   if (patch.redirect_uris !== undefined) input.redirectUris = patch.redirect_uris;
@@ -143,7 +146,6 @@ export async function updateClient(store: Store, clientId: string, patch: Client
   const metadata = buildClientMetadata(input);
   if (client.metadata.token_endpoint_auth_signing_alg !== undefined) metadata.token_endpoint_auth_signing_alg = client.metadata.token_endpoint_auth_signing_alg;
   if (!(await store.clients.update(clientId, { metadata }))) throw new AdminNotFoundError('client', clientId);
-  const fields = Object.keys(patch).filter((k) => patch[k as keyof ClientPatch] !== undefined).sort();
   await recordEvent(store, { type: 'client.updated', by, clientId, data: { fields } }, now);
   return { ...client, metadata };
 }
