@@ -1,5 +1,5 @@
 import type { DeviceCodeRecord, DeviceCodesRepository, UserRecord } from '../../storage/types.js';
-import { isDisabled, scopesForPerson } from '../accounts/person-scopes.js';
+import { scopesForPerson } from '../accounts/person-scopes.js';
 import { spaceList } from '../params.js';
 import { digest } from '../tokens/hash.js';
 import { newSortableId } from '../tokens/token-key.js';
@@ -35,10 +35,10 @@ export async function approveDeviceCode(
   auth: DeviceDecisionAuth,
   deviceCodes: Pick<DeviceCodesRepository, 'approve'>,
   now: number,
+  /** The person approving (the route has already refused a disabled one). */
   user: Pick<UserRecord, 'roles' | 'disabledAt'>,
 ): Promise<boolean> {
-  // A disabled account approves nothing; a person's grant gets a role scope only if they hold the role.
-  if (isDisabled(user)) return false;
+  // A person's grant gets a role scope (admin:read, admin:write) only if they hold the role.
   const scope = scopesForPerson(user, spaceList(record.scope)).join(' ');
   return deviceCodes.approve(record.deviceCodeDigest, { grantId: newSortableId(), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, scope }, now);
 }
