@@ -78,6 +78,8 @@ describe('clients: create, show, list', () => {
     const found = await call('GET', '/clients?q=paging%20b');
     expect(found.body.items.map((c: { client_name: string }) => c.client_name)).toEqual(['Paging Beta']);
     expect(found.body.next_cursor).toBeNull();
+    // An empty search box searches nothing away.
+    expect((await call('GET', '/clients?q=&limit=200')).body.items.length).toBe(await clientCount());
   });
 
   it('refuses a bad limit, a made-up cursor and unknown query parameters, naming each', async () => {

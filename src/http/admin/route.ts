@@ -55,7 +55,7 @@ export const pageQueryShape = {
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).describe(`How many items (1 to ${MAX_LIMIT})`),
   cursor: z.string().min(1).max(512).optional().describe('next_cursor of the previous page'),
 };
-export const searchShape = { q: z.string().min(1).max(200).optional().describe('Case-insensitive search text') };
+export const searchShape = { q: z.string().max(200).optional().describe('Case-insensitive search text (empty: no search)') };
 
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({
@@ -65,7 +65,8 @@ export function pageOf<T extends z.ZodType>(item: T) {
 }
 
 export function pageQuery(query: { limit: number; cursor?: string | undefined; q?: string | undefined }) {
-  return { limit: query.limit, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}), ...(query.q !== undefined ? { q: query.q } : {}) };
+  const q = query.q?.trim();
+  return { limit: query.limit, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}), ...(q ? { q } : {}) };
 }
 
 /** Unix seconds. */
