@@ -45,6 +45,10 @@ describe('apis', () => {
     expect(shown.status, shown.text).toBe(200);
     expect(shown.body).toEqual(res.body);
     expect((await call('GET', path('https://nothing.example.test'))).status).toBe(404);
+    // A long identifier is one path segment too (well past the router's default 100 characters).
+    const long = `https://long.example.test/${'segment/'.repeat(150)}end`;
+    expect((await call('POST', '/apis', { identifier: long })).status).toBe(201);
+    expect((await call('GET', path(long))).body.identifier).toBe(long);
   });
 
   it('lists APIs a page at a time (the built-in admin API included) and searches with q', async () => {
