@@ -59,6 +59,11 @@ const flagForField: Record<string, string> = {
   signing_alg: '--alg',
   introspection_clients: '--introspect-client',
   allowed_cors_origins: '--allowed-origin',
+  logo_uri: '--logo-uri',
+  client_uri: '--client-uri',
+  policy_uri: '--policy-uri',
+  tos_uri: '--tos-uri',
+  grace_seconds: '--grace',
   email: '--email',
   name: '--name',
 };
