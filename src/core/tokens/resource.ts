@@ -25,12 +25,8 @@ export function requestedResource(values: readonly string[] | undefined, redirec
   return value;
 }
 
-/** The identifier checkResourceIdentifier accepted last: clients ask for the same few APIs again and again. */
-let lastAccepted: string | undefined;
-
 /** RFC 8707 §2: an absolute URI, without a fragment. */
 export function checkResourceIdentifier(value: string, redirectable = false): void {
-  if (value === lastAccepted) return;
   let url: URL;
   try {
     url = new URL(value);
@@ -39,7 +35,6 @@ export function checkResourceIdentifier(value: string, redirectable = false): vo
   }
   // RFC 8707 §2: "It MUST NOT include a fragment component."
   if (value.includes('#') || url.hash !== '') throw invalidTarget(`resource must not contain a fragment: ${value}`, redirectable);
-  lastAccepted = value;
 }
 
 export interface ResourceRequest {

@@ -53,7 +53,7 @@ export const DEFAULT_LIMIT = 50;
 
 export const pageQueryShape = {
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).describe(`How many items (1 to ${MAX_LIMIT})`),
-  cursor: z.string().min(1).max(512).optional().describe('next_cursor of the previous page'),
+  cursor: z.string().min(1).max(4096).optional().describe('next_cursor of the previous page'),
 };
 export const searchShape = { q: z.string().max(200).optional().describe('Case-insensitive search text (empty: no search)') };
 
