@@ -1,0 +1,342 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as client from 'openid-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLatch, type RunResult } from '../../src/cli/test-helpers.js';
+import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
+import { freePort } from '../helpers/server.js';
+
+/**
+ * The console in Chromium, against a Latch started by `latch start` (so the setup link is the printed one): the
+ * first admin, applications, people, APIs, keys, events and branding, every page screenshotted; and a person
+ * without the admin role, who sees "You are not an administrator".
+ */
+const shots = join(process.cwd(), 'test-output', 'screenshots');
+const APP = 'https://console-test-app.example.test';
+const ADMIN = { email: 'operator@example.test', name: 'Olive Operator', password: 'operator password 1' };
+const BOB = { email: 'bob@example.test', name: 'Bob Builder', password: 'bob password 123' };
+const CAROL = { email: 'carol@example.test', name: 'Carol Customer', password: 'carol password 1' };
+
+/** Every visible form control has a label (its own, aria-label or aria-labelledby). */
+const UNLABELLED = `[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .map((el) => el.outerHTML)`;
+
+describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
+  let browser: Browser;
+  let issuer: string;
+  let dataDir: string;
+  let setupLink: string;
+  let startOutput = '';
+  const stop = new AbortController();
+  let running: Promise<RunResult>;
+  const cspViolations: string[] = [];
+
+  const watch = (page: Page) => {
+    page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && cspViolations.push(`${page.url()}: ${m.text()}`));
+    page.on('pageerror', (e) => cspViolations.push(`${page.url()}: page error ${e.message}`));
+    return page;
+  };
+  const newContext = async (options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
+    context.setDefaultTimeout(10_000);
+    // The app's redirect URIs: the test stands in for the app.
+    await context.route(`${APP}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'app callback' }));
+    return context;
+  };
+  const shot = async (page: Page, name: string) => {
+    expect(await page.evaluate(UNLABELLED), `unlabelled controls on ${name}`).toEqual([]);
+    await page.screenshot({ path: join(shots, `console-${name}.png`), fullPage: true });
+  };
+  const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 10_000 });
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    execFileSync(process.execPath, [join('src', 'console', 'build.mjs')], { stdio: 'inherit' });
+    dataDir = await mkdtemp(join(tmpdir(), 'latch-console-'));
+    const port = await freePort();
+    issuer = `http://127.0.0.1:${port}`;
+    const printed = new Promise<string>((resolve) => {
+      running = runLatch(['start'], {
+        env: { PORT: String(port), LATCH_HOST: '127.0.0.1', LATCH_ISSUER: issuer, LATCH_DATA_DIR: dataDir, LATCH_LOG_LEVEL: 'silent' },
+        signal: stop.signal,
+        onStdout: (all) => {
+          startOutput = all;
+          const link = /^\s+(http\S+\/console\/setup\?token=\S+)$/m.exec(all);
+          if (link && all.includes('Press Ctrl+C')) resolve(link[1]!);
+        },
+      });
+      running.then((r) => resolve(Promise.reject(new Error(`latch start exited: ${r.stderr}`)) as never));
+    });
+    setupLink = await printed;
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    stop.abort();
+    await running;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  let admin: Page;
+
+  it('prints a one-time setup link at the first start that creates the first admin', async () => {
+    expect(startOutput).toContain('This link is valid for 1 hour and works once.');
+    expect(startOutput).toContain('latch users create --role admin');
+    admin = watch(await (await newContext()).newPage());
+    await admin.goto(setupLink);
+    await heading(admin, 'Create the first administrator');
+    await shot(admin, 'setup');
+    await admin.getByLabel('Email address').fill(ADMIN.email);
+    await admin.getByLabel('Name').fill(ADMIN.name);
+    await admin.getByLabel('Password').fill(ADMIN.password);
+    await admin.getByRole('button', { name: 'Create administrator' }).click();
+    // Signed in by the setup: the console's sign-in (code flow + PKCE) needs at most the consent.
+    await signInToConsole(admin);
+    await heading(admin, 'Applications');
+    expect(await admin.getByText(ADMIN.email).count()).toBeGreaterThan(0);
+    await shot(admin, 'apps');
+
+    // The link is spent.
+    const again = await admin.context().newPage();
+    const answer = await again.goto(setupLink);
+    expect(answer?.status()).toBe(400);
+    await again.close();
+  });
+
+  let appClientId: string;
+  let appSecret: string;
+
+  it('creates an application with the "which kind of app?" questions and shows its secret once', async () => {
+    await admin.getByRole('link', { name: 'Create application' }).click();
+    await heading(admin, 'Create application');
+    await admin.getByLabel(/^Yes: a person signs in/).check();
+    await admin.getByLabel(/^Web: it is a web application/).check();
+    await admin.getByLabel(/^Yes: a server-side web application/).check();
+    await expect.poll(() => admin.locator('select[name=kind]').inputValue()).toBe('web');
+    expect(await admin.locator('.advice').textContent()).toContain('client secret');
+    await admin.locator('[name=client_name]').fill('Console test app');
+    await admin.locator('[name=redirect_uris]').fill(`${APP}/callback`);
+    await shot(admin, 'app-new');
+    await admin.getByRole('button', { name: 'Create application' }).click();
+    await heading(admin, /^Application created/);
+    appClientId = (await admin.getByTestId('client-id').textContent())!.trim();
+    appSecret = await admin.locator('.secret input').inputValue();
+    expect(appSecret.length).toBeGreaterThan(20);
+    await shot(admin, 'app-created');
+  });
+
+  /** Opens the app's sign-in (openid-client builds the request) at Latch's login page. */
+  async function openAppLogin(secret: string, redirectUri: string) {
+    const config = await client.discovery(new URL(issuer), appClientId, { client_secret: secret, redirect_uris: [redirectUri] }, client.ClientSecretBasic(secret), {
+      execute: [client.allowInsecureRequests],
+    });
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile email offline_access',
+      prompt: 'consent',
+      state,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const page = watch(await (await newContext()).newPage());
+    await page.goto(url.href);
+    return { page, config, verifier, state };
+  }
+
+  /** Signs `who` in to the app with openid-client; returns the tokens, or the page when sign-in did not finish. */
+  async function appSignIn(who: { email: string; password: string }, secret: string, redirectUri = `${APP}/callback`) {
+    const { page, config, verifier, state } = await openAppLogin(secret, redirectUri);
+    await page.locator('input[name=email]').fill(who.email);
+    await page.locator('input[name=password]').fill(who.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await Promise.race([page.getByRole('button', { name: 'Allow' }).waitFor(), page.waitForURL(`${redirectUri}**`), page.getByRole('alert').waitFor()]);
+    if (await page.getByRole('button', { name: 'Allow' }).isVisible()) await page.getByRole('button', { name: 'Allow' }).click();
+    try {
+      await page.waitForURL(`${redirectUri}**`, { timeout: 5000 });
+    } catch {
+      return { page, config, tokens: undefined };
+    }
+    const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
+    await page.context().close();
+    return { page, config, tokens };
+  }
+
+  it('creates a person who signs in to the new app with openid-client', async () => {
+    await admin.getByRole('link', { name: 'People' }).click();
+    await heading(admin, 'People');
+    await admin.getByRole('link', { name: 'Add person' }).click();
+    await heading(admin, 'Add person');
+    await admin.locator('[name=email]').fill(BOB.email);
+    await admin.locator('[name=name]').fill(BOB.name);
+    await admin.locator('[name=password]').fill(BOB.password);
+    await shot(admin, 'person-new');
+    await admin.getByRole('button', { name: 'Add person' }).click();
+    await heading(admin, `${BOB.name} (${BOB.email})`);
+
+    const { tokens } = await appSignIn(BOB, appSecret);
+    expect(tokens?.claims()?.email).toBe(BOB.email);
+    expect(tokens?.refresh_token).toBeDefined();
+  });
+
+  it('edits the redirect URIs: the new one works at once', async () => {
+    // Not registered yet: Latch refuses the request on its own error page (RFC 6749 §4.1.2.1), not at the app.
+    const before = await openAppLogin(appSecret, `${APP}/second`);
+    await before.page.getByRole('heading', { name: 'Something went wrong' }).waitFor({ timeout: 5000 });
+    await before.page.context().close();
+    await admin.getByRole('link', { name: 'Applications' }).click();
+    await admin.getByRole('link', { name: 'Console test app' }).click();
+    await heading(admin, 'Console test app');
+    await admin.locator('[name=redirect_uris]').fill(`${APP}/callback\n${APP}/second`);
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => admin.getByRole('status').first().textContent()).toContain('Application saved.');
+    await shot(admin, 'app');
+    const after = await appSignIn(BOB, appSecret, `${APP}/second`);
+    expect(after.tokens?.claims()?.email).toBe(BOB.email);
+  });
+
+  let bobRefresh: string;
+  let rotated: client.Configuration;
+
+  it('rotates the secret: the old one stops working, the new one works', async () => {
+    const { tokens } = await appSignIn(BOB, appSecret);
+    bobRefresh = tokens!.refresh_token!;
+    await admin.locator('[name=grace_period]').fill('0');
+    await admin.getByRole('button', { name: 'Rotate secret' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+    await admin.getByText('New client secret', { exact: true }).waitFor();
+    const newSecret = await admin.locator('.secret input').inputValue();
+    expect(newSecret).not.toBe(appSecret);
+    await shot(admin, 'app-rotated');
+
+    const old = await client.discovery(new URL(issuer), appClientId, appSecret, client.ClientSecretBasic(appSecret), { execute: [client.allowInsecureRequests] });
+    await expect(client.refreshTokenGrant(old, bobRefresh)).rejects.toMatchObject({ error: 'invalid_client' });
+    rotated = await client.discovery(new URL(issuer), appClientId, newSecret, client.ClientSecretBasic(newSecret), { execute: [client.allowInsecureRequests] });
+    const refreshed = await client.refreshTokenGrant(rotated, bobRefresh);
+    bobRefresh = refreshed.refresh_token!;
+    appSecret = newSecret;
+  });
+
+  it('disables a person: their next sign-in and their refresh fail', async () => {
+    await admin.getByRole('link', { name: 'People' }).click();
+    await heading(admin, 'People');
+    await shot(admin, 'people');
+    await admin.getByRole('link', { name: BOB.email }).click();
+    await heading(admin, `${BOB.name} (${BOB.email})`);
+    await admin.getByRole('button', { name: 'Disable' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => admin.getByTestId('user-status').textContent()).toMatch(/^Disabled since/);
+    await shot(admin, 'person');
+
+    await expect(client.refreshTokenGrant(rotated, bobRefresh)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const { tokens, page } = await appSignIn(BOB, appSecret);
+    expect(tokens).toBeUndefined();
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+    await page.context().close();
+  });
+
+  it('registers an API with scope descriptions, rotates the keys, lists the events', async () => {
+    await admin.getByRole('link', { name: 'APIs' }).click();
+    await heading(admin, 'APIs');
+    await admin.getByRole('link', { name: 'Register API' }).click();
+    await admin.locator('[name=identifier]').fill('https://photos.example.test');
+    await admin.locator('[name=name]').fill('Photos');
+    await admin.locator('[name=scopes]').fill('read:photos=See your photos\nwrite:photos=Change your photos');
+    await shot(admin, 'api-new');
+    await admin.getByRole('button', { name: 'Register API' }).click();
+    await heading(admin, 'Photos');
+    await shot(admin, 'api');
+    await admin.getByRole('link', { name: 'APIs' }).click();
+    await admin.getByRole('link', { name: 'Photos' }).waitFor();
+    await shot(admin, 'apis');
+
+    await admin.getByRole('link', { name: 'Signing keys' }).click();
+    await heading(admin, 'Signing keys');
+    const before = await admin.locator('tbody tr').count();
+    await admin.getByRole('button', { name: 'Rotate keys' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    await expect.poll(() => admin.getByRole('status').first().textContent()).toContain('Keys rotated.');
+    await expect.poll(() => admin.locator('tbody tr').count()).toBeGreaterThan(before);
+    await shot(admin, 'keys');
+
+    await admin.getByRole('link', { name: 'Events' }).click();
+    await heading(admin, 'Events');
+    await admin.getByRole('cell', { name: 'admin.setup_completed' }).waitFor();
+    await admin.locator('[name=type]').fill('user.disabled');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => admin.locator('tbody tr').count()).toBe(1);
+    expect(await admin.locator('tbody').textContent()).toContain('user.disabled');
+    await shot(admin, 'events');
+  });
+
+  it('changes the branding, and the login page shows it', async () => {
+    await admin.getByRole('link', { name: 'Branding' }).click();
+    await heading(admin, 'Branding');
+    await admin.locator('[name=product_name]').fill('Acme Identity');
+    await admin.locator('[name=primary_color]').fill('#0a7d4f');
+    await admin.locator('[name=privacy]').fill('https://acme.example.test/privacy');
+    await admin.getByRole('button', { name: 'Save branding' }).click();
+    await expect.poll(() => admin.getByRole('status').first().textContent()).toContain('Branding saved.');
+    await shot(admin, 'branding');
+    const { page } = await openAppLogin(appSecret, `${APP}/callback`);
+    await page.locator('input[name=password]').waitFor();
+    expect(await page.locator('body').textContent()).toContain('Acme Identity');
+    await page.screenshot({ path: join(shots, 'console-branded-login.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('works at 375 px wide and in dark mode', async () => {
+    const context = await newContext({ viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
+    const page = watch(await context.newPage());
+    await context.addCookies(await admin.context().cookies());
+    await page.goto(`${issuer}/console/people`);
+    await signInToConsole(page);
+    await heading(page, 'People');
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, 'people-mobile-dark');
+    await context.close();
+  });
+
+  it('tells a person without the admin role "You are not an administrator", with a sign-out', async () => {
+    await admin.getByRole('link', { name: 'People' }).click();
+    await admin.getByRole('link', { name: 'Add person' }).click();
+    await admin.locator('[name=email]').fill(CAROL.email);
+    await admin.locator('[name=name]').fill(CAROL.name);
+    await admin.locator('[name=password]').fill(CAROL.password);
+    await admin.getByRole('button', { name: 'Add person' }).click();
+    await heading(admin, `${CAROL.name} (${CAROL.email})`);
+
+    const page = watch(await (await newContext()).newPage());
+    await page.goto(`${issuer}/console/`);
+    await page.locator('input[name=email]').fill(CAROL.email);
+    await page.locator('input[name=password]').fill(CAROL.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await signInToConsole(page);
+    await heading(page, 'You are not an administrator');
+    await shot(page, 'not-admin');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/logout') || url.pathname.startsWith('/console'));
+    await page.context().close();
+    expect(cspViolations).toEqual([]);
+  });
+});
+
+/** Past the console's sign-in: presses Allow when Latch asks for consent, until the console (or its refusal) shows. */
+async function signInToConsole(page: Page): Promise<void> {
+  const allow = page.getByRole('button', { name: 'Allow' });
+  const shell = page.getByRole('navigation', { name: 'Console' });
+  const refused = page.getByRole('heading', { name: 'You are not an administrator' });
+  for (let step = 0; step < 3; step++) {
+    await Promise.race([allow.waitFor({ timeout: 10_000 }), shell.waitFor({ timeout: 10_000 }), refused.waitFor({ timeout: 10_000 })]);
+    if (await allow.isVisible()) await allow.click();
+    else return;
+  }
+}
