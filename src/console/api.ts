@@ -47,7 +47,10 @@ async function toError(response: Response): Promise<ApiError> {
   } catch {
     // not JSON
   }
-  const detail = [problem.detail, problem.title, problem.error_description, problem.error].find((v) => typeof v === 'string') as string | undefined;
+  // RFC 9457 with Latch's `errors` member: the first wrong field's message says more than the summary.
+  const errors = Array.isArray(problem.errors) ? (problem.errors as Array<{ message?: unknown }>) : [];
+  const first = typeof errors[0]?.message === 'string' ? errors[0].message : undefined;
+  const detail = [first, problem.detail, problem.title, problem.error_description, problem.error].find((v) => typeof v === 'string') as string | undefined;
   return new ApiError(response.status, detail ?? `The server answered ${response.status}.`, problemField(problem));
 }
 

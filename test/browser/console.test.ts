@@ -208,7 +208,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
   it('rotates the secret: the old one stops working, the new one works', async () => {
     const { tokens } = await appSignIn(BOB, appSecret);
     bobRefresh = tokens!.refresh_token!;
-    await admin.locator('[name=grace_period]').fill('0');
+    await admin.locator('[name=grace_seconds]').fill('0');
     await admin.getByRole('button', { name: 'Rotate secret' }).click();
     await admin.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
     await admin.getByText('New client secret', { exact: true }).waitFor();
@@ -269,7 +269,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await admin.getByRole('link', { name: 'Events' }).click();
     await heading(admin, 'Events');
     await admin.getByRole('cell', { name: 'admin.setup_completed' }).waitFor();
-    await admin.locator('[name=type]').fill('user.disabled');
+    await admin.locator('[name=type]').selectOption('user.disabled');
     await admin.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => admin.locator('tbody tr').count()).toBe(1);
     expect(await admin.locator('tbody').textContent()).toContain('user.disabled');

@@ -107,14 +107,14 @@ export function AppPage({ id }: { id: string }) {
         <section class="stack" aria-labelledby="secret-title">
           <h2 id="secret-title">Client secret</h2>
           <p>A new secret replaces the current one. During the grace period both work, so the app can be updated without an outage.</p>
-          <Field label="Grace period (seconds)" name="grace_period" type="number" value={grace} onInput={setGrace} hint="0: the old secret stops working at once." />
+          <Field label="Grace period (seconds)" name="grace_seconds" type="number" value={grace} onInput={setGrace} hint="0: the old secret stops working at once." />
           <ConfirmButton
             label="Rotate secret"
             question={Number(grace) > 0 ? `Make a new secret? The current one keeps working for ${grace} seconds.` : 'Make a new secret? The current one stops working at once.'}
             confirmLabel="Rotate secret"
             onConfirm={async () => {
               try {
-                const result = await api.send<{ client_secret: string }>('POST', `/clients/${enc(id)}/secret`, { grace_period: Number(grace) || 0 });
+                const result = await api.send<{ client_secret: string }>('POST', `/clients/${enc(id)}/secret`, { grace_seconds: Number(grace) || 0 });
                 setSecret(result.client_secret);
                 notify({ kind: 'success', text: 'New client secret made. Copy it now: it is not shown again.' });
               } catch (err) {

@@ -1,5 +1,6 @@
 /** The audit trail, newest first, filtered by type, person, application and time. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { issuerUrl } from '../auth.js';
 import type { Page } from '../api.js';
 import { useConsole } from '../context.js';
 import { ErrorBox, Field, formatTime, Loading, PageHeader, useLoad } from '../ui.js';
@@ -8,8 +9,7 @@ interface EventJson {
   id: string;
   type: string;
   at: number;
-  actor_sub?: string | null;
-  actor_client_id?: string | null;
+  actor?: { sub: string | null; client_id: string | null };
   sub?: string | null;
   client_id?: string | null;
   address?: string | null;
@@ -22,6 +22,21 @@ interface Filter {
   client: string;
   since: string;
   until: string;
+}
+
+/** The event types the API accepts, from its OpenAPI document (the one list, in observability/events.ts). */
+function useEventTypes(): string[] {
+  const [types, setTypes] = useState<string[]>([]);
+  useEffect(() => {
+    fetch(`${issuerUrl()}/admin/api/openapi.json`, { credentials: 'omit' })
+      .then((r) => (r.ok ? r.json() : undefined))
+      .then((doc: { paths?: Record<string, { get?: { parameters?: Array<{ name: string; schema?: { enum?: string[] } }> } }> } | undefined) => {
+        const events = Object.entries(doc?.paths ?? {}).find(([path]) => path.endsWith('/events'))?.[1];
+        setTypes(events?.get?.parameters?.find((p) => p.name === 'type')?.schema?.enum ?? []);
+      })
+      .catch(() => undefined);
+  }, []);
+  return types;
 }
 
 const toSeconds = (local: string) => (local ? String(Math.floor(new Date(local).getTime() / 1000)) : undefined);
@@ -48,6 +63,7 @@ export function EventsPage() {
     return { items, next: page.next_cursor };
   }, [filter, cursor]);
   const set = (key: keyof Filter) => (value: string) => setDraft({ ...draft, [key]: value });
+  const types = useEventTypes();
   return (
     <>
       <PageHeader title="Events" />
@@ -61,7 +77,19 @@ export function EventsPage() {
           setFilter({ ...draft });
         }}
       >
-        <Field label="Type" name="type" value={draft.type} onInput={set('type')} placeholder="login.failed" />
+        <div class="field">
+          <label for="event-type">
+            Type<span class="optional"> (optional)</span>
+          </label>
+          <select id="event-type" name="type" value={draft.type} onChange={(e) => set('type')((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">Any type</option>
+            {(types.includes(draft.type) || !draft.type ? types : [draft.type, ...types]).map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </div>
         <Field label="Person (sub)" name="user" value={draft.user} onInput={set('user')} />
         <Field label="Application (client ID)" name="client" value={draft.client} onInput={set('client')} />
         <Field label="From" name="since" type="datetime-local" value={draft.since} onInput={set('since')} />
@@ -99,7 +127,7 @@ export function EventsPage() {
                     <td>
                       <code>{ev.type}</code>
                     </td>
-                    <td>{ev.actor_sub ?? ev.actor_client_id ?? '—'}</td>
+                    <td>{ev.actor?.sub ?? ev.actor?.client_id ?? '—'}</td>
                     <td>{ev.sub ?? '—'}</td>
                     <td>{ev.client_id ?? '—'}</td>
                     <td>{ev.address ?? '—'}</td>
