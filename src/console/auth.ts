@@ -140,7 +140,8 @@ export async function finishSignIn(): Promise<{ session: Session; returnTo: stri
     accessToken: result.access_token,
     idToken: result.id_token,
     expiresAt: Date.now() + (result.expires_in ?? 300) * 1000,
-    scopes: (result.scope ?? '').split(' ').filter(Boolean),
+    // RFC 6749 §5.1: the scope is in the answer when it differs from the request; absent, it is what was asked.
+    scopes: (result.scope ?? SCOPE).split(' ').filter(Boolean),
     sub: claims?.sub ?? '',
     name: typeof claims?.name === 'string' ? claims.name : undefined,
     email: typeof claims?.email === 'string' ? claims.email : undefined,

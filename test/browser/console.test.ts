@@ -52,6 +52,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     expect(await page.evaluate(UNLABELLED), `unlabelled controls on ${name}`).toEqual([]);
     await page.screenshot({ path: join(shots, `console-${name}.png`), fullPage: true });
   };
+  const go = (page: Page, section: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: section, exact: true }).click();
   const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 10_000 });
 
   beforeAll(async () => {
@@ -170,7 +171,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
   }
 
   it('creates a person who signs in to the new app with openid-client', async () => {
-    await admin.getByRole('link', { name: 'People' }).click();
+    await go(admin, 'People');
     await heading(admin, 'People');
     await admin.getByRole('link', { name: 'Add person' }).click();
     await heading(admin, 'Add person');
@@ -191,7 +192,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     const before = await openAppLogin(appSecret, `${APP}/second`);
     await before.page.getByRole('heading', { name: 'Something went wrong' }).waitFor({ timeout: 5000 });
     await before.page.context().close();
-    await admin.getByRole('link', { name: 'Applications' }).click();
+    await go(admin, 'Applications');
     await admin.getByRole('link', { name: 'Console test app' }).click();
     await heading(admin, 'Console test app');
     await admin.locator('[name=redirect_uris]').fill(`${APP}/callback\n${APP}/second`);
@@ -225,7 +226,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
   });
 
   it('disables a person: their next sign-in and their refresh fail', async () => {
-    await admin.getByRole('link', { name: 'People' }).click();
+    await go(admin, 'People');
     await heading(admin, 'People');
     await shot(admin, 'people');
     await admin.getByRole('link', { name: BOB.email }).click();
@@ -243,7 +244,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
   });
 
   it('registers an API with scope descriptions, rotates the keys, lists the events', async () => {
-    await admin.getByRole('link', { name: 'APIs' }).click();
+    await go(admin, 'APIs');
     await heading(admin, 'APIs');
     await admin.getByRole('link', { name: 'Register API' }).click();
     await admin.locator('[name=identifier]').fill('https://photos.example.test');
@@ -253,11 +254,11 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await admin.getByRole('button', { name: 'Register API' }).click();
     await heading(admin, 'Photos');
     await shot(admin, 'api');
-    await admin.getByRole('link', { name: 'APIs' }).click();
+    await go(admin, 'APIs');
     await admin.getByRole('link', { name: 'Photos' }).waitFor();
     await shot(admin, 'apis');
 
-    await admin.getByRole('link', { name: 'Signing keys' }).click();
+    await go(admin, 'Signing keys');
     await heading(admin, 'Signing keys');
     const before = await admin.locator('tbody tr').count();
     await admin.getByRole('button', { name: 'Rotate keys' }).click();
@@ -266,7 +267,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await expect.poll(() => admin.locator('tbody tr').count()).toBeGreaterThan(before);
     await shot(admin, 'keys');
 
-    await admin.getByRole('link', { name: 'Events' }).click();
+    await go(admin, 'Events');
     await heading(admin, 'Events');
     await admin.getByRole('cell', { name: 'admin.setup_completed' }).waitFor();
     await admin.locator('[name=type]').selectOption('user.disabled');
@@ -277,7 +278,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
   });
 
   it('changes the branding, and the login page shows it', async () => {
-    await admin.getByRole('link', { name: 'Branding' }).click();
+    await go(admin, 'Branding');
     await heading(admin, 'Branding');
     await admin.locator('[name=product_name]').fill('Acme Identity');
     await admin.locator('[name=primary_color]').fill('#0a7d4f');
@@ -299,6 +300,19 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await page.goto(`${issuer}/console/people`);
     await signInToConsole(page);
     await heading(page, 'People');
+    // Keyboard only: the first Tab reaches the skip link, then Tab and Enter open "Add person".
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    let focused = '';
+    for (let i = 0; i < 20 && focused !== 'Add person'; i++) {
+      await page.keyboard.press('Tab');
+      focused = String(await page.evaluate('document.activeElement.textContent'));
+    }
+    await page.keyboard.press('Enter');
+    await heading(page, 'Add person');
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).not.toBe('none');
+    await page.goBack();
+    await heading(page, 'People');
     const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'people-mobile-dark');
@@ -306,7 +320,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
   });
 
   it('tells a person without the admin role "You are not an administrator", with a sign-out', async () => {
-    await admin.getByRole('link', { name: 'People' }).click();
+    await go(admin, 'People');
     await admin.getByRole('link', { name: 'Add person' }).click();
     await admin.locator('[name=email]').fill(CAROL.email);
     await admin.locator('[name=name]').fill(CAROL.name);
