@@ -308,9 +308,10 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
       await page.keyboard.press('Tab');
       focused = String(await page.evaluate('document.activeElement.textContent'));
     }
+    // Focus is visible.
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
     await page.keyboard.press('Enter');
     await heading(page, 'Add person');
-    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).not.toBe('none');
     await page.goBack();
     await heading(page, 'People');
     const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
