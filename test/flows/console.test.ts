@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSetupLink, SETUP_TTL } from '../../src/admin/setup.js';
+import { digest } from '../../src/core/tokens/hash.js';
 import { consoleCsp, consoleDist } from '../../src/http/routes/console.js';
 import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -67,6 +68,20 @@ describe('console', () => {
   });
 
   describe('first-admin setup link', () => {
+    it('makes a link of the issuer whose token is stored only as a digest, for one hour', async () => {
+      const now = nowSeconds();
+      const link = new URL((await ensureSetupLink(ts.latch.store, ts.issuer, now))!);
+      expect(`${link.origin}${link.pathname}`).toBe(`${ts.issuer}/console/setup`);
+      const token = link.searchParams.get('token')!;
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const stored = await ts.latch.store.settings.getAdminSetup();
+      expect(stored).toEqual({ tokenDigest: digest(token), expiresAt: now + 3600 });
+      // A new start makes a new link; the old one stops working.
+      const next = await ensureSetupLink(ts.latch.store, ts.issuer, now);
+      expect(next).not.toBe(link.href);
+      expect((await new Browser().request(link)).status).toBe(410);
+    });
+
     const setupForm = async (browser: Browser, link: string) => {
       const page = await browser.request(link);
       expect(page.status, page.body).toBe(200);
