@@ -19,7 +19,10 @@ interface FormValues {
 
 function setupForm(token: string, csrf: string, values: FormValues = {}): string {
   const { error } = values;
-  const invalid = (field: string) => (error?.field === field ? html` aria-invalid="true" aria-describedby="setup-error"` : '');
+  const invalid = (field: string, hint?: string) => {
+    const described = [error?.field === field ? 'setup-error' : undefined, hint].filter(Boolean).join(' ');
+    return html`${error?.field === field ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}`;
+  };
   const body = html`<h1>Create the first administrator</h1>
 <p class="lead">This link works once, for one hour. The account you create here can sign in to the console and manage this Latch.</p>
 ${error ? html`<div class="alert" role="alert" id="setup-error">${error.message}</div>` : ''}
@@ -36,7 +39,8 @@ ${error ? html`<div class="alert" role="alert" id="setup-error">${error.message}
 </div>
 <div class="field">
 <label for="password">Password</label>
-<input id="password" type="password" name="password" autocomplete="new-password" required minlength="8"${invalid('password')}${error?.field === 'password' ? html` autofocus` : ''}>
+<p class="muted" id="password-hint">At least 8 characters.</p>
+<input id="password" type="password" name="password" autocomplete="new-password" required minlength="8"${invalid('password', 'password-hint')}${error?.field === 'password' ? html` autofocus` : ''}>
 </div>
 <button type="submit" class="button button-primary">Create administrator</button>
 </form>`;
