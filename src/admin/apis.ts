@@ -78,7 +78,7 @@ export function buildApi(input: CreateApiInput, now = nowSeconds()): ApiRecord {
     throw new AdminInputError('signing_alg', `"${signingAlg}" is not one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
   }
   const introspectionClients = [...new Set((input.introspectionClients ?? []).map((id) => id.trim()).filter(Boolean))];
-  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, introspectionClients, createdAt: now };
+  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, scopeDescriptions: {}, introspectionClients, createdAt: now };
 }
 
 /** RFC 7662 §2.1: introspection needs client authentication, so only a known confidential client can be allowed. */

@@ -28,6 +28,7 @@ export async function createClient(
   const client: ClientRecord = {
     clientId,
     clientSecretDigest: clientSecret === undefined ? null : digest(clientSecret),
+    previousSecret: null,
     metadata,
     createdAt: now,
   };

@@ -13,6 +13,7 @@ export interface CreateUserInput {
   password?: string;
   emailVerified?: boolean;
   profile?: UserProfile;
+  roles?: string[];
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -54,6 +55,8 @@ export async function createUser(store: Store, input: CreateUserInput, now = now
     emailVerified: input.emailVerified ?? false,
     passwordHash: input.password === undefined ? null : await hashPassword(input.password),
     profile,
+    roles: input.roles ?? [],
+    disabledAt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -15,6 +15,8 @@ describe('loadConfig', () => {
     expect(config.keyAlgorithms).toEqual(['RS256', 'ES256', 'PS256', 'EdDSA']);
     expect(config.refreshReuseInterval).toBe(10);
     expect(loadConfig({ LATCH_REFRESH_REUSE_INTERVAL: '0' }).refreshReuseInterval).toBe(0);
+    expect(config.eventRetentionDays).toBe(90);
+    expect(loadConfig({ LATCH_EVENT_RETENTION_DAYS: '7' }).eventRetentionDays).toBe(7);
   });
 
   it('derives the issuer from PORT and reads environment variables', () => {
@@ -40,6 +42,7 @@ describe('loadConfig', () => {
     [{ LATCH_DATABASE_CONNECT_TIMEOUT: 'soon' }, 'LATCH_DATABASE_CONNECT_TIMEOUT'],
     [{ LATCH_REFRESH_REUSE_INTERVAL: '-1' }, 'LATCH_REFRESH_REUSE_INTERVAL'],
     [{ LATCH_REFRESH_REUSE_INTERVAL: 'soon' }, 'LATCH_REFRESH_REUSE_INTERVAL'],
+    [{ LATCH_EVENT_RETENTION_DAYS: '0' }, 'LATCH_EVENT_RETENTION_DAYS'],
   ])('a wrong value %o names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrowError(ConfigError);
     expect(() => loadConfig(env)).toThrowError(name);

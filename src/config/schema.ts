@@ -35,6 +35,7 @@ export const settings = {
   headersTimeout: { env: 'LATCH_HEADERS_TIMEOUT', doc: 'Seconds a client has, once connected, to send the request headers; at most the request timeout.', default: 10 },
   databaseConnectTimeout: { env: 'LATCH_DATABASE_CONNECT_TIMEOUT', doc: 'PostgreSQL: seconds to wait for a connection (new, or free in the pool) before answering 503.', default: 5 },
   sqliteLockTimeout: { env: 'LATCH_SQLITE_LOCK_TIMEOUT', doc: "SQLite: seconds a write waits, without blocking the server, for another process's write lock before answering 503.", default: 2 },
+  eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
@@ -131,6 +132,7 @@ export const configSchema = z
     headersTimeout: seconds.default(10),
     databaseConnectTimeout: seconds.default(5),
     sqliteLockTimeout: seconds.default(2),
+    eventRetentionDays: z.coerce.number().int().positive().default(90),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

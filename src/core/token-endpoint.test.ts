@@ -7,6 +7,7 @@ import { handleTokenRequest } from './token-endpoint.js';
 const client: ClientRecord = {
   clientId: 'c',
   clientSecretDigest: null,
+  previousSecret: null,
   createdAt: 0,
   metadata: {
     client_name: 'c',

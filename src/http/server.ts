@@ -78,7 +78,8 @@ export async function startServer(config: Config, options: { store?: OpenedStore
     }
 
     const timers = [
-      setInterval(() => store.purgeExpired(ctx.now()).catch((err) => app.log.error({ err }, 'purge failed')), purgeInterval),
+      // Events older than the retention go with the expired rows.
+      setInterval(() => store.purgeExpired(ctx.now(), { eventsBefore: ctx.now() - config.eventRetentionDays * 86_400 }).catch((err) => app.log.error({ err }, 'purge failed')), purgeInterval),
     ];
     for (const timer of timers) timer.unref();
 

@@ -15,6 +15,9 @@ type Bool = ColumnType<boolean | number, boolean, boolean>;
 export interface ClientsTable {
   client_id: string;
   client_secret_digest: string | null;
+  /** Both set while a rotated-out secret is still accepted (its grace period), both null otherwise. */
+  previous_secret_digest: string | null;
+  previous_secret_expires_at: number | null;
   metadata: Json;
   created_at: number;
 }
@@ -26,6 +29,9 @@ export interface UsersTable {
   email_verified: Bool;
   password_hash: string | null;
   profile: Json;
+  /** JSON array of role names, sorted. */
+  roles: Json;
+  disabled_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -141,6 +147,8 @@ export interface ApisTable {
   signing_alg: string;
   /** JSON array of client ids. */
   introspection_clients: Json;
+  /** JSON object: scope -> description. */
+  scope_descriptions: Json;
   created_at: number;
 }
 
@@ -162,6 +170,27 @@ export interface DeviceCodesTable {
   consumed_at: number | null;
 }
 
+export interface EventsTable {
+  /** Time-ordered: with `at`, the newest-first order of the audit trail. */
+  id: string;
+  type: string;
+  at: number;
+  actor_sub: string | null;
+  actor_client_id: string | null;
+  sub: string | null;
+  client_id: string | null;
+  address: string | null;
+  data: Json;
+}
+
+export interface SettingsTable {
+  /** `branding`, `admin_setup`. */
+  key: string;
+  /** JSON, one codec per key (repositories/settings.ts). */
+  value: Json;
+  updated_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -176,6 +205,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   device_codes: DeviceCodesTable;
   apis: ApisTable;
+  events: EventsTable;
+  settings: SettingsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

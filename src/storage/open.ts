@@ -7,6 +7,7 @@ import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
 import { consentsRepository } from './repositories/consents.js';
 import { deviceCodesRepository } from './repositories/device-codes.js';
+import { eventsRepository } from './repositories/events.js';
 import { grantsRepository } from './repositories/grants.js';
 import { interactionsRepository } from './repositories/interactions.js';
 import { keysRepository } from './repositories/keys.js';
@@ -14,6 +15,7 @@ import { purgeExpired } from './repositories/purge.js';
 import { rateLimitsRepository } from './repositories/rate-limits.js';
 import { replayRepository } from './repositories/replay.js';
 import { sessionsRepository } from './repositories/sessions.js';
+import { settingsRepository } from './repositories/settings.js';
 import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
 import { cachedApis, cachedClients, cachedRateLimits, ChangeWatch } from './sqlite/cached-lookups.js';
@@ -127,8 +129,8 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     kysely,
     turnEnd,
     migrate,
-    clients: clientsRepository(kysely),
-    users: usersRepository(kysely),
+    clients: clientsRepository(kysely, dialect),
+    users: usersRepository(kysely, dialect),
     sessions: sessionsRepository(kysely),
     interactions: interactionsRepository(kysely),
     grants: grantsRepository(kysely),
@@ -140,7 +142,9 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     rateLimits: rateLimitsRepository(kysely),
     deviceCodes: deviceCodesRepository(kysely),
     apis: apisRepository(kysely),
-    purgeExpired: (now) => purgeExpired(kysely, now),
+    events: eventsRepository(kysely),
+    settings: settingsRepository(kysely),
+    purgeExpired: (now, options) => purgeExpired(kysely, now, options),
     close: () => (closing ??= kysely.destroy()),
   };
 }

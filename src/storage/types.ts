@@ -565,8 +565,11 @@ export interface Store {
   readonly apis: ApisRepository;
   readonly events: EventsRepository;
   readonly settings: SettingsRepository;
-  /** Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows). */
-  purgeExpired(now: number): Promise<void>;
+  /**
+   * Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows),
+   * and events older than `eventsBefore` (Unix seconds) when it is given.
+   */
+  purgeExpired(now: number, options?: { eventsBefore?: number }): Promise<void>;
   close(): Promise<void>;
 }
 

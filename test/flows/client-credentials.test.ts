@@ -145,6 +145,7 @@ describe('who may use client credentials', () => {
     await ts.latch.store.clients.create({
       clientId,
       clientSecretDigest: null,
+      previousSecret: null,
       createdAt: Math.floor(Date.now() / 1000),
       metadata: {
         client_name: 'Misconfigured public client',

@@ -6,6 +6,7 @@ function client(applicationType: 'web' | 'native', redirectUris: string[]): Clie
   return {
     clientId: 'c',
     clientSecretDigest: null,
+    previousSecret: null,
     createdAt: 0,
     metadata: {
       client_name: 'c',

@@ -12,6 +12,7 @@ export function anApi(overrides: Partial<ApiRecord> = {}): ApiRecord {
     tokenFormat: 'jwt',
     accessTokenTtl: 600,
     signingAlg: 'ES256',
+    scopeDescriptions: { 'read:photos': 'See your photos' },
     introspectionClients: [],
     createdAt: NOW,
     ...overrides,

@@ -11,6 +11,10 @@ import { ephemeralContract } from './ephemeral.js';
 import { grantsContract } from './grants.js';
 import { lifecycleContract } from './lifecycle.js';
 import { oneTimeContract } from './one-time.contract.js';
+import { eventsContract } from './events.contract.js';
+import { operatorsContract } from './operators.contract.js';
+import { pagesContract } from './pages.contract.js';
+import { settingsContract } from './settings.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -58,5 +62,9 @@ export function storeContract(name: string, backend: ContractBackend): void {
     deviceCodesContract(context);
     apisContract(context);
     oneTimeContract(context);
+    pagesContract(context);
+    operatorsContract(context);
+    eventsContract(context);
+    settingsContract(context);
   });
 }

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { OpenedStore } from '../open.js';
 import { aDeviceCode } from './device-codes.contract.js';
 import { aClient, aUser, NOW, uniqueId } from './fixtures.js';
+import { insertOldClient, insertOldUser } from './old-rows.js';
 
 /**
  * Migration 005: device grants are created with the approval now. A code approved (and not yet redeemed) before the
@@ -14,8 +15,8 @@ export async function expectDeviceGrantBackfill(store: OpenedStore, provider: Mi
   if (error) throw error;
   const user = aUser();
   const client = aClient();
-  await store.users.create(user);
-  await store.clients.create(client);
+  await insertOldUser(store, user);
+  await insertOldClient(store, client);
   const grantId = uniqueId('grant');
   const approved = aDeviceCode(client.clientId, { status: 'approved', grantId, sub: user.sub, sid: 'sid-1', authTime: NOW + 5, decidedAt: NOW + 6 });
   const pending = aDeviceCode(client.clientId);

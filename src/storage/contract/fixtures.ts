@@ -21,6 +21,7 @@ export function aClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
     clientId: uniqueId('client'),
     clientSecretDigest: 'c2VjcmV0LWRpZ2VzdA',
+    previousSecret: null,
     metadata: {
       client_name: 'Example App',
       application_type: 'web',
@@ -46,6 +47,8 @@ export function aUser(overrides: Partial<UserRecord> = {}): UserRecord {
     emailVerified: true,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     profile: { name: 'Ada Lovelace', address: { locality: 'London', country: 'UK' }, phone_number_verified: false },
+    roles: [],
+    disabledAt: null,
     createdAt: NOW,
     updatedAt: NOW,
     ...overrides,

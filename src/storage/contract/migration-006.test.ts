@@ -8,6 +8,7 @@ import { openStore, type OpenedStore } from '../open.js';
 import { migrationProvider as postgresMigrations } from '../postgres/migration-provider.js';
 import { migrationProvider as sqliteMigrations } from '../sqlite/migration-provider.js';
 import { aClient, NOW, uniqueId } from './fixtures.js';
+import { insertOldClient } from './old-rows.js';
 
 const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 
@@ -19,7 +20,7 @@ async function checkMigration(store: OpenedStore, migrator: Migrator): Promise<v
   const before = await migrator.migrateTo('004-partial-token-indexes');
   expect(before.error).toBeUndefined();
   const client = aClient();
-  await store.clients.create(client);
+  await insertOldClient(store, client);
   const browser = uniqueId('browser');
   const idDigest = uniqueId('interaction');
   const db = store.kysely as unknown as Kysely<any>;

@@ -72,6 +72,26 @@ describe('sqlite specifics', () => {
     }
   });
 
+  it('lists events newest first, by type, person or client, through their indexes', async () => {
+    const store = await openMigratedStore({ dataDir: path.join(scratch, 'event-plans') });
+    try {
+      const plan = async (query: string) =>
+        (await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(store.kysely)).rows.map((r) => r.detail).join(' | ');
+      const newest = 'order by at desc, id desc limit 20';
+      expect(await plan(`select * from events where (at, id) < (5, 'x') ${newest}`)).toBe('SEARCH events USING INDEX events_at_id_idx ((at,id)<(?,?))');
+      expect(await plan(`select * from events where type = 't' ${newest}`)).toBe('SEARCH events USING INDEX events_type_at_id_idx (type=?)');
+      const person = await plan(`select * from events where (actor_sub = 's' or sub = 's') ${newest}`);
+      expect(person).toMatch(/USING INDEX events_actor_sub_at_id_idx .*USING INDEX events_sub_at_id_idx/);
+      expect(person).not.toMatch(/SCAN events/);
+      const client = await plan(`select * from events where (actor_client_id = 'c' or client_id = 'c') ${newest}`);
+      expect(client).toMatch(/USING INDEX events_actor_client_id_at_id_idx .*USING INDEX events_client_id_at_id_idx/);
+      expect(await plan('delete from events where at < 5')).toMatch(/USING (COVERING )?INDEX events_at_id_idx/);
+      expect(await plan('select * from grants order by created_at desc, grant_id desc limit 20')).toBe('SCAN grants USING INDEX grants_created_at_grant_id_idx');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('migration 005 creates the grant of a device code approved before it', async () => {
     const store = await openStore({ dataDir: path.join(scratch, 'backfill') });
     try {

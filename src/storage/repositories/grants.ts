@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, GrantsTable } from '../database.js';
 import type { GrantRecord, GrantsRepository } from '../types.js';
 import { affected, insertOnce } from './codec.js';
+import { afterKey, pageList } from './page.js';
 import { first, prepare, prepareInsert } from './prepared.js';
 
 function toRecord(row: Selectable<GrantsTable>): GrantRecord {
@@ -22,6 +23,7 @@ export function grantsRepository(db: Kysely<Database>): GrantsRepository {
   const byId = prepare<{ grantId: string }, Selectable<GrantsTable>>(db, (p) =>
     db.selectFrom('grants').selectAll().where('grant_id', '=', p<string>('grantId')),
   );
+  const pages = pageList<Selectable<GrantsTable>>('grants', (row) => ({ at: row.created_at, id: row.grant_id }));
 
   return {
     async create(grant) {
@@ -72,6 +74,25 @@ export function grantsRepository(db: Kysely<Database>): GrantsRepository {
         .orderBy('grant_id')
         .execute();
       return rows.map(toRecord);
+    },
+
+    async page(filter, query) {
+      const { fetch, after } = pages.start(query);
+      let select = db.selectFrom('grants').selectAll();
+      if (filter.sub !== undefined) select = select.where('sub', '=', filter.sub);
+      if (filter.clientId !== undefined) select = select.where('client_id', '=', filter.clientId);
+      if (after !== undefined) select = select.where(afterKey('created_at', 'grant_id', after, 'desc'));
+      const rows = await select.orderBy('created_at', 'desc').orderBy('grant_id', 'desc').limit(fetch).execute();
+      return pages.finish(rows, query, toRecord);
+    },
+
+    async revokeBySub(sub, now) {
+      return db.transaction().execute(async (trx) => {
+        const live = trx.selectFrom('grants').select('grant_id').where('sub', '=', sub).where('revoked_at', 'is', null);
+        await trx.updateTable('tokens').set({ revoked_at: now }).where('grant_id', 'in', live).where('revoked_at', 'is', null).execute();
+        const revoked = await trx.updateTable('grants').set({ revoked_at: now }).where('sub', '=', sub).where('revoked_at', 'is', null).executeTakeFirst();
+        return Number(revoked.numUpdatedRows);
+      });
     },
   };
 }

@@ -51,5 +51,27 @@ export function sessionsRepository(db: Kysely<Database>): SessionsRepository {
     async deleteBySid(sid) {
       return affected(await db.deleteFrom('sessions').where('sid', '=', sid).executeTakeFirst());
     },
+
+    async findBySid(sid, now) {
+      const row = await db.selectFrom('sessions').selectAll().where('sid', '=', sid).where('expires_at', '>', now).executeTakeFirst();
+      return row && toRecord(row);
+    },
+
+    async listBySub(sub, now) {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('sub', '=', sub)
+        .where('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .orderBy('id_digest', 'desc')
+        .execute();
+      return rows.map(toRecord);
+    },
+
+    async deleteBySub(sub) {
+      const result = await db.deleteFrom('sessions').where('sub', '=', sub).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -51,8 +51,27 @@ describe('cached client, API and rate-limit lookups (SQLite)', () => {
     expect(await server.clients.find(client.clientId)).toBeUndefined();
   });
 
+  it('sees its own API and client updates at once, and those of another connection from the next turn on', async () => {
+    const api = { identifier: 'https://api.update.example', name: 'x', scopes: ['read'], tokenFormat: 'opaque' as const, accessTokenTtl: 60, signingAlg: 'RS256', scopeDescriptions: {}, introspectionClients: [], createdAt: 1 };
+    await server.apis.create(api);
+    expect((await server.apis.find(api.identifier))?.name).toBe('x');
+    await server.apis.update(api.identifier, { name: 'y', scopeDescriptions: { read: 'Read' } });
+    expect(await server.apis.find(api.identifier)).toEqual({ ...api, name: 'y', scopeDescriptions: { read: 'Read' } });
+    await cli.apis.update(api.identifier, { scopes: ['read', 'write'] });
+    await nextTurn();
+    expect((await server.apis.find(api.identifier))?.scopes).toEqual(['read', 'write']);
+
+    const client = aClient();
+    await server.clients.create(client);
+    expect((await server.clients.find(client.clientId))?.previousSecret).toBeNull();
+    const previousSecret = { digest: 'old', expiresAt: 99 };
+    await server.clients.update(client.clientId, { clientSecretDigest: 'new', previousSecret });
+    expect(await server.clients.find(client.clientId)).toEqual({ ...client, clientSecretDigest: 'new', previousSecret });
+    expect((await server.clients.page({ limit: 1, q: client.clientId })).items).toEqual([{ ...client, clientSecretDigest: 'new', previousSecret }]);
+  });
+
   it('sees an API deleted by another connection', async () => {
-    const api = { identifier: 'https://api.cache.example', name: 'x', scopes: ['read'], tokenFormat: 'opaque' as const, accessTokenTtl: 60, signingAlg: 'RS256', introspectionClients: [], createdAt: 1 };
+    const api = { identifier: 'https://api.cache.example', name: 'x', scopes: ['read'], tokenFormat: 'opaque' as const, accessTokenTtl: 60, signingAlg: 'RS256', scopeDescriptions: {}, introspectionClients: [], createdAt: 1 };
     await server.apis.create(api);
     expect((await server.apis.find(api.identifier))?.scopes).toEqual(['read']);
     await cli.apis.delete(api.identifier, 2);
@@ -129,6 +148,7 @@ describe('ChangeWatch and the cache', () => {
       update: async () => true,
       delete: async () => true,
       list: async () => [],
+      page: async () => ({ items: [], nextCursor: null }),
     } satisfies ClientsRepository;
     return { repo, reads: () => reads };
   }

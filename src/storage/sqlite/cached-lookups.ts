@@ -93,6 +93,7 @@ export function cachedApis(repo: ApisRepository, watch: ChangeWatch): ApisReposi
     find: cachedFind(watch, (identifier) => repo.find(identifier)),
     create: thenChanged(watch, (api) => repo.create(api)),
     setIntrospectionClients: thenChanged(watch, (identifier, clientIds) => repo.setIntrospectionClients(identifier, clientIds)),
+    update: thenChanged(watch, (identifier, patch) => repo.update(identifier, patch)),
     delete: thenChanged(watch, (identifier, now) => repo.delete(identifier, now)),
   };
 }

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { openStore, type OpenedStore } from '../open.js';
+import { migrationProvider as postgresMigrations } from '../postgres/migration-provider.js';
+import { migrationProvider as sqliteMigrations } from '../sqlite/migration-provider.js';
+import { aClient, aUser, NOW, uniqueId } from './fixtures.js';
+import { insertOldClient, insertOldUser } from './old-rows.js';
+
+const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
+
+/**
+ * Migration 007 on data written before it: users get no roles and are enabled, clients have no previous secret, APIs
+ * no scope descriptions; the new events and settings tables start empty and work at once.
+ */
+async function checkMigration(store: OpenedStore, migrator: Migrator): Promise<void> {
+  const before = await migrator.migrateTo('006-browser-binding-introspection-clients');
+  expect(before.error).toBeUndefined();
+  const user = aUser();
+  const client = aClient();
+  await insertOldUser(store, user);
+  await insertOldClient(store, client);
+  const identifier = `https://${uniqueId('api')}.example`;
+  await (store.kysely as unknown as Kysely<any>)
+    .insertInto('apis')
+    .values({ identifier, name: 'Old', scopes: '["read"]', token_format: 'jwt', access_token_ttl: 60, signing_alg: 'ES256', introspection_clients: '[]', created_at: NOW })
+    .execute();
+
+  expect(await store.migrate()).toEqual(['007-operators']);
+  expect(await store.users.findBySub(user.sub)).toEqual({ ...user, roles: [], disabledAt: null });
+  expect(await store.users.countWithRole('admin')).toBe(0);
+  expect(await store.clients.find(client.clientId)).toEqual({ ...client, previousSecret: null });
+  expect((await store.apis.find(identifier))?.scopeDescriptions).toEqual({});
+  expect(await store.users.update(user.sub, { roles: ['admin'], updatedAt: NOW + 1 })).toBe(true);
+  expect(await store.users.countWithRole('admin')).toBe(1);
+  expect(await store.events.page({}, { limit: 10 })).toEqual({ items: [], nextCursor: null });
+  expect(await store.settings.getBranding()).toBeUndefined();
+
+  // And back down, and up again: the migration undoes cleanly.
+  expect((await migrator.migrateDown()).error).toBeUndefined();
+  expect((await migrator.migrateUp()).error).toBeUndefined();
+  expect((await store.users.findBySub(user.sub))?.roles).toEqual([]);
+}
+
+describe('migration 007', () => {
+  it('sqlite: existing rows get sensible defaults', async () => {
+    const dataDir = await mkdtemp(join(os.tmpdir(), 'latch-m007-'));
+    const store = await openStore({ dataDir });
+    try {
+      await checkMigration(store, new Migrator({ db: store.kysely, provider: sqliteMigrations }));
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('postgres: existing rows get sensible defaults', async () => {
+    const schema = `latch_test_${randomBytes(8).toString('hex')}`;
+    const store = await openStore({ dataDir: os.tmpdir(), databaseUrl, schema });
+    try {
+      await checkMigration(store, new Migrator({ db: store.kysely, provider: postgresMigrations, migrationTableSchema: schema }));
+    } finally {
+      await sql.raw(`drop schema if exists "${schema}" cascade`).execute(store.kysely);
+      await store.close();
+    }
+  });
+});
