@@ -17,6 +17,7 @@ export interface Session {
   idToken: string | undefined;
   /** Unix milliseconds. */
   expiresAt: number;
+  obtainedAt: number;
   scopes: string[];
   sub: string;
   name: string | undefined;
@@ -140,8 +141,10 @@ export async function finishSignIn(): Promise<{ session: Session; returnTo: stri
     accessToken: result.access_token,
     idToken: result.id_token,
     expiresAt: Date.now() + (result.expires_in ?? 300) * 1000,
-    // RFC 6749 §5.1: the scope is in the answer when it differs from the request; absent, it is what was asked.
-    scopes: (result.scope ?? SCOPE).split(' ').filter(Boolean),
+    obtainedAt: Date.now(),
+    // Latch always names the access token's scopes (its share of the request for the admin API), and leaves `scope`
+    // out only when that share is empty: a person without the admin role. So absent means none, never all.
+    scopes: (result.scope ?? '').split(' ').filter(Boolean),
     sub: claims?.sub ?? '',
     name: typeof claims?.name === 'string' ? claims.name : undefined,
     email: typeof claims?.email === 'string' ? claims.email : undefined,

@@ -46,6 +46,7 @@ function indexHtml(script, style) {
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex, nofollow">
 <title>Latch console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/${style}">
 <script type="module" src="/console/assets/${script}"></script>
 </head>

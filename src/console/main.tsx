@@ -191,8 +191,9 @@ function App() {
 
   const onAuthFailure = (status: 401 | 403) => {
     if (state.kind !== 'ready') return;
-    if (status === 403) return setState({ kind: 'not_admin', session: state.session });
-    // Expired or revoked: sign in again (single sign-on makes it quick), back to this page.
+    // A token just issued and already refused (or one lacking a scope): this person is no administrator (any more).
+    if (status === 403 || Date.now() - state.session.obtainedAt < 60_000) return setState({ kind: 'not_admin', session: state.session });
+    // A kept token that expired or was revoked: sign in again (single sign-on makes it quick), back to this page.
     forgetSession();
     void startSignIn(location.pathname + location.search);
   };

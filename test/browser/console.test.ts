@@ -218,7 +218,8 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await shot(admin, 'app-rotated');
 
     const old = await client.discovery(new URL(issuer), appClientId, appSecret, client.ClientSecretBasic(appSecret), { execute: [client.allowInsecureRequests] });
-    await expect(client.refreshTokenGrant(old, bobRefresh)).rejects.toMatchObject({ error: 'invalid_client' });
+    // RFC 6749 §5.2: invalid_client, 401 with a Basic challenge.
+    await expect(client.refreshTokenGrant(old, bobRefresh)).rejects.toMatchObject({ status: 401, code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' });
     rotated = await client.discovery(new URL(issuer), appClientId, newSecret, client.ClientSecretBasic(newSecret), { execute: [client.allowInsecureRequests] });
     const refreshed = await client.refreshTokenGrant(rotated, bobRefresh);
     bobRefresh = refreshed.refresh_token!;
