@@ -2,6 +2,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { consoleBase } from './auth.js';
 
+/** Whether the person has moved within the app (after which each new page's heading takes the focus). */
+const moves = { count: 0 };
+addEventListener('popstate', () => moves.count++);
+
+export function hasNavigated(): boolean {
+  return moves.count > 0;
+}
+
 export function appPath(): string {
   const path = location.pathname.slice(consoleBase().length).replace(/^\/+|\/+$/g, '');
   return path;

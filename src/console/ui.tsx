@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
+import { hasNavigated } from './router.js';
 
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: Error | undefined; reload: () => void } {
   const [data, setData] = useState<T | undefined>(undefined);
@@ -39,8 +40,11 @@ export function ErrorBox({ error }: { error: Error }) {
 
 export function PageHeader({ title, children }: { title: string; children?: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
-  // After a navigation, focus goes to the new page's heading, so a screen reader announces where we are.
-  useEffect(() => ref.current?.focus(), [title]);
+  // After a navigation, focus goes to the new page's heading, so a screen reader announces where we are; on the
+  // first page the focus stays at the start, where Tab reaches the skip link.
+  useEffect(() => {
+    if (hasNavigated()) ref.current?.focus();
+  }, [title]);
   return (
     <div class="page-header">
       <h1 tabIndex={-1} ref={ref}>
