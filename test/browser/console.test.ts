@@ -61,7 +61,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'latch-console-'));
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
-    const printed = new Promise<string>((resolve) => {
+    const printed = new Promise<string>((resolve, reject) => {
       running = runLatch(['start'], {
         env: { PORT: String(port), LATCH_HOST: '127.0.0.1', LATCH_ISSUER: issuer, LATCH_DATA_DIR: dataDir, LATCH_LOG_LEVEL: 'silent' },
         signal: stop.signal,
@@ -71,7 +71,8 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
           if (link && all.includes('Press Ctrl+C')) resolve(link[1]!);
         },
       });
-      running.then((r) => resolve(Promise.reject(new Error(`latch start exited: ${r.stderr}`)) as never));
+      // Once the link is printed this is a no-op: a start that fails before it fails the suite.
+      running.then((r) => reject(new Error(`latch start exited: ${r.stderr}`)));
     });
     setupLink = await printed;
     browser = await launchChromium();
