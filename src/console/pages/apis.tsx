@@ -44,6 +44,7 @@ export function ApisPage() {
         </a>
       </PageHeader>
       {error ? <ErrorBox error={error} /> : !data ? <Loading what="APIs" /> : (
+        <div class="table-wrap">
         <table>
           <caption class="visually-hidden">APIs</caption>
           <thead>
@@ -69,6 +70,7 @@ export function ApisPage() {
             ))}
           </tbody>
         </table>
+          </div>
       )}
     </>
   );

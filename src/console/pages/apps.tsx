@@ -46,6 +46,7 @@ export function AppsPage({ search }: { search: URLSearchParams }) {
       <Search label="Search applications" value={q} onSearch={(v) => (setCursor(undefined), setQ(v))} />
       {error ? <ErrorBox error={error} /> : !data ? <Loading what="applications" /> : (
         <>
+          <div class="table-wrap">
           <table>
             <caption class="visually-hidden">Applications</caption>
             <thead>
@@ -75,6 +76,7 @@ export function AppsPage({ search }: { search: URLSearchParams }) {
               )}
             </tbody>
           </table>
+          </div>
           {data.next_cursor ? (
             <button type="button" class="button button-secondary" onClick={() => setCursor(data.next_cursor ?? undefined)}>
               Next page

@@ -102,6 +102,7 @@ export function EventsPage() {
       </form>
       {error ? <ErrorBox error={error} /> : !data ? <Loading what="events" /> : (
         <>
+          <div class="table-wrap">
           <table class="events">
             <caption class="visually-hidden">Events, newest first</caption>
             <thead>
@@ -141,6 +142,7 @@ export function EventsPage() {
               )}
             </tbody>
           </table>
+          </div>
           {data.next ? (
             <button type="button" class="button button-secondary" onClick={() => setCursor(data.next ?? undefined)}>
               Older events

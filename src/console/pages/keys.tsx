@@ -37,6 +37,7 @@ export function KeysPage() {
       </PageHeader>
       <p>Only active keys sign. The JSON Web Key Set publishes next, active and retired keys.</p>
       {error ? <ErrorBox error={error} /> : !items ? <Loading what="keys" /> : (
+        <div class="table-wrap">
         <table>
           <caption class="visually-hidden">Signing keys</caption>
           <thead>
@@ -66,6 +67,7 @@ export function KeysPage() {
             ))}
           </tbody>
         </table>
+          </div>
       )}
     </>
   );

@@ -37,6 +37,7 @@ export function PeoplePage({ search }: { search: URLSearchParams }) {
       <Search label="Search people" value={q} onSearch={(v) => (setCursor(undefined), setQ(v))} />
       {error ? <ErrorBox error={error} /> : !data ? <Loading what="people" /> : (
         <>
+          <div class="table-wrap">
           <table>
             <caption class="visually-hidden">People</caption>
             <thead>
@@ -66,6 +67,7 @@ export function PeoplePage({ search }: { search: URLSearchParams }) {
               )}
             </tbody>
           </table>
+          </div>
           {data.next_cursor ? (
             <button type="button" class="button button-secondary" onClick={() => setCursor(data.next_cursor ?? undefined)}>
               Next page

@@ -110,7 +110,7 @@ function PasswordForm({ user }: { user: UserJson }) {
 
 function Sessions({ user }: { user: UserJson }) {
   const { api, notify } = useConsole();
-  const { data, error, reload } = useLoad(() => api.get<Page<SessionJson> | SessionJson[]>('/sessions', { user: user.sub }), [user.sub]);
+  const { data, error, reload } = useLoad(() => api.get<Page<SessionJson> | SessionJson[]>('/sessions', { user: user.sub }), [user]);
   const items = Array.isArray(data) ? data : data?.items;
   const act = async (method: 'DELETE', path: string, text: string) => {
     try {
@@ -126,6 +126,7 @@ function Sessions({ user }: { user: UserJson }) {
       <h2 id="sessions-title">Sessions</h2>
       {error ? <ErrorBox error={error} /> : !items ? <Loading what="sessions" /> : items.length === 0 ? <p>No active sessions.</p> : (
         <>
+          <div class="table-wrap">
           <table>
             <thead>
               <tr>
@@ -151,6 +152,7 @@ function Sessions({ user }: { user: UserJson }) {
               })}
             </tbody>
           </table>
+          </div>
           <button type="button" class="button button-secondary" onClick={() => act('DELETE', `/users/${enc(user.sub)}/sessions`, 'Every session ended.')}>
             End all sessions
           </button>
@@ -162,11 +164,12 @@ function Sessions({ user }: { user: UserJson }) {
 
 function Grants({ user }: { user: UserJson }) {
   const { api, notify } = useConsole();
-  const { data, error, reload } = useLoad(() => api.get<Page<GrantJson>>('/grants', { user: user.sub, limit: 50 }), [user.sub]);
+  const { data, error, reload } = useLoad(() => api.get<Page<GrantJson>>('/grants', { user: user.sub, limit: 50 }), [user]);
   return (
     <section class="stack" aria-labelledby="grants-title">
       <h2 id="grants-title">Applications with access</h2>
       {error ? <ErrorBox error={error} /> : !data ? <Loading what="grants" /> : data.items.length === 0 ? <p>No grants.</p> : (
+        <div class="table-wrap">
         <table>
           <thead>
             <tr>
@@ -208,6 +211,7 @@ function Grants({ user }: { user: UserJson }) {
             ))}
           </tbody>
         </table>
+          </div>
       )}
     </section>
   );
