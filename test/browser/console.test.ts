@@ -160,6 +160,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await page.locator('input[name=password]').fill(who.password);
     await page.getByRole('button', { name: 'Continue' }).click();
     await Promise.race([page.getByRole('button', { name: 'Allow' }).waitFor(), page.waitForURL(`${redirectUri}**`), page.getByRole('alert').waitFor()]);
+    if (await page.getByRole('alert').isVisible()) return { page, config, tokens: undefined };
     if (await page.getByRole('button', { name: 'Allow' }).isVisible()) await page.getByRole('button', { name: 'Allow' }).click();
     try {
       await page.waitForURL(`${redirectUri}**`, { timeout: 5000 });

@@ -1,7 +1,8 @@
 /** The audit trail, newest first, filtered by type, person, application and time. */
 import { useEffect, useState } from 'preact/hooks';
 import { issuerUrl } from '../auth.js';
-import type { Page } from '../api.js';
+import { enc, type Page } from '../api.js';
+import { href } from '../router.js';
 import { useConsole } from '../context.js';
 import { ErrorBox, Field, formatTime, Loading, PageHeader, useLoad } from '../ui.js';
 
@@ -125,12 +126,12 @@ export function EventsPage() {
                 data.items.map((ev) => (
                   <tr key={ev.id}>
                     <td>{formatTime(ev.at)}</td>
-                    <td>
+                    <td class="nowrap">
                       <code>{ev.type}</code>
                     </td>
-                    <td>{ev.actor?.sub ?? ev.actor?.client_id ?? '—'}</td>
-                    <td>{ev.sub ?? '—'}</td>
-                    <td>{ev.client_id ?? '—'}</td>
+                    <td>{ev.actor?.sub ? <a href={href(`people/${enc(ev.actor.sub)}`)}>{ev.actor.sub}</a> : ev.actor?.client_id ? <a href={href(`apps/${enc(ev.actor.client_id)}`)}>{ev.actor.client_id}</a> : '—'}</td>
+                    <td>{ev.sub ? <a href={href(`people/${enc(ev.sub)}`)}>{ev.sub}</a> : '—'}</td>
+                    <td>{ev.client_id ? <a href={href(`apps/${enc(ev.client_id)}`)}>{ev.client_id}</a> : '—'}</td>
                     <td>{ev.address ?? '—'}</td>
                     <td class="details">
                       {Object.entries(ev.data ?? {})
