@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { createApi } from './api.js';
 import { currentSession, finishSignIn, forgetSession, hasAdminScopes, SignInError, signOut, startSignIn, type Session } from './auth.js';
 import { Ctx, type Notice } from './context.js';
-import { href, onLinkClick, useRoute } from './router.js';
+import { href, onLinkClick, takeCarry, useRoute } from './router.js';
 import { ApiPage, ApisPage, NewApiPage } from './pages/apis.js';
 import { AppPage } from './pages/app.js';
 import { AppsPage, NewAppPage } from './pages/apps.js';
@@ -85,7 +85,9 @@ function Shell({ session, onAuthFailure }: { session: Session; onAuthFailure: (s
   const [notice, setNotice] = useState<Notice | undefined>(undefined);
   const api = useMemo(() => createApi(session.accessToken, onAuthFailure), [session.accessToken]);
   const ctx = useMemo(() => ({ api, session, notify: setNotice }), [api, session]);
-  useEffect(() => setNotice(undefined), [path]);
+  useEffect(() => {
+    if (!takeCarry()) setNotice(undefined);
+  }, [path]);
   const [section = 'apps', id, ...rest] = path.split('/');
   const page = (() => {
     if (rest.length > 0) return <NotFound />;

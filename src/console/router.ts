@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { consoleBase } from './auth.js';
 
 /** Whether the person has moved within the app (after which each new page's heading takes the focus). */
-const moves = { count: 0 };
+const moves = { count: 0, carry: false };
 addEventListener('popstate', () => moves.count++);
 
 export function hasNavigated(): boolean {
@@ -19,8 +19,16 @@ export function href(path: string): string {
   return `${consoleBase()}/${path}`;
 }
 
+/** The app's own moves (after a change: "deleted", "added") keep the message just given; the person's clear it. */
+export function takeCarry(): boolean {
+  const carry = moves.carry;
+  moves.carry = false;
+  return carry;
+}
+
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
   const url = href(path);
+  moves.carry = true;
   if (options.replace) history.replaceState(null, '', url);
   else history.pushState(null, '', url);
   dispatchEvent(new PopStateEvent('popstate'));

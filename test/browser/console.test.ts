@@ -130,6 +130,10 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     appClientId = (await admin.getByTestId('client-id').textContent())!.trim();
     appSecret = await admin.locator('.secret input').inputValue();
     expect(appSecret.length).toBeGreaterThan(20);
+    await admin.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: issuer });
+    await admin.getByRole('button', { name: 'Copy' }).click();
+    await admin.getByText('Copied to the clipboard.').waitFor();
+    expect(await admin.evaluate('navigator.clipboard.readText()')).toBe(appSecret);
     await shot(admin, 'app-created');
   });
 
@@ -294,6 +298,23 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     expect(await page.locator('body').textContent()).toContain('Acme Identity');
     await page.screenshot({ path: join(shots, 'console-branded-login.png'), fullPage: true });
     await page.context().close();
+  });
+
+  it('deletes the application after a confirmation: its tokens stop working', async () => {
+    await go(admin, 'Applications');
+    await admin.getByRole('link', { name: 'Console test app' }).click();
+    await heading(admin, 'Console test app');
+    await admin.getByRole('button', { name: 'Delete application' }).click();
+    const dialog = admin.getByRole('dialog');
+    expect(await dialog.textContent()).toContain('Delete Console test app?');
+    // Cancel keeps it; the second time it goes.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await admin.getByRole('button', { name: 'Delete application' }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await heading(admin, 'Applications');
+    await expect.poll(() => admin.getByRole('status').first().textContent()).toContain('Application Console test app deleted.');
+    expect(await admin.getByRole('link', { name: 'Console test app' }).count()).toBe(0);
+    await expect(client.refreshTokenGrant(rotated, bobRefresh)).rejects.toMatchObject({ status: 401 });
   });
 
   it('works at 375 px wide and in dark mode', async () => {
