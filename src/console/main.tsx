@@ -178,9 +178,10 @@ function App() {
           const { session } = await finishSignIn();
           return setState(hasAdminScopes(session) ? { kind: 'ready', session } : { kind: 'not_admin', session });
         } catch (err) {
-          // The authorization server refuses the admin scopes to a person without the admin role.
-          if (err instanceof SignInError && (err.code === 'invalid_scope' || err.code === 'access_denied')) {
-            return setState({ kind: 'not_admin', session: undefined });
+          // An authorization server may refuse the admin scopes outright to a person without the admin role.
+          if (err instanceof SignInError && err.code === 'invalid_scope') return setState({ kind: 'not_admin', session: undefined });
+          if (err instanceof SignInError && err.code === 'access_denied') {
+            return setState({ kind: 'error', message: 'The sign-in was cancelled: the console needs your permission to use the admin API.' });
           }
           return setState({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
         }
