@@ -199,6 +199,11 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await before.page.getByRole('heading', { name: 'Something went wrong' }).waitFor({ timeout: 5000 });
     await before.page.context().close();
     await go(admin, 'Applications');
+    await admin.getByRole('searchbox', { name: 'Search applications' }).fill('no such app');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await admin.getByText('No applications match “no such app”.').waitFor();
+    await admin.getByRole('searchbox', { name: 'Search applications' }).fill('console test');
+    await admin.getByRole('button', { name: 'Search' }).click();
     await admin.getByRole('link', { name: 'Console test app' }).click();
     await heading(admin, 'Console test app');
     await admin.locator('[name=redirect_uris]').fill(`${APP}/callback\n${APP}/second`);
@@ -236,6 +241,9 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     await go(admin, 'People');
     await heading(admin, 'People');
     await shot(admin, 'people');
+    await admin.getByRole('searchbox', { name: 'Search people' }).fill('bob');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => admin.locator('tbody tr').count()).toBe(1);
     await admin.getByRole('link', { name: BOB.email }).click();
     await heading(admin, `${BOB.name} (${BOB.email})`);
     await admin.getByRole('button', { name: 'Disable' }).click();
