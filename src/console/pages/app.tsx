@@ -3,10 +3,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { enc } from '../api.js';
 import { useConsole } from '../context.js';
 import { href, navigate } from '../router.js';
-import { ConfirmButton, ErrorBox, Field, fieldErrors, FormError, lines, Loading, PageHeader, SecretOnce, useLoad } from '../ui.js';
+import { ConfirmButton, ErrorBox, Field, fieldErrors, FormError, formatTime, lines, Loading, PageHeader, SecretOnce, useLoad } from '../ui.js';
+import { GrantTypes } from './app-advanced.js';
 import type { ClientJson } from './apps.js';
 
-type Form = Record<'client_name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scope' | 'logo_uri' | 'client_uri' | 'policy_uri' | 'tos_uri', string>;
+type Form = Record<'client_name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scope' | 'logo_uri' | 'client_uri' | 'policy_uri' | 'tos_uri' | 'allowed_cors_origins', string> & {
+  grant_types: string[];
+};
 
 function toForm(c: ClientJson): Form {
   return {
@@ -18,6 +21,8 @@ function toForm(c: ClientJson): Form {
     client_uri: c.client_uri ?? '',
     policy_uri: c.policy_uri ?? '',
     tos_uri: c.tos_uri ?? '',
+    allowed_cors_origins: (c.allowed_cors_origins ?? []).join('\n'),
+    grant_types: c.grant_types,
   };
 }
 
@@ -28,6 +33,8 @@ function patchOf(form: Form, before: ClientJson): Record<string, unknown> {
   if (listChanged(lines(form.redirect_uris), before.redirect_uris)) patch.redirect_uris = lines(form.redirect_uris);
   if (listChanged(lines(form.post_logout_redirect_uris), before.post_logout_redirect_uris)) patch.post_logout_redirect_uris = lines(form.post_logout_redirect_uris);
   if (form.scope.trim() !== before.scope) patch.scope = form.scope.trim();
+  if ([...form.grant_types].sort().join(' ') !== [...before.grant_types].sort().join(' ')) patch.grant_types = form.grant_types;
+  if (listChanged(lines(form.allowed_cors_origins), before.allowed_cors_origins ?? [])) patch.allowed_cors_origins = lines(form.allowed_cors_origins);
   for (const key of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const) {
     // An emptied field removes the value (null), as PATCH does for every optional member.
     if (form[key].trim() !== (before[key] ?? '')) patch[key] = form[key].trim() === '' ? null : form[key].trim();
@@ -46,7 +53,7 @@ export function AppPage({ id }: { id: string }) {
 
   if (error) return <><PageHeader title="Application" /><ErrorBox error={error} /></>;
   if (!data || !form) return <Loading what="the application" />;
-  const set = (key: keyof Form) => (value: string) => setForm({ ...form, [key]: value });
+  const set = (key: Exclude<keyof Form, 'grant_types'>) => (value: string) => setForm({ ...form, [key]: value });
   const err = (field: string) => (saveError?.field?.split(/[.[]/)[0] === field ? saveError.message : undefined);
   const confidential = data.token_endpoint_auth_method === 'client_secret_basic' || data.token_endpoint_auth_method === 'client_secret_post';
   const usesRedirects = data.grant_types.includes('authorization_code') || data.grant_types.includes('implicit');
@@ -65,6 +72,12 @@ export function AppPage({ id }: { id: string }) {
         <dd>{data.grant_types.join(', ') || '—'}</dd>
         <dt>Client authentication</dt>
         <dd>{data.token_endpoint_auth_method}</dd>
+        {data.previous_secret_expires_at ? (
+          <>
+            <dt>Previous secret</dt>
+            <dd>works until {formatTime(data.previous_secret_expires_at)}</dd>
+          </>
+        ) : null}
       </dl>
 
       <form
@@ -94,6 +107,11 @@ export function AppPage({ id }: { id: string }) {
           </>
         ) : null}
         <Field label="Scopes" name="scope" value={form.scope} onInput={set('scope')} hint="Separated by spaces." error={err('scope')} />
+        <GrantTypes value={form.grant_types} onChange={(grant_types) => setForm({ ...form, grant_types })} />
+        {err('grant_types') ? <p class="field-error">{err('grant_types')}</p> : null}
+        {data.token_endpoint_auth_method === 'none' ? (
+          <Field label="Allowed browser origins (CORS)" name="allowed_cors_origins" multiline value={form.allowed_cors_origins} onInput={set('allowed_cors_origins')} hint="One per line, besides the redirect URIs' origins." error={err('allowed_cors_origins')} />
+        ) : null}
         <Field label="Logo URL" name="logo_uri" type="url" value={form.logo_uri} onInput={set('logo_uri')} error={err('logo_uri')} />
         <Field label="Home page" name="client_uri" type="url" value={form.client_uri} onInput={set('client_uri')} error={err('client_uri')} />
         <Field label="Privacy policy" name="policy_uri" type="url" value={form.policy_uri} onInput={set('policy_uri')} error={err('policy_uri')} />
@@ -116,6 +134,7 @@ export function AppPage({ id }: { id: string }) {
               try {
                 const result = await api.send<{ client_secret: string }>('POST', `/clients/${enc(id)}/secret`, { grace_seconds: Number(grace) || 0 });
                 setSecret(result.client_secret);
+                reload();
                 notify({ kind: 'success', text: 'New client secret made. Copy it now: it is not shown again.' });
               } catch (err) {
                 notify({ kind: 'error', text: fieldErrors(err).message });

@@ -4,6 +4,7 @@ import { nextQuestion, questions, recommend, type FlowAnswers } from '../../cli/
 import type { Page } from '../api.js';
 import { useConsole } from '../context.js';
 import { href } from '../router.js';
+import { AdvancedFields, advancedBody, noAdvanced } from './app-advanced.js';
 import { ErrorBox, Field, fieldErrors, FormError, lines, Loading, PageHeader, Search, SecretOnce, useLoad } from '../ui.js';
 
 export interface ClientJson {
@@ -21,6 +22,8 @@ export interface ClientJson {
   policy_uri?: string;
   tos_uri?: string;
   client_id_issued_at?: number;
+  allowed_cors_origins?: string[];
+  previous_secret_expires_at?: number;
 }
 
 const KINDS: Record<string, string> = {
@@ -149,6 +152,8 @@ export function NewAppPage() {
   const [logoutRedirects, setLogoutRedirects] = useState('');
   const [error, setError] = useState<{ field?: string; message: string } | undefined>(undefined);
   const [created, setCreated] = useState<ClientJson | undefined>(undefined);
+  const [advanced, setAdvanced] = useState(noAdvanced);
+  const err = (field: string) => (error?.field?.split(/[.[]/)[0] === field ? error.message : undefined);
   const usesRedirects = kind === 'web' || kind === 'spa' || kind === 'native';
 
   if (created) {
@@ -179,7 +184,7 @@ export function NewAppPage() {
           e.preventDefault();
           setError(undefined);
           try {
-            const body: Record<string, unknown> = { client_name: name, latch_client_kind: kind };
+            const body: Record<string, unknown> = { client_name: name, latch_client_kind: kind, ...advancedBody(advanced) };
             if (usesRedirects) {
               body.redirect_uris = lines(redirects);
               body.post_logout_redirect_uris = lines(logoutRedirects);
@@ -205,7 +210,7 @@ export function NewAppPage() {
             ))}
           </select>
         </div>
-        <Field label="Name" name="client_name" value={name} onInput={setName} required error={error?.field === 'client_name' ? error.message : undefined} />
+        <Field label="Name" name="client_name" value={name} onInput={setName} required error={err('client_name')} />
         {usesRedirects ? (
           <>
             <Field
@@ -216,7 +221,7 @@ export function NewAppPage() {
               value={redirects}
               onInput={setRedirects}
               hint="One per line, exactly as the app sends them (e.g. https://app.example.com/callback)."
-              error={error?.field?.startsWith('redirect_uris') ? error.message : undefined}
+              error={err('redirect_uris')}
             />
             <Field
               label="Post-logout redirect URIs"
@@ -225,10 +230,11 @@ export function NewAppPage() {
               value={logoutRedirects}
               onInput={setLogoutRedirects}
               hint="One per line: where Latch may send people after they sign out."
-              error={error?.field?.startsWith('post_logout_redirect_uris') ? error.message : undefined}
+              error={err('post_logout_redirect_uris')}
             />
           </>
         ) : null}
+        <AdvancedFields value={advanced} onChange={setAdvanced} error={err} />
         <button type="submit" class="button button-primary">
           Create application
         </button>
