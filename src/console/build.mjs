@@ -1,7 +1,8 @@
 // Builds the console (src/console/main.tsx) into dist/console/: one script and one style sheet with hashed
 // names, and the index.html that loads them (no inline script or style: the console's CSP allows neither).
 // Run by `npm run build`; `node src/console/build.mjs` alone rebuilds only the console.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -9,9 +10,23 @@ import { build } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', '..', 'dist', 'console');
 
+/** Writes through a temporary file and a rename, so that a server (or a test) reading it never sees half a file. */
+async function writeAtomically(path, contents) {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, contents);
+  await rename(temp, path);
+}
+
+const exists = (path) => access(path).then(() => true, () => false);
+
+/**
+ * Builds without ever removing what a running server serves: hashed names change with the content, an existing file
+ * of the same name is the same file, and index.html is replaced in one rename. Files of older builds are pruned
+ * after ten minutes.
+ */
 export async function buildConsole(out = outDir) {
-  await rm(out, { recursive: true, force: true });
-  await mkdir(join(out, 'assets'), { recursive: true });
+  const assets = join(out, 'assets');
+  await mkdir(assets, { recursive: true });
   const result = await build({
     entryPoints: { app: join(here, 'main.tsx') },
     bundle: true,
@@ -26,14 +41,24 @@ export async function buildConsole(out = outDir) {
     assetNames: '[name]-[hash]',
     outdir: join(out, 'assets'),
     metafile: true,
+    write: false,
     legalComments: 'linked',
     logLevel: 'warning',
   });
-  const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
+  for (const file of result.outputFiles) {
+    if (!(await exists(file.path))) await writeAtomically(file.path, file.contents);
+  }
+  const outputs = result.outputFiles.map((f) => basename(f.path));
   const script = outputs.find((name) => /^app-.*\.js$/.test(name));
   const style = outputs.find((name) => /^app-.*\.css$/.test(name));
   if (!script || !style) throw new Error(`console build: missing outputs in ${outputs.join(', ')}`);
-  await writeFile(join(out, 'index.html'), indexHtml(script, style));
+  await writeAtomically(join(out, 'index.html'), indexHtml(script, style));
+  const stale = Date.now() - 10 * 60_000;
+  for (const name of await readdir(assets)) {
+    if (outputs.includes(name)) continue;
+    const path = join(assets, name);
+    if ((await stat(path)).mtimeMs < stale) await rm(path, { force: true });
+  }
   return { script, style };
 }
 
