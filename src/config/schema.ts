@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { linkUrlValue, logoUriValue, primaryColorValue, productNameValue } from './brand-values.js';
 
 /**
  * Every setting Latch reads: its environment variable, its config-file key, its default and one line of documentation.
@@ -35,6 +36,12 @@ export const settings = {
   headersTimeout: { env: 'LATCH_HEADERS_TIMEOUT', doc: 'Seconds a client has, once connected, to send the request headers; at most the request timeout.', default: 10 },
   databaseConnectTimeout: { env: 'LATCH_DATABASE_CONNECT_TIMEOUT', doc: 'PostgreSQL: seconds to wait for a connection (new, or free in the pool) before answering 503.', default: 5 },
   sqliteLockTimeout: { env: 'LATCH_SQLITE_LOCK_TIMEOUT', doc: "SQLite: seconds a write waits, without blocking the server, for another process's write lock before answering 503.", default: 2 },
+  brandName: { env: 'LATCH_BRAND_NAME', doc: 'Product name on the sign-in pages (title and header), 1 to 64 characters; branding set in the console or admin API wins.', default: 'Latch' },
+  brandLogoUri: { env: 'LATCH_BRAND_LOGO_URI', doc: 'Logo on the sign-in pages: an https URL (or http on a loopback host) of a PNG, JPEG, GIF or WebP image of at most 256 KB; Latch serves a fetched copy.', default: undefined },
+  brandPrimaryColor: { env: 'LATCH_BRAND_PRIMARY_COLOR', doc: 'Primary colour of the sign-in pages (buttons, links), as #rrggbb.', default: undefined },
+  brandPrivacyUrl: { env: 'LATCH_BRAND_PRIVACY_URL', doc: 'Privacy policy link in the footer of the sign-in pages (http or https).', default: undefined },
+  brandTermsUrl: { env: 'LATCH_BRAND_TERMS_URL', doc: 'Terms of service link in the footer of the sign-in pages (http or https).', default: undefined },
+  brandSupportUrl: { env: 'LATCH_BRAND_SUPPORT_URL', doc: 'Support link in the footer of the sign-in pages (http or https).', default: undefined },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
@@ -132,6 +139,12 @@ export const configSchema = z
     headersTimeout: seconds.default(10),
     databaseConnectTimeout: seconds.default(5),
     sqliteLockTimeout: seconds.default(2),
+    brandName: productNameValue.optional(),
+    brandLogoUri: logoUriValue.optional(),
+    brandPrimaryColor: primaryColorValue.transform((v) => v.toLowerCase()).optional(),
+    brandPrivacyUrl: linkUrlValue.optional(),
+    brandTermsUrl: linkUrlValue.optional(),
+    brandSupportUrl: linkUrlValue.optional(),
     eventRetentionDays: z.coerce.number().int().positive().default(90),
   })
   .strict()

@@ -2,9 +2,11 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { isOAuthError, OAuthError } from '../core/errors.js';
 import type { AppContext } from './context.js';
+import { pageChrome } from './page-chrome.js';
 import { registerFormParser } from './form.js';
 import { baseHeaders, sendErrorPage, sendJson, sendOAuthError } from './responses.js';
 import { registerAuthorize } from './routes/authorize.js';
+import { registerBrandAssets } from './routes/brand-assets.js';
 import { registerConsole } from './routes/console.js';
 import { registerDevice } from './routes/device.js';
 import { registerDiscovery } from './routes/discovery.js';
@@ -144,7 +146,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     else request.log.debug({ error: err.code, detail: err.detail ?? err.description }, 'request refused');
     if (request.routeOptions.config.page) {
       if (err.headers['Retry-After']) reply.header('Retry-After', err.headers['Retry-After']);
-      return sendErrorPage(reply, err);
+      return sendErrorPage(reply, err, { chrome: () => pageChrome(ctx, request, { storeUnavailable: err.code === 'temporarily_unavailable' }) });
     }
     return sendOAuthError(reply, err);
   });
@@ -156,6 +158,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
   // Endpoints called by apps and resource servers: no cookies, so no cookie hooks on every request.
   app.register(async (scope) => {
     registerDiscovery(scope, ctx, turnWrites);
+    registerBrandAssets(scope, ctx);
     registerTokenEndpoints(scope, ctx);
     registerUserinfo(scope, ctx);
   });

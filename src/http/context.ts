@@ -1,5 +1,6 @@
 import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { Config } from '../config/schema.js';
+import type { LogoSource } from '../interaction/logo-cache.js';
 import type { KeyRing } from '../keys/types.js';
 import type { Store } from '../storage/types.js';
 
@@ -14,6 +15,8 @@ export interface AppContext {
   refreshSuccessorKey: Buffer;
   /** Password checks of one account from one address, one at a time (core/accounts/throttle.ts). */
   passwordTurns: OneAtATime;
+  /** Fetched, size-limited copies of the brand's and clients' logos, served from this origin (one per instance). */
+  logos: LogoSource;
   /** Unix seconds. */
   now(): number;
 }

@@ -3,12 +3,14 @@ import { attemptLogin, normalizeEmail } from '../core/accounts/login.js';
 import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
 import { startSession } from './cookies.js';
 import type { AppContext } from './context.js';
-import { throttleDeps, throttleLimits, waitPhrase } from './throttle.js';
+import { message, type PageMessage, waitMessage } from '../interaction/index.js';
+import { throttleDeps, throttleLimits } from './throttle.js';
 
 /** What a login page shows again when the login did not succeed. */
 export interface LoginRetry {
   email: string;
-  error: string;
+  /** In the catalogues' words, so the page shows it in the person's language. */
+  error: PageMessage;
   status: number;
 }
 
@@ -32,11 +34,11 @@ export async function submitLoginForm(
   if (result.kind === 'throttled') {
     // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
     reply.header('Retry-After', String(result.retryAfter));
-    return { email, error: `Too many failed sign-ins for this account from your network. Try again ${waitPhrase(result.retryAfter)}.`, status: 429 };
+    return { email, error: message('login.error_throttled', { wait: waitMessage(result.retryAfter) }), status: 429 };
   }
   if (result.kind === 'invalid') {
     request.log.info({ event: 'login.failed' }, 'login failed');
-    return { email, error: 'Incorrect email or password.', status: 401 };
+    return { email, error: message('login.error_invalid'), status: 401 };
   }
   const session = await startSession(ctx, request, reply, result.user.sub);
   await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime });

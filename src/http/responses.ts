@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { AuthorizationResponse } from '../core/authorize/response.js';
 import type { OAuthError } from '../core/errors.js';
-import { errorPage, formPostPage, formPostScriptPath } from '../interaction/index.js';
+import { describeError, errorPage, formPostPage, formPostScriptPath, type PageChrome, type PageMessage } from '../interaction/index.js';
 
 /** Headers on every answer (app.ts adds them in onSend; precomputed answers include them directly). */
 export const baseHeaders: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
@@ -56,18 +56,34 @@ export function sendPage(reply: FastifyReply, body: string, options: { status?: 
     .send(body);
 }
 
-export function sendErrorPage(reply: FastifyReply, err: OAuthError): FastifyReply {
+/** The page chrome (language, branding), or how to get it: only pages need it, so redirects never read it. */
+export type ChromeSource = PageChrome | (() => Promise<PageChrome>);
+
+async function resolveChrome(chrome: ChromeSource | undefined): Promise<PageChrome> {
+  if (chrome === undefined) return {};
+  return typeof chrome === 'function' ? chrome() : chrome;
+}
+
+/**
+ * An error page in the person's language: `message` when the route knows what happened in people's words (an
+ * expired form), else the words for the error code, with the protocol's English error_description as details.
+ */
+export async function sendErrorPage(reply: FastifyReply, err: OAuthError, options: { chrome?: ChromeSource; message?: PageMessage } = {}): Promise<FastifyReply> {
   const status = err.status >= 400 && err.status < 600 ? err.status : 400;
-  return sendPage(reply, errorPage({ error: err.code, description: err.description }), { status });
+  const chrome = await resolveChrome(options.chrome);
+  const body = options.message
+    ? errorPage({ error: err.code, description: options.message, ...chrome })
+    : errorPage({ error: err.code, description: describeError(err.code), ...(err.description ? { details: err.description } : {}), ...chrome });
+  return sendPage(reply, body, { status });
 }
 
 /**
  * Delivers an authorization response: a 303 redirect (RFC 9700 §4.12) or an auto-submitting form (form_post).
  * The form_post page may run exactly one script, its own submit script, loaded from the issuer's origin.
  */
-export function sendAuthorizationResponse(reply: FastifyReply, response: AuthorizationResponse, issuer: string): FastifyReply {
+export async function sendAuthorizationResponse(reply: FastifyReply, response: AuthorizationResponse, issuer: string, chrome?: ChromeSource): Promise<FastifyReply> {
   if (response.kind === 'redirect') return noStore(reply).redirect(response.location, 303);
-  return sendPage(reply, formPostPage({ action: response.action, fields: response.fields }), {
+  return sendPage(reply, formPostPage({ action: response.action, fields: response.fields, ...(await resolveChrome(chrome)) }), {
     formTargets: [response.action],
     scripts: [scriptSource(issuer, formPostScriptPath)],
   });

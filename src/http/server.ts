@@ -7,6 +7,7 @@ import { loadKeyRing } from '../keys/key-ring.js';
 import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
+import { createLogoCache } from '../interaction/logo-cache.js';
 import { TurnEnd } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { buildApp } from './app.js';
@@ -33,6 +34,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
   const turnEnd = options.store?.turnEnd ?? new TurnEnd();
   // Told about database connections lost while idle, once the app (and its logger) exists.
   let onConnectionError = (error: Error): void => void error;
+  let onLogoFailure = (url: string, reason: string): void => void [url, reason];
   const store =
     options.store ??
     (await openMigratedStore({
@@ -55,6 +57,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
       passwordTurns: new OneAtATime(),
+      logos: createLogoCache({ onFailure: (url, reason) => onLogoFailure(url, reason) }),
       now: () => Math.floor(Date.now() / 1000),
     };
     const app = buildApp(ctx, {
@@ -64,6 +67,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       timeouts: { request: config.requestTimeout, headers: config.headersTimeout },
     });
     onConnectionError = (err) => app.log.error({ err }, 'database connection lost; the pool reconnects on the next query');
+    onLogoFailure = (url, reason) => app.log.warn({ event: 'pages.logo_unavailable', url, reason }, 'a logo could not be fetched; the pages show none for now');
     // Another instance or `latch keys rotate` may change the keys; expired rows are swept now and then.
     const stopFollowingKeys = followKeyChanges(keys, store.keyChanges, {
       safetyIntervalMs: keyReloadInterval,

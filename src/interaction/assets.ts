@@ -11,6 +11,7 @@ export const latchCss = `:root {
   --primary: #1f5bd8;
   --primary-hover: #1a4cb5;
   --on-primary: #ffffff;
+  --link: #1f5bd8;
   --focus: #1f5bd8;
   --code-bg: #eff2f5;
   --danger: #cf222e;
@@ -31,6 +32,7 @@ export const latchCss = `:root {
     --primary: #58a6ff;
     --primary-hover: #79b8ff;
     --on-primary: #0d1117;
+    --link: #58a6ff;
     --focus: #58a6ff;
     --code-bg: #21262d;
     --danger: #f85149;
@@ -81,6 +83,21 @@ body {
 }
 .brand-mark { flex: none; color: var(--primary); }
 .brand-keyhole { fill: var(--card); }
+
+.brand-logo { flex: none; display: block; max-width: 10rem; max-height: 2.5rem; width: auto; height: auto; object-fit: contain; }
+.client-logo { display: block; width: 4rem; height: 4rem; margin: 0 auto 1rem; object-fit: contain; border-radius: 12px; }
+
+a { color: var(--link); text-underline-offset: 0.15em; }
+a:hover { text-decoration-thickness: 2px; }
+a:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; border-radius: 2px; }
+
+.client-links ul, .page-footer ul { display: flex; flex-wrap: wrap; justify-content: center; gap: 0.25rem 1.25rem; margin: 0; padding: 0; list-style: none; }
+.client-links { margin: 0 0 1rem; font-size: 0.875rem; }
+.page-footer { width: 100%; max-width: 26rem; margin-top: 1.25rem; color: var(--muted); font-size: 0.875rem; }
+.page-footer a { color: var(--muted); }
+.page-footer a:hover { color: var(--text); }
+.scopes-api-lead { margin-top: 0.25rem; }
+.scope-name { margin-left: 0.25rem; color: var(--muted); font-size: 0.8em; }
 
 h1 {
   margin: 0 0 0.5rem;
@@ -227,6 +244,7 @@ code.user-code { display: inline-block; padding: 0.375rem 0.875rem; }
 @media (max-width: 30rem) {
   body { justify-content: flex-start; padding: 0; background: var(--card); }
   .card { max-width: none; padding: 2rem 1.25rem; border: 0; border-radius: 0; box-shadow: none; }
+  .page-footer { max-width: none; margin-top: 0; padding: 0 1.25rem 2rem; }
 }
 
 @media (max-width: 20rem) {

@@ -1,10 +1,12 @@
 export { html, raw, escapeHtml, safeUrl, HtmlSafe, type HtmlValue } from './html.js';
-export { page, type PageOptions, type PageChrome } from './layout.js';
-export { describeScopes, isKnownScope, type ScopeDescription } from './scopes.js';
+export { page, assetPath, type PageOptions, type PageChrome, type PageBranding } from './layout.js';
+export { describeScopes, groupScopes, isKnownScope, type ScopeDescription, type ConsentApi } from './scopes.js';
 export { assets, latchCss, formPostScript, type Asset } from './assets.js';
+export { LOCALES, DEFAULT_LOCALE, catalogues, message, waitMessage, translator, type Locale, type MessageKey, type PageMessage } from './messages/index.js';
+export { negotiateLocale, type LocaleSources } from './locale.js';
 export { loginPage, type LoginPageOptions } from './pages/login.js';
-export { consentPage, type ConsentPageOptions } from './pages/consent.js';
-export { errorPage, type ErrorPageOptions } from './pages/error.js';
+export { consentPage, type ConsentPageOptions, type ConsentClient } from './pages/consent.js';
+export { describeError, errorPage, type ErrorPageOptions } from './pages/error.js';
 export { logoutConfirmPage, type LogoutConfirmPageOptions } from './pages/logout-confirm.js';
 export { loggedOutPage, stillSignedInPage, type LoggedOutPageOptions, type StillSignedInPageOptions } from './pages/logged-out.js';
 export { formPostPage, formPostScriptPath, type FormPostPageOptions } from './pages/form-post.js';

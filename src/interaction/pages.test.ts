@@ -47,11 +47,11 @@ describe('page', () => {
     expect(out).toContain('<span class="brand-name">Latch</span>');
   });
 
-  it('uses a valid lang and brand, falling back to en', () => {
-    expect(page({ title: 't', body: html`<h1>x</h1>`, lang: 'pt-BR', brand: 'Acme <ID>' })).toMatch(
-      /<html lang="pt-BR">[\s\S]*Acme &lt;ID&gt;/,
+  it('uses the locale and the product name, falling back to en and Latch', () => {
+    expect(page({ title: 't', body: html`<h1>x</h1>`, locale: 'de', branding: { productName: 'Acme <ID>' } })).toMatch(
+      /<html lang="de">[\s\S]*Acme &lt;ID&gt;/,
     );
-    expect(page({ title: 't', body: html`<h1>x</h1>`, lang: '"><script>' })).toContain('<html lang="en">');
+    expect(page({ title: 't', body: html`<h1>x</h1>` })).toContain('<html lang="en">');
   });
 });
 

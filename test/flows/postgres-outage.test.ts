@@ -33,18 +33,19 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-/** Terminates the backends of `applicationName` only (never anyone else's: the server is shared); returns how many. */
+/** Terminates the backends of `applicationName` only (never anyone else's: the server is shared); returns how many of the pool's. */
 async function terminateBackends(applicationName: string): Promise<number> {
   const adminUrl = new URL(withApplicationName(databaseUrl, `${applicationName}_admin`));
   if (!adminUrl.username) adminUrl.username = process.env.PGUSER || process.env.USER || os.userInfo().username;
   const admin = new pg.Client({ connectionString: adminUrl.toString() });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ terminated: boolean }>(
-      'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+    const { rows } = await admin.query<{ terminated: boolean; listener: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS terminated, query ILIKE 'LISTEN %' AS listener FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
       [applicationName],
     );
-    return rows.filter((r) => r.terminated).length;
+    // The key-change listener (its own connection, outside the pool) comes back by itself and is not counted.
+    return rows.filter((r) => r.terminated && !r.listener).length;
   } finally {
     await admin.end();
   }

@@ -11,6 +11,7 @@ import { resolveResource } from '../../core/tokens/resource.js';
 import type { InteractionRecord } from '../../storage/types.js';
 import { currentSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
+import { lazyChrome } from '../page-chrome.js';
 import { requestParams } from '../form.js';
 import { sendAuthorizationResponse, sendErrorPage, noStore } from '../responses.js';
 import { renderInteraction } from './interaction-pages.js';
@@ -21,19 +22,32 @@ export interface LoadedInteraction {
 }
 
 /** Step 1 of /authorize, shared with the interaction routes: which client and redirect URI errors may go to. */
-export async function redirectTargetOrPage(ctx: AppContext, reply: FastifyReply, parsed: ParsedParams): Promise<RedirectTarget | undefined> {
+export async function redirectTargetOrPage(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  parsed: ParsedParams,
+): Promise<RedirectTarget | undefined> {
   try {
     return await resolveRedirectTarget(parsed, ctx.store.clients);
   } catch (err) {
     if (!isOAuthError(err)) throw err;
-    sendErrorPage(reply, err);
+    await sendErrorPage(reply, err, { chrome: lazyChrome(ctx, request, parsed.params.get('ui_locales')) });
     return undefined;
   }
 }
 
-export function sendAuthorizeError(ctx: AppContext, reply: FastifyReply, target: RedirectTarget, err: unknown): FastifyReply {
+export async function sendAuthorizeError(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: RedirectTarget,
+  err: unknown,
+  uiLocales?: string,
+): Promise<FastifyReply> {
   if (!isOAuthError(err)) throw err;
-  if (!err.redirectable) return sendErrorPage(reply, err);
+  const chrome = lazyChrome(ctx, request, uiLocales);
+  if (!err.redirectable) return sendErrorPage(reply, err, { chrome });
   // RFC 6749 §4.1.2.1: errors go back to the client's redirect URI with error, error_description and state.
   const response = buildAuthorizationResponse(
     target.redirectUri,
@@ -41,7 +55,7 @@ export function sendAuthorizeError(ctx: AppContext, reply: FastifyReply, target:
     { error: err.code, error_description: err.description, state: target.state },
     ctx.config.issuer,
   );
-  return sendAuthorizationResponse(reply, response, ctx.config.issuer);
+  return sendAuthorizationResponse(reply, response, ctx.config.issuer, chrome);
 }
 
 async function hintSubject(ctx: AppContext, idTokenHint: string | undefined): Promise<string | undefined> {
@@ -96,7 +110,7 @@ export async function proceed(
     );
     if (interaction) await ctx.store.interactions.delete(interaction.record.idDigest);
     const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, config.issuer);
-    return sendAuthorizationResponse(reply, response, ctx.config.issuer);
+    return sendAuthorizationResponse(reply, response, ctx.config.issuer, lazyChrome(ctx, request, authz.uiLocales));
   }
   if (interaction) return renderInteraction(ctx, request, reply, authz, decision, interaction);
 
@@ -122,7 +136,7 @@ export function storedParams(record: InteractionRecord): ParsedParams {
 export function registerAuthorize(app: FastifyInstance, ctx: AppContext): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = requestParams(request);
-    const target = await redirectTargetOrPage(ctx, reply, parsed);
+    const target = await redirectTargetOrPage(ctx, request, reply, parsed);
     if (!target) return reply;
     try {
       const authz = validateAuthorizationRequest(parsed, target);
@@ -130,7 +144,7 @@ export function registerAuthorize(app: FastifyInstance, ctx: AppContext): void {
       const auth = session && { sub: session.sub, sid: session.sid, authTime: session.authTime, fresh: false };
       return await proceed(ctx, request, reply, authz, auth, undefined);
     } catch (err) {
-      return sendAuthorizeError(ctx, reply, target, err);
+      return sendAuthorizeError(ctx, request, reply, target, err, parsed.params.get('ui_locales'));
     }
   };
   // OIDC Core §3.1.2.1: the authorization endpoint supports GET and POST.

@@ -11,13 +11,14 @@ import { OAuthError } from '../../core/errors.js';
 import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { spaceList } from '../../core/params.js';
 import { digest, randomToken } from '../../core/tokens/hash.js';
-import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, loginPage } from '../../interaction/index.js';
+import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, loginPage, message, type PageMessage, waitMessage } from '../../interaction/index.js';
 import type { ClientRecord, DeviceCodeRecord, InteractionRecord } from '../../storage/types.js';
 import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
-import { throttleDeps, throttleLimits, waitPhrase } from '../throttle.js';
+import { consentApi, consentClient, lazyChrome, pageChrome } from '../page-chrome.js';
+import { throttleDeps, throttleLimits } from '../throttle.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
 import { authenticatedRequest } from './token.js';
 
@@ -32,7 +33,6 @@ const gone = new OAuthError(
   'invalid_request',
   'This code has expired or was already used. Start again on your device to get a new code.',
 );
-const unknownCode = 'That code is not valid, or it has expired. Check the code on your device and try again.';
 
 interface DeviceInteraction {
   id: string;
@@ -52,7 +52,25 @@ function interactionUrl(resumed: Pick<DeviceInteraction, 'id' | 'userCode'>, act
   return `/device/${resumed.id}${action}?user_code=${encodeURIComponent(resumed.userCode)}`;
 }
 
-function entryPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, options: { userCode?: string; error?: string; status?: number } = {}) {
+/** The device pages speak the language of Accept-Language (a device authorization request has no ui_locales). */
+function chromeOf(ctx: AppContext, request: FastifyRequest) {
+  return pageChrome(ctx, request);
+}
+
+function badForm(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request), message: message('error.device_form_expired') });
+}
+
+function codeGone(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return sendErrorPage(reply, gone, { chrome: lazyChrome(ctx, request), message: message('error.device_code_gone') });
+}
+
+async function entryPage(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { userCode?: string; error?: PageMessage; status?: number } = {},
+): Promise<FastifyReply> {
   const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
   const { userCode, error } = options;
   const body = deviceUserCodePage({
@@ -60,6 +78,7 @@ function entryPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply
     csrf,
     ...(userCode !== undefined ? { userCode } : {}),
     ...(error !== undefined ? { error } : {}),
+    ...(await chromeOf(ctx, request)),
   });
   return sendPage(reply, body, { status: options.status ?? 200 });
 }
@@ -74,7 +93,7 @@ async function showEntry(ctx: AppContext, request: FastifyRequest, reply: Fastif
 /** POST /device: checks the typed code, then binds the rest of the interaction to this browser. */
 async function submitCode(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { params } = bodyParams(request);
-  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
   const typed = (params.get('user_code') ?? '').slice(0, 64);
   const now = ctx.now();
   // RFC 8628 §5.1: user codes have little entropy, so the server rate limits their entry to make guessing
@@ -85,7 +104,7 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
     reply.header('Retry-After', String(gate.retryAfter));
     return entryPage(ctx, request, reply, {
       userCode: typed,
-      error: `Too many wrong codes from your network. Try again ${waitPhrase(gate.retryAfter)}.`,
+      error: message('device.code_throttled', { wait: waitMessage(gate.retryAfter) }),
       status: 429,
     });
   }
@@ -93,7 +112,7 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
   if (!device) {
     await gate.failed();
     request.log.info({ event: 'device.user_code_unknown' }, 'unknown user code');
-    return entryPage(ctx, request, reply, { userCode: typed, error: unknownCode, status: 400 });
+    return entryPage(ctx, request, reply, { userCode: typed, error: message('device.code_unknown'), status: 400 });
   }
   await gate.succeeded();
   const id = randomToken();
@@ -118,7 +137,7 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const browser = browserId(request);
   const deviceCodeDigest = interaction?.request[deviceKey];
   if (!interaction || !deviceCodeDigest || !browser || interaction.browserDigest !== digest(browser)) {
-    sendErrorPage(reply, gone);
+    await codeGone(ctx, request, reply);
     return undefined;
   }
   const device = await ctx.store.deviceCodes.find(deviceCodeDigest);
@@ -126,7 +145,7 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const userCode = normalizeUserCode(queryParams(request).params.get('user_code') ?? '');
   if (!device || !client || device.status !== 'pending' || device.expiresAt <= now || !userCode || digest(userCode) !== device.userCodeDigest) {
     await ctx.store.interactions.delete(interaction.idDigest);
-    sendErrorPage(reply, gone);
+    await codeGone(ctx, request, reply);
     return undefined;
   }
   return { id, interaction, device, client, userCode: formatUserCode(userCode) };
@@ -139,19 +158,20 @@ async function authenticationFor(ctx: AppContext, request: FastifyRequest, resum
   return session && { sub: session.sub, sid: session.sid, authTime: session.authTime };
 }
 
-function renderLogin(
+async function renderLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   resumed: DeviceInteraction,
-  options: { email?: string; error?: string; status?: number } = {},
-): FastifyReply {
+  options: { email?: string; error?: PageMessage; status?: number } = {},
+): Promise<FastifyReply> {
   const body = loginPage({
     action: interactionUrl(resumed, '/login'),
     csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
     clientName: clientName(resumed.client),
     ...(options.email !== undefined ? { email: options.email } : {}),
     ...(options.error !== undefined ? { error: options.error } : {}),
+    ...(await chromeOf(ctx, request)),
   });
   return sendPage(reply, body, { status: options.status ?? 200 });
 }
@@ -162,7 +182,12 @@ async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
   if (!resumed) return reply;
   const auth = await authenticationFor(ctx, request, resumed);
   if (!auth) return renderLogin(ctx, request, reply, resumed);
-  const user = await ctx.store.users.findBySub(auth.sub);
+  const [user, chrome, client, api] = await Promise.all([
+    ctx.store.users.findBySub(auth.sub),
+    chromeOf(ctx, request),
+    consentClient(ctx, resumed.client),
+    consentApi(ctx, resumed.client, undefined),
+  ]);
   const body = deviceConfirmPage({
     action: interactionUrl(resumed, '/decision'),
     csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
@@ -170,6 +195,9 @@ async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
     userEmail: user?.email ?? '',
     scopes: spaceList(resumed.device.scope),
     userCode: resumed.userCode,
+    client,
+    ...(api ? { api } : {}),
+    ...chrome,
   });
   return sendPage(reply, body);
 }
@@ -179,7 +207,7 @@ async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   const resumed = await resume(ctx, request, reply);
   if (!resumed) return reply;
   const { params } = bodyParams(request);
-  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
   const retry = await submitLoginForm(ctx, request, reply, params, resumed.interaction);
   if (retry) return renderLogin(ctx, request, reply, resumed, retry);
   return noStore(reply).redirect(interactionUrl(resumed), 303);
@@ -190,7 +218,7 @@ async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const resumed = await resume(ctx, request, reply);
   if (!resumed) return reply;
   const { params } = bodyParams(request);
-  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
   const auth = await authenticationFor(ctx, request, resumed);
   if (!auth) return noStore(reply).redirect(interactionUrl(resumed), 303);
   const now = ctx.now();
@@ -199,9 +227,9 @@ async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
     ? await approveDeviceCode(resumed.device, auth, ctx.store.deviceCodes, now)
     : await ctx.store.deviceCodes.deny(resumed.device.deviceCodeDigest, now);
   await ctx.store.interactions.delete(resumed.interaction.idDigest);
-  if (!decided) return sendErrorPage(reply, gone);
+  if (!decided) return codeGone(ctx, request, reply);
   request.log.info({ event: approved ? 'device.approved' : 'device.denied', client_id: resumed.client.clientId }, 'device decision');
-  return sendPage(reply, deviceDonePage({ clientName: clientName(resumed.client), approved }));
+  return sendPage(reply, deviceDonePage({ clientName: clientName(resumed.client), approved, ...(await chromeOf(ctx, request)) }));
 }
 
 export function registerDevice(app: FastifyInstance, ctx: AppContext): void {

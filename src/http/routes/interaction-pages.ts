@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizeDecision } from '../../core/authorize/decide.js';
 import type { AuthorizationRequest } from '../../core/authorize/request.js';
-import { consentPage, loginPage } from '../../interaction/index.js';
+import { consentPage, loginPage, type PageMessage } from '../../interaction/index.js';
 import { csrfToken, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
+import { consentApi, consentClient, pageChrome } from '../page-chrome.js';
 import { sendPage } from '../responses.js';
 import type { LoadedInteraction } from './authorize.js';
 
@@ -11,14 +12,14 @@ export function clientName(authz: AuthorizationRequest): string {
   return authz.client.metadata.client_name || authz.client.clientId;
 }
 
-export function renderLogin(
+export async function renderLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   authz: AuthorizationRequest,
   interaction: LoadedInteraction,
-  options: { email?: string; error?: string; status?: number } = {},
-): FastifyReply {
+  options: { email?: string; error?: PageMessage; status?: number } = {},
+): Promise<FastifyReply> {
   const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
   const email = options.email ?? authz.loginHint;
   const body = loginPage({
@@ -27,6 +28,8 @@ export function renderLogin(
     clientName: clientName(authz),
     ...(email !== undefined ? { email } : {}),
     ...(options.error !== undefined ? { error: options.error } : {}),
+    // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
+    ...(await pageChrome(ctx, request, { uiLocales: authz.uiLocales })),
   });
   return sendPage(reply, body, { status: options.status ?? 200, formTargets: [authz.redirectUri] });
 }
@@ -41,13 +44,21 @@ export async function renderInteraction(
   interaction: LoadedInteraction,
 ): Promise<FastifyReply> {
   if (decision.kind === 'login') return renderLogin(ctx, request, reply, authz, interaction);
-  const user = await ctx.store.users.findBySub(decision.auth.sub);
+  const [user, chrome, client, api] = await Promise.all([
+    ctx.store.users.findBySub(decision.auth.sub),
+    pageChrome(ctx, request, { uiLocales: authz.uiLocales }),
+    consentClient(ctx, authz.client),
+    consentApi(ctx, authz.client, authz.resource),
+  ]);
   const body = consentPage({
     action: `/interaction/${interaction.id}/consent`,
     csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
     clientName: clientName(authz),
     userEmail: user?.email ?? '',
     scopes: authz.scopes,
+    client,
+    ...(api ? { api } : {}),
+    ...chrome,
   });
   return sendPage(reply, body, { formTargets: [authz.redirectUri] });
 }

@@ -7,6 +7,8 @@ import { browserId, checkCsrf, currentSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
+import { message } from '../../interaction/index.js';
+import { lazyChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage } from '../responses.js';
 import { type LoadedInteraction, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
 import { renderLogin } from './interaction-pages.js';
@@ -27,18 +29,19 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const record = await ctx.store.interactions.find(digest(id), ctx.now());
   const browser = browserId(request);
   if (!record || !browser || record.browserDigest !== digest(browser)) {
-    sendErrorPage(reply, expired);
+    await sendErrorPage(reply, expired, { chrome: lazyChrome(ctx, request), message: message('error.sign_in_expired') });
     return undefined;
   }
   const parsed = storedParams(record);
-  const target = await redirectTargetOrPage(ctx, reply, parsed);
+  const uiLocales = parsed.params.get('ui_locales');
+  const target = await redirectTargetOrPage(ctx, request, reply, parsed);
   if (!target) return undefined;
   try {
     const authz = validateAuthorizationRequest(parsed, target);
     return { interaction: { id, record }, target, authz };
   } catch (err) {
     await ctx.store.interactions.delete(record.idDigest);
-    sendAuthorizeError(ctx, reply, target, err);
+    await sendAuthorizeError(ctx, request, reply, target, err, uiLocales);
     return undefined;
   }
 }
@@ -59,15 +62,19 @@ async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
     const auth = await authenticationFor(ctx, request, resumed);
     return await proceed(ctx, request, reply, resumed.authz, auth, resumed.interaction);
   } catch (err) {
-    return sendAuthorizeError(ctx, reply, resumed.target, err);
+    return sendAuthorizeError(ctx, request, reply, resumed.target, err, resumed.authz.uiLocales);
   }
+}
+
+function formExpired(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, resumed: Resumed): Promise<FastifyReply> {
+  return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request, resumed.authz.uiLocales), message: message('error.form_expired') });
 }
 
 async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const resumed = await resume(ctx, request, reply);
   if (!resumed) return reply;
   const { params } = bodyParams(request);
-  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return formExpired(ctx, request, reply, resumed);
   const retry = await submitLoginForm(ctx, request, reply, params, resumed.interaction.record);
   if (retry) return renderLogin(ctx, request, reply, resumed.authz, resumed.interaction, retry);
   return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
@@ -77,13 +84,14 @@ async function consent(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   const resumed = await resume(ctx, request, reply);
   if (!resumed) return reply;
   const { params } = bodyParams(request);
-  if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf);
+  if (!checkCsrf(ctx, request, params.get('csrf'))) return formExpired(ctx, request, reply, resumed);
   const auth = await authenticationFor(ctx, request, resumed);
   if (!auth) return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
   const { record } = resumed.interaction;
   if (params.get('decision') !== 'allow') {
     await ctx.store.interactions.delete(record.idDigest);
-    return sendAuthorizeError(ctx, reply, resumed.target, new OAuthError('access_denied', 'the person denied the request', { redirectable: true }));
+    const denied = new OAuthError('access_denied', 'the person denied the request', { redirectable: true });
+    return sendAuthorizeError(ctx, request, reply, resumed.target, denied, resumed.authz.uiLocales);
   }
   const now = ctx.now();
   const existing = await ctx.store.consents.find(auth.sub, resumed.authz.client.clientId);

@@ -2,27 +2,33 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOAuthError, OAuthError } from '../../core/errors.js';
 import { type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '../../core/oidc/logout.js';
 import { collectParams, rejectDuplicates } from '../../core/params.js';
-import { loggedOutPage, logoutConfirmPage, stillSignedInPage } from '../../interaction/index.js';
+import { loggedOutPage, logoutConfirmPage, message, stillSignedInPage } from '../../interaction/index.js';
 import { checkCsrf, csrfToken, currentSession, endSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, requestParams } from '../form.js';
+import { lazyChrome, pageChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage, sendPage } from '../responses.js';
 
 const forwarded = ['client_id', 'post_logout_redirect_uri', 'state'] as const;
 
-function finish(reply: FastifyReply, logout: LogoutRequest): FastifyReply {
+async function finish(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, uiLocales?: string): Promise<FastifyReply> {
   const location = postLogoutLocation(logout);
   if (location) return noStore(reply).redirect(location, 303);
   const clientName = logout.client?.metadata.client_name;
-  return sendPage(reply, loggedOutPage(clientName ? { clientName } : {}));
+  return sendPage(reply, loggedOutPage({ ...(clientName ? { clientName } : {}), ...(await pageChrome(ctx, request, { uiLocales })) }));
 }
 
-async function validate(ctx: AppContext, reply: FastifyReply, params: ReadonlyMap<string, string>): Promise<LogoutRequest | undefined> {
+async function validate(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  params: ReadonlyMap<string, string>,
+): Promise<LogoutRequest | undefined> {
   try {
     return await validateLogoutRequest(params, { clients: ctx.store.clients, keys: ctx.keys, issuer: ctx.config.issuer });
   } catch (err) {
     if (!isOAuthError(err)) throw err;
-    sendErrorPage(reply, err);
+    await sendErrorPage(reply, err, { chrome: lazyChrome(ctx, request, params.get('ui_locales')) });
     return undefined;
   }
 }
@@ -30,39 +36,45 @@ async function validate(ctx: AppContext, reply: FastifyReply, params: ReadonlyMa
 /** OpenID Connect RP-Initiated Logout 1.0: GET and POST at the end_session_endpoint. */
 async function logout(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const parsed = requestParams(request);
+  // RP-Initiated Logout 1.0 §2: ui_locales, the End-User's preferred languages for the pages, as at /authorize.
+  const uiLocales = parsed.params.get('ui_locales');
   try {
     rejectDuplicates(parsed);
   } catch (err) {
-    return sendErrorPage(reply, err as OAuthError);
+    return sendErrorPage(reply, err as OAuthError, { chrome: lazyChrome(ctx, request, uiLocales) });
   }
-  const logoutRequest = await validate(ctx, reply, parsed.params);
+  const logoutRequest = await validate(ctx, request, reply, parsed.params);
   if (!logoutRequest) return reply;
   const session = await currentSession(ctx, request);
   // §2: the OP MUST ask unless a valid id_token_hint names the signed-in person. With nobody signed in there is
   // nothing to ask about: the logout is complete, and a validated post_logout_redirect_uri is honoured (§3).
   if (!session || (logoutRequest.hint && session.sub === logoutRequest.hint.sub)) {
     await endSession(ctx, request, reply);
-    return finish(reply, logoutRequest);
+    return finish(ctx, request, reply, logoutRequest, uiLocales);
   }
   // Otherwise ask: a logout link alone must not sign a person out (it could come from anywhere).
   const hidden: Record<string, string> = {};
   if (logoutRequest.client) hidden.client_id = logoutRequest.client.clientId;
   if (logoutRequest.postLogoutRedirectUri) hidden.post_logout_redirect_uri = logoutRequest.postLogoutRedirectUri;
   if (logoutRequest.state !== undefined) hidden.state = logoutRequest.state;
+  if (uiLocales !== undefined) hidden.ui_locales = uiLocales;
   const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
   const clientName = logoutRequest.client?.metadata.client_name;
-  const body = logoutConfirmPage({ action: '/logout/confirm', csrf, hidden, ...(clientName ? { clientName } : {}) });
+  const chrome = await pageChrome(ctx, request, { uiLocales });
+  const body = logoutConfirmPage({ action: '/logout/confirm', csrf, hidden, ...(clientName ? { clientName } : {}), ...chrome });
   const targets = logoutRequest.postLogoutRedirectUri ? [logoutRequest.postLogoutRedirectUri] : [];
   return sendPage(reply, body, { formTargets: targets });
 }
 
 async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { params } = bodyParams(request);
+  const uiLocales = params.get('ui_locales');
   if (!checkCsrf(ctx, request, params.get('csrf'))) {
-    return sendErrorPage(reply, new OAuthError('invalid_request', 'The form has expired. Try signing out again.', { status: 403 }));
+    const expired = new OAuthError('invalid_request', 'The form has expired. Try signing out again.', { status: 403 });
+    return sendErrorPage(reply, expired, { chrome: lazyChrome(ctx, request, uiLocales), message: message('error.logout_form_expired') });
   }
   const kept = collectParams(forwarded.flatMap((name) => (params.has(name) ? [[name, params.get(name) as string] as [string, string]] : [])));
-  const logoutRequest = await validate(ctx, reply, kept.params);
+  const logoutRequest = await validate(ctx, request, reply, kept.params);
   if (!logoutRequest) return reply;
   if (params.get('logout') !== 'yes') {
     // §3: the RP asked to have the browser back after its logout (its own session is over either way); the person
@@ -70,10 +82,10 @@ async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyR
     const location = postLogoutLocation(logoutRequest);
     if (location) return noStore(reply).redirect(location, 303);
     const clientName = logoutRequest.client?.metadata.client_name;
-    return sendPage(reply, stillSignedInPage(clientName ? { clientName } : {}));
+    return sendPage(reply, stillSignedInPage({ ...(clientName ? { clientName } : {}), ...(await pageChrome(ctx, request, { uiLocales })) }));
   }
   await endSession(ctx, request, reply);
-  return finish(reply, logoutRequest);
+  return finish(ctx, request, reply, logoutRequest, uiLocales);
 }
 
 export function registerLogout(app: FastifyInstance, ctx: AppContext): void {

@@ -1,5 +1,6 @@
 import { html, safeUrl } from '../html.js';
 import { page, type PageChrome } from '../layout.js';
+import { translator } from '../messages/index.js';
 import { hiddenInputs } from './parts.js';
 
 export interface FormPostPageOptions extends PageChrome {
@@ -16,15 +17,16 @@ export const formPostScriptPath = '/assets/form-post.js';
  * redirect_uri. /assets/form-post.js submits the form (a <noscript> button without JavaScript).
  */
 export function formPostPage({ action, fields, ...chrome }: FormPostPageOptions): string {
+  const t = translator(chrome.locale);
   const body = html`<div class="status status-pending" aria-hidden="true"></div>
-<h1>Returning to the application</h1>
+<h1>${t.text('form_post.heading')}</h1>
 <form method="post" action="${safeUrl(action)}">
 ${hiddenInputs(fields)}
 <noscript>
-<p class="lead">JavaScript is turned off. Select Continue to go back to the application.</p>
-<button type="submit" class="button button-primary">Continue</button>
+<p class="lead">${t.text('form_post.noscript')}</p>
+<button type="submit" class="button button-primary">${t.text('action.continue')}</button>
 </noscript>
 </form>
 <script src="${formPostScriptPath}"></script>`;
-  return page({ title: 'Returning to the application', body, ...chrome });
+  return page({ title: t.text('form_post.title'), body, ...chrome });
 }

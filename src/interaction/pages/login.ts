@@ -1,5 +1,6 @@
 import { html, safeUrl } from '../html.js';
 import { page, type PageChrome } from '../layout.js';
+import { type PageMessage, translator } from '../messages/index.js';
 import { hiddenInput } from './parts.js';
 
 export interface LoginPageOptions extends PageChrome {
@@ -8,26 +9,28 @@ export interface LoginPageOptions extends PageChrome {
   clientName: string;
   /** Prefills the email field, e.g. from login_hint. */
   email?: string;
-  error?: string;
+  /** A message of the catalogues (or text already in the page's language). */
+  error?: string | PageMessage;
 }
 
 export function loginPage({ action, csrf, clientName, email, error, ...chrome }: LoginPageOptions): string {
+  const t = translator(chrome.locale);
   const hasEmail = email !== undefined && email !== '';
   const invalid = error ? html` aria-invalid="true" aria-describedby="login-error"` : '';
-  const body = html`<h1>Sign in</h1>
-<p class="lead">to continue to <strong>${clientName}</strong></p>
-${error ? html`<div class="alert" role="alert" id="login-error">${error}</div>` : ''}
+  const body = html`<h1>${t.text('login.heading')}</h1>
+<p class="lead">${t.markup('login.lead', { client: html`<strong>${clientName}</strong>` })}</p>
+${error ? html`<div class="alert" role="alert" id="login-error">${t.show(error)}</div>` : ''}
 <form method="post" action="${safeUrl(action)}">
 ${hiddenInput('csrf', csrf)}
 <div class="field">
-<label for="email">Email address</label>
+<label for="email">${t.text('login.email')}</label>
 <input id="email" type="email" name="email" autocomplete="username" required autocapitalize="none" spellcheck="false" value="${email ?? ''}"${invalid}${hasEmail ? '' : html` autofocus`}>
 </div>
 <div class="field">
-<label for="password">Password</label>
+<label for="password">${t.text('login.password')}</label>
 <input id="password" type="password" name="password" autocomplete="current-password" required${invalid}${hasEmail ? html` autofocus` : ''}>
 </div>
-<button type="submit" class="button button-primary">Continue</button>
+<button type="submit" class="button button-primary">${t.text('action.continue')}</button>
 </form>`;
-  return page({ title: 'Sign in', body, ...chrome });
+  return page({ title: t.text('login.title'), body, ...chrome });
 }
