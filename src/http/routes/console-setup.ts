@@ -5,11 +5,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { completeSetup, checkSetupToken, SETUP_PATH, type SetupTokenState } from '../../admin/setup.js';
 import { AdminInputError } from '../../admin/errors.js';
-import { html, page } from '../../interaction/index.js';
+import { html, page, type PageChrome } from '../../interaction/index.js';
+import { pageChrome } from '../page-chrome.js';
 import { checkCsrf, csrfToken, ensureBrowserId, startSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';
 import { sendPage } from '../responses.js';
+
+/** The operator's branding; the text of these pages is English only (an operator's page), so no locale. */
+type Chrome = Pick<PageChrome, 'branding'>;
+
+async function chromeOf(ctx: AppContext, request: FastifyRequest): Promise<Chrome> {
+  const { branding } = await pageChrome(ctx, request);
+  return branding ? { branding } : {};
+}
 
 interface FormValues {
   email?: string;
@@ -17,7 +26,7 @@ interface FormValues {
   error?: { field: string; message: string };
 }
 
-function setupForm(token: string, csrf: string, values: FormValues = {}): string {
+function setupForm(chrome: Chrome, token: string, csrf: string, values: FormValues = {}): string {
   const { error } = values;
   const invalid = (field: string, hint?: string) => {
     const described = [error?.field === field ? 'setup-error' : undefined, hint].filter(Boolean).join(' ');
@@ -44,7 +53,7 @@ ${error ? html`<div class="alert" role="alert" id="setup-error">${error.message}
 </div>
 <button type="submit" class="button button-primary">Create administrator</button>
 </form>`;
-  return page({ title: 'Set up Latch', body });
+  return page({ title: 'Set up Latch', body, ...chrome });
 }
 
 const refusals: Record<Exclude<SetupTokenState, 'valid'>, { status: number; title: string; text: string }> = {
@@ -60,40 +69,42 @@ const refusals: Record<Exclude<SetupTokenState, 'valid'>, { status: number; titl
   },
 };
 
-function refusal(reply: FastifyReply, reason: Exclude<SetupTokenState, 'valid'>): FastifyReply {
+function refusal(reply: FastifyReply, chrome: Chrome, reason: Exclude<SetupTokenState, 'valid'>): FastifyReply {
   const r = refusals[reason];
   const body = html`<h1>${r.title}</h1>
 <div class="alert" role="alert"><p>${r.text}</p></div>
 <p><a href="/console/">Go to the console</a></p>`;
-  return sendPage(reply, page({ title: r.title, body }), { status: r.status });
+  return sendPage(reply, page({ title: r.title, body, ...chrome }), { status: r.status });
 }
 
 async function showSetup(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const token = queryParams(request).params.get('token') ?? '';
   const state = await checkSetupToken(ctx.store, token, ctx.now());
-  if (state !== 'valid') return refusal(reply, state);
-  return sendPage(reply, setupForm(token, csrfToken(ctx, ensureBrowserId(ctx, request, reply))));
+  const chrome = await chromeOf(ctx, request);
+  if (state !== 'valid') return refusal(reply, chrome, state);
+  return sendPage(reply, setupForm(chrome, token, csrfToken(ctx, ensureBrowserId(ctx, request, reply))));
 }
 
 async function submitSetup(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { params } = bodyParams(request);
   const token = params.get('token') ?? '';
+  const chrome = await chromeOf(ctx, request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) {
     const body = html`<h1>Please try again</h1>
 <div class="alert" role="alert"><p>The form had expired or came from another browser. Open the setup link again.</p></div>`;
-    return sendPage(reply, page({ title: 'Please try again', body }), { status: 400 });
+    return sendPage(reply, page({ title: 'Please try again', body, ...chrome }), { status: 400 });
   }
   const input = { email: params.get('email') ?? '', name: params.get('name') ?? '', password: params.get('password') ?? '' };
   const by = { sub: null, clientId: null, address: request.ip };
   try {
     const result = await completeSetup(ctx.store, token, input, by, ctx.now());
-    if (!result.ok) return refusal(reply, result.reason);
+    if (!result.ok) return refusal(reply, chrome, result.reason);
     await startSession(ctx, request, reply, result.user.sub);
     return reply.header('Cache-Control', 'no-store').redirect('/console/', 303);
   } catch (err) {
     if (!(err instanceof AdminInputError)) throw err;
     const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
-    const form = setupForm(token, csrf, { email: input.email, name: input.name, error: { field: err.field, message: `${labels[err.field] ?? err.field}: ${err.reason}` } });
+    const form = setupForm(chrome, token, csrf, { email: input.email, name: input.name, error: { field: err.field, message: `${labels[err.field] ?? err.field}: ${err.reason}` } });
     return sendPage(reply, form, { status: 400 });
   }
 }
