@@ -34,7 +34,7 @@ describe('first-admin setup', () => {
   it('says how long the link lasts and what the shell offers instead', () => {
     const text = setupLinkText(`${issuer}/console/setup?token=x`).join('\n');
     expect(text).toContain('valid for 1 hour and works once');
-    expect(text).toContain('latch users create --role admin');
+    expect(text).toContain('latch users create --email you@example.com --role admin');
   });
 
   it('creates the admin once, with a verified email, the admin role and the password, and records the event', async () => {

@@ -43,7 +43,7 @@ export function setupLinkText(link: string): string[] {
   return [
     'No administrator yet. Create the first one in your browser:',
     `  ${link}`,
-    'This link is valid for 1 hour and works once. From the shell, `latch users create --role admin` does the same.',
+    'This link is valid for 1 hour and works once. From the shell, `latch users create --email you@example.com --role admin` does the same.',
   ];
 }
 

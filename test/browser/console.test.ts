@@ -89,7 +89,7 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
 
   it('prints a one-time setup link at the first start that creates the first admin', async () => {
     expect(startOutput).toContain('This link is valid for 1 hour and works once.');
-    expect(startOutput).toContain('latch users create --role admin');
+    expect(startOutput).toContain('latch users create --email you@example.com --role admin');
     admin = watch(await (await newContext()).newPage());
     await admin.goto(setupLink);
     await heading(admin, 'Create the first administrator');

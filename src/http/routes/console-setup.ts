@@ -60,7 +60,7 @@ const refusals: Record<Exclude<SetupTokenState, 'valid'>, { status: number; titl
   invalid: {
     status: 410,
     title: 'This setup link cannot be used',
-    text: 'The link is wrong, has expired (it is valid for one hour) or has been used already. Restart Latch to print a new one while there is no administrator, or create one from the shell with latch users create --role admin.',
+    text: 'The link is wrong, has expired (it is valid for one hour) or has been used already. Restart Latch to print a new one while there is no administrator, or create one from the shell with latch users create --email you@example.com --role admin.',
   },
   admin_exists: {
     status: 400,
