@@ -1,6 +1,9 @@
 import { standardScopes } from '../core/oidc/claims.js';
-import { StorageConflictError, type AccessTokenFormat, type ApiRecord, type Store } from '../storage/types.js';
+import { CLI_ACTOR, recordEvent, type Actor } from '../observability/events.js';
+import { StorageConflictError, type AccessTokenFormat, type ApiRecord, type Page, type PageQuery, type Store } from '../storage/types.js';
+import { ADMIN_API, ADMIN_SCOPES } from './builtins.js';
 import { AdminInputError, AdminNotFoundError } from './errors.js';
+import { pageInMemory } from './paging.js';
 
 export { AdminInputError, AdminNotFoundError } from './errors.js';
 
@@ -18,7 +21,12 @@ export interface CreateApiInput {
    * server's own client. The client a token was issued to may always introspect it.
    */
   introspectionClients?: string[];
+  /** What each scope lets a client do, in the person's words (the consent page shows it). */
+  scopeDescriptions?: Record<string, string>;
 }
+
+/** The longest scope description: one line on the consent page. */
+export const MAX_SCOPE_DESCRIPTION = 200;
 
 export const TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque'];
 export const ACCESS_TOKEN_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
@@ -78,7 +86,38 @@ export function buildApi(input: CreateApiInput, now = nowSeconds()): ApiRecord {
     throw new AdminInputError('signing_alg', `"${signingAlg}" is not one of ${ACCESS_TOKEN_ALGS.join(', ')}`);
   }
   const introspectionClients = [...new Set((input.introspectionClients ?? []).map((id) => id.trim()).filter(Boolean))];
-  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, scopeDescriptions: {}, introspectionClients, createdAt: now };
+  const scopeDescriptions = checkScopeDescriptions(input.scopeDescriptions ?? {}, scopes);
+  return { identifier, name, scopes, tokenFormat, accessTokenTtl: ttl, signingAlg, scopeDescriptions, introspectionClients, createdAt: now };
+}
+
+function checkScopeDescriptions(descriptions: Record<string, string>, scopes: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [scope, text] of Object.entries(descriptions)) {
+    const field = `scope_descriptions.${scope}`;
+    if (!scopes.includes(scope)) throw new AdminInputError(field, `"${scope}" is not one of the API's scopes (${scopes.join(' ') || 'none'})`);
+    const description = String(text).trim();
+    if (description === '') throw new AdminInputError(field, 'is empty; leave the scope out instead');
+    if (description.length > MAX_SCOPE_DESCRIPTION) throw new AdminInputError(field, `is longer than ${MAX_SCOPE_DESCRIPTION} characters`);
+    out[scope] = description;
+  }
+  return out;
+}
+
+/** `latch apis create --scope 'read:photos=See your photos'`: a scope and, after the first `=`, its description. */
+export function parseScopeArguments(values: readonly string[]): { scopes: string[]; scopeDescriptions: Record<string, string> } {
+  const scopes: string[] = [];
+  const scopeDescriptions: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq < 0) {
+      scopes.push(value);
+      continue;
+    }
+    const scope = value.slice(0, eq).trim();
+    scopes.push(scope);
+    scopeDescriptions[scope] = value.slice(eq + 1);
+  }
+  return { scopes, scopeDescriptions };
 }
 
 /** RFC 7662 §2.1: introspection needs client authentication, so only a known confidential client can be allowed. */
@@ -92,7 +131,12 @@ async function checkIntrospectionClients(clients: Store['clients'], ids: readonl
   }
 }
 
-export async function createApi(store: Pick<Store, 'apis' | 'clients'>, input: CreateApiInput, now = nowSeconds()): Promise<ApiRecord> {
+export async function createApi(
+  store: Pick<Store, 'apis' | 'clients' | 'events'>,
+  input: CreateApiInput,
+  now = nowSeconds(),
+  by: Actor = CLI_ACTOR,
+): Promise<ApiRecord> {
   const api = buildApi(input, now);
   await checkIntrospectionClients(store.clients, api.introspectionClients);
   try {
@@ -101,7 +145,68 @@ export async function createApi(store: Pick<Store, 'apis' | 'clients'>, input: C
     if (err instanceof StorageConflictError) throw new AdminInputError('identifier', `an API with identifier ${api.identifier} already exists`);
     throw err;
   }
+  await recordEvent(store, { type: 'api.created', by, data: { identifier: api.identifier, name: api.name } }, now);
   return api;
+}
+
+/** Every API, oldest first, as one page (there are few; `q` searches the identifier and the name). */
+export async function listApis(store: Pick<Store, 'apis'>, query: PageQuery): Promise<Page<ApiRecord>> {
+  const q = query.q?.toLowerCase();
+  const all = (await store.apis.list())
+    .filter((a) => q === undefined || a.identifier.toLowerCase().includes(q) || a.name.toLowerCase().includes(q))
+    .sort((a, b) => a.createdAt - b.createdAt || (a.identifier < b.identifier ? -1 : 1));
+  return pageInMemory(all, query, (a) => a.identifier);
+}
+
+/** What an operator may change of an API (snake_case, as in apiToJson); never the identifier. */
+export interface ApiPatch {
+  name?: string | undefined;
+  scopes?: string[] | undefined;
+  scope_descriptions?: Record<string, string> | undefined;
+  token_format?: AccessTokenFormat | undefined;
+  access_token_ttl?: number | undefined;
+  signing_alg?: string | undefined;
+  introspection_clients?: string[] | undefined;
+}
+
+/** Changes what `patch` gives, checked like a new API; nothing is written when a check fails. */
+export async function updateApi(
+  store: Pick<Store, 'apis' | 'clients' | 'events'>,
+  identifier: string,
+  patch: ApiPatch,
+  by: Actor = CLI_ACTOR,
+  now = nowSeconds(),
+): Promise<ApiRecord> {
+  const api = await findApi(store, identifier);
+  const fields = Object.keys(patch).filter((k) => patch[k as keyof ApiPatch] !== undefined).sort();
+  if (fields.length === 0) return api;
+  const scopes = patch.scopes ?? api.scopes;
+  // Descriptions of scopes the patch removes go with them, unless the patch gives descriptions of its own.
+  const descriptions = patch.scope_descriptions ?? Object.fromEntries(Object.entries(api.scopeDescriptions ?? {}).filter(([s]) => scopes.includes(s)));
+  const next = buildApi(
+    {
+      identifier: api.identifier,
+      name: patch.name ?? api.name,
+      scopes,
+      tokenFormat: patch.token_format ?? api.tokenFormat,
+      accessTokenTtl: patch.access_token_ttl ?? api.accessTokenTtl,
+      signingAlg: patch.signing_alg ?? api.signingAlg,
+      introspectionClients: patch.introspection_clients ?? api.introspectionClients,
+      scopeDescriptions: descriptions,
+    },
+    api.createdAt,
+  );
+  if (api.identifier === ADMIN_API) {
+    // The admin API's tokens are opaque so that every call checks revocation, a disabled user and a removed role.
+    if (next.tokenFormat !== 'opaque') throw new AdminInputError('token_format', `${ADMIN_API} is built in; its tokens stay opaque`);
+    const missing = ADMIN_SCOPES.filter((s) => !next.scopes.includes(s));
+    if (missing.length > 0) throw new AdminInputError('scopes', `${ADMIN_API} is built in; it keeps the scopes ${missing.join(' ')}`);
+  }
+  await checkIntrospectionClients(store.clients, next.introspectionClients);
+  const { identifier: _id, createdAt: _created, ...changes } = next;
+  if (!(await store.apis.update(identifier, changes))) throw new AdminNotFoundError('api', identifier);
+  await recordEvent(store, { type: 'api.updated', by, data: { identifier, fields } }, now);
+  return next;
 }
 
 export async function findApi(store: Pick<Store, 'apis'>, identifier: string): Promise<ApiRecord> {
@@ -120,9 +225,11 @@ export async function setIntrospectionClients(store: Pick<Store, 'apis' | 'clien
 }
 
 /** Deletes the API; tokens issued for it stop passing introspection (JWTs stay valid until they expire). */
-export async function deleteApi(store: Pick<Store, 'apis'>, identifier: string, now = nowSeconds()): Promise<ApiRecord> {
+export async function deleteApi(store: Pick<Store, 'apis' | 'events'>, identifier: string, now = nowSeconds(), by: Actor = CLI_ACTOR): Promise<ApiRecord> {
+  if (identifier === ADMIN_API) throw new AdminInputError('identifier', `${ADMIN_API} is the built-in admin API; it cannot be deleted`);
   const api = await findApi(store, identifier);
   if (!(await store.apis.delete(identifier, now))) throw new AdminNotFoundError('api', identifier);
+  await recordEvent(store, { type: 'api.deleted', by, data: { identifier } }, now);
   return api;
 }
 
@@ -132,6 +239,7 @@ export function apiToJson(api: ApiRecord): Record<string, unknown> {
     identifier: api.identifier,
     name: api.name,
     scopes: api.scopes,
+    scope_descriptions: api.scopeDescriptions ?? {},
     token_format: api.tokenFormat,
     access_token_ttl: api.accessTokenTtl,
     signing_alg: api.signingAlg,

@@ -26,7 +26,15 @@ export interface CreateClientInput {
   defaultResource?: string;
   /** Web origins a public client calls /token, /revoke, /userinfo from, besides its redirect URIs' origins (CORS). */
   allowedCorsOrigins?: string[];
+  /** RFC 7591 §2: pages the consent page links to, and the logo it shows. */
+  logoUri?: string;
+  clientUri?: string;
+  policyUri?: string;
+  tosUri?: string;
 }
+
+/** The RFC 7591 §2 URLs about the client shown to people, by the CreateClientInput key that holds each. */
+export const CLIENT_INFO_URIS = { logoUri: 'logo_uri', clientUri: 'client_uri', policyUri: 'policy_uri', tosUri: 'tos_uri' } as const;
 
 export const CLIENT_KINDS: readonly ClientKind[] = ['web', 'spa', 'native', 'm2m', 'device'];
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -224,7 +232,30 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
     if (authMethod !== 'none') throw new AdminInputError('allowed_cors_origins', 'only a public client (spa, native, device) calls Latch from a browser');
     metadata.allowed_cors_origins = unique(input.allowedCorsOrigins.map(checkWebOrigin));
   }
+  for (const [key, field] of Object.entries(CLIENT_INFO_URIS) as [keyof typeof CLIENT_INFO_URIS, (typeof CLIENT_INFO_URIS)[keyof typeof CLIENT_INFO_URIS]][]) {
+    const value = input[key];
+    if (value !== undefined && value.trim() !== '') metadata[field] = checkClientInfoUri(field, value);
+  }
   return metadata;
+}
+
+/**
+ * RFC 7591 §2: logo_uri, client_uri, policy_uri and tos_uri are URLs shown to (or fetched for) the person on the
+ * consent page: https, or http on a loopback address for development; no credentials, no fragment tricks.
+ */
+export function checkClientInfoUri(field: string, value: string): string {
+  const uri = value.trim();
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new AdminInputError(field, `"${uri}" is not an absolute URL`);
+  }
+  if (url.username !== '' || url.password !== '') throw new AdminInputError(field, `"${uri}" must not contain credentials`);
+  if (uri.length > 2048) throw new AdminInputError(field, 'is longer than 2048 characters');
+  if (url.protocol === 'https:') return uri;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return uri;
+  throw new AdminInputError(field, `"${uri}" must use https (http is only allowed for localhost, 127.0.0.1 and [::1])`);
 }
 
 /** A web origin as a browser sends it in the Origin header (RFC 6454 §6.1): scheme://host[:port], nothing else. */

@@ -17,12 +17,12 @@ export class AdminInputError extends Error {
   }
 }
 
-/** The user, client, API or grant named by the operator does not exist. */
+/** The user, client, API, grant or session named by the operator does not exist. */
 export class AdminNotFoundError extends Error {
   readonly code = 'not_found';
 
   constructor(
-    readonly kind: 'user' | 'client' | 'api' | 'grant',
+    readonly kind: 'user' | 'client' | 'api' | 'grant' | 'session',
     readonly id: string,
   ) {
     super(`${kind} not found: ${id}`);

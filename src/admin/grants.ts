@@ -1,4 +1,5 @@
-import type { ClientRecord, GrantRecord, Store } from '../storage/types.js';
+import { CLI_ACTOR, recordEvent, type Actor } from '../observability/events.js';
+import type { ClientRecord, GrantRecord, Page, PageQuery, Store } from '../storage/types.js';
 import { AdminNotFoundError } from './errors.js';
 import { findUser } from './users.js';
 
@@ -24,13 +25,42 @@ export async function listGrants(store: Store, subOrEmail: string): Promise<Gran
   return grants.map((grant) => ({ grant, client: clients.get(grant.clientId) }));
 }
 
+async function withClients(store: Pick<Store, 'clients'>, grants: GrantRecord[]): Promise<GrantView[]> {
+  const clients = new Map<string, ClientRecord | undefined>();
+  for (const grant of grants) {
+    if (!clients.has(grant.clientId)) clients.set(grant.clientId, await store.clients.find(grant.clientId));
+  }
+  return grants.map((grant) => ({ grant, client: clients.get(grant.clientId) }));
+}
+
+/** One page of grants, newest first, of a user and/or a client (both optional); revoked grants included. */
+export async function pageGrants(
+  store: Pick<Store, 'grants' | 'clients'>,
+  filter: { sub?: string | undefined; clientId?: string | undefined },
+  query: PageQuery,
+): Promise<Page<GrantView>> {
+  const page = await store.grants.page(
+    { ...(filter.sub !== undefined ? { sub: filter.sub } : {}), ...(filter.clientId !== undefined ? { clientId: filter.clientId } : {}) },
+    query,
+  );
+  return { items: await withClients(store, page.items), nextCursor: page.nextCursor };
+}
+
 /**
  * Revokes a grant and every token issued from it (RFC 7009 §2.1 semantics, from the operator's side): refresh
  * tokens stop working at once, opaque and JWT access tokens fail introspection. Revoking twice is harmless.
  */
-export async function revokeGrant(store: Pick<Store, 'grants'>, grantId: string, now = nowSeconds()): Promise<GrantRecord> {
+export async function revokeGrant(
+  store: Pick<Store, 'grants'> & Partial<Pick<Store, 'events'>>,
+  grantId: string,
+  now = nowSeconds(),
+  by: Actor = CLI_ACTOR,
+): Promise<GrantRecord> {
   const grant = await store.grants.find(grantId);
   if (!grant || !(await store.grants.revoke(grantId, now))) throw new AdminNotFoundError('grant', grantId);
+  if (store.events && grant.revokedAt === null) {
+    await recordEvent({ events: store.events }, { type: 'grant.revoked', by, sub: grant.sub, clientId: grant.clientId, data: { grant_id: grantId } }, now);
+  }
   return (await store.grants.find(grantId)) ?? { ...grant, revokedAt: now };
 }
 

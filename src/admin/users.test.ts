@@ -3,8 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../core/passwords.js';
+import { createClient } from './clients.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
-import { AdminInputError, AdminNotFoundError, createUser, deleteUser, findUser, setPassword, userToJson } from './users.js';
+import {
+  AdminInputError,
+  AdminNotFoundError,
+  createUser,
+  deleteUser,
+  disableUser,
+  enableUser,
+  findUser,
+  getUser,
+  grantRole,
+  listUsers,
+  revokeRole,
+  setPassword,
+  updateUser,
+  userToJson,
+} from './users.js';
 
 let dataDir: string;
 let store: OpenedStore;
@@ -114,10 +130,176 @@ describe('userToJson', () => {
       email_verified: false,
       name: 'Jo',
       locale: 'fr',
+      roles: [],
+      disabled: false,
+      disabled_at: null,
       has_password: true,
       created_at: 1234,
       updated_at: 1234,
     });
     expect(JSON.stringify(json)).not.toContain('argon2');
+  });
+});
+
+async function events(type?: string) {
+  return (await store.events.page(type ? { type } : {}, { limit: 100 })).items;
+}
+
+const operator = { sub: 'operator-sub', clientId: 'latch-console', address: '203.0.113.9' };
+
+async function grantFor(sub: string, scope: string, name = 'Some app') {
+  const existing = (await store.clients.list()).find((c) => c.metadata.client_name === name);
+  const clientId = existing?.clientId ?? (await createClient(store, { name, kind: 'web', redirectUris: ['https://app.example/cb'] })).client.clientId;
+  const grantId = `g-${Math.random().toString(36).slice(2)}`;
+  await store.grants.create({ grantId, clientId, sub, scope, sid: null, authTime: 1000, createdAt: 1000, revokedAt: null });
+  return grantId;
+}
+
+async function sessionFor(sub: string, sid = `sid-${Math.random().toString(36).slice(2)}`) {
+  await store.sessions.create({ idDigest: `d-${sid}`, sid, sub, authTime: 1000, amr: ['pwd'], createdAt: 1000, expiresAt: 4_000_000_000 });
+  return sid;
+}
+
+describe('roles', () => {
+  it('are given at creation, sorted and without duplicates, and recorded with who created the user', async () => {
+    const user = await createUser(store, { email: 'root@example.com', roles: ['support', 'admin', 'admin'] }, 1000, operator);
+    expect(user.roles).toEqual(['admin', 'support']);
+    expect((await store.users.findBySub(user.sub))?.roles).toEqual(['admin', 'support']);
+    const [created] = await events('user.created');
+    expect(created).toMatchObject({ type: 'user.created', sub: user.sub, actorSub: 'operator-sub', actorClientId: 'latch-console', address: '203.0.113.9' });
+    expect(created?.data).toEqual({ roles: ['admin', 'support'] });
+  });
+
+  it('refuse a bad role name, naming the field, and create nothing', async () => {
+    for (const role of ['Admin', 'has space', '', 'x'.repeat(65), 'é']) {
+      const err = await inputError(createUser(store, { email: 'bad-role@example.com', roles: [role] }));
+      expect(err.field).toBe('roles');
+    }
+    expect(await store.users.findByEmail('bad-role@example.com')).toBeUndefined();
+    const user = await createUser(store, { email: 'ok-role@example.com' });
+    expect((await inputError(grantRole(store, user.sub, 'Admin'))).field).toBe('role');
+  });
+
+  it('grantRole and revokeRole change the roles once, each change an event', async () => {
+    const user = await createUser(store, { email: 'kim@example.com' }, 1000);
+    expect((await grantRole(store, user.sub, 'admin', operator, 2000)).roles).toEqual(['admin']);
+    expect((await grantRole(store, user.sub, 'admin', operator, 2001)).roles).toEqual(['admin']);
+    expect((await grantRole(store, user.sub, 'billing', operator, 2002)).roles).toEqual(['admin', 'billing']);
+    expect((await revokeRole(store, user.sub, 'admin', operator, 3000)).roles).toEqual(['billing']);
+    expect((await revokeRole(store, user.sub, 'admin', operator, 3001)).roles).toEqual(['billing']);
+    expect((await store.users.findBySub(user.sub))?.roles).toEqual(['billing']);
+    expect((await events('user.role_granted')).map((e) => e.data.role).sort()).toEqual(['admin', 'billing']);
+    expect((await events('user.role_revoked')).map((e) => e.data.role)).toEqual(['admin']);
+    await expect(grantRole(store, 'nobody', 'admin')).rejects.toBeInstanceOf(AdminNotFoundError);
+  });
+
+  it('revoking admin revokes the grants that carry an admin scope, and only those', async () => {
+    const user = await createUser(store, { email: 'lee@example.com', roles: ['admin'] });
+    const adminGrant = await grantFor(user.sub, 'openid admin:read');
+    const writeGrant = await grantFor(user.sub, 'admin:write');
+    const plainGrant = await grantFor(user.sub, 'openid profile');
+    await revokeRole(store, user.sub, 'admin', operator, 5000);
+    expect((await store.grants.find(adminGrant))?.revokedAt).toBe(5000);
+    expect((await store.grants.find(writeGrant))?.revokedAt).toBe(5000);
+    expect((await store.grants.find(plainGrant))?.revokedAt).toBeNull();
+    expect((await events('user.role_revoked'))[0]?.data).toEqual({ role: 'admin', grants_revoked: 2 });
+  });
+
+  it('revoking another role revokes no grant', async () => {
+    const user = await createUser(store, { email: 'mo@example.com', roles: ['admin', 'billing'] });
+    const adminGrant = await grantFor(user.sub, 'openid admin:read');
+    await revokeRole(store, user.sub, 'billing');
+    expect((await store.grants.find(adminGrant))?.revokedAt).toBeNull();
+  });
+});
+
+describe('disableUser and enableUser', () => {
+  it('disabling sets disabledAt, revokes every grant and ends every session; enabling lets them back', async () => {
+    const user = await createUser(store, { email: 'nia@example.com', password: 'a long password' });
+    const other = await createUser(store, { email: 'oz@example.com' });
+    const grants = [await grantFor(user.sub, 'openid'), await grantFor(user.sub, 'openid offline_access', 'Other app')];
+    const otherGrant = await grantFor(other.sub, 'openid');
+    await sessionFor(user.sub);
+    await sessionFor(user.sub);
+    const otherSession = await sessionFor(other.sub);
+
+    const disabled = await disableUser(store, user.sub, operator, 7000);
+    expect(disabled.disabledAt).toBe(7000);
+    expect(userToJson(disabled)).toMatchObject({ disabled: true, disabled_at: 7000 });
+    expect((await store.users.findBySub(user.sub))?.disabledAt).toBe(7000);
+    for (const g of grants) expect((await store.grants.find(g))?.revokedAt).toBe(7000);
+    expect(await store.sessions.listBySub(user.sub, 7000)).toEqual([]);
+    expect((await store.grants.find(otherGrant))?.revokedAt).toBeNull();
+    expect((await store.sessions.findBySid(otherSession, 7000))?.sub).toBe(other.sub);
+    const [event] = await events('user.disabled');
+    expect(event).toMatchObject({ sub: user.sub, actorSub: 'operator-sub', address: '203.0.113.9', data: { grants_revoked: 2, sessions_ended: 2 } });
+
+    expect((await disableUser(store, user.sub, operator, 8000)).disabledAt).toBe(7000);
+    expect(await events('user.disabled')).toHaveLength(1);
+
+    const enabled = await enableUser(store, user.sub, operator, 9000);
+    expect(enabled.disabledAt).toBeNull();
+    expect((await store.users.findBySub(user.sub))?.disabledAt).toBeNull();
+    expect(userToJson(enabled)).toMatchObject({ disabled: false, disabled_at: null });
+    expect(await events('user.enabled')).toHaveLength(1);
+    await expect(disableUser(store, 'nobody')).rejects.toBeInstanceOf(AdminNotFoundError);
+  });
+});
+
+describe('updateUser', () => {
+  it('changes claims, email and email_verified, and records which claims changed (not their values)', async () => {
+    const user = await createUser(store, { email: 'pat@example.com', emailVerified: true, profile: { name: 'Pat', nickname: 'P' } }, 1000);
+    const updated = await updateUser(store, user.sub, { name: 'Pat Doe', nickname: null, locale: 'de-de', email: 'PAT.DOE@example.com' }, operator, 2000);
+    expect(updated).toMatchObject({ email: 'pat.doe@example.com', emailVerified: false, profile: { name: 'Pat Doe', locale: 'de-DE' }, updatedAt: 2000 });
+    expect(await store.users.findBySub(user.sub)).toEqual(updated);
+    const [event] = await events('user.updated');
+    expect(event?.data).toEqual({ claims: ['email', 'email_verified', 'locale', 'name', 'nickname'] });
+    expect(JSON.stringify(event)).not.toContain('Pat Doe');
+
+    const verified = await updateUser(store, user.sub, { email_verified: true }, operator, 3000);
+    expect(verified.emailVerified).toBe(true);
+    const both = await updateUser(store, user.sub, { email: 'pat3@example.com', email_verified: true }, operator, 3500);
+    expect(both.emailVerified).toBe(true);
+    expect((await updateUser(store, user.sub, { name: 'Pat Doe' }, operator, 4000)).updatedAt).toBe(3500);
+  });
+
+  it('refuses a wrong claim or a taken email and changes nothing', async () => {
+    const user = await createUser(store, { email: 'quin@example.com', profile: { name: 'Quin' } }, 1000);
+    await createUser(store, { email: 'taken@example.com' });
+    const before = await store.users.findBySub(user.sub);
+    expect((await inputError(updateUser(store, user.sub, { name: 'New', picture: 'nope' }))).field).toBe('picture');
+    expect((await inputError(updateUser(store, user.sub, { email: 'TAKEN@example.com' }))).field).toBe('email');
+    expect((await inputError(updateUser(store, user.sub, { email: 'not an email' }))).field).toBe('email');
+    expect((await inputError(updateUser(store, user.sub, { email: null as unknown as string }))).field).toBe('email');
+    expect((await inputError(updateUser(store, user.sub, { email_verified: 'yes' as unknown as boolean }))).field).toBe('email_verified');
+    expect((await inputError(updateUser(store, user.sub, { roles: ['admin'] } as never))).field).toBe('roles');
+    expect(await store.users.findBySub(user.sub)).toEqual(before);
+    expect(await events('user.updated')).toEqual([]);
+    await expect(updateUser(store, 'nobody', { name: 'X' })).rejects.toBeInstanceOf(AdminNotFoundError);
+  });
+});
+
+describe('events of the other changes', () => {
+  it('setPassword and deleteUser are recorded, and no event holds a password or its hash', async () => {
+    const user = await createUser(store, { email: 'ray@example.com', password: 'first secret pw' }, 1000, operator);
+    await setPassword(store, user.sub, 'second secret pw', 2000, operator);
+    await deleteUser(store, user.sub, operator);
+    const all = await events();
+    expect(all.map((e) => e.type).sort()).toEqual(['user.created', 'user.deleted', 'user.password_set']);
+    for (const e of all) expect(e).toMatchObject({ sub: user.sub, actorSub: 'operator-sub' });
+    const text = JSON.stringify(all);
+    expect(text).not.toContain('secret pw');
+    expect(text).not.toContain('argon2');
+  });
+
+  it('getUser and listUsers', async () => {
+    const a = await createUser(store, { email: 'sam@example.com' });
+    await createUser(store, { email: 'tia@example.com' });
+    expect((await getUser(store, a.sub)).email).toBe('sam@example.com');
+    await expect(getUser(store, 'sam@example.com')).rejects.toBeInstanceOf(AdminNotFoundError);
+    const page = await listUsers(store, { limit: 1 });
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+    expect((await listUsers(store, { limit: 10, q: 'TIA' })).items.map((u) => u.email)).toEqual(['tia@example.com']);
   });
 });

@@ -5,7 +5,7 @@ Usage: latch <command> [options]
 Commands:
   start                          start the server (migrates the database first)
   migrate                        apply pending database migrations
-  users create|list|show|delete|set-password
+  users create|list|show|delete|set-password|grant-role|revoke-role|disable|enable
   clients create|list|show|delete
   keys list|rotate
   apis create|list|show|delete   APIs (resource servers) that accept Latch access tokens
@@ -34,20 +34,28 @@ Applies pending database migrations (SQLite in LATCH_DATA_DIR, or PostgreSQL at 
 
 const users = `Usage: latch users <command> [options]
 
-  create --email E [--name N] [--email-verified] [--password-stdin]
+  create --email E [--name N] [--email-verified] [--role R]... [--password-stdin]
                                  create a user; without --password-stdin the password is asked
-                                 for at the terminal (not echoed)
-  list                           list users
+                                 for at the terminal (not echoed); --role admin makes an admin
+  list                           list users, with their roles and whether they are disabled
   show <sub|email>               show one user
   delete <sub|email>             delete a user and everything issued to them
   set-password <sub|email> [--password-stdin]
                                  set a user's password
+  grant-role <sub|email> <role>  give a role (admin: the console and the admin API)
+  revoke-role <sub|email> <role> take a role away; taking admin away ends their admin tokens
+  disable <sub|email>            the user cannot sign in; their grants, tokens and sessions end
+  enable <sub|email>             the user can sign in again
 
 Options: --json, --help
 Example: printf '%s' "$PASSWORD" | latch users create --email ada@example.com --password-stdin
+         latch users grant-role ada@example.com admin
 `;
 
-const usersCreate = `Usage: latch users create --email E [--name N] [--email-verified] [--password-stdin] [--json]
+const usersCreate = `Usage: latch users create --email E [--name N] [--email-verified] [--role R]... [--password-stdin] [--json]
+
+--role gives a role (repeatable); --role admin lets the user into the console and the admin API.
+Role names are lower-case letters, digits, _ and -.
 
 The password (at least 8 characters) is read from stdin with --password-stdin (one trailing
 newline is dropped), otherwise asked for twice at the terminal.
@@ -58,6 +66,10 @@ const clients = `Usage: latch clients <command> [options]
   create --name N --type web|spa|native|m2m|device [options]    register a client (see clients create --help)
   list                           list clients
   show <client_id>               show one client
+  update <client_id> [options]   change redirect URIs, grant types, scopes, name, URLs (see clients update --help)
+  rotate-secret <client_id> [--grace SECONDS]
+                                 a new client secret, printed once; the old one keeps working for SECONDS
+                                 (default 0: it stops at once; at most 30 days)
   delete <client_id>             delete a client and everything issued to it
   advise                         which --type fits your app ("Which flow should I use?")
 
@@ -102,9 +114,32 @@ Options (repeatable ones marked ...):
   --allowed-origin O ...          a web origin (https://app.example.com) whose browser code may call
                                   /token, /revoke, /userinfo, /device_authorization (CORS); public
                                   clients only; the origins of its redirect URIs are always allowed
+  --logo-uri U, --client-uri U, --policy-uri U, --tos-uri U
+                                  RFC 7591 URLs the consent page shows: https (or http on loopback)
   --json                          print the RFC 7591 client information as JSON
 
 A client secret, when there is one, is printed once and never again.
+`;
+
+const clientsUpdate = `Usage: latch clients update <client_id> [options]
+
+Changes a client; the result is checked like a new client (the same checks as clients create and
+PATCH /admin/api/clients/{client_id}). A repeated flag replaces the whole list; "" alone empties it
+(or removes a URL).
+
+Options:
+  --name N
+  --redirect-uri U ...            the redirect URIs, matched exactly
+  --post-logout-redirect-uri U ...
+  --grant-type G ...              the grant types (response types follow unless given)
+  --response-type R ...
+  --scope S ...                   exactly the client's scopes (space-separated values are split)
+  --logo-uri U                    RFC 7591 URLs shown on the consent page: https (or http on loopback)
+  --client-uri U
+  --policy-uri U
+  --tos-uri U
+  --allowed-origin O ...          web origins of a public client's browser code (CORS)
+  --json                          print the RFC 7591 client information as JSON
 `;
 
 const keys = `Usage: latch keys <command> [--json]
@@ -121,8 +156,11 @@ const apis = `Usage: latch apis <command> [options]
                                  register an API (see apis create --help)
   list                           list APIs
   show <identifier>              show one API
-  update <identifier> --introspect-client ID ...
-                                 replace the clients that may introspect its tokens ("" for none)
+  update <identifier> [--name N] [--scope S]... [--token-format F] [--ttl SECONDS] [--alg A]
+         [--introspect-client ID]...
+                                 change an API; --scope replaces its scopes (with descriptions, as in
+                                 create), --introspect-client replaces the clients that may introspect
+                                 its tokens ("" for none)
   delete <identifier>            delete an API; tokens issued for it fail introspection from then on
 
 Options: --json, --help
@@ -137,7 +175,9 @@ carry the identifier as audience and only the scopes below that the client may u
 Options:
   --identifier URI                the audience: an absolute URI without fragment, e.g. https://photos.example
   --scope S ...                   scopes the API defines (e.g. read:photos); each value may hold several.
-                                  A client also needs them in its own --scope to ask for them.
+                                  'read:photos=See your photos' also gives the scope's description,
+                                  shown on the consent page. A client also needs them in its own
+                                  --scope to ask for them.
   --token-format F                jwt (default: RFC 9068 JWT access tokens, checked locally with the JWKS)
                                   or opaque (random values, checked with /introspect)
   --ttl SECONDS                   access token lifetime (default 3600, at most 86400)
@@ -157,4 +197,4 @@ const grants = `Usage: latch grants <command> [options]
 Options: --json, --help
 `;
 
-export const usage = { main, start, migrate, users, usersCreate, clients, clientsCreate, clientsAdvise, keys, apis, apisCreate, grants } as const;
+export const usage = { main, start, migrate, users, usersCreate, clients, clientsCreate, clientsUpdate, clientsAdvise, keys, apis, apisCreate, grants } as const;

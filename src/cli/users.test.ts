@@ -162,4 +162,67 @@ describe('latch users', () => {
     expectCode(set, 1);
     expect(set.stderr).toMatch(/user not found/);
   });
+
+  it('create --role (repeatable), grant-role, revoke-role, disable, enable; list shows roles and disabled', async () => {
+    const created = await latch(['users', 'create', '--email', 'root@example.com', '--role', 'admin', '--role', 'support', '--password-stdin', '--json'], 'root password');
+    expectCode(created, 0);
+    expect(created.json()).toMatchObject({ roles: ['admin', 'support'], disabled: false });
+    expect((await storedUser('root@example.com'))?.roles).toEqual(['admin', 'support']);
+
+    const plain = await latch(['users', 'create', '--email', 'kai@example.com', '--password-stdin'], 'kai password');
+    expectCode(plain, 0);
+    const granted = await latch(['users', 'grant-role', 'kai@example.com', 'admin']);
+    expectCode(granted, 0);
+    expect(granted.stdout).toContain('Granted role admin to kai@example.com');
+    expect((await latch(['users', 'grant-role', 'kai@example.com', 'admin'])).stdout).toContain('already has role admin');
+    expect((await storedUser('kai@example.com'))?.roles).toEqual(['admin']);
+
+    const disabled = await latch(['users', 'disable', 'kai@example.com', '--json']);
+    expectCode(disabled, 0);
+    expect(disabled.json()).toMatchObject({ email: 'kai@example.com', disabled: true });
+    expect((await storedUser('kai@example.com'))?.disabledAt).toEqual(expect.any(Number));
+
+    const list = await latch(['users', 'list']);
+    expect(list.stdout).toMatch(/ROLES\s+DISABLED/);
+    const kaiLine = list.stdout.split('\n').find((l) => l.includes('kai@example.com'))!;
+    expect(kaiLine).toMatch(/admin\s+\d{4}-\d{2}-\d{2}T/);
+    const rootLine = list.stdout.split('\n').find((l) => l.includes('root@example.com'))!;
+    expect(rootLine).toMatch(/admin,support\s+no\s/);
+
+    const enabled = await latch(['users', 'enable', 'kai@example.com']);
+    expectCode(enabled, 0);
+    expect(enabled.stdout).toContain('can sign in again');
+    expect((await storedUser('kai@example.com'))?.disabledAt).toBeNull();
+
+    const revoked = await latch(['users', 'revoke-role', 'kai@example.com', 'admin']);
+    expectCode(revoked, 0);
+    expect(revoked.stdout).toContain('Revoked role admin from kai@example.com');
+    expect((await storedUser('kai@example.com'))?.roles).toEqual([]);
+
+    const store = await openMigratedStore({ dataDir });
+    try {
+      const types = (await store.events.page({}, { limit: 50 })).items.map((e) => e.type);
+      expect(types).toEqual(expect.arrayContaining(['user.created', 'user.role_granted', 'user.disabled', 'user.enabled', 'user.role_revoked']));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a bad role, an unknown user and missing arguments for the role and state commands', async () => {
+    const bad = await latch(['users', 'create', '--email', 'x@example.com', '--role', 'Admin', '--password-stdin'], 'long enough');
+    expectCode(bad, 1);
+    expect(bad.stderr).toMatch(/--role: "Admin" is not a role name/);
+    expect(await storedUser('x@example.com')).toBeUndefined();
+    expectCode(await latch(['users', 'create', '--email', 'y@example.com', '--password-stdin'], 'long enough'), 0);
+    const badGrant = await latch(['users', 'grant-role', 'y@example.com', 'has space']);
+    expectCode(badGrant, 1);
+    expect(badGrant.stderr).toMatch(/role: "has space" is not a role name/);
+    const ghost = await latch(['users', 'disable', 'ghost@example.com']);
+    expectCode(ghost, 1);
+    expect(ghost.stderr).toMatch(/user not found: ghost@example.com/);
+    const missing = await latch(['users', 'grant-role', 'y@example.com']);
+    expectCode(missing, 2);
+    expect(missing.stderr).toMatch(/missing <role>/);
+    expectCode(await latch(['users', 'enable']), 2);
+  });
 });

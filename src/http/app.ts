@@ -14,6 +14,7 @@ import { registerInteraction } from './routes/interaction.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
+import { registerAdminApi } from './admin/register.js';
 import type { TurnEnd } from '../runtime/turn-end.js';
 import { asStoreUnavailable } from '../storage/unavailable.js';
 import { createCors, type CorsPolicy } from './cors.js';
@@ -112,6 +113,8 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     // Per-request start/end lines only when debugging: at info they would double the log volume of a busy server.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
     bodyLimit: 65536,
+    // The admin API takes an API identifier (a URI, up to 2048 characters) URL-encoded as one path segment.
+    routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
     ...(options.timeouts && timeoutOptions(options.timeouts)),
   });
@@ -162,6 +165,8 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerTokenEndpoints(scope, ctx);
     registerUserinfo(scope, ctx);
   });
+  // The admin API (bearer tokens, RFC 9457 problem details): no cookies, errors of its own.
+  app.register(async (scope) => registerAdminApi(scope, ctx), { prefix: '/admin/api' });
   // Endpoints a browser visits: the session and per-browser cookies (cookies.ts).
   app.register(async (scope) => {
     await scope.register(cookie);

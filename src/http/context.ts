@@ -17,6 +17,8 @@ export interface AppContext {
   passwordTurns: OneAtATime;
   /** Fetched, size-limited copies of the brand's and clients' logos, served from this origin (one per instance). */
   logos: LogoSource;
+  /** The server secret that encrypts the signing keys: what a key rotation through the admin API needs. */
+  keySecret?: Uint8Array;
   /** Unix seconds. */
   now(): number;
 }

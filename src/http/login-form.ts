@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptLogin, normalizeEmail } from '../core/accounts/login.js';
+import { recordEvent } from '../observability/events.js';
 import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
 import { startSession } from './cookies.js';
 import type { AppContext } from './context.js';
@@ -14,34 +15,51 @@ export interface LoginRetry {
   status: number;
 }
 
+/** Shown to a person whose account an operator disabled (only after the right password). */
+export const accountDisabled = (): PageMessage => message('login.error_disabled');
+
 /**
  * A submitted login form (CSRF already checked): the shared password check with its rate limits, then a new
  * session recorded on the interaction. Returns undefined on success, or what to show on the login page again.
+ * Every outcome is an audit event (the person when the email is known, the client, the address; never what was typed).
  */
 export async function submitLoginForm(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   params: ReadonlyMap<string, string>,
-  interaction: Pick<InteractionRecord, 'idDigest' | 'result'>,
+  interaction: Pick<InteractionRecord, 'idDigest' | 'result' | 'clientId'>,
   interactions: Pick<InteractionsRepository, 'updateResult'> = ctx.store.interactions,
 ): Promise<LoginRetry | undefined> {
   const email = normalizeEmail(params.get('email') ?? '');
+  const now = ctx.now();
   const result = await attemptLogin(
-    { email, password: params.get('password') ?? '', ip: request.ip, now: ctx.now() },
+    { email, password: params.get('password') ?? '', ip: request.ip, now },
     { users: ctx.store.users, throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log, ctx.passwordTurns) },
   );
+  const address = request.ip;
+  const clientId = interaction.clientId;
   if (result.kind === 'throttled') {
+    await recordEvent(ctx.store, { type: 'login.throttled', clientId, address, data: { retry_after: result.retryAfter } }, now, request.log);
     // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
     reply.header('Retry-After', String(result.retryAfter));
     return { email, error: message('login.error_throttled', { wait: waitMessage(result.retryAfter) }), status: 429 };
   }
   if (result.kind === 'invalid') {
     request.log.info({ event: 'login.failed' }, 'login failed');
+    const sub = result.user?.sub ?? null;
+    await recordEvent(ctx.store, { type: 'login.failed', sub, clientId, address, data: { reason: sub ? 'wrong_password' : 'unknown_account' } }, now, request.log);
     return { email, error: message('login.error_invalid'), status: 401 };
+  }
+  if (result.kind === 'disabled') {
+    request.log.info({ event: 'login.failed', reason: 'account_disabled' }, 'login failed');
+    await recordEvent(ctx.store, { type: 'login.failed', sub: result.user.sub, clientId, address, data: { reason: 'account_disabled' } }, now, request.log);
+    return { email, error: accountDisabled(), status: 403 };
   }
   const session = await startSession(ctx, request, reply, result.user.sub);
   await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime });
   request.log.info({ event: 'login.succeeded' }, 'login succeeded');
+  const by = { sub: session.sub, clientId: null, address };
+  await recordEvent(ctx.store, { type: 'login.succeeded', by, sub: session.sub, clientId, data: { sid: session.sid, amr: session.amr } }, now, request.log);
   return undefined;
 }

@@ -58,6 +58,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
       passwordTurns: new OneAtATime(),
       logos: createLogoCache({ onFailure: (url, reason) => onLogoFailure(url, reason) }),
+      keySecret: secret,
       now: () => Math.floor(Date.now() / 1000),
     };
     const app = buildApp(ctx, {

@@ -1,4 +1,4 @@
-import { AdminInputError, apiToJson, createApi, deleteApi, findApi, setIntrospectionClients, type CreateApiInput } from '../../admin/apis.js';
+import { AdminInputError, apiToJson, createApi, deleteApi, findApi, parseScopeArguments, updateApi, type ApiPatch, type CreateApiInput } from '../../admin/apis.js';
 import type { AccessTokenFormat, ApiRecord } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -11,7 +11,7 @@ export const apisCommand = commandGroup('apis', usage.apis, { create, list, show
 function describe(api: ApiRecord): string[] {
   return [
     `identifier:    ${api.identifier}`,
-    `scopes:        ${api.scopes.join(' ') || '(none)'}`,
+    `scopes:        ${api.scopes.map((s) => (api.scopeDescriptions?.[s] ? `${s} (${api.scopeDescriptions[s]})` : s)).join(' ') || '(none)'}`,
     `token format:  ${api.tokenFormat}${api.tokenFormat === 'jwt' ? ` (RFC 9068, ${api.signingAlg})` : ' (check with /introspect)'}`,
     `token ttl:     ${api.accessTokenTtl} s`,
     `introspection: ${api.introspectionClients.join(' ') || '(only the client a token was issued to)'}`,
@@ -36,7 +36,12 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values.identifier === undefined) throw new UsageError('--identifier is required (the API\'s URI, e.g. https://photos.example)');
   const input: CreateApiInput = { identifier: values.identifier };
   if (values.name !== undefined) input.name = values.name;
-  if (values.scope) input.scopes = values.scope;
+  if (values.scope) {
+    // 'read:photos=See your photos': the scope and its description for the consent page.
+    const { scopes, scopeDescriptions } = parseScopeArguments(values.scope);
+    input.scopes = scopes;
+    input.scopeDescriptions = scopeDescriptions;
+  }
   if (values['token-format'] !== undefined) input.tokenFormat = values['token-format'] as AccessTokenFormat;
   if (values.ttl !== undefined) {
     if (!/^\d+$/.test(values.ttl)) throw new AdminInputError('access_token_ttl', `"${values.ttl}" is not a whole number of seconds`);
@@ -88,15 +93,37 @@ async function show(ctx: CommandContext, args: string[]): Promise<number> {
 }
 
 async function update(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { 'introspect-client': { type: 'string', multiple: true } });
+  const { values, positionals } = parse(args, {
+    name: { type: 'string' },
+    scope: { type: 'string', multiple: true },
+    'token-format': { type: 'string' },
+    ttl: { type: 'string' },
+    alg: { type: 'string' },
+    'introspect-client': { type: 'string', multiple: true },
+  });
   if (values.help) {
     ctx.io.stdout.write(usage.apis);
     return 0;
   }
   const [identifier] = expectPositionals(positionals, ['identifier'], 'apis update');
-  const clients = values['introspect-client'];
-  if (!clients) throw new UsageError('apis update: nothing to change (give --introspect-client ID, repeated; "" for none)');
-  const api = await ctx.withStore((store) => setIntrospectionClients(store, identifier!, clients));
+  const patch: ApiPatch = {};
+  if (values.name !== undefined) patch.name = values.name;
+  if (values.scope) {
+    const { scopes, scopeDescriptions } = parseScopeArguments(values.scope.filter((s) => s !== ''));
+    patch.scopes = scopes;
+    patch.scope_descriptions = scopeDescriptions;
+  }
+  if (values['token-format'] !== undefined) patch.token_format = values['token-format'] as AccessTokenFormat;
+  if (values.ttl !== undefined) {
+    if (!/^\d+$/.test(values.ttl)) throw new AdminInputError('access_token_ttl', `"${values.ttl}" is not a whole number of seconds`);
+    patch.access_token_ttl = Number(values.ttl);
+  }
+  if (values.alg !== undefined) patch.signing_alg = values.alg;
+  if (values['introspect-client']) patch.introspection_clients = values['introspect-client'];
+  if (Object.keys(patch).length === 0) {
+    throw new UsageError('apis update: nothing to change (give --name, --scope, --token-format, --ttl, --alg or --introspect-client)');
+  }
+  const api = await ctx.withStore((store) => updateApi(store, identifier!, patch));
   ctx.print(values.json, apiToJson(api), [`Updated API ${api.identifier}`, ...describe(api).map((l) => `  ${l}`)].join('\n'));
   return 0;
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
-import { AdminInputError, clientToJson, createClient, deleteClient, type CreateClientInput } from '../../admin/clients.js';
+import { AdminInputError, clientToJson, createClient, deleteClient, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
 import type { ClientKind, ClientRecord, TokenEndpointAuthMethod } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -10,7 +10,7 @@ import { CliError, isoTime, table, UsageError } from '../io.js';
 import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
-export const clientsCommand = commandGroup('clients', usage.clients, { create, list, show, delete: remove, advise });
+export const clientsCommand = commandGroup('clients', usage.clients, { create, list, show, update, 'rotate-secret': rotateSecret, delete: remove, advise });
 
 async function readJwks(file: string): Promise<{ keys: JWK[] }> {
   let parsed: unknown;
@@ -40,6 +40,10 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'client-id': { type: 'string' },
     'default-resource': { type: 'string' },
     'allowed-origin': { type: 'string', multiple: true },
+    'logo-uri': { type: 'string' },
+    'client-uri': { type: 'string' },
+    'policy-uri': { type: 'string' },
+    'tos-uri': { type: 'string' },
   });
   if (values.help) {
     ctx.io.stdout.write(usage.clientsCreate);
@@ -68,6 +72,10 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['client-id'] !== undefined) input.clientId = values['client-id'];
   if (values['default-resource'] !== undefined) input.defaultResource = values['default-resource'];
   if (values['allowed-origin']) input.allowedCorsOrigins = values['allowed-origin'];
+  if (values['logo-uri'] !== undefined) input.logoUri = values['logo-uri'];
+  if (values['client-uri'] !== undefined) input.clientUri = values['client-uri'];
+  if (values['policy-uri'] !== undefined) input.policyUri = values['policy-uri'];
+  if (values['tos-uri'] !== undefined) input.tosUri = values['tos-uri'];
 
   const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input));
   const lines = [`Created ${client.metadata.latch_client_kind} client "${client.metadata.client_name}"`, '', `  client_id:     ${client.clientId}`];
@@ -90,6 +98,10 @@ function describe(client: ClientRecord): string[] {
   if (m.redirect_uris.length > 0) lines.push(`redirect URIs: ${m.redirect_uris.join(', ')}`);
   if (m.post_logout_redirect_uris.length > 0) lines.push(`post-logout:   ${m.post_logout_redirect_uris.join(', ')}`);
   if (m.latch_default_resource !== undefined) lines.push(`default API:   ${m.latch_default_resource}`);
+  for (const [label, value] of [['logo:', m.logo_uri], ['home page:', m.client_uri], ['privacy:', m.policy_uri], ['terms:', m.tos_uri]] as const) {
+    if (value !== undefined) lines.push(`${label.padEnd(15)}${value}`);
+  }
+  if (client.previousSecret) lines.push(`old secret:    accepted until ${isoTime(client.previousSecret.expiresAt)}`);
   return lines;
 }
 
@@ -136,6 +148,77 @@ async function show(ctx: CommandContext, args: string[]): Promise<number> {
     `  id token alg:  ${m.id_token_signed_response_alg}`,
   ].join('\n');
   ctx.print(values.json, clientToJson(client), text);
+  return 0;
+}
+
+/** `latch clients update <id>`: the same service and checks as PATCH /admin/api/clients/{id}. */
+async function update(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    name: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'grant-type': { type: 'string', multiple: true },
+    'response-type': { type: 'string', multiple: true },
+    scope: { type: 'string', multiple: true },
+    'logo-uri': { type: 'string' },
+    'client-uri': { type: 'string' },
+    'policy-uri': { type: 'string' },
+    'tos-uri': { type: 'string' },
+    'allowed-origin': { type: 'string', multiple: true },
+  });
+  if (values.help) {
+    ctx.io.stdout.write(usage.clientsUpdate);
+    return 0;
+  }
+  const [id] = expectPositionals(positionals, ['client_id'], 'clients update');
+  // A list flag replaces the whole list; "" alone empties it.
+  const list = (given: string[] | undefined) => given?.filter((v) => v !== '');
+  const patch: ClientPatch = {};
+  if (values.name !== undefined) patch.client_name = values.name;
+  if (values['redirect-uri']) patch.redirect_uris = list(values['redirect-uri']);
+  if (values['post-logout-redirect-uri']) patch.post_logout_redirect_uris = list(values['post-logout-redirect-uri']);
+  if (values['grant-type']) patch.grant_types = list(values['grant-type']);
+  if (values['response-type']) patch.response_types = list(values['response-type']);
+  if (values.scope) patch.scope = values.scope.join(' ').trim();
+  if (values['allowed-origin']) patch.allowed_cors_origins = list(values['allowed-origin']);
+  // "" removes the URL.
+  const url = (value: string | undefined) => (value === undefined ? undefined : value === '' ? null : value);
+  if (values['logo-uri'] !== undefined) patch.logo_uri = url(values['logo-uri']);
+  if (values['client-uri'] !== undefined) patch.client_uri = url(values['client-uri']);
+  if (values['policy-uri'] !== undefined) patch.policy_uri = url(values['policy-uri']);
+  if (values['tos-uri'] !== undefined) patch.tos_uri = url(values['tos-uri']);
+  if (Object.keys(patch).length === 0) throw new UsageError('clients update: nothing to change (see latch clients update --help)');
+  const client = await ctx.withStore((store) => updateClient(store, id!, patch));
+  ctx.print(values.json, clientToJson(client), [`Updated client ${client.clientId} ("${client.metadata.client_name}")`, ...describe(client).map((l) => `  ${l}`)].join('\n'));
+  return 0;
+}
+
+/** `latch clients rotate-secret <id> [--grace <seconds>]`: a new secret, printed once; the old one works during the grace. */
+async function rotateSecret(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { grace: { type: 'string' } });
+  if (values.help) {
+    ctx.io.stdout.write(usage.clients);
+    return 0;
+  }
+  const [id] = expectPositionals(positionals, ['client_id'], 'clients rotate-secret');
+  let graceSeconds = 0;
+  if (values.grace !== undefined) {
+    if (!/^\d+$/.test(values.grace)) throw new AdminInputError('grace_seconds', `"${values.grace}" is not a whole number of seconds`);
+    graceSeconds = Number(values.grace);
+  }
+  const { client, clientSecret } = await ctx.withStore((store) => rotateClientSecret(store, id!, { graceSeconds }));
+  const lines = [`New secret for client ${client.clientId}`, '', `  client_secret: ${clientSecret}`, ''];
+  lines.push(
+    client.previousSecret
+      ? `The old secret keeps working until ${isoTime(client.previousSecret.expiresAt)}; then only the new one does.`
+      : 'The old secret stopped working now.',
+    'The new secret is shown only this once: store it now. Latch keeps only its hash.',
+  );
+  ctx.print(
+    values.json,
+    { client_id: client.clientId, client_secret: clientSecret, client_secret_expires_at: 0, previous_secret_expires_at: client.previousSecret?.expiresAt ?? null },
+    lines.join('\n'),
+  );
   return 0;
 }
 

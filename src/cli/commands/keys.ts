@@ -1,28 +1,15 @@
-import { rotateKeys } from '../../keys/key-ring.js';
+import { listKeys, keyToJson, rotateSigningKeys } from '../../admin/keys.js';
 import { resolveSecret } from '../../keys/secret.js';
-import type { KeyRecord } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { isoTime, table } from '../io.js';
 import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
-const stateOrder = { active: 0, next: 1, retired: 2 } as const;
 /** The JWKS answer's Cache-Control max-age (http/routes/discovery.ts). */
 const JWKS_MAX_AGE = 300;
 
 export const keysCommand = commandGroup('keys', usage.keys, { list, rotate });
-
-function keyToJson(key: KeyRecord) {
-  return {
-    kid: key.kid,
-    alg: key.alg,
-    state: key.state,
-    created_at: key.createdAt,
-    activated_at: key.activatedAt,
-    retired_at: key.retiredAt,
-  };
-}
 
 async function list(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {});
@@ -31,9 +18,7 @@ async function list(ctx: CommandContext, args: string[]): Promise<number> {
     return 0;
   }
   expectPositionals(positionals, [], 'keys list');
-  const keys = (await ctx.withStore((store) => store.keys.list())).sort(
-    (a, b) => a.alg.localeCompare(b.alg) || stateOrder[a.state] - stateOrder[b.state] || a.createdAt - b.createdAt,
-  );
+  const keys = await ctx.withStore((store) => listKeys(store));
   const text =
     keys.length === 0
       ? 'No signing keys yet: `latch start` (or `latch keys rotate`) creates them.'
@@ -56,7 +41,7 @@ async function rotate(ctx: CommandContext, args: string[]): Promise<number> {
   const secret = await resolveSecret(config, { sharedDatabase: config.databaseUrl !== undefined });
   const { result, before } = await ctx.withStore(async (store) => {
     const before = await store.keys.list();
-    return { result: await rotateKeys({ repo: store.keys, secret, algorithms: config.keyAlgorithms }), before };
+    return { result: await rotateSigningKeys(store, { secret, algorithms: config.keyAlgorithms }), before };
   });
   // Relying parties may cache the JWKS (Cache-Control max-age): a key published more recently may be unknown to some.
   const now = Math.floor(Date.now() / 1000);

@@ -1,5 +1,6 @@
 import type { UserRecord, UsersRepository } from '../../storage/types.js';
 import { dummyVerify, verifyPassword } from '../passwords.js';
+import { isDisabled } from './person-scopes.js';
 import { digest } from '../tokens/hash.js';
 import { enterThrottle, type ThrottleDeps } from './throttle.js';
 
@@ -18,7 +19,9 @@ export interface LoginAttempt {
 
 export type LoginAttemptResult =
   | { kind: 'success'; user: UserRecord }
-  | { kind: 'invalid' }
+  | { kind: 'invalid'; user?: UserRecord }
+  /** The right password of an account an operator disabled: it cannot sign in. */
+  | { kind: 'disabled'; user: UserRecord }
   | { kind: 'throttled'; retryAfter: number };
 
 /** Emails are compared trimmed and lower-cased, as they are stored. */
@@ -49,8 +52,11 @@ export async function attemptLogin(attempt: LoginAttempt, deps: LoginAttemptDeps
   }
   if (!user || !ok) {
     await gate.failed();
-    return { kind: 'invalid' };
+    // The user (when the email is known) is for the audit trail only; the answer is the same either way.
+    return user ? { kind: 'invalid', user } : { kind: 'invalid' };
   }
   await gate.succeeded();
+  // Said only after the right password, so that it reveals nothing to someone guessing.
+  if (isDisabled(user)) return { kind: 'disabled', user };
   return { kind: 'success', user };
 }

@@ -7,7 +7,7 @@ import type { ClientAuthDeps } from './types.js';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const detect = (authorization: string) => clientSecretBasic.detect({ authorization, params: new Map(), endpointUrl: 'https://op.example/token' });
 const client = (secret: string) => ({ clientId: 'c', clientSecretDigest: digest(secret) }) as unknown as ClientRecord;
-const deps = {} as ClientAuthDeps;
+const deps = { now: 0 } as ClientAuthDeps;
 
 describe('client_secret_basic', () => {
   it('takes client_id and secret as they are when nothing is encoded', async () => {

@@ -1,5 +1,5 @@
 import { InvalidClient, InvalidRequest } from '../errors.js';
-import { matchesDigest } from '../tokens/hash.js';
+import { matchesClientSecret } from './client-secret.js';
 import type { ClientAuthMethod } from './types.js';
 
 export const basicChallenge = { 'WWW-Authenticate': 'Basic realm="latch", charset="UTF-8"' };
@@ -28,9 +28,9 @@ export const clientSecretBasic: ClientAuthMethod = {
     return {
       method: 'client_secret_basic',
       clientId,
-      async verify(client) {
+      async verify(client, deps) {
         // RFC 6749 §5.2: failed Basic authentication answers 401 with WWW-Authenticate.
-        if (!client.clientSecretDigest || !matchesDigest(secret, client.clientSecretDigest)) {
+        if (!client.clientSecretDigest || !matchesClientSecret(secret, client, deps.now)) {
           throw new InvalidClient('client authentication failed', { status: 401, headers: basicChallenge });
         }
       },

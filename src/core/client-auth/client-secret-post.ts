@@ -1,5 +1,5 @@
 import { InvalidClient } from '../errors.js';
-import { matchesDigest } from '../tokens/hash.js';
+import { matchesClientSecret } from './client-secret.js';
 import type { ClientAuthMethod } from './types.js';
 
 export const clientSecretPost: ClientAuthMethod = {
@@ -12,8 +12,8 @@ export const clientSecretPost: ClientAuthMethod = {
     return {
       method: 'client_secret_post',
       clientId,
-      async verify(client) {
-        if (!client.clientSecretDigest || !matchesDigest(secret, client.clientSecretDigest)) {
+      async verify(client, deps) {
+        if (!client.clientSecretDigest || !matchesClientSecret(secret, client, deps.now)) {
           throw new InvalidClient('client authentication failed');
         }
       },

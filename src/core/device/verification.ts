@@ -1,4 +1,6 @@
-import type { DeviceCodeRecord, DeviceCodesRepository } from '../../storage/types.js';
+import type { DeviceCodeRecord, DeviceCodesRepository, UserRecord } from '../../storage/types.js';
+import { scopesForPerson } from '../accounts/person-scopes.js';
+import { spaceList } from '../params.js';
 import { digest } from '../tokens/hash.js';
 import { newSortableId } from '../tokens/token-key.js';
 import { normalizeUserCode } from './user-code.js';
@@ -33,10 +35,10 @@ export async function approveDeviceCode(
   auth: DeviceDecisionAuth,
   deviceCodes: Pick<DeviceCodesRepository, 'approve'>,
   now: number,
+  /** The person approving (the route has already refused a disabled one). */
+  user: Pick<UserRecord, 'roles' | 'disabledAt'>,
 ): Promise<boolean> {
-  return deviceCodes.approve(
-    record.deviceCodeDigest,
-    { grantId: newSortableId(), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, scope: record.scope },
-    now,
-  );
+  // A person's grant gets a role scope (admin:read, admin:write) only if they hold the role.
+  const scope = scopesForPerson(user, spaceList(record.scope)).join(' ');
+  return deviceCodes.approve(record.deviceCodeDigest, { grantId: newSortableId(), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, scope }, now);
 }

@@ -1,3 +1,4 @@
+import { isDisabled } from '../accounts/person-scopes.js';
 import { InvalidGrant } from '../errors.js';
 import { required, spaceList } from '../params.js';
 import { codeVerifierPattern, verifyS256 } from '../pkce.js';
@@ -51,6 +52,10 @@ export const authorizationCode: Grant = {
     if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization grant has been revoked');
     const user = await store.users.findBySub(record.sub);
     if (!user) throw new InvalidGrant('the user of this authorization code no longer exists');
+    if (isDisabled(user)) {
+      await store.grants.revoke(record.grantId, now);
+      throw new InvalidGrant('the account of this authorization code is disabled');
+    }
 
     const scopes = spaceList(record.scope);
     // RFC 8707 §2.2: the token request may name the resource again, but only within what was authorized.

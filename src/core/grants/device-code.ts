@@ -1,5 +1,6 @@
 import { deviceCodeGrantType } from '../device/device-authorization.js';
 import { pendingPoll } from '../device/polling.js';
+import { isDisabled } from '../accounts/person-scopes.js';
 import { InvalidGrant, OAuthError } from '../errors.js';
 import { required, spaceList } from '../params.js';
 import { digest } from '../tokens/hash.js';
@@ -63,6 +64,10 @@ export const deviceCode: Grant = {
     if (!approved.sub || !approved.grantId || approved.authTime === null) throw new InvalidGrant('device_code is invalid');
     const user = await store.users.findBySub(approved.sub);
     if (!user) throw new InvalidGrant('the person who approved this device no longer exists');
+    if (isDisabled(user)) {
+      await store.grants.revoke(approved.grantId, now);
+      throw new InvalidGrant('the account of the person who approved this device is disabled');
+    }
 
     return issueTokenSet(
       {

@@ -1,5 +1,6 @@
 import { InvalidGrant, InvalidScope } from '../errors.js';
 import { attemptLogin } from '../accounts/login.js';
+import { scopesForPerson } from '../accounts/person-scopes.js';
 import { required, spaceList } from '../params.js';
 import { newSortableId } from '../tokens/token-key.js';
 import { issueTokenSet } from '../tokens/token-set.js';
@@ -42,14 +43,18 @@ export const password: Grant = {
     // RFC 6749 §5.2 invalid_grant: "the provided ... resource owner credentials ... are invalid". The same answer
     // for an unknown username and a wrong password.
     if (result.kind === 'invalid') throw new InvalidGrant('incorrect username or password');
+    // RFC 6749 §5.2 invalid_grant: the resource owner credentials cannot be used: an operator disabled the account.
+    if (result.kind === 'disabled') throw new InvalidGrant('this account is disabled');
 
     const { user } = result;
+    // A person's token carries a role scope (admin:read, admin:write) only if the person holds the role.
+    const granted = scopesForPerson(user, scopes);
     const grantId = newSortableId();
     await store.grants.create({
       grantId,
       clientId: client.clientId,
       sub: user.sub,
-      scope: scopes.join(' '),
+      scope: granted.join(' '),
       sid: null,
       authTime: now,
       createdAt: now,
@@ -60,12 +65,12 @@ export const password: Grant = {
         client,
         grantId,
         user,
-        scopes,
+        scopes: granted,
         authTime: now,
         sid: null,
         nonce: null,
         withRefreshToken: client.metadata.grant_types.includes('refresh_token'),
-        withIdToken: scopes.includes('openid'),
+        withIdToken: granted.includes('openid'),
         now,
       },
       deps,

@@ -1,4 +1,5 @@
 import type { ClientRecord, TokenConsumption, TokenRecord } from '../../storage/types.js';
+import { isDisabled } from '../accounts/person-scopes.js';
 import { InvalidGrant, InvalidScope } from '../errors.js';
 import { type Params, required, spaceList } from '../params.js';
 import { newRefreshSuccessor, recomputeRefreshSuccessor } from '../tokens/refresh-successor.js';
@@ -94,6 +95,10 @@ export const refreshToken: Grant = {
     // A deleted person's tokens are deleted with them; one deleted meanwhile gets nothing, not even a grace answer.
     const user = await store.users.findBySub(record.sub);
     if (!user) throw new InvalidGrant('the user of this refresh token no longer exists');
+    if (isDisabled(user)) {
+      await store.grants.revoke(record.grantId, now);
+      throw new InvalidGrant('the account of this refresh token is disabled');
+    }
     const { granted, requested, grantedResource, target } = checked ?? (await narrow(record, client, params, deps));
 
     const authTime =

@@ -1,4 +1,5 @@
 import type { ApiRecord, ApisRepository, ClientRecord } from '../../storage/types.js';
+import { isRoleScope } from '../accounts/person-scopes.js';
 import { InvalidScope, OAuthError } from '../errors.js';
 import { standardScopes } from '../oidc/claims.js';
 import { spaceList } from '../params.js';
@@ -109,6 +110,9 @@ export async function resolveResource(request: ResourceRequest, apis: Pick<ApisR
     if (refused.length > 0) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`, { redirectable });
   }
   const scopes = [...new Set(request.scopes.filter((s) => apiScopes.has(s) && allowed.has(s)))];
+  // A grant of a person without the role an API's every scope needs (the admin API without `admin`): the scopes were
+  // withheld from the person (accounts/person-scopes.ts), so the token is for the API but carries none of them.
+  if (mode === 'narrow' && scopes.length === 0 && api.scopes.length > 0 && api.scopes.every(isRoleScope)) return { api, scopes };
   if (api.scopes.length > 0 && scopes.length === 0) {
     throw new InvalidScope(`none of the requested scopes is defined by API ${identifier}; it defines: ${api.scopes.join(' ')}`, { redirectable });
   }

@@ -1,4 +1,5 @@
 import type { ApiRecord, ClientRecord, UserRecord } from '../../storage/types.js';
+import { scopesForPerson } from '../accounts/person-scopes.js';
 import type { GrantDeps, TokenResponse } from '../grants/types.js';
 import { issueAccessToken } from './access-token.js';
 import { issueIdToken } from './id-token.js';
@@ -36,7 +37,9 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
   const { client, grantId, user, now } = input;
   const { policy, store } = deps;
   const data = { auth_time: input.authTime, sid: input.sid };
-  const accessScopes = input.accessScopes ?? input.scopes;
+  // A role scope (admin:read, admin:write) only while the person holds the role, whatever the grant says.
+  const scopes = scopesForPerson(user, input.scopes);
+  const accessScopes = scopesForPerson(user, input.accessScopes ?? input.scopes);
   const access = await issueAccessToken(
     { client, grantId, sub: user.sub, scopes: accessScopes, api: input.api, authTime: input.authTime, data, now },
     deps,
@@ -52,7 +55,7 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
       grantId,
       clientId: client.clientId,
       sub: user.sub,
-      scope: (input.refreshScopes ?? input.scopes).join(' '),
+      scope: scopesForPerson(user, input.refreshScopes ?? input.scopes).join(' '),
       data: refreshResource ? { ...data, resource: refreshResource } : data,
       now,
       ttl: policy.refreshTokenTtl,
@@ -72,7 +75,7 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
         issuer: policy.issuer,
         client,
         user,
-        scopes: input.scopes,
+        scopes,
         authTime: input.authTime,
         sid: input.sid,
         nonce: input.nonce,

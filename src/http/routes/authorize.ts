@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDisabled, scopesForPerson } from '../../core/accounts/person-scopes.js';
 import { type Authentication, decide } from '../../core/authorize/decide.js';
 import { issueAuthorizationResponse } from '../../core/authorize/issue-response.js';
 import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
@@ -79,13 +80,19 @@ export async function proceed(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  authz: AuthorizationRequest,
-  auth: Authentication | undefined,
+  requested: AuthorizationRequest,
+  signedIn: Authentication | undefined,
   interaction: LoadedInteraction | undefined,
 ): Promise<FastifyReply> {
   const now = ctx.now();
   // RFC 8707: an unknown API or a scope it does not define is refused before the person is asked anything.
-  await resolveResource({ client: authz.client, resource: authz.resource, scopes: authz.scopes, mode: 'reject', redirectable: true }, ctx.store.apis);
+  await resolveResource(
+    { client: requested.client, resource: requested.resource, scopes: requested.scopes, mode: 'reject', redirectable: true },
+    ctx.store.apis,
+  );
+  // The person is asked for, and granted, only their share of the scopes (no admin scopes without the admin role);
+  // a disabled account (whose sessions ended with it) counts as nobody signed in.
+  const { auth, authz } = await forPerson(ctx, requested, signedIn);
   const hintSub = await hintSubject(ctx, authz.idTokenHint);
   const consent = auth ? await ctx.store.consents.find(auth.sub, authz.client.clientId) : undefined;
   const decision = decide({ request: authz, auth, consent, consentedNow: interaction?.record.result.consented, hintSub, now });
@@ -126,6 +133,19 @@ export async function proceed(
     expiresAt: now + ctx.config.interactionTtl,
   });
   return noStore(reply).redirect(`/interaction/${id}`, 303);
+}
+
+/** The request as it applies to the signed-in person: their share of the scopes; nobody for a disabled account. */
+export async function forPerson(
+  ctx: AppContext,
+  authz: AuthorizationRequest,
+  auth: Authentication | undefined,
+): Promise<{ auth: Authentication | undefined; authz: AuthorizationRequest }> {
+  if (!auth) return { auth, authz };
+  const user = await ctx.store.users.findBySub(auth.sub);
+  if (!user || isDisabled(user)) return { auth: undefined, authz };
+  const scopes = scopesForPerson(user, authz.scopes);
+  return { auth, authz: scopes.length === authz.scopes.length ? authz : { ...authz, scopes } };
 }
 
 /** Re-validates a stored request (the client may have changed meanwhile). */

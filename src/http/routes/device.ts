@@ -6,17 +6,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { handleDeviceAuthorization } from '../../core/device/device-authorization.js';
 import { formatUserCode, normalizeUserCode } from '../../core/device/user-code.js';
 import { approveDeviceCode, findPendingUserCode } from '../../core/device/verification.js';
+import { isDisabled, scopesForPerson } from '../../core/accounts/person-scopes.js';
 import { enterThrottle } from '../../core/accounts/throttle.js';
 import { OAuthError } from '../../core/errors.js';
 import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { spaceList } from '../../core/params.js';
 import { digest, randomToken } from '../../core/tokens/hash.js';
+import { recordEvent } from '../../observability/events.js';
 import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, loginPage, message, type PageMessage, waitMessage } from '../../interaction/index.js';
 import type { ClientRecord, DeviceCodeRecord, InteractionRecord } from '../../storage/types.js';
 import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';
-import { submitLoginForm } from '../login-form.js';
+import { accountDisabled, submitLoginForm } from '../login-form.js';
 import { consentApi, consentClient, lazyChrome, pageChrome } from '../page-chrome.js';
 import { throttleDeps, throttleLimits } from '../throttle.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
@@ -188,12 +190,15 @@ async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
     consentClient(ctx, resumed.client),
     consentApi(ctx, resumed.client, undefined),
   ]);
+  if (!user) return renderLogin(ctx, request, reply, resumed);
+  if (isDisabled(user)) return renderLogin(ctx, request, reply, resumed, { error: accountDisabled(), status: 403 });
   const body = deviceConfirmPage({
     action: interactionUrl(resumed, '/decision'),
     csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
     clientName: clientName(resumed.client),
-    userEmail: user?.email ?? '',
-    scopes: spaceList(resumed.device.scope),
+    userEmail: user.email,
+    // The person is asked for their share of the scopes only (no admin scopes without the admin role).
+    scopes: scopesForPerson(user, spaceList(resumed.device.scope)),
     userCode: resumed.userCode,
     client,
     ...(api ? { api } : {}),
@@ -221,14 +226,31 @@ async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
   const auth = await authenticationFor(ctx, request, resumed);
   if (!auth) return noStore(reply).redirect(interactionUrl(resumed), 303);
+  const user = await ctx.store.users.findBySub(auth.sub);
+  if (!user) return noStore(reply).redirect(interactionUrl(resumed), 303);
+  // A disabled account approves nothing (its sessions ended when it was disabled; this is belt and braces).
+  if (isDisabled(user)) return renderLogin(ctx, request, reply, resumed, { error: accountDisabled(), status: 403 });
   const now = ctx.now();
   const approved = params.get('decision') === 'allow';
   const decided = approved
-    ? await approveDeviceCode(resumed.device, auth, ctx.store.deviceCodes, now)
+    ? await approveDeviceCode(resumed.device, auth, ctx.store.deviceCodes, now, user)
     : await ctx.store.deviceCodes.deny(resumed.device.deviceCodeDigest, now);
   await ctx.store.interactions.delete(resumed.interaction.idDigest);
   if (!decided) return codeGone(ctx, request, reply);
   request.log.info({ event: approved ? 'device.approved' : 'device.denied', client_id: resumed.client.clientId }, 'device decision');
+  const scopes = approved ? scopesForPerson(user, spaceList(resumed.device.scope)) : spaceList(resumed.device.scope);
+  await recordEvent(
+    ctx.store,
+    {
+      type: approved ? 'device.approved' : 'device.denied',
+      by: { sub: user.sub, clientId: null, address: request.ip },
+      sub: user.sub,
+      clientId: resumed.client.clientId,
+      data: { scopes },
+    },
+    now,
+    request.log,
+  );
   return sendPage(reply, deviceDonePage({ clientName: clientName(resumed.client), approved, ...(await chromeOf(ctx, request)) }));
 }
 

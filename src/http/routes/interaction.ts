@@ -3,6 +3,7 @@ import type { Authentication } from '../../core/authorize/decide.js';
 import { type AuthorizationRequest, type RedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
 import { OAuthError } from '../../core/errors.js';
 import { digest } from '../../core/tokens/hash.js';
+import { recordEvent } from '../../observability/events.js';
 import { browserId, checkCsrf, currentSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
@@ -10,7 +11,7 @@ import { submitLoginForm } from '../login-form.js';
 import { message } from '../../interaction/index.js';
 import { lazyChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage } from '../responses.js';
-import { type LoadedInteraction, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
+import { forPerson, type LoadedInteraction, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
 import { renderLogin } from './interaction-pages.js';
 
 // A form of this browser goes stale when the browser signs in (in another tab, say): its interaction is still there.
@@ -85,25 +86,30 @@ async function consent(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return formExpired(ctx, request, reply, resumed);
-  const auth = await authenticationFor(ctx, request, resumed);
+  // The person consents to their share of the scopes only (no admin scopes without the admin role).
+  const { auth, authz } = await forPerson(ctx, resumed.authz, await authenticationFor(ctx, request, resumed));
   if (!auth) return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
   const { record } = resumed.interaction;
+  const now = ctx.now();
+  const clientId = authz.client.clientId;
+  const event = { by: { sub: auth.sub, clientId: null, address: request.ip }, sub: auth.sub, clientId };
   if (params.get('decision') !== 'allow') {
     await ctx.store.interactions.delete(record.idDigest);
+    await recordEvent(ctx.store, { type: 'consent.denied', ...event, data: { scopes: authz.scopes } }, now, request.log);
     const denied = new OAuthError('access_denied', 'the person denied the request', { redirectable: true });
     return sendAuthorizeError(ctx, request, reply, resumed.target, denied, resumed.authz.uiLocales);
   }
-  const now = ctx.now();
-  const existing = await ctx.store.consents.find(auth.sub, resumed.authz.client.clientId);
-  const scopes = [...new Set([...(existing?.scopes ?? []), ...resumed.authz.scopes])].sort();
+  const existing = await ctx.store.consents.find(auth.sub, clientId);
+  const scopes = [...new Set([...(existing?.scopes ?? []), ...authz.scopes])].sort();
   await ctx.store.consents.upsert({
     sub: auth.sub,
-    clientId: resumed.authz.client.clientId,
+    clientId,
     scopes,
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   });
-  await ctx.store.interactions.updateResult(record.idDigest, { ...record.result, consented: resumed.authz.scopes });
+  await ctx.store.interactions.updateResult(record.idDigest, { ...record.result, consented: authz.scopes });
+  await recordEvent(ctx.store, { type: 'consent.granted', ...event, data: { scopes: authz.scopes } }, now, request.log);
   return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
 }
 

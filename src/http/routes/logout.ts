@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOAuthError, OAuthError } from '../../core/errors.js';
 import { type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '../../core/oidc/logout.js';
 import { collectParams, rejectDuplicates } from '../../core/params.js';
+import { recordEvent } from '../../observability/events.js';
+import type { SessionRecord } from '../../storage/types.js';
 import { loggedOutPage, logoutConfirmPage, message, stillSignedInPage } from '../../interaction/index.js';
 import { checkCsrf, csrfToken, currentSession, endSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
@@ -50,6 +52,7 @@ async function logout(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   // nothing to ask about: the logout is complete, and a validated post_logout_redirect_uri is honoured (§3).
   if (!session || (logoutRequest.hint && session.sub === logoutRequest.hint.sub)) {
     await endSession(ctx, request, reply);
+    if (session) await recordLogout(ctx, request, session, logoutRequest);
     return finish(ctx, request, reply, logoutRequest, uiLocales);
   }
   // Otherwise ask: a logout link alone must not sign a person out (it could come from anywhere).
@@ -84,8 +87,16 @@ async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyR
     const clientName = logoutRequest.client?.metadata.client_name;
     return sendPage(reply, stillSignedInPage({ ...(clientName ? { clientName } : {}), ...(await pageChrome(ctx, request, { uiLocales })) }));
   }
+  const session = await currentSession(ctx, request);
   await endSession(ctx, request, reply);
+  if (session) await recordLogout(ctx, request, session, logoutRequest);
   return finish(ctx, request, reply, logoutRequest, uiLocales);
+}
+
+function recordLogout(ctx: AppContext, request: FastifyRequest, session: SessionRecord, logoutRequest: LogoutRequest): Promise<void> {
+  const by = { sub: session.sub, clientId: null, address: request.ip };
+  const clientId = logoutRequest.client?.clientId ?? null;
+  return recordEvent(ctx.store, { type: 'logout', by, sub: session.sub, clientId, data: { sid: session.sid } }, ctx.now(), request.log);
 }
 
 export function registerLogout(app: FastifyInstance, ctx: AppContext): void {

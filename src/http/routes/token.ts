@@ -8,6 +8,8 @@ import { handleTokenRequest } from '../../core/token-endpoint.js';
 import { introspect } from '../../core/tokens/introspect.js';
 import { requestedResource } from '../../core/tokens/resource.js';
 import { revoke } from '../../core/tokens/revoke.js';
+import { isOAuthError } from '../../core/errors.js';
+import { recordEvent } from '../../observability/events.js';
 import type { ClientRecord } from '../../storage/types.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, requireForm } from '../form.js';
@@ -34,6 +36,31 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
   return { client, params: parsed.params, multi: parsed.multi, now };
 }
 
+/** RFC 8628 §3.5: a device told to keep polling has not failed; recording every poll would drown the audit trail. */
+const notFailures: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down']);
+
+/** A refused token request, for the audit trail: the client (authenticated, or only claimed), the grant type, the error. */
+async function recordTokenFailure(ctx: AppContext, request: FastifyRequest, client: ClientRecord | undefined, err: unknown): Promise<void> {
+  if (!isOAuthError(err) || notFailures.has(err.code)) return;
+  const form = request.body instanceof URLSearchParams ? request.body : undefined;
+  const claimed = form?.get('client_id')?.slice(0, 128) ?? null;
+  await recordEvent(
+    ctx.store,
+    {
+      type: 'token.failed',
+      by: { sub: null, clientId: client?.clientId ?? null, address: request.ip },
+      clientId: client?.clientId ?? null,
+      data: {
+        grant_type: form?.get('grant_type')?.slice(0, 128) ?? null,
+        error: err.code,
+        ...(client === undefined && claimed !== null ? { claimed_client_id: claimed } : {}),
+      },
+    },
+    ctx.now(),
+    request.log,
+  );
+}
+
 export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const urls = endpointUrls(ctx.config.issuer);
   const grantDeps: GrantDeps = {
@@ -51,13 +78,21 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
   };
 
   app.post('/token', { config: { cors: 'client' } }, async (request, reply) => {
-    const { client, params, multi, now } = await authenticatedRequest(ctx, request, urls.token);
-    // RFC 8707 §2: one resource per token request (Latch issues one audience per access token), for the grants that
-    // read one; the others ignore it like any parameter they do not declare (RFC 6749 §3.1).
-    if (grants.get(params.get('grant_type') ?? '')?.parameters.includes('resource')) requestedResource(multi.get('resource'));
-    const response = await handleTokenRequest(client, params, now, grantDeps, request.ip);
-    request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
-    return sendJson(reply, response);
+    let client: ClientRecord | undefined;
+    try {
+      const authenticated = await authenticatedRequest(ctx, request, urls.token);
+      client = authenticated.client;
+      const { params, multi, now } = authenticated;
+      // RFC 8707 §2: one resource per token request (Latch issues one audience per access token), for the grants that
+      // read one; the others ignore it like any parameter they do not declare (RFC 6749 §3.1).
+      if (grants.get(params.get('grant_type') ?? '')?.parameters.includes('resource')) requestedResource(multi.get('resource'));
+      const response = await handleTokenRequest(client, params, now, grantDeps, request.ip);
+      request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
+      return sendJson(reply, response);
+    } catch (err) {
+      await recordTokenFailure(ctx, request, client, err);
+      throw err;
+    }
   });
 
   app.post('/introspect', async (request, reply) => {
@@ -68,7 +103,21 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
 
   app.post('/revoke', { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.revocation);
-    await revoke(client, params, { store: ctx.store, now });
+    const revoked = await revoke(client, params, { store: ctx.store, now });
+    if (revoked) {
+      await recordEvent(
+        ctx.store,
+        {
+          type: 'grant.revoked',
+          by: { sub: null, clientId: client.clientId, address: request.ip },
+          sub: revoked.sub,
+          clientId: client.clientId,
+          data: { grant_id: revoked.grantId, via: 'revocation_endpoint' },
+        },
+        now,
+        request.log,
+      );
+    }
     // RFC 7009 §2.2: 200 whether or not the token was valid.
     return noStore(reply).code(200).send();
   });

@@ -18,6 +18,7 @@ export const de: Catalogue = {
   'login.password': 'Passwort',
   'login.error_invalid': 'E-Mail-Adresse oder Passwort ist falsch.',
   'login.error_throttled': 'Zu viele fehlgeschlagene Anmeldeversuche für dieses Konto aus Ihrem Netzwerk. Versuchen Sie es {wait} erneut.',
+  'login.error_disabled': 'Dieses Konto ist deaktiviert. Bitten Sie die Administration dieser Website, es wieder zu aktivieren.',
   'wait.second': 'in 1 Sekunde',
   'wait.seconds': 'in {n} Sekunden',
   'wait.minutes': 'in {n} Minuten',

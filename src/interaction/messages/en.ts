@@ -22,6 +22,7 @@ export const en = {
   'login.password': 'Password',
   'login.error_invalid': 'Incorrect email or password.',
   'login.error_throttled': 'Too many failed sign-ins for this account from your network. Try again {wait}.',
+  'login.error_disabled': 'This account is disabled. Ask the administrator of this site to enable it again.',
   'wait.second': 'in 1 second',
   'wait.seconds': 'in {n} seconds',
   'wait.minutes': 'in {n} minutes',

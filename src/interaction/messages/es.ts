@@ -18,6 +18,7 @@ export const es: Catalogue = {
   'login.password': 'Contraseña',
   'login.error_invalid': 'El correo electrónico o la contraseña no son correctos.',
   'login.error_throttled': 'Demasiados intentos fallidos de inicio de sesión en esta cuenta desde tu red. Vuelve a intentarlo {wait}.',
+  'login.error_disabled': 'Esta cuenta está desactivada. Pide al administrador de este sitio que la vuelva a activar.',
   'wait.second': 'dentro de 1 segundo',
   'wait.seconds': 'dentro de {n} segundos',
   'wait.minutes': 'dentro de {n} minutos',

@@ -18,6 +18,7 @@ export const fr: Catalogue = {
   'login.password': 'Mot de passe',
   'login.error_invalid': 'Adresse e-mail ou mot de passe incorrect.',
   'login.error_throttled': 'Trop de tentatives de connexion infructueuses pour ce compte depuis votre réseau. Réessayez {wait}.',
+  'login.error_disabled': 'Ce compte est désactivé. Demandez à l’administrateur de ce site de le réactiver.',
   'wait.second': 'dans 1 seconde',
   'wait.seconds': 'dans {n} secondes',
   'wait.minutes': 'dans {n} minutes',
