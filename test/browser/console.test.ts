@@ -304,6 +304,8 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     const { page } = await openAppLogin(appSecret, `${APP}/callback`);
     await page.locator('input[name=password]').waitFor();
     expect(await page.locator('body').textContent()).toContain('Acme Identity');
+    expect(await page.title()).toContain('Acme Identity');
+    expect(await page.getByRole('link', { name: 'Privacy' }).getAttribute('href')).toBe('https://acme.example.test/privacy');
     await page.screenshot({ path: join(shots, 'console-branded-login.png'), fullPage: true });
     await page.context().close();
   });
