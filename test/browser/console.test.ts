@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLatch, type RunResult } from '../../src/cli/test-helpers.js';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
+import { appRequest, completeAppSignIn, signInToConsole, UNLABELLED } from '../helpers/console.js';
 import { freePort } from '../helpers/server.js';
 
 /**
@@ -20,11 +21,6 @@ const APP = 'https://console-test-app.example.test';
 const ADMIN = { email: 'operator@example.test', name: 'Olive Operator', password: 'operator password 1' };
 const BOB = { email: 'bob@example.test', name: 'Bob Builder', password: 'bob password 123' };
 const CAROL = { email: 'carol@example.test', name: 'Carol Customer', password: 'carol password 1' };
-
-/** Every visible form control has a label (its own, aria-label or aria-labelledby). */
-const UNLABELLED = `[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-  .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-  .map((el) => el.outerHTML)`;
 
 describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
   let browser: Browser;
@@ -139,41 +135,18 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
 
   /** Opens the app's sign-in (openid-client builds the request) at Latch's login page. */
   async function openAppLogin(secret: string, redirectUri: string) {
-    const config = await client.discovery(new URL(issuer), appClientId, { client_secret: secret, redirect_uris: [redirectUri] }, client.ClientSecretBasic(secret), {
-      execute: [client.allowInsecureRequests],
-    });
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: 'openid profile email offline_access',
-      prompt: 'consent',
-      state,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
+    const request = await appRequest(issuer, appClientId, secret, redirectUri);
     const page = watch(await (await newContext()).newPage());
-    await page.goto(url.href);
-    return { page, config, verifier, state };
+    await page.goto(request.url.href);
+    return { page, request };
   }
 
   /** Signs `who` in to the app with openid-client; returns the tokens, or the page when sign-in did not finish. */
   async function appSignIn(who: { email: string; password: string }, secret: string, redirectUri = `${APP}/callback`) {
-    const { page, config, verifier, state } = await openAppLogin(secret, redirectUri);
-    await page.locator('input[name=email]').fill(who.email);
-    await page.locator('input[name=password]').fill(who.password);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await Promise.race([page.getByRole('button', { name: 'Allow' }).waitFor(), page.waitForURL(`${redirectUri}**`), page.getByRole('alert').waitFor()]);
-    if (await page.getByRole('alert').isVisible()) return { page, config, tokens: undefined };
-    if (await page.getByRole('button', { name: 'Allow' }).isVisible()) await page.getByRole('button', { name: 'Allow' }).click();
-    try {
-      await page.waitForURL(`${redirectUri}**`, { timeout: 5000 });
-    } catch {
-      return { page, config, tokens: undefined };
-    }
-    const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
-    await page.context().close();
-    return { page, config, tokens };
+    const { page, request } = await openAppLogin(secret, redirectUri);
+    const tokens = await completeAppSignIn(page, request, who);
+    if (tokens) await page.context().close();
+    return { page, tokens };
   }
 
   it('creates a person who signs in to the new app with openid-client', async () => {
@@ -379,15 +352,3 @@ describe.skipIf(!chromiumAvailable)('console in Chromium', () => {
     expect(cspViolations).toEqual([]);
   });
 });
-
-/** Past the console's sign-in: presses Allow when Latch asks for consent, until the console (or its refusal) shows. */
-async function signInToConsole(page: Page): Promise<void> {
-  const allow = page.getByRole('button', { name: 'Allow' });
-  const shell = page.getByRole('navigation', { name: 'Console' });
-  const refused = page.getByRole('heading', { name: 'You are not an administrator' });
-  for (let step = 0; step < 3; step++) {
-    await Promise.race([allow.waitFor({ timeout: 10_000 }), shell.waitFor({ timeout: 10_000 }), refused.waitFor({ timeout: 10_000 })]);
-    if (await allow.isVisible()) await allow.click();
-    else return;
-  }
-}
