@@ -48,6 +48,8 @@ describe('first-admin setup', () => {
     expect(await verifyPassword(user.passwordHash!, input.password)).toBe(true);
     const events = await store.events.page({ type: 'admin.setup_completed' }, { limit: 5 });
     expect(events.items).toMatchObject([{ sub: user.sub, address: '192.0.2.1', actorSub: null }]);
+    const created = await store.events.page({ type: 'user.created' }, { limit: 5 });
+    expect(created.items).toMatchObject([{ sub: user.sub, address: '192.0.2.1' }]);
     expect(await completeSetup(store, token, { ...input, email: 'second@example.test' }, by, now + 11)).toEqual({ ok: false, reason: 'admin_exists' });
   });
 

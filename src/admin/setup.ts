@@ -79,7 +79,7 @@ export async function completeSetup(store: Store, token: string, input: SetupInp
   if (!setup || !(await store.settings.consumeAdminSetup(digest(token), now))) return { ok: false, reason: 'invalid' };
   let user: UserRecord;
   try {
-    user = await createUser(store, { email: input.email, name: input.name, password: input.password, emailVerified: true, roles: [ADMIN_ROLE] }, now);
+    user = await createUser(store, { email: input.email, name: input.name, password: input.password, emailVerified: true, roles: [ADMIN_ROLE] }, now, by);
   } catch (err) {
     // The store as it was: the link works again (unless another link was made meanwhile).
     if (!(await store.settings.getAdminSetup())) await store.settings.putAdminSetup(setup);
