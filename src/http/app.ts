@@ -7,6 +7,7 @@ import { registerFormParser } from './form.js';
 import { baseHeaders, sendErrorPage, sendJson, sendOAuthError } from './responses.js';
 import { registerAuthorize } from './routes/authorize.js';
 import { registerBrandAssets } from './routes/brand-assets.js';
+import { registerConsole } from './routes/console.js';
 import { registerDevice } from './routes/device.js';
 import { registerDiscovery } from './routes/discovery.js';
 import { registerInteraction } from './routes/interaction.js';
@@ -173,6 +174,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerInteraction(scope, ctx);
     registerLogout(scope, ctx);
     registerDevice(scope, ctx);
+    registerConsole(scope, ctx);
   });
   return app;
 }

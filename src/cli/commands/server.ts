@@ -1,3 +1,4 @@
+import { ensureSetupLink, setupLinkText } from '../../admin/setup.js';
 import { resolveSecret } from '../../keys/secret.js';
 import { openStore } from '../../storage/open.js';
 import { listenFailure } from '../start-errors.js';
@@ -24,18 +25,26 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
     throw listenFailure(error, config) ?? error;
   }
   const discovery = `${config.issuer}/.well-known/openid-configuration`;
+  // Only while there is no admin: a fresh one-time link at every such start (the previous one stops working).
+  const setupLink = await ensureSetupLink(server.store, config.issuer).catch((err: unknown) => {
+    // The server runs on; the shell can still make the first admin.
+    ctx.io.stderr.write(`could not make the setup link (${err instanceof Error ? err.message : String(err)}); use latch users create --email you@example.com --role admin\n`);
+    return undefined;
+  });
   const text = [
     `Latch is running on ${server.url}`,
     `  issuer:    ${config.issuer}`,
     `  discovery: ${discovery}`,
+    `  console:   ${config.issuer}/console/`,
     '',
+    ...(setupLink ? [...setupLinkText(setupLink), ''] : []),
     'Next, in another terminal:',
     '  npx latch users create --email you@example.com',
     '  npx latch clients create --name "My app" --type web --redirect-uri http://localhost:8080/callback',
     '',
     'Press Ctrl+C to stop.',
   ].join('\n');
-  ctx.print(values.json, { issuer: config.issuer, url: server.url, discovery }, text);
+  ctx.print(values.json, { issuer: config.issuer, url: server.url, discovery, ...(setupLink ? { setup_link: setupLink } : {}) }, text);
 
   const signal = await waitForShutdown(ctx.io.signal);
   ctx.io.stderr.write(`${signal ? `${signal}: ` : ''}shutting down...\n`);
