@@ -22,12 +22,13 @@ afterEach(async () => {
 const issuer = 'https://id.example.test';
 const by = { sub: null, clientId: null, address: '192.0.2.1' };
 const input = { email: 'First@Example.test', name: 'First Admin', password: 'a long enough password' };
+const key = Buffer.alloc(32, 1);
 const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
 
 describe('first-admin setup', () => {
   it('makes no link once someone has the admin role', async () => {
     await createUser(store, { email: 'admin@example.test', roles: ['admin'] });
-    expect(await ensureSetupLink(store, issuer)).toBeUndefined();
+    expect(await ensureSetupLink(store, issuer, key)).toBeUndefined();
     expect(await store.settings.getAdminSetup()).toBeUndefined();
   });
 
@@ -39,7 +40,7 @@ describe('first-admin setup', () => {
 
   it('creates the admin once, with a verified email, the admin role and the password, and records the event', async () => {
     const now = 1_800_000_000;
-    const token = tokenOf((await ensureSetupLink(store, issuer, now))!);
+    const token = tokenOf((await ensureSetupLink(store, issuer, key, now))!);
     expect(await checkSetupToken(store, token, now + SETUP_TTL - 1)).toBe('valid');
     const result = await completeSetup(store, token, input, by, now + 10);
     expect(result.ok).toBe(true);
@@ -55,7 +56,7 @@ describe('first-admin setup', () => {
 
   it('refuses an expired token and a wrong one, and a bad field leaves the link usable', async () => {
     const now = 1_800_000_000;
-    const token = tokenOf((await ensureSetupLink(store, issuer, now))!);
+    const token = tokenOf((await ensureSetupLink(store, issuer, key, now))!);
     expect(await completeSetup(store, token, input, by, now + SETUP_TTL)).toEqual({ ok: false, reason: 'invalid' });
     expect(await completeSetup(store, 'x'.repeat(43), input, by, now)).toEqual({ ok: false, reason: 'invalid' });
     for (const [field, bad] of [['email', { email: 'not an email' }], ['name', { name: '  ' }], ['password', { password: 'short' }]] as const) {

@@ -1,9 +1,12 @@
 /**
  * The first admin: while no user has the admin role, a start prints a one-time link that creates one in the
  * browser (`/console/setup?token=...`). Only the token's digest is stored, with an expiry of one hour; the link
- * is used up by the one request that consumes it, however many browsers race for it.
+ * is used up by the one request that consumes it, however many browsers race for it. The token is derived from
+ * the server secret and the link's expiry, so every instance (they share the secret) and every restart within
+ * the hour prints the same link.
  */
-import { digest, randomToken } from '../core/tokens/hash.js';
+import { createHmac } from 'node:crypto';
+import { digest } from '../core/tokens/hash.js';
 import type { Store, UserRecord } from '../storage/types.js';
 import { recordEvent, type Actor } from '../observability/events.js';
 import { ADMIN_ROLE } from './builtins.js';
@@ -27,14 +30,31 @@ export async function hasAdmin(store: Pick<Store, 'users'>): Promise<boolean> {
   return (await store.users.countWithRole(ADMIN_ROLE)) > 0;
 }
 
+/** The token of the link that expires at `expiresAt`: an HMAC under the setup key (hkdf of the server secret). */
+function setupToken(key: Uint8Array, expiresAt: number): string {
+  return createHmac('sha256', key).update(`latch admin setup ${expiresAt}`).digest('base64url');
+}
+
 /**
- * When there is no admin yet, a fresh setup link (replacing any earlier one, whose token then stops working);
- * undefined when there is one.
+ * When there is no admin yet, the setup link: the one still valid at `now` if this secret made it (another
+ * instance, an earlier start), else a new one for an hour (the previous one stops working); undefined when there
+ * is an admin.
  */
-export async function ensureSetupLink(store: Pick<Store, 'users' | 'settings'>, issuer: string, now = nowSeconds()): Promise<string | undefined> {
+export async function ensureSetupLink(
+  store: Pick<Store, 'users' | 'settings'>,
+  issuer: string,
+  key: Uint8Array,
+  now = nowSeconds(),
+): Promise<string | undefined> {
   if (await hasAdmin(store)) return undefined;
-  const token = randomToken();
-  await store.settings.putAdminSetup({ tokenDigest: digest(token), expiresAt: now + SETUP_TTL });
+  const current = await store.settings.getAdminSetup();
+  if (current && current.expiresAt > now) {
+    const token = setupToken(key, current.expiresAt);
+    if (digest(token) === current.tokenDigest) return `${issuer}${SETUP_PATH}?token=${token}`;
+  }
+  const expiresAt = now + SETUP_TTL;
+  const token = setupToken(key, expiresAt);
+  await store.settings.putAdminSetup({ tokenDigest: digest(token), expiresAt });
   return `${issuer}${SETUP_PATH}?token=${token}`;
 }
 

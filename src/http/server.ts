@@ -20,6 +20,8 @@ export interface LatchServer {
   store: OpenedStore;
   keys: KeyRing;
   config: Config;
+  /** Derives the first-admin setup link's token (admin/setup.ts), from the server secret. */
+  setupKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       store,
       keys,
       config,
+      setupKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch admin setup', 32)),
       async close() {
         for (const timer of timers) clearInterval(timer);
         stopFollowingKeys();

@@ -70,16 +70,22 @@ describe('console', () => {
   describe('first-admin setup link', () => {
     it('makes a link of the issuer whose token is stored only as a digest, for one hour', async () => {
       const now = nowSeconds();
-      const link = new URL((await ensureSetupLink(ts.latch.store, ts.issuer, now))!);
+      const link = new URL((await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey, now))!);
       expect(`${link.origin}${link.pathname}`).toBe(`${ts.issuer}/console/setup`);
       const token = link.searchParams.get('token')!;
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const stored = await ts.latch.store.settings.getAdminSetup();
       expect(stored).toEqual({ tokenDigest: digest(token), expiresAt: now + 3600 });
-      // A new start makes a new link; the old one stops working.
-      const next = await ensureSetupLink(ts.latch.store, ts.issuer, now);
+      // Another instance, or a restart, within the hour prints the same link; after it, a new one, and the old
+      // one stops working.
+      expect(await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey, now + 60)).toBe(link.href);
+      const next = await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey, now + SETUP_TTL);
       expect(next).not.toBe(link.href);
       expect((await new Browser().request(link)).status).toBe(410);
+      // A link made under another secret is not taken for this one's: a new link replaces it.
+      const other = await ensureSetupLink(ts.latch.store, ts.issuer, Buffer.alloc(32, 7), now + SETUP_TTL);
+      expect(other).not.toBe(next);
+      expect((await new Browser().request(next!)).status).toBe(410);
     });
 
     const setupForm = async (browser: Browser, link: string) => {
@@ -99,7 +105,7 @@ describe('console', () => {
     };
 
     it('refuses a wrong token with 410 and changes nothing', async () => {
-      await ensureSetupLink(ts.latch.store, ts.issuer);
+      await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey);
       const browser = new Browser();
       const wrong = `${ts.issuer}/console/setup?token=${'A'.repeat(43)}`;
       const page = await browser.request(wrong);
@@ -115,13 +121,15 @@ describe('console', () => {
     });
 
     it('refuses an expired link with 410, on the page and on the form', async () => {
-      const link = await ensureSetupLink(ts.latch.store, ts.issuer, nowSeconds() - SETUP_TTL - 1);
+      await ts.latch.store.settings.putAdminSetup({ tokenDigest: 'spent', expiresAt: 0 });
+      const link = await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey, nowSeconds() - SETUP_TTL - 1);
       const browser = new Browser();
       expect((await browser.request(link!)).status).toBe(410);
       // A form fetched while valid, posted after the hour, is refused the same way.
-      const fresh = await ensureSetupLink(ts.latch.store, ts.issuer);
+      const fresh = await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey);
       const { form } = await setupForm(browser, fresh!);
-      await ensureSetupLink(ts.latch.store, ts.issuer, nowSeconds() - SETUP_TTL - 1);
+      const stored = (await ts.latch.store.settings.getAdminSetup())!;
+      await ts.latch.store.settings.putAdminSetup({ ...stored, expiresAt: nowSeconds() - 1 });
       const token = new URL(fresh!).searchParams.get('token')!;
       const answer = await post(browser, form, { token, email: 'late@example.test', name: 'Late', password: 'a long password' });
       expect(answer.status).toBe(410);
@@ -129,7 +137,7 @@ describe('console', () => {
     });
 
     it('keeps the link usable after a wrong field or a missing CSRF token', async () => {
-      const link = (await ensureSetupLink(ts.latch.store, ts.issuer))!;
+      const link = (await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey))!;
       const browser = new Browser();
       const { form } = await setupForm(browser, link);
       const short = await post(browser, form, { email: 'admin@example.test', name: 'Admin', password: 'short' });
@@ -146,7 +154,7 @@ describe('console', () => {
     });
 
     it('creates exactly one admin when five browsers post the same link at once, then refuses the link', async () => {
-      const link = (await ensureSetupLink(ts.latch.store, ts.issuer))!;
+      const link = (await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey))!;
       const browsers = Array.from({ length: 5 }, () => new Browser());
       const forms = await Promise.all(browsers.map(async (b) => (await setupForm(b, link)).form));
       const answers = await Promise.all(
@@ -168,7 +176,7 @@ describe('console', () => {
       const again = await browsers[0]!.request(link);
       expect(again.status).toBe(400);
       expect(again.body).toContain('Latch already has an administrator');
-      expect(await ensureSetupLink(ts.latch.store, ts.issuer)).toBeUndefined();
+      expect(await ensureSetupLink(ts.latch.store, ts.issuer, ts.latch.setupKey)).toBeUndefined();
     });
   });
 });

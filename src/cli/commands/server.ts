@@ -25,8 +25,8 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
     throw listenFailure(error, config) ?? error;
   }
   const discovery = `${config.issuer}/.well-known/openid-configuration`;
-  // Only while there is no admin: a fresh one-time link at every such start (the previous one stops working).
-  const setupLink = await ensureSetupLink(server.store, config.issuer).catch((err: unknown) => {
+  // Only while there is no admin: the one-time link, the same from every instance and restart within its hour.
+  const setupLink = await ensureSetupLink(server.store, config.issuer, server.setupKey).catch((err: unknown) => {
     // The server runs on; the shell can still make the first admin.
     ctx.io.stderr.write(`could not make the setup link (${err instanceof Error ? err.message : String(err)}); use latch users create --email you@example.com --role admin\n`);
     return undefined;
