@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { isOAuthError, OAuthError } from '../core/errors.js';
 import type { AppContext } from './context.js';
 import { pageChrome } from './page-chrome.js';
@@ -98,6 +98,25 @@ function proxyWarning(app: FastifyInstance): (request: FastifyRequest) => void {
   };
 }
 
+/**
+ * A path Fastify cannot route (broken percent-encoding, an oversized parameter): answered before any route or hook,
+ * so written straight out, in the error format of the part of Latch it was meant for.
+ */
+function answerMalformedPath(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const admin = request.raw.url?.startsWith('/admin/api/') ?? false;
+  const body = admin
+    ? JSON.stringify({ type: 'urn:latch:problem:invalid-input', title: 'Invalid input', status: 400, detail: 'the path is not valid: broken percent-encoding or too long', errors: [{ field: 'path', message: 'is not a valid URL path' }] })
+    : JSON.stringify({ error: 'invalid_request', error_description: 'the path is not valid: broken percent-encoding or too long' });
+  void error;
+  reply.raw.writeHead(400, {
+    ...baseHeaders,
+    'Content-Type': admin ? 'application/problem+json; charset=utf-8' : 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  reply.raw.end(body);
+}
+
 export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstance {
   const app = Fastify({
     logger: {
@@ -116,6 +135,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     // The admin API takes an API identifier (a URI, up to 2048 characters) URL-encoded as one path segment.
     routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
+    frameworkErrors: answerMalformedPath,
     ...(options.timeouts && timeoutOptions(options.timeouts)),
   });
   registerFormParser(app);

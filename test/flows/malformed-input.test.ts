@@ -53,6 +53,18 @@ describe('malformed input', () => {
     }
   });
 
+  it('a path with broken percent-encoding answers 400 in the error format of its part of Latch', async () => {
+    const protocol = await fetch(`${ts.url}/interaction/%E0%A4%A/login`);
+    expect(protocol.status).toBe(400);
+    expect(protocol.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(protocol.headers.get('cache-control')).toBe('no-store');
+    expect(await protocol.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('percent-encoding') });
+    const admin = await fetch(`${ts.url}/admin/api/apis/%E0%A4%A`);
+    expect(admin.status).toBe(400);
+    expect(admin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await admin.json()).toMatchObject({ status: 400, errors: [{ field: 'path' }] });
+  });
+
   it('an authorization request with a malformed redirect_uri is shown, not redirected', async () => {
     const res = await fetch(`${ts.url}/authorize?client_id=${web.clientId}&redirect_uri=javascript:alert(1)&response_type=code&scope=openid`, { redirect: 'manual' });
     expect(res.status).toBe(400);
