@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { attemptLogin, normalizeEmail } from '../core/accounts/login.js';
+import { attemptLogin, failedLoginEvent, normalizeEmail } from '../core/accounts/login.js';
 import { recordEvent } from '../observability/events.js';
 import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
 import { startSession } from './cookies.js';
@@ -39,23 +39,17 @@ export async function submitLoginForm(
   );
   const address = request.ip;
   const clientId = interaction.clientId;
+  if (result.kind !== 'success') {
+    request.log.info({ event: result.kind === 'throttled' ? 'login.throttled' : 'login.failed', reason: result.kind }, 'login failed');
+    await recordEvent(ctx.store, failedLoginEvent(result, { clientId, address, via: 'login_page' }), now, request.log);
+  }
   if (result.kind === 'throttled') {
-    await recordEvent(ctx.store, { type: 'login.throttled', clientId, address, data: { retry_after: result.retryAfter } }, now, request.log);
     // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
     reply.header('Retry-After', String(result.retryAfter));
     return { email, error: message('login.error_throttled', { wait: waitMessage(result.retryAfter) }), status: 429 };
   }
-  if (result.kind === 'invalid') {
-    request.log.info({ event: 'login.failed' }, 'login failed');
-    const sub = result.user?.sub ?? null;
-    await recordEvent(ctx.store, { type: 'login.failed', sub, clientId, address, data: { reason: sub ? 'wrong_password' : 'unknown_account' } }, now, request.log);
-    return { email, error: message('login.error_invalid'), status: 401 };
-  }
-  if (result.kind === 'disabled') {
-    request.log.info({ event: 'login.failed', reason: 'account_disabled' }, 'login failed');
-    await recordEvent(ctx.store, { type: 'login.failed', sub: result.user.sub, clientId, address, data: { reason: 'account_disabled' } }, now, request.log);
-    return { email, error: accountDisabled(), status: 403 };
-  }
+  if (result.kind === 'invalid') return { email, error: message('login.error_invalid'), status: 401 };
+  if (result.kind === 'disabled') return { email, error: accountDisabled(), status: 403 };
   const session = await startSession(ctx, request, reply, result.user.sub);
   await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime });
   request.log.info({ event: 'login.succeeded' }, 'login succeeded');

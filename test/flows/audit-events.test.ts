@@ -87,7 +87,7 @@ describe('sign-in events', () => {
     const b = browser();
     const page = await openLoginPage(ts, web, b);
     expect((await postLogin(b, page, gone.email, gone.password)).status).toBe(403);
-    expect((await eventsOf('login.failed', { sub: gone.sub }))[0]?.data).toEqual({ reason: 'account_disabled' });
+    expect((await eventsOf('login.failed', { sub: gone.sub }))[0]?.data).toEqual({ reason: 'account_disabled', via: 'login_page' });
   });
 });
 

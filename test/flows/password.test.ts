@@ -107,6 +107,21 @@ describe('password grant, enabled', () => {
     expect(unknown.body.error_description).toBe(wrong.body.error_description);
   });
 
+  it('records the sign-ins in the audit trail like the login page does: the person, the client, never the password', async () => {
+    const someone = await ts.user();
+    const events = ts.latch.store.events;
+    const wrong = await grant(passwordClient, { username: someone.email, password: 'not the password at all', scope: 'openid' });
+    expectTokenError(wrong, 400, 'invalid_grant');
+    const failed = await events.page({ sub: someone.sub, type: 'login.failed' }, { limit: 5 });
+    expect(failed.items).toMatchObject([{ sub: someone.sub, clientId: passwordClient.clientId, data: { reason: 'wrong_password', via: 'password_grant' } }]);
+    expectTokens(await grant(passwordClient, { username: someone.email, password: someone.password, scope: 'openid' }));
+    const succeeded = await events.page({ sub: someone.sub, type: 'login.succeeded' }, { limit: 5 });
+    expect(succeeded.items).toMatchObject([{ sub: someone.sub, actorSub: someone.sub, clientId: passwordClient.clientId, data: { via: 'password_grant' } }]);
+    const all = JSON.stringify((await events.page({ sub: someone.sub }, { limit: 50 })).items);
+    expect(all).not.toContain('not the password at all');
+    expect(all).not.toContain(someone.password);
+  });
+
   it('a client not registered for it: unauthorized_client', async () => {
     const res = await grant(codeClient, { username: user.email, password: user.password, scope: 'openid' });
     expectTokenError(res, 400, 'unauthorized_client');

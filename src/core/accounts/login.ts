@@ -1,3 +1,4 @@
+import type { NewEvent } from '../../observability/events.js';
 import type { UserRecord, UsersRepository } from '../../storage/types.js';
 import { dummyVerify, verifyPassword } from '../passwords.js';
 import { isDisabled } from './person-scopes.js';
@@ -59,4 +60,19 @@ export async function attemptLogin(attempt: LoginAttempt, deps: LoginAttemptDeps
   // Said only after the right password, so that it reveals nothing to someone guessing.
   if (isDisabled(user)) return { kind: 'disabled', user };
   return { kind: 'success', user };
+}
+
+/**
+ * The audit event of a sign-in that did not succeed, the same from the login page and the password grant: the
+ * person only when the email is theirs (an unknown typed email is never kept), never the password.
+ */
+export function failedLoginEvent(
+  result: Exclude<LoginAttemptResult, { kind: 'success' }>,
+  context: { clientId: string; address: string | null; via: 'login_page' | 'password_grant' },
+): NewEvent {
+  const { clientId, address, via } = context;
+  if (result.kind === 'throttled') return { type: 'login.throttled', clientId, address, data: { retry_after: result.retryAfter, via } };
+  if (result.kind === 'disabled') return { type: 'login.failed', sub: result.user.sub, clientId, address, data: { reason: 'account_disabled', via } };
+  const sub = result.user?.sub ?? null;
+  return { type: 'login.failed', sub, clientId, address, data: { reason: sub ? 'wrong_password' : 'unknown_account', via } };
 }

@@ -1,5 +1,6 @@
 import { InvalidGrant, InvalidScope } from '../errors.js';
-import { attemptLogin } from '../accounts/login.js';
+import { recordEvent } from '../../observability/events.js';
+import { attemptLogin, failedLoginEvent } from '../accounts/login.js';
 import { scopesForPerson } from '../accounts/person-scopes.js';
 import { required, spaceList } from '../params.js';
 import { newSortableId } from '../tokens/token-key.js';
@@ -32,6 +33,9 @@ export const password: Grant = {
     // failures count with the login page's, per account and address, per address and (slowdown) per account.
     const { store } = deps;
     const result = await attemptLogin({ email: username, password: secret, ip: clientIp, now }, { users: store.users, throttle: deps.throttle });
+    if (result.kind !== 'success') {
+      await recordEvent(store, failedLoginEvent(result, { clientId: client.clientId, address: clientIp ?? null, via: 'password_grant' }), now);
+    }
     // RFC 6749 §5.2 has no code for a throttled request, and answers 400 "unless specified otherwise": invalid_grant
     // (the resource owner credentials cannot be used now), so that every client library shows the description;
     // Retry-After (RFC 9110 §10.2.3) says when to try again.
@@ -47,6 +51,8 @@ export const password: Grant = {
     if (result.kind === 'disabled') throw new InvalidGrant('this account is disabled');
 
     const { user } = result;
+    const by = { sub: user.sub, clientId: null, address: clientIp ?? null };
+    await recordEvent(store, { type: 'login.succeeded', by, sub: user.sub, clientId: client.clientId, data: { via: 'password_grant', amr: ['pwd'] } }, now);
     // A person's token carries a role scope (admin:read, admin:write) only if the person holds the role.
     const granted = scopesForPerson(user, scopes);
     const grantId = newSortableId();

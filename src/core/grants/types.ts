@@ -25,7 +25,7 @@ export interface GrantSettings {
 }
 
 export interface GrantDeps {
-  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes'>;
+  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes' | 'events'>;
   keys: KeyRing;
   policy: TokenPolicy;
   /** Operator switches for grants that are off by default. */
