@@ -10,6 +10,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // How long expect.poll waits for a page or a server to get there: patience for a loaded 2-core CI machine (a key
+    // rotation generates RSA keys), not a timing target (those live in bench/).
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     reporters: ['default'],
   },
