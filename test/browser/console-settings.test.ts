@@ -1,8 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCode, runLatch, type RunResult } from '../../src/cli/test-helpers.js';
@@ -47,12 +47,12 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
   const go = (section: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: section, exact: true }).click();
   const status = () => page.getByRole('status').first().textContent();
   /** The texts a control (or fieldset) points at with aria-describedby: its hint and the error beside it. */
-  const described = (control: Locator) =>
+  const described = (control: Locator): Promise<string> =>
     control.evaluate((el) =>
       (el.getAttribute('aria-describedby') ?? '')
         .split(' ')
         .filter(Boolean)
-        .map((id) => document.getElementById(id)?.textContent ?? '')
+        .map((id: string) => el.ownerDocument.getElementById(id)?.textContent ?? '')
         .join(' | '),
     );
   /** The error shown beside `control`: it is marked invalid, and the message is in the text it is described by. */
@@ -122,6 +122,7 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
     await clients.getByLabel(`Photos backend (${backendId})`).waitFor();
     // Only confidential clients can authenticate to /introspect (RFC 7662 §2.1): the public SPA is not offered.
     expect(await clients.getByLabel(/Photos SPA/).count()).toBe(0);
+    expect(await clients.locator(`input[value="${spaId}"]`).count()).toBe(0);
     expect(await clients.getByLabel(/Photos web/).count()).toBe(1);
     await page.getByRole('button', { name: 'Register API' }).click();
     await heading('Settings photos');
@@ -154,7 +155,7 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
     await page.locator('[name=access_token_ttl]').fill('0');
     await page.getByRole('group', { name: 'Introspection clients' }).getByLabel(`Photos backend (${backendId})`).uncheck();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await expectFieldError(page.locator('[name=access_token_ttl]'), /access_token_ttl|1|at least|greater/i);
+    await expectFieldError(page.locator('[name=access_token_ttl]'), /Too small|>=\s*1/);
     expect(await page.locator('[name=signing_alg]').getAttribute('aria-invalid')).toBeNull();
     await shot('api-field-error');
     // A refused request changes nothing: the introspection client stays.
@@ -188,7 +189,6 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
     await responseTypes.getByLabel(/^code id_token \(hybrid/).uncheck();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(async () => (await latch<{ response_types: string[] }>('clients', 'show', webId)).response_types).toEqual(['code']);
-    expect(spaId).toBeTruthy();
   });
 
   it("edits a person's address and less common claims; a bad birthdate is shown beside its field", async () => {
@@ -292,6 +292,11 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
     await heading(`${ADA.name} (${ADA.email})`, mobile);
     expect(await mobile.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
     await shot('person-mobile-dark', mobile);
+    await mobile.goto(`${env.LATCH_ISSUER}/console/apps/${encodeURIComponent(webId)}`);
+    await heading('Photos web', mobile);
+    await mobile.getByRole('group', { name: 'Response types' }).waitFor();
+    expect(await mobile.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
+    await shot('app-mobile-dark', mobile);
     await context.close();
     expect(problems).toEqual([]);
   });

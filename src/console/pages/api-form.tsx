@@ -146,6 +146,7 @@ export function ApiForm({ existing, onSaved }: { existing?: ApiJson; onSaved?: (
       onSubmit={async (e) => {
         e.preventDefault();
         setError(undefined);
+        notify(undefined);
         const body = bodyOf(form, existing);
         try {
           if (existing) {
@@ -178,7 +179,7 @@ export function ApiForm({ existing, onSaved }: { existing?: ApiJson; onSaved?: (
         value={form.signing_alg}
         options={ALGS}
         onChange={set('signing_alg')}
-        hint="The algorithm of its JWT access tokens (the API checks them with Latch's JWKS)."
+        hint="For the JWT format: the algorithm Latch signs its access tokens with (the API checks them with Latch's JWKS)."
         error={err('signing_alg')}
       />
       <CheckboxGroup

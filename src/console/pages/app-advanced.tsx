@@ -73,21 +73,8 @@ export function advancedBody(a: Advanced): Record<string, unknown> {
   return body;
 }
 
-export function GrantTypes({ value, onChange }: { value: string[]; onChange: (value: string[]) => void }) {
-  return (
-    <fieldset>
-      <legend>Grant types</legend>
-      {GRANT_TYPES.map(([grant, label]) => (
-        <Checkbox
-          key={grant}
-          label={label}
-          name={`grant-${grant}`}
-          checked={value.includes(grant)}
-          onChange={(on) => onChange(on ? [...value, grant] : value.filter((g) => g !== grant))}
-        />
-      ))}
-    </fieldset>
-  );
+export function GrantTypes({ value, onChange, error }: { value: string[]; onChange: (value: string[]) => void; error?: string | undefined }) {
+  return <CheckboxGroup legend="Grant types" name="grant_types" value={value} options={GRANT_TYPES.map(([v, label]) => ({ value: v, label }))} onChange={onChange} error={error} />;
 }
 
 export function AdvancedFields({ value, onChange, error }: { value: Advanced; onChange: (value: Advanced) => void; error: (field: string) => string | undefined }) {
@@ -97,8 +84,7 @@ export function AdvancedFields({ value, onChange, error }: { value: Advanced; on
       <summary>More settings (the kind's defaults otherwise)</summary>
       <div class="stack-inner">
         <Checkbox label="Choose the grant types myself" name="own-grants" checked={value.grantTypes !== undefined} onChange={(on) => onChange({ ...value, grantTypes: on ? [] : undefined })} />
-        {value.grantTypes ? <GrantTypes value={value.grantTypes} onChange={(grantTypes) => onChange({ ...value, grantTypes })} /> : null}
-        {error('grant_types') ? <p class="field-error">{error('grant_types')}</p> : null}
+        {value.grantTypes ? <GrantTypes value={value.grantTypes} onChange={(grantTypes) => onChange({ ...value, grantTypes })} error={error('grant_types')} /> : null}
         <Checkbox
           label="Choose the response types myself"
           name="own-response-types"

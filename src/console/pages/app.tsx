@@ -109,6 +109,7 @@ export function AppPage({ id }: { id: string }) {
         onSubmit={async (e) => {
           e.preventDefault();
           setSaveError(undefined);
+          notify(undefined);
           const patch = patchOf(form, data);
           if (Object.keys(patch).length === 0) return notify({ kind: 'success', text: 'Nothing changed.' });
           try {
@@ -130,8 +131,7 @@ export function AppPage({ id }: { id: string }) {
           </>
         ) : null}
         <Field label="Scopes" name="scope" value={form.scope} onInput={set('scope')} hint="Separated by spaces." error={err('scope')} />
-        <GrantTypes value={form.grant_types} onChange={(grant_types) => setForm({ ...form, grant_types })} />
-        {err('grant_types') ? <p class="field-error">{err('grant_types')}</p> : null}
+        <GrantTypes value={form.grant_types} onChange={(grant_types) => setForm({ ...form, grant_types })} error={err('grant_types')} />
         <ResponseTypes
           value={form.response_types}
           onChange={(response_types) => setForm({ ...form, response_types })}

@@ -112,6 +112,7 @@ export function ProfileForm({ user, onSaved }: { user: UserJson; onSaved: () => 
       onSubmit={async (e) => {
         e.preventDefault();
         setError(undefined);
+        notify(undefined);
         const patch = patchOf(form, user);
         if (Object.keys(patch).length === 0) return notify({ kind: 'success', text: 'Nothing changed.' });
         try {
@@ -130,7 +131,7 @@ export function ProfileForm({ user, onSaved }: { user: UserJson; onSaved: () => 
       {GROUPS.map((group) => (
         <fieldset key={group.legend}>
           <legend>{group.legend}</legend>
-          {group.claims.map(claim)}
+          <div class="field-grid">{group.claims.map(claim)}</div>
           {group.legend === 'Contact' ? (
             <Checkbox label="Phone number verified" name="phone_number_verified" checked={form.phone_number_verified} onChange={(phone_number_verified) => setForm({ ...form, phone_number_verified })} />
           ) : null}
@@ -139,6 +140,7 @@ export function ProfileForm({ user, onSaved }: { user: UserJson; onSaved: () => 
       <fieldset>
         <legend>Address</legend>
         {err('address') ? <p class="field-error">{err('address')}</p> : null}
+        <div class="field-grid">
         {ADDRESS.map((c) => (
           <Field
             key={c.key}
@@ -151,6 +153,7 @@ export function ProfileForm({ user, onSaved }: { user: UserJson; onSaved: () => 
             {...(c.hint ? { hint: c.hint } : {})}
           />
         ))}
+        </div>
       </fieldset>
       <button type="submit" class="button button-primary">
         Save profile

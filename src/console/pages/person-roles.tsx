@@ -14,6 +14,7 @@ export function Roles({ user, onChanged }: { user: UserJson; onChanged: () => vo
   const roles = user.roles ?? [];
   const remove = async (name: string) => {
     setError(undefined);
+    notify(undefined);
     try {
       await api.send('DELETE', `/users/${enc(user.sub)}/roles/${enc(name)}`);
       notify({ kind: 'success', text: name === ADMIN ? `${user.email} is no longer an administrator.` : `Role ${name} taken away from ${user.email}.` });
@@ -24,6 +25,7 @@ export function Roles({ user, onChanged }: { user: UserJson; onChanged: () => vo
   };
   const add = async (name: string) => {
     setError(undefined);
+    notify(undefined);
     try {
       await api.send('PUT', `/users/${enc(user.sub)}/roles/${enc(name)}`);
       setRole('');
