@@ -7,7 +7,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCode, runLatch, type RunResult } from '../../src/cli/test-helpers.js';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
-import { signInToConsole, UNLABELLED } from '../helpers/console.js';
+import * as client from 'openid-client';
+import { appRequest, completeAppSignIn, signInToConsole, UNLABELLED } from '../helpers/console.js';
 import { freePort } from '../helpers/server.js';
 
 /**
@@ -32,6 +33,7 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
   let backendId: string;
   let spaId: string;
   let webId: string;
+  let webSecret: string;
 
   /** `latch ...args --json` against the running server's data: what the store holds now. */
   const latch = async <T = Record<string, unknown>>(...args: string[]): Promise<T> => {
@@ -84,7 +86,9 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
     // What the operator edits: made in the shell, so that only the editing goes through the console.
     backendId = (await latch<{ client_id: string }>('clients', 'create', '--name', 'Photos backend', '--type', 'm2m')).client_id;
     spaId = (await latch<{ client_id: string }>('clients', 'create', '--name', 'Photos SPA', '--type', 'spa', '--redirect-uri', 'https://spa.example.test/cb')).client_id;
-    webId = (await latch<{ client_id: string }>('clients', 'create', '--name', 'Photos web', '--type', 'web', '--redirect-uri', 'https://web.example.test/cb')).client_id;
+    const web = await latch<{ client_id: string; client_secret: string }>('clients', 'create', '--name', 'Photos web', '--type', 'web', '--redirect-uri', 'https://web.example.test/cb');
+    webId = web.client_id;
+    webSecret = web.client_secret;
     const ada = await runLatch(['users', 'create', '--email', ADA.email, '--name', ADA.name, '--password-stdin'], { env, stdin: ADA.password });
     expectCode(ada, 0);
 
@@ -189,6 +193,30 @@ describe.skipIf(!chromiumAvailable)('console settings in Chromium', () => {
     await responseTypes.getByLabel(/^code id_token \(hybrid/).uncheck();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(async () => (await latch<{ response_types: string[] }>('clients', 'show', webId)).response_types).toEqual(['code']);
+  });
+
+  it('lists who authorized an application, and revokes an authorization: its refresh token stops working', async () => {
+    const request = await appRequest(env.LATCH_ISSUER!, webId, webSecret, 'https://web.example.test/cb');
+    const context = await browser.newContext();
+    context.setDefaultTimeout(10_000);
+    await context.route('https://web.example.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'app callback' }));
+    const appPage = await context.newPage();
+    await appPage.goto(request.url.href);
+    const tokens = await completeAppSignIn(appPage, request, ADA);
+    await context.close();
+    expect(tokens?.refresh_token).toBeDefined();
+    const sub = String(tokens!.claims()!.sub);
+
+    await page.reload();
+    await heading('Photos web');
+    const grants = page.getByRole('region', { name: 'Authorizations' });
+    await grants.getByRole('link', { name: sub }).waitFor();
+    await shot('app-grants');
+    await grants.getByRole('button', { name: `Revoke the authorization of ${sub}` }).click();
+    await expect.poll(status).toContain('Authorization revoked');
+    await grants.getByText('Revoked').waitFor();
+    // RFC 6749 §5.2: a refresh token of a revoked grant is invalid_grant.
+    await expect(client.refreshTokenGrant(request.config, tokens!.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it("edits a person's address and less common claims; a bad birthdate is shown beside its field", async () => {

@@ -1,10 +1,11 @@
-/** One application: edit its metadata (RFC 7591 names), rotate its secret with a grace period, delete it. */
+/** One application: edit its metadata (RFC 7591 names), rotate its secret with a grace period, its authorizations, delete it. */
 import { useEffect, useState } from 'preact/hooks';
 import { enc } from '../api.js';
 import { useConsole } from '../context.js';
 import { href, navigate } from '../router.js';
 import { ConfirmButton, ErrorBox, Field, fieldErrors, FormError, formatTime, lines, Loading, PageHeader, SecretOnce, useLoad } from '../ui.js';
 import { GrantTypes, ResponseTypes } from './app-advanced.js';
+import { AppGrants } from './app-grants.js';
 import type { ClientJson } from './apps.js';
 
 type Form = Record<'client_name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scope' | 'logo_uri' | 'client_uri' | 'policy_uri' | 'tos_uri' | 'allowed_cors_origins', string> & {
@@ -173,6 +174,8 @@ export function AppPage({ id }: { id: string }) {
           {secret ? <SecretOnce label="New client secret" value={secret} /> : null}
         </section>
       ) : null}
+
+      <AppGrants clientId={id} />
 
       <section class="stack danger-zone" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete</h2>
