@@ -6,9 +6,9 @@ Commands:
   start                          start the server (migrates the database first)
   migrate                        apply pending database migrations
   users create|list|show|delete|set-password|grant-role|revoke-role|disable|enable
-  clients create|list|show|delete
+  clients create|list|show|update|rotate-secret|delete|advise
   keys list|rotate
-  apis create|list|show|delete   APIs (resource servers) that accept Latch access tokens
+  apis create|list|show|update|delete   APIs (resource servers) that accept Latch access tokens
   grants list|revoke             what a person authorized, and taking it back
   help [command]                 show help
 

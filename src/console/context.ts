@@ -11,8 +11,8 @@ export interface Notice {
 export interface ConsoleContext {
   api: Api;
   session: Session;
-  /** Announces a message in the live region (success) or the alert (error). */
-  notify(notice: Notice): void;
+  /** Announces a message in the live region (success) or the alert (error); undefined clears the last one. */
+  notify(notice: Notice | undefined): void;
 }
 
 export const Ctx = createContext<ConsoleContext | undefined>(undefined);

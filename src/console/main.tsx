@@ -99,7 +99,7 @@ function Shell({ session, onAuthFailure }: { session: Session; onAuthFailure: (s
       case 'people':
         return decoded === undefined ? <PeoplePage search={search} /> : decoded === 'new' ? <NewPersonPage /> : <PersonPage sub={decoded} />;
       case 'apis':
-        return decoded === undefined ? <ApisPage /> : decoded === 'new' ? <NewApiPage /> : <ApiPage id={decoded} />;
+        return decoded === undefined ? <ApisPage search={search} /> : decoded === 'new' ? <NewApiPage /> : <ApiPage id={decoded} />;
       case 'keys':
         return decoded === undefined ? <KeysPage /> : <NotFound />;
       case 'events':

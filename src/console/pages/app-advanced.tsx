@@ -1,4 +1,5 @@
 /** The rest of what `latch clients create` takes, for operators who need it: folded away by default. */
+import { CheckboxGroup } from '../choices.js';
 import { Checkbox, Field, lines } from '../ui.js';
 
 export const GRANT_TYPES = [
@@ -10,8 +11,34 @@ export const GRANT_TYPES = [
   ['password', 'Password (discouraged)'],
 ] as const;
 
+/** OAuth 2.0 Multiple Response Type Encoding Practices §5 and OIDC Core §3: what the authorization endpoint answers. */
+export const RESPONSE_TYPES = [
+  ['code', 'code (authorization code)'],
+  ['id_token', 'id_token (implicit, needs the implicit grant)'],
+  ['id_token token', 'id_token token (implicit)'],
+  ['code id_token', 'code id_token (hybrid, needs authorization code and implicit)'],
+  ['code token', 'code token (hybrid)'],
+  ['code id_token token', 'code id_token token (hybrid)'],
+  ['none', 'none (no credentials in the response)'],
+] as const;
+
+export function ResponseTypes({ value, onChange, error, hint }: { value: string[]; onChange: (value: string[]) => void; error?: string | undefined; hint?: string }) {
+  return (
+    <CheckboxGroup
+      legend="Response types"
+      name="response_types"
+      value={value}
+      options={RESPONSE_TYPES.map(([v, label]) => ({ value: v, label }))}
+      onChange={onChange}
+      error={error}
+      {...(hint ? { hint } : {})}
+    />
+  );
+}
+
 export interface Advanced {
   grantTypes: string[] | undefined;
+  responseTypes: string[] | undefined;
   scope: string;
   authMethod: string;
   idTokenAlg: string;
@@ -21,12 +48,13 @@ export interface Advanced {
   jwks: string;
 }
 
-export const noAdvanced: Advanced = { grantTypes: undefined, scope: '', authMethod: '', idTokenAlg: '', clientId: '', defaultResource: '', allowedOrigins: '', jwks: '' };
+export const noAdvanced: Advanced = { grantTypes: undefined, responseTypes: undefined, scope: '', authMethod: '', idTokenAlg: '', clientId: '', defaultResource: '', allowedOrigins: '', jwks: '' };
 
 /** The request members (RFC 7591 names) for what was filled in; the kind's defaults for the rest. */
 export function advancedBody(a: Advanced): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (a.grantTypes) body.grant_types = a.grantTypes;
+  if (a.responseTypes) body.response_types = a.responseTypes;
   if (a.scope.trim()) body.scope = a.scope.trim();
   if (a.authMethod) body.token_endpoint_auth_method = a.authMethod;
   if (a.idTokenAlg) body.id_token_signed_response_alg = a.idTokenAlg;
@@ -35,7 +63,9 @@ export function advancedBody(a: Advanced): Record<string, unknown> {
   if (lines(a.allowedOrigins).length) body.allowed_cors_origins = lines(a.allowedOrigins);
   if (a.jwks.trim()) {
     try {
-      body.jwks = JSON.parse(a.jwks);
+      const parsed = JSON.parse(a.jwks) as unknown;
+      // Like `--jwks-file`: one JWK is taken as a JWK Set of one key (RFC 7517 §5).
+      body.jwks = parsed && typeof parsed === 'object' && !Array.isArray(parsed) && !('keys' in parsed) && 'kty' in parsed ? { keys: [parsed] } : parsed;
     } catch {
       body.jwks = a.jwks;
     }
@@ -43,21 +73,8 @@ export function advancedBody(a: Advanced): Record<string, unknown> {
   return body;
 }
 
-export function GrantTypes({ value, onChange }: { value: string[]; onChange: (value: string[]) => void }) {
-  return (
-    <fieldset>
-      <legend>Grant types</legend>
-      {GRANT_TYPES.map(([grant, label]) => (
-        <Checkbox
-          key={grant}
-          label={label}
-          name={`grant-${grant}`}
-          checked={value.includes(grant)}
-          onChange={(on) => onChange(on ? [...value, grant] : value.filter((g) => g !== grant))}
-        />
-      ))}
-    </fieldset>
-  );
+export function GrantTypes({ value, onChange, error }: { value: string[]; onChange: (value: string[]) => void; error?: string | undefined }) {
+  return <CheckboxGroup legend="Grant types" name="grant_types" value={value} options={GRANT_TYPES.map(([v, label]) => ({ value: v, label }))} onChange={onChange} error={error} />;
 }
 
 export function AdvancedFields({ value, onChange, error }: { value: Advanced; onChange: (value: Advanced) => void; error: (field: string) => string | undefined }) {
@@ -67,7 +84,16 @@ export function AdvancedFields({ value, onChange, error }: { value: Advanced; on
       <summary>More settings (the kind's defaults otherwise)</summary>
       <div class="stack-inner">
         <Checkbox label="Choose the grant types myself" name="own-grants" checked={value.grantTypes !== undefined} onChange={(on) => onChange({ ...value, grantTypes: on ? [] : undefined })} />
-        {value.grantTypes ? <GrantTypes value={value.grantTypes} onChange={(grantTypes) => onChange({ ...value, grantTypes })} /> : null}
+        {value.grantTypes ? <GrantTypes value={value.grantTypes} onChange={(grantTypes) => onChange({ ...value, grantTypes })} error={error('grant_types')} /> : null}
+        <Checkbox
+          label="Choose the response types myself"
+          name="own-response-types"
+          checked={value.responseTypes !== undefined}
+          onChange={(on) => onChange({ ...value, responseTypes: on ? [] : undefined })}
+        />
+        {value.responseTypes ? (
+          <ResponseTypes value={value.responseTypes} onChange={(responseTypes) => onChange({ ...value, responseTypes })} error={error('response_types')} />
+        ) : null}
         <Field label="Scopes" name="scope" value={value.scope} onInput={set('scope')} hint="Separated by spaces; replaces the kind's default scopes." error={error('scope')} />
         <div class="field">
           <label for="auth-method">Client authentication</label>
@@ -79,7 +105,7 @@ export function AdvancedFields({ value, onChange, error }: { value: Advanced; on
             <option value="none">none (public client, PKCE)</option>
           </select>
         </div>
-        <Field label="Public keys (JWK Set, JSON)" name="jwks" multiline value={value.jwks} onInput={set('jwks')} hint="For private_key_jwt: the client's public keys, never private ones." error={error('jwks')} />
+        <Field label="Public keys (JWK Set, JSON)" name="jwks" multiline value={value.jwks} onInput={set('jwks')} hint="For private_key_jwt: the client's public keys (a JWK Set, or one JWK), never private ones." error={error('jwks')} />
         <div class="field">
           <label for="id-token-alg">ID token signing algorithm</label>
           <select id="id-token-alg" name="id_token_signed_response_alg" value={value.idTokenAlg} onChange={(e) => set('idTokenAlg')((e.currentTarget as HTMLSelectElement).value)}>

@@ -1,14 +1,16 @@
-/** One application: edit its metadata (RFC 7591 names), rotate its secret with a grace period, delete it. */
+/** One application: edit its metadata (RFC 7591 names), rotate its secret with a grace period, its authorizations, delete it. */
 import { useEffect, useState } from 'preact/hooks';
 import { enc } from '../api.js';
 import { useConsole } from '../context.js';
 import { href, navigate } from '../router.js';
 import { ConfirmButton, ErrorBox, Field, fieldErrors, FormError, formatTime, lines, Loading, PageHeader, SecretOnce, useLoad } from '../ui.js';
-import { GrantTypes } from './app-advanced.js';
+import { GrantTypes, ResponseTypes } from './app-advanced.js';
+import { AppGrants } from './app-grants.js';
 import type { ClientJson } from './apps.js';
 
 type Form = Record<'client_name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scope' | 'logo_uri' | 'client_uri' | 'policy_uri' | 'tos_uri' | 'allowed_cors_origins', string> & {
   grant_types: string[];
+  response_types: string[];
 };
 
 function toForm(c: ClientJson): Form {
@@ -23,6 +25,7 @@ function toForm(c: ClientJson): Form {
     tos_uri: c.tos_uri ?? '',
     allowed_cors_origins: (c.allowed_cors_origins ?? []).join('\n'),
     grant_types: c.grant_types,
+    response_types: c.response_types,
   };
 }
 
@@ -33,7 +36,10 @@ function patchOf(form: Form, before: ClientJson): Record<string, unknown> {
   if (listChanged(lines(form.redirect_uris), before.redirect_uris)) patch.redirect_uris = lines(form.redirect_uris);
   if (listChanged(lines(form.post_logout_redirect_uris), before.post_logout_redirect_uris)) patch.post_logout_redirect_uris = lines(form.post_logout_redirect_uris);
   if (form.scope.trim() !== before.scope) patch.scope = form.scope.trim();
-  if ([...form.grant_types].sort().join(' ') !== [...before.grant_types].sort().join(' ')) patch.grant_types = form.grant_types;
+  const setChanged = (a: string[], b: string[]) => [...a].sort().join(',') !== [...b].sort().join(',');
+  if (setChanged(form.grant_types, before.grant_types)) patch.grant_types = form.grant_types;
+  // Unchanged response types with new grant types: the server gives the grant types' defaults, as the CLI does.
+  if (setChanged(form.response_types, before.response_types)) patch.response_types = form.response_types;
   if (listChanged(lines(form.allowed_cors_origins), before.allowed_cors_origins ?? [])) patch.allowed_cors_origins = lines(form.allowed_cors_origins);
   for (const key of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const) {
     // An emptied field removes the value (null), as PATCH does for every optional member.
@@ -53,7 +59,7 @@ export function AppPage({ id }: { id: string }) {
 
   if (error) return <><PageHeader title="Application" /><ErrorBox error={error} /></>;
   if (!data || !form) return <Loading what="the application" />;
-  const set = (key: Exclude<keyof Form, 'grant_types'>) => (value: string) => setForm({ ...form, [key]: value });
+  const set = (key: Exclude<keyof Form, 'grant_types' | 'response_types'>) => (value: string) => setForm({ ...form, [key]: value });
   const err = (field: string) => (saveError?.field?.split(/[.[]/)[0] === field ? saveError.message : undefined);
   const confidential = data.token_endpoint_auth_method === 'client_secret_basic' || data.token_endpoint_auth_method === 'client_secret_post';
   const usesRedirects = data.grant_types.includes('authorization_code') || data.grant_types.includes('implicit');
@@ -70,8 +76,26 @@ export function AppPage({ id }: { id: string }) {
         <dd>{data.latch_client_kind}</dd>
         <dt>Grant types</dt>
         <dd>{data.grant_types.join(', ') || '—'}</dd>
+        <dt>Response types</dt>
+        <dd>{data.response_types.join(', ') || '—'}</dd>
         <dt>Client authentication</dt>
         <dd>{data.token_endpoint_auth_method}</dd>
+        <dt>ID token algorithm</dt>
+        <dd>{data.id_token_signed_response_alg}</dd>
+        {data.latch_default_resource ? (
+          <>
+            <dt>Default API</dt>
+            <dd>
+              <code>{data.latch_default_resource}</code>
+            </dd>
+          </>
+        ) : null}
+        {data.jwks ? (
+          <>
+            <dt>Public keys</dt>
+            <dd>{data.jwks.keys.map((k) => k.kid ?? k.kty).join(', ') || 'none'}</dd>
+          </>
+        ) : null}
         {data.previous_secret_expires_at ? (
           <>
             <dt>Previous secret</dt>
@@ -86,6 +110,7 @@ export function AppPage({ id }: { id: string }) {
         onSubmit={async (e) => {
           e.preventDefault();
           setSaveError(undefined);
+          notify(undefined);
           const patch = patchOf(form, data);
           if (Object.keys(patch).length === 0) return notify({ kind: 'success', text: 'Nothing changed.' });
           try {
@@ -107,8 +132,13 @@ export function AppPage({ id }: { id: string }) {
           </>
         ) : null}
         <Field label="Scopes" name="scope" value={form.scope} onInput={set('scope')} hint="Separated by spaces." error={err('scope')} />
-        <GrantTypes value={form.grant_types} onChange={(grant_types) => setForm({ ...form, grant_types })} />
-        {err('grant_types') ? <p class="field-error">{err('grant_types')}</p> : null}
+        <GrantTypes value={form.grant_types} onChange={(grant_types) => setForm({ ...form, grant_types })} error={err('grant_types')} />
+        <ResponseTypes
+          value={form.response_types}
+          onChange={(response_types) => setForm({ ...form, response_types })}
+          hint="What the authorization endpoint may answer. Change only the grant types and these follow them (their defaults)."
+          error={err('response_types')}
+        />
         {data.token_endpoint_auth_method === 'none' ? (
           <Field label="Allowed browser origins (CORS)" name="allowed_cors_origins" multiline value={form.allowed_cors_origins} onInput={set('allowed_cors_origins')} hint="One per line, besides the redirect URIs' origins." error={err('allowed_cors_origins')} />
         ) : null}
@@ -144,6 +174,8 @@ export function AppPage({ id }: { id: string }) {
           {secret ? <SecretOnce label="New client secret" value={secret} /> : null}
         </section>
       ) : null}
+
+      <AppGrants clientId={id} />
 
       <section class="stack danger-zone" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete</h2>

@@ -14,7 +14,11 @@ export interface ClientJson {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   grant_types: string[];
+  response_types: string[];
   token_endpoint_auth_method: string;
+  id_token_signed_response_alg: string;
+  latch_default_resource?: string;
+  jwks?: { keys: Array<{ kid?: string; kty?: string }> };
   scope: string;
   client_secret?: string;
   logo_uri?: string;

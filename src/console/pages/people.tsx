@@ -14,7 +14,9 @@ export interface UserJson {
   family_name?: string;
   picture?: string;
   phone_number?: string;
+  phone_number_verified?: boolean;
   locale?: string;
+  address?: Record<string, string>;
   roles: string[];
   disabled: boolean;
   disabled_at?: number | null;
@@ -85,8 +87,10 @@ export function NewPersonPage() {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [admin, setAdmin] = useState(false);
+  const [verified, setVerified] = useState(false);
+  const [roles, setRoles] = useState('');
   const [error, setError] = useState<{ field?: string; message: string } | undefined>(undefined);
-  const err = (field: string) => (error?.field === field ? error.message : undefined);
+  const err = (field: string) => (error?.field?.split(/[.[]/)[0] === field ? error.message : undefined);
   return (
     <>
       <PageHeader title="Add person" />
@@ -96,7 +100,9 @@ export function NewPersonPage() {
           e.preventDefault();
           setError(undefined);
           try {
-            const body: Record<string, unknown> = { email, roles: admin ? ['admin'] : [] };
+            const others = roles.split(/[\s,]+/).filter(Boolean);
+            const body: Record<string, unknown> = { email, roles: [...new Set([...(admin ? ['admin'] : []), ...others])] };
+            if (verified) body.email_verified = true;
             if (name.trim()) body.name = name.trim();
             if (password) body.password = password;
             const user = await api.send<UserJson>('POST', '/users', body);
@@ -109,6 +115,7 @@ export function NewPersonPage() {
       >
         <FormError error={error} />
         <Field label="Email address" name="email" type="email" autocomplete="off" required value={email} onInput={setEmail} error={err('email')} />
+        <Checkbox label="Email address verified (they proved it is theirs)" name="email_verified" checked={verified} onChange={setVerified} />
         <Field label="Name" name="name" value={name} onInput={setName} error={err('name')} />
         <Field
           label="Password"
@@ -122,6 +129,7 @@ export function NewPersonPage() {
           error={err('password')}
         />
         <Checkbox label="Administrator (may use this console and the admin API)" name="admin" checked={admin} onChange={setAdmin} />
+        <Field label="Other roles" name="roles" value={roles} onInput={setRoles} hint="Separated by spaces, e.g. support billing (lower-case letters, digits, _ and -)." error={err('roles')} />
         <button type="submit" class="button button-primary">
           Add person
         </button>

@@ -1,21 +1,12 @@
-/** One person: profile, the admin role, disable/enable, a new password, their sessions and grants, deletion. */
-import { useEffect, useState } from 'preact/hooks';
+/** One person: profile (person-profile.tsx), roles (person-roles.tsx), disable/enable, a new password, sessions, grants, deletion. */
+import { useState } from 'preact/hooks';
 import { enc, type Page } from '../api.js';
 import { useConsole } from '../context.js';
 import { href, navigate } from '../router.js';
-import { Checkbox, ConfirmButton, ErrorBox, Field, fieldErrors, FormError, formatTime, Loading, PageHeader, useLoad } from '../ui.js';
+import { ConfirmButton, ErrorBox, Field, fieldErrors, FormError, formatTime, Loading, PageHeader, useLoad } from '../ui.js';
 import type { UserJson } from './people.js';
-
-const PROFILE = [
-  ['email', 'Email address', 'email'],
-  ['name', 'Name', 'text'],
-  ['given_name', 'Given name', 'text'],
-  ['family_name', 'Family name', 'text'],
-  ['phone_number', 'Phone number', 'tel'],
-  ['locale', 'Locale (e.g. en-GB)', 'text'],
-  ['picture', 'Picture URL', 'url'],
-] as const;
-type ProfileKey = (typeof PROFILE)[number][0];
+import { ProfileForm } from './person-profile.js';
+import { Roles } from './person-roles.js';
 
 interface SessionJson {
   id?: string;
@@ -33,49 +24,6 @@ interface GrantJson {
   scope: string;
   created_at: number;
   revoked_at: number | null;
-}
-
-function ProfileForm({ user, onSaved }: { user: UserJson; onSaved: () => void }) {
-  const { api, notify } = useConsole();
-  const initial = () => Object.fromEntries(PROFILE.map(([key]) => [key, String(user[key] ?? '')])) as Record<ProfileKey, string>;
-  const [form, setForm] = useState(initial);
-  const [verified, setVerified] = useState(user.email_verified);
-  const [error, setError] = useState<{ field?: string; message: string } | undefined>(undefined);
-  useEffect(() => (setForm(initial()), setVerified(user.email_verified)), [user]);
-  return (
-    <form
-      class="stack"
-      aria-labelledby="profile-title"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
-        const patch: Record<string, unknown> = {};
-        for (const [key] of PROFILE) {
-          const value = form[key].trim();
-          if (value !== String(user[key] ?? '')) patch[key] = value === '' && key !== 'email' ? null : value;
-        }
-        if (verified !== user.email_verified) patch.email_verified = verified;
-        if (Object.keys(patch).length === 0) return notify({ kind: 'success', text: 'Nothing changed.' });
-        try {
-          await api.send('PATCH', `/users/${enc(user.sub)}`, patch);
-          notify({ kind: 'success', text: 'Profile saved.' });
-          onSaved();
-        } catch (err) {
-          setError(fieldErrors(err));
-        }
-      }}
-    >
-      <h2 id="profile-title">Profile</h2>
-      <FormError error={error} />
-      {PROFILE.map(([key, label, type]) => (
-        <Field key={key} label={label} name={key} type={type} required={key === 'email'} value={form[key]} onInput={(v) => setForm({ ...form, [key]: v })} error={error?.field === key ? error.message : undefined} />
-      ))}
-      <Checkbox label="Email address verified" name="email_verified" checked={verified} onChange={setVerified} />
-      <button type="submit" class="button button-primary">
-        Save profile
-      </button>
-    </form>
-  );
 }
 
 function PasswordForm({ user }: { user: UserJson }) {
@@ -218,11 +166,10 @@ function Grants({ user }: { user: UserJson }) {
 }
 
 export function PersonPage({ sub }: { sub: string }) {
-  const { api, notify, session } = useConsole();
+  const { api, notify } = useConsole();
   const { data: user, error, reload } = useLoad(() => api.get<UserJson>(`/users/${enc(sub)}`), [sub]);
   if (error) return <><PageHeader title="Person" /><ErrorBox error={error} /></>;
   if (!user) return <Loading what="the person" />;
-  const isAdmin = (user.roles ?? []).includes('admin');
   const run = async (method: 'POST' | 'PUT' | 'DELETE', path: string, text: string) => {
     try {
       await api.send(method, path);
@@ -242,8 +189,6 @@ export function PersonPage({ sub }: { sub: string }) {
         </dd>
         <dt>Status</dt>
         <dd data-testid="user-status">{user.disabled ? `Disabled since ${formatTime(user.disabled_at)}` : 'Active'}</dd>
-        <dt>Roles</dt>
-        <dd>{(user.roles ?? []).join(', ') || 'none'}</dd>
         <dt>Created</dt>
         <dd>{formatTime(user.created_at)}</dd>
       </dl>
@@ -260,20 +205,9 @@ export function PersonPage({ sub }: { sub: string }) {
             onConfirm={() => run('POST', `/users/${enc(sub)}/disable`, `${user.email} is disabled.`)}
           />
         )}
-        {isAdmin ? (
-          <ConfirmButton
-            label="Remove admin role"
-            question={sub === session.sub ? 'Remove your own admin role? You will lose access to this console.' : `Remove the admin role of ${user.email}? Their admin tokens stop working.`}
-            confirmLabel="Remove admin role"
-            onConfirm={() => run('DELETE', `/users/${enc(sub)}/roles/admin`, `${user.email} is no longer an administrator.`)}
-          />
-        ) : (
-          <button type="button" class="button button-secondary" onClick={() => run('PUT', `/users/${enc(sub)}/roles/admin`, `${user.email} is now an administrator.`)}>
-            Make administrator
-          </button>
-        )}
       </div>
       <ProfileForm user={user} onSaved={reload} />
+      <Roles user={user} onChanged={reload} />
       <PasswordForm user={user} />
       <Sessions user={user} />
       <Grants user={user} />
