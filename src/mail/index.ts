@@ -1,0 +1,4 @@
+export { createMailer, type MailerOptions } from './create-mailer.js';
+export { checkRecipient, MailAddressError, type MailLog, type Mailer, type MailMessage, MailUnavailableError, redactSmtpUrl } from './mailer.js';
+export { createLogMailer, NOT_SENT_WARNING } from './log-mailer.js';
+export { createSmtpMailer, defaultSmtpTimeouts, type SmtpMailerOptions, type SmtpTimeouts } from './smtp-mailer.js';
