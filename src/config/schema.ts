@@ -101,7 +101,7 @@ const smtpUrlSchema = z.string().superRefine((v, ctx) => {
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') ctx.addIssue({ code: 'custom', message: 'must start with smtp:// or smtps://' });
   else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'must name a host' });
-  else if (url.password && !url.username) ctx.addIssue({ code: 'custom', message: 'has a password but no user' });
+  else if (url.password && !url.username) ctx.addIssue({ code: 'custom', message: 'must name the user with the password (smtp://user:password@host)' });
   else if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) ctx.addIssue({ code: 'custom', message: 'must not have a path, query or fragment' });
 });
 
