@@ -10,7 +10,7 @@ import { loadConfig } from '../config/load.js';
 import { createMailer } from './create-mailer.js';
 import { MailAddressError, type MailLog, MailUnavailableError, redactSmtpUrl } from './mailer.js';
 import { resetPasswordMessage } from './messages.js';
-import { createSmtpMailer } from './smtp-mailer.js';
+import { createSmtpMailer, defaultSmtpTimeouts, smtpTransportOptions } from './smtp-mailer.js';
 
 const user = 'latch';
 const password = 'pässwörd s3cret!';
@@ -219,6 +219,19 @@ describe('the log mailer (LATCH_SMTP_URL unset)', () => {
     expect(entries[1]).not.toHaveProperty('html');
     await expect(mailer.send({ ...sent, to: 'a@b.example\nx' })).rejects.toBeInstanceOf(MailAddressError);
     expect(lines()).toHaveLength(2);
+  });
+});
+
+describe('smtpTransportOptions', () => {
+  it('requires STARTTLS before a password goes to a host that is not loopback', () => {
+    const t = defaultSmtpTimeouts;
+    expect(smtpTransportOptions('smtp://u:p@mail.example.com', t)).toMatchObject({ host: 'mail.example.com', port: 587, secure: false, requireTLS: true, auth: { user: 'u', pass: 'p' } });
+    expect(smtpTransportOptions('smtps://u%40x:p%2Fq@mail.example.com', t)).toMatchObject({ port: 465, secure: true, requireTLS: false, auth: { user: 'u@x', pass: 'p/q' } });
+    expect(smtpTransportOptions('smtp://mail.example.com:25', t)).toMatchObject({ port: 25, requireTLS: false });
+    expect(smtpTransportOptions('smtp://mail.example.com:25', t)).not.toHaveProperty('auth');
+    expect(smtpTransportOptions('smtp://u:p@127.0.0.1:2525', t)).toMatchObject({ requireTLS: false });
+    expect(smtpTransportOptions('smtp://u:p@[::1]:2525', t)).toMatchObject({ host: '::1', requireTLS: false });
+    expect(smtpTransportOptions('smtp://mail.example.com', { ...t, connect: 1, greeting: 2, socket: 3 })).toMatchObject({ connectionTimeout: 1, greetingTimeout: 2, socketTimeout: 3 });
   });
 });
 

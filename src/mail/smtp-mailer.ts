@@ -3,6 +3,8 @@
  * timeout, and any failure turned into MailUnavailableError, so a route can answer 503 and nothing crashes.
  */
 import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { isLoopbackHost } from '../config/brand-values.js';
 import { checkRecipient, type Mailer, MailUnavailableError, redactSmtpUrl } from './mailer.js';
 
 export interface SmtpTimeouts {
@@ -12,7 +14,7 @@ export interface SmtpTimeouts {
   greeting: number;
   /** Milliseconds of silence on the connection before giving up. */
   socket: number;
-  /** Milliseconds for the whole delivery, whatever the phases took. */
+  /** Milliseconds for the whole delivery, whatever the phases took (the connection then ends at its socket timeout). */
   total: number;
 }
 
@@ -34,24 +36,36 @@ function decode(part: string): string {
   }
 }
 
-export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
-  const url = new URL(options.url);
-  const timeouts = { ...defaultSmtpTimeouts, ...options.timeouts };
+/**
+ * nodemailer's options for LATCH_SMTP_URL. smtp:// upgrades with STARTTLS when the server offers it; with a
+ * password and a host that is not loopback, the upgrade is required (`requireTLS`), so a network that strips
+ * STARTTLS from the server's answer never gets the password in clear.
+ */
+export function smtpTransportOptions(smtpUrl: string, timeouts: SmtpTimeouts): SMTPTransport.Options {
+  const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
-  const where = redactSmtpUrl(options.url);
-  const password = decode(url.password);
-  const transport = nodemailer.createTransport({
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const auth = url.username ? { user: decode(url.username), pass: decode(url.password) } : undefined;
+  return {
+    host,
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
-    ...(url.username ? { auth: { user: decode(url.username), pass: password } } : {}),
+    requireTLS: !secure && auth !== undefined && !isLoopbackHost(url.hostname),
+    ...(auth ? { auth } : {}),
     connectionTimeout: timeouts.connect,
     greetingTimeout: timeouts.greeting,
     socketTimeout: timeouts.socket,
     dnsTimeout: timeouts.connect,
     logger: false,
     debug: false,
-  });
+  };
+}
+
+export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
+  const timeouts = { ...defaultSmtpTimeouts, ...options.timeouts };
+  const where = redactSmtpUrl(options.url);
+  const password = decode(new URL(options.url).password);
+  const transport = nodemailer.createTransport(smtpTransportOptions(options.url, timeouts));
   // Only a pooled transport emits errors; a listener keeps an unexpected one from becoming an uncaught exception.
   transport.on('error', () => undefined);
 
