@@ -114,6 +114,37 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LATCH_CONFIG: file })).toThrowError(/LATCH_CONFIG/);
   });
 
+  it('reads LATCH_SMTP_URL and LATCH_MAIL_FROM, sending from no-reply at the issuer host by default', () => {
+    const config = loadConfig({ LATCH_ISSUER: 'https://id.example.com/auth' });
+    expect(config.smtpUrl).toBeUndefined();
+    expect(config.mailFrom).toBe('Latch <no-reply@id.example.com>');
+    expect(loadConfig({}).mailFrom).toBe('Latch <no-reply@localhost>');
+    for (const url of ['smtp://mail.example.com', 'smtp://mail.example.com:2525', 'smtps://user%40x:p%40ss@mail.example.com:465', 'smtp://127.0.0.1:25/']) {
+      expect(loadConfig({ LATCH_SMTP_URL: url }).smtpUrl, url).toBe(url);
+    }
+    for (const from of ['id@acme.example', 'Acme <id@acme.example>', '"Acme, Inc." <id@acme.example>', '  Acme Konten <konto@acme.example> ']) {
+      expect(loadConfig({ LATCH_MAIL_FROM: from }).mailFrom, from).toBe(from.trim());
+    }
+  });
+
+  it('refuses a wrong LATCH_SMTP_URL or LATCH_MAIL_FROM, naming the key and never repeating the password', () => {
+    for (const url of ['http://user:hunter2-secret@mail.example.com', 'mail.example.com', 'smtp://:hunter2-secret@mail.example.com', 'smtp://user:hunter2-secret@mail.example.com/path', 'smtp://mail.example.com?secure=hunter2-secret']) {
+      let error: unknown;
+      try {
+        loadConfig({ LATCH_SMTP_URL: url });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, url).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).settings).toEqual(['LATCH_SMTP_URL']);
+      expect((error as Error).message, url).toMatch(/LATCH_SMTP_URL \(config key "smtpUrl"\): must/);
+      expect((error as Error).message, url).not.toContain('hunter2');
+    }
+    for (const from of ['no-at-sign', 'Acme <id@acme.example', 'a@b.example\r\nBcc: evil@x.example', 'Acme <a@b.example>, evil@x.example', '<>']) {
+      expect(() => loadConfig({ LATCH_MAIL_FROM: from }), from).toThrowError(/LATCH_MAIL_FROM \(config key "mailFrom"\): must be an email address/);
+    }
+  });
+
   it('every setting is documented in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const [key, setting] of Object.entries(settings)) {

@@ -42,6 +42,8 @@ export const settings = {
   brandPrivacyUrl: { env: 'LATCH_BRAND_PRIVACY_URL', doc: 'Privacy policy link in the footer of the sign-in pages (http or https).', default: undefined },
   brandTermsUrl: { env: 'LATCH_BRAND_TERMS_URL', doc: 'Terms of service link in the footer of the sign-in pages (http or https).', default: undefined },
   brandSupportUrl: { env: 'LATCH_BRAND_SUPPORT_URL', doc: 'Support link in the footer of the sign-in pages (http or https).', default: undefined },
+  smtpUrl: { env: 'LATCH_SMTP_URL', doc: 'Where email (verification, password reset) is sent: smtp://[user:password@]host[:port] (STARTTLS; required with a password unless the host is loopback) or smtps:// (TLS); unset: written to the log instead (development).', default: undefined },
+  mailFrom: { env: 'LATCH_MAIL_FROM', doc: 'Sender of the email, an address with an optional name ("Acme <id@acme.example>").', default: 'Latch <no-reply@<issuer host>>' },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
@@ -85,6 +87,31 @@ const trustProxySchema = z
     }
     return entries;
   });
+
+/**
+ * LATCH_SMTP_URL. Its messages never repeat the value: it may carry the SMTP password.
+ */
+const smtpUrlSchema = z.string().superRefine((v, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an smtp:// or smtps:// URL (smtp://user:password@host:587)' });
+    return;
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') ctx.addIssue({ code: 'custom', message: 'must start with smtp:// or smtps://' });
+  else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'must name a host' });
+  else if (url.password && !url.username) ctx.addIssue({ code: 'custom', message: 'must name the user with the password (smtp://user:password@host)' });
+  else if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) ctx.addIssue({ code: 'custom', message: 'must not have a path, query or fragment' });
+});
+
+/** "name@domain" or "Display Name <name@domain>"; no line breaks (they would start new mail headers). */
+const mailAddress = /^[^\s@<>"]+@[^\s@<>"]+$/;
+const mailFromSchema = z.string().refine((v) => {
+  if (/[\r\n\0]/.test(v)) return false;
+  const named = /^([^<>"]*|"[^"]*")\s*<([^<>]+)>$/.exec(v.trim());
+  return named ? mailAddress.test(named[2] ?? '') : mailAddress.test(v.trim());
+}, 'must be an email address, optionally with a name: Acme <no-reply@acme.example>');
 
 export const configSchema = z
   .object({
@@ -145,6 +172,8 @@ export const configSchema = z
     brandPrivacyUrl: linkUrlValue.optional(),
     brandTermsUrl: linkUrlValue.optional(),
     brandSupportUrl: linkUrlValue.optional(),
+    smtpUrl: smtpUrlSchema.optional(),
+    mailFrom: mailFromSchema.optional(),
     eventRetentionDays: z.coerce.number().int().positive().default(90),
   })
   .strict()
@@ -153,7 +182,10 @@ export const configSchema = z
     message: 'must not exceed LATCH_REQUEST_TIMEOUT',
     path: ['headersTimeout'],
   })
-  .transform((c) => ({ ...c, issuer: c.issuer ?? `http://localhost:${c.port}` }));
+  .transform((c) => {
+    const issuer = c.issuer ?? `http://localhost:${c.port}`;
+    return { ...c, issuer, mailFrom: c.mailFrom?.trim() ?? `Latch <no-reply@${new URL(issuer).hostname}>` };
+  });
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

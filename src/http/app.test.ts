@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
+import { createLogMailer } from '../mail/log-mailer.js';
 import { createLogoCache } from '../interaction/logo-cache.js';
 import { loadKeyRing } from '../keys/key-ring.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
@@ -26,6 +27,7 @@ describe('X-Forwarded-For while LATCH_TRUST_PROXY is off', () => {
       refreshSuccessorKey: secret,
       passwordTurns: new OneAtATime(),
       logos: createLogoCache(),
+      mailer: createLogMailer(() => ({ info: () => undefined, warn: () => undefined })),
       now: () => Math.floor(Date.now() / 1000),
     };
   });

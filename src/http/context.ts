@@ -1,6 +1,7 @@
 import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { Config } from '../config/schema.js';
 import type { LogoSource } from '../interaction/logo-cache.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { KeyRing } from '../keys/types.js';
 import type { Store } from '../storage/types.js';
 
@@ -17,6 +18,8 @@ export interface AppContext {
   passwordTurns: OneAtATime;
   /** Fetched, size-limited copies of the brand's and clients' logos, served from this origin (one per instance). */
   logos: LogoSource;
+  /** Sends email (LATCH_SMTP_URL), or writes it to the log when that is unset (mail/create-mailer.ts). */
+  mailer: Mailer;
   /** The server secret that encrypts the signing keys: what a key rotation through the admin API needs. */
   keySecret?: Uint8Array;
   /** Unix seconds. */

@@ -8,6 +8,7 @@ import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import { createLogoCache } from '../interaction/logo-cache.js';
+import { createMailer } from '../mail/create-mailer.js';
 import { TurnEnd } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { buildApp } from './app.js';
@@ -60,6 +61,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
       passwordTurns: new OneAtATime(),
       logos: createLogoCache({ onFailure: (url, reason) => onLogoFailure(url, reason) }),
+      mailer: createMailer(config, { log: () => app.log }),
       keySecret: secret,
       now: () => Math.floor(Date.now() / 1000),
     };

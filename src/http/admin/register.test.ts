@@ -6,6 +6,7 @@ import { ADMIN_API } from '../../admin/builtins.js';
 import { createClient } from '../../admin/clients.js';
 import { loadConfig } from '../../config/load.js';
 import { OneAtATime } from '../../core/accounts/one-at-a-time.js';
+import { createLogMailer } from '../../mail/log-mailer.js';
 import { createLogoCache } from '../../interaction/logo-cache.js';
 import { issueOpaqueToken } from '../../core/tokens/opaque.js';
 import { loadKeyRing } from '../../keys/key-ring.js';
@@ -31,6 +32,7 @@ beforeAll(async () => {
     refreshSuccessorKey: secret,
     passwordTurns: new OneAtATime(),
     logos: createLogoCache(),
+    mailer: createLogMailer(() => ({ info: () => undefined, warn: () => undefined })),
     now: () => Math.floor(Date.now() / 1000),
   };
 });

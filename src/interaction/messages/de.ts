@@ -95,4 +95,23 @@ export const de: Catalogue = {
   'error.device_form_expired': 'Das Formular ist abgelaufen. Laden Sie die Seite neu und geben Sie den Code erneut ein.',
   'error.device_code_gone': 'Dieser Code ist abgelaufen oder wurde bereits verwendet. Beginnen Sie auf Ihrem Gerät von vorn, um einen neuen Code zu erhalten.',
   'error.logout_form_expired': 'Das Formular ist abgelaufen. Versuchen Sie erneut, sich abzumelden.',
+
+  // Email (mail/messages.ts).
+  'mail.greeting': 'Hallo,',
+  'mail.link_fallback': 'Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:',
+  'mail.sent_by': 'Diese E-Mail wurde von {product} automatisch versendet; Antworten werden nicht gelesen.',
+  'mail.verify.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {product}',
+  'mail.verify.lead': 'Um die Einrichtung Ihres {product}-Kontos abzuschließen, bestätigen Sie bitte, dass {email} Ihre E-Mail-Adresse ist.',
+  'mail.verify.action': 'E-Mail-Adresse bestätigen',
+  'mail.verify.expires': 'Der Link funktioniert einmal und läuft in {minutes} Minuten ab.',
+  'mail.verify.ignore': 'Wenn Sie kein Konto angelegt haben, können Sie diese E-Mail ignorieren.',
+  'mail.reset.subject': 'Setzen Sie Ihr {product}-Passwort zurück',
+  'mail.reset.lead': 'Jemand hat angefordert, das Passwort des {product}-Kontos für {email} zurückzusetzen. Öffnen Sie diesen Link, um ein neues Passwort zu wählen:',
+  'mail.reset.action': 'Passwort zurücksetzen',
+  'mail.reset.expires': 'Der Link funktioniert einmal und läuft in {minutes} Minuten ab.',
+  'mail.reset.ignore': 'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ihr Passwort bleibt unverändert.',
+  'mail.changed.subject': 'Ihr {product}-Passwort wurde geändert',
+  'mail.changed.lead': 'Das Passwort des {product}-Kontos für {email} wurde soeben geändert.',
+  'mail.changed.not_you': 'Wenn Sie es nicht geändert haben, kennt möglicherweise jemand anderes Ihr Passwort: Setzen Sie es sofort zurück und informieren Sie den Support dieser Website.',
+  'mail.changed.action': 'Passwort zurücksetzen',
 };

@@ -104,6 +104,25 @@ export const en = {
   'error.device_form_expired': 'The form has expired. Reload the page and enter the code again.',
   'error.device_code_gone': 'This code has expired or was already used. Start again on your device to get a new code.',
   'error.logout_form_expired': 'The form has expired. Try signing out again.',
+
+  // Email (mail/messages.ts).
+  'mail.greeting': 'Hello,',
+  'mail.link_fallback': 'If the button does not work, copy this link into your browser:',
+  'mail.sent_by': 'This email was sent by {product}. It was sent automatically; replies are not read.',
+  'mail.verify.subject': 'Verify your email address for {product}',
+  'mail.verify.lead': 'To finish setting up your {product} account, confirm that {email} is your email address.',
+  'mail.verify.action': 'Verify email address',
+  'mail.verify.expires': 'The link works once and expires in {minutes} minutes.',
+  'mail.verify.ignore': 'If you did not create an account, you can ignore this email.',
+  'mail.reset.subject': 'Reset your {product} password',
+  'mail.reset.lead': 'Someone asked to reset the password of the {product} account for {email}. To choose a new password, open this link:',
+  'mail.reset.action': 'Reset password',
+  'mail.reset.expires': 'The link works once and expires in {minutes} minutes.',
+  'mail.reset.ignore': 'If you did not ask for this, ignore this email: your password stays as it is.',
+  'mail.changed.subject': 'Your {product} password was changed',
+  'mail.changed.lead': 'The password of the {product} account for {email} was just changed.',
+  'mail.changed.not_you': 'If you did not change it, someone else may know your password: reset it right away and tell the support of this site.',
+  'mail.changed.action': 'Reset password',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -95,4 +95,23 @@ export const es: Catalogue = {
   'error.device_form_expired': 'El formulario ha caducado. Vuelve a cargar la página e introduce el código otra vez.',
   'error.device_code_gone': 'Este código ha caducado o ya se ha usado. Empieza de nuevo en tu dispositivo para obtener un código nuevo.',
   'error.logout_form_expired': 'El formulario ha caducado. Vuelve a intentar cerrar la sesión.',
+
+  // Email (mail/messages.ts).
+  'mail.greeting': 'Hola:',
+  'mail.link_fallback': 'Si el botón no funciona, copia este enlace en tu navegador:',
+  'mail.sent_by': '{product} te ha enviado este correo automáticamente; las respuestas no se leen.',
+  'mail.verify.subject': 'Confirma tu dirección de correo electrónico para {product}',
+  'mail.verify.lead': 'Para terminar de configurar tu cuenta de {product}, confirma que {email} es tu dirección de correo electrónico.',
+  'mail.verify.action': 'Confirmar dirección de correo',
+  'mail.verify.expires': 'El enlace funciona una sola vez y caduca dentro de {minutes} minutos.',
+  'mail.verify.ignore': 'Si no has creado ninguna cuenta, puedes ignorar este correo.',
+  'mail.reset.subject': 'Restablece tu contraseña de {product}',
+  'mail.reset.lead': 'Alguien ha pedido restablecer la contraseña de la cuenta de {product} de {email}. Para elegir una contraseña nueva, abre este enlace:',
+  'mail.reset.action': 'Restablecer contraseña',
+  'mail.reset.expires': 'El enlace funciona una sola vez y caduca dentro de {minutes} minutos.',
+  'mail.reset.ignore': 'Si no lo has pedido tú, ignora este correo: tu contraseña no cambia.',
+  'mail.changed.subject': 'Se ha cambiado tu contraseña de {product}',
+  'mail.changed.lead': 'Se acaba de cambiar la contraseña de la cuenta de {product} de {email}.',
+  'mail.changed.not_you': 'Si no la has cambiado tú, puede que otra persona conozca tu contraseña: restablécela de inmediato y avisa al soporte de este sitio.',
+  'mail.changed.action': 'Restablecer contraseña',
 };

@@ -95,4 +95,23 @@ export const fr: Catalogue = {
   'error.device_form_expired': 'Le formulaire a expiré. Rechargez la page et saisissez à nouveau le code.',
   'error.device_code_gone': 'Ce code a expiré ou a déjà été utilisé. Recommencez sur votre appareil pour obtenir un nouveau code.',
   'error.logout_form_expired': 'Le formulaire a expiré. Essayez à nouveau de vous déconnecter.',
+
+  // Email (mail/messages.ts).
+  'mail.greeting': 'Bonjour,',
+  'mail.link_fallback': 'Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur\u202f:',
+  'mail.sent_by': 'Cet e-mail vous a été envoyé automatiquement par {product}\u202f; les réponses ne sont pas lues.',
+  'mail.verify.subject': 'Confirmez votre adresse e-mail pour {product}',
+  'mail.verify.lead': 'Pour terminer la création de votre compte {product}, confirmez que {email} est bien votre adresse e-mail.',
+  'mail.verify.action': 'Confirmer l’adresse e-mail',
+  'mail.verify.expires': 'Le lien ne fonctionne qu’une fois et expire dans {minutes} minutes.',
+  'mail.verify.ignore': 'Si vous n’avez pas créé de compte, vous pouvez ignorer cet e-mail.',
+  'mail.reset.subject': 'Réinitialisez votre mot de passe {product}',
+  'mail.reset.lead': 'Quelqu’un a demandé la réinitialisation du mot de passe du compte {product} de {email}. Pour choisir un nouveau mot de passe, ouvrez ce lien\u202f:',
+  'mail.reset.action': 'Réinitialiser le mot de passe',
+  'mail.reset.expires': 'Le lien ne fonctionne qu’une fois et expire dans {minutes} minutes.',
+  'mail.reset.ignore': 'Si vous n’êtes pas à l’origine de cette demande, ignorez cet e-mail\u202f: votre mot de passe reste inchangé.',
+  'mail.changed.subject': 'Votre mot de passe {product} a été modifié',
+  'mail.changed.lead': 'Le mot de passe du compte {product} de {email} vient d’être modifié.',
+  'mail.changed.not_you': 'Si vous ne l’avez pas modifié, quelqu’un d’autre connaît peut-être votre mot de passe\u202f: réinitialisez-le immédiatement et prévenez l’assistance de ce site.',
+  'mail.changed.action': 'Réinitialiser le mot de passe',
 };
