@@ -1,4 +1,5 @@
 import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
+import type { PasswordPolicy } from '../core/accounts/password-policy.js';
 import type { Config } from '../config/schema.js';
 import type { LogoSource } from '../interaction/logo-cache.js';
 import type { KeyRing } from '../keys/types.js';
@@ -15,6 +16,8 @@ export interface AppContext {
   refreshSuccessorKey: Buffer;
   /** Password checks of one account from one address, one at a time (core/accounts/throttle.ts). */
   passwordTurns: OneAtATime;
+  /** What a new password must be, with the common-password list read at start (core/accounts/password-policy.ts). */
+  passwords: PasswordPolicy;
   /** Fetched, size-limited copies of the brand's and clients' logos, served from this origin (one per instance). */
   logos: LogoSource;
   /** The server secret that encrypts the signing keys: what a key rotation through the admin API needs. */

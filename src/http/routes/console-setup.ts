@@ -97,7 +97,7 @@ async function submitSetup(ctx: AppContext, request: FastifyRequest, reply: Fast
   const input = { email: params.get('email') ?? '', name: params.get('name') ?? '', password: params.get('password') ?? '' };
   const by = { sub: null, clientId: null, address: request.ip };
   try {
-    const result = await completeSetup(ctx.store, token, input, by, ctx.now());
+    const result = await completeSetup(ctx.store, ctx.passwords, token, input, by, ctx.now());
     if (!result.ok) return refusal(reply, chrome, result.reason);
     await startSession(ctx, request, reply, result.user.sub);
     return reply.header('Cache-Control', 'no-store').redirect('/console/', 303);
