@@ -62,7 +62,7 @@ describe('first-admin setup', () => {
     const token = tokenOf((await ensureSetupLink(store, issuer, key, now))!);
     expect(await completeSetup(store, passwords, token, input, by, now + SETUP_TTL)).toEqual({ ok: false, reason: 'invalid' });
     expect(await completeSetup(store, passwords, 'x'.repeat(43), input, by, now)).toEqual({ ok: false, reason: 'invalid' });
-    for (const [field, bad] of [['email', { email: 'not an email' }], ['name', { name: '  ' }], ['password', { password: 'short' }]] as const) {
+    for (const [field, bad] of [['email', { email: 'not an email' }], ['name', { name: '  ' }], ['password', { password: 'short' }], ['password', { password: 'Password123' }], ['password', { password: 'x'.repeat(1025) }]] as const) {
       const err = await completeSetup(store, passwords, token, { ...input, ...bad }, by, now).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AdminInputError);
       expect((err as AdminInputError).field).toBe(field);

@@ -82,6 +82,25 @@ describe('createUser', () => {
     expect(await store.users.findByEmail('dave@example.com')).toBeUndefined();
   });
 
+  it('refuses one of the most common passwords, whatever its case, and creates no one', async () => {
+    const created = async () => (await store.events.page({ type: 'user.created' }, { limit: 100 })).items.length;
+    const before = await created();
+    for (const password of ['password123', 'PASSWORD123', 'Qwertyuiop', '12345678']) {
+      const err = await inputError(createUser(store, passwords, { email: 'common@example.com', password }));
+      expect(err.field).toBe('password');
+      expect(err.reason).toBe('is one of the most common passwords; choose another');
+    }
+    expect(await store.users.findByEmail('common@example.com')).toBeUndefined();
+    expect(await created()).toBe(before);
+  });
+
+  it('rejects a password longer than 1024 characters', async () => {
+    const err = await inputError(createUser(store, passwords, { email: 'long@example.com', password: 'x'.repeat(1025) }));
+    expect(err.field).toBe('password');
+    expect(err.reason).toMatch(/at most 1024/);
+    expect(await store.users.findByEmail('long@example.com')).toBeUndefined();
+  });
+
   it('keeps profile claims and the verified flag', async () => {
     const user = await createUser(store, passwords, {
       email: 'erin@example.com',
@@ -109,6 +128,19 @@ describe('setPassword, findUser, deleteUser', () => {
     const user = await createUser(store, passwords, { email: 'gina@example.com' });
     expect((await inputError(setPassword(store, passwords, user.sub, '1234567'))).field).toBe('password');
     await expect(setPassword(store, passwords, 'nobody@example.com', 'long enough')).rejects.toBeInstanceOf(AdminNotFoundError);
+  });
+
+  it('refuses a common password or an over-long one, and keeps the old password', async () => {
+    const user = await createUser(store, passwords, { email: 'gus@example.com', password: 'the first password' }, 1000);
+    for (const password of ['password123', 'Password123', 'iloveyou', 'x'.repeat(1025)]) {
+      const err = await inputError(setPassword(store, passwords, user.sub, password, 2000));
+      expect(err.field).toBe('password');
+      expect(err.reason).toMatch(/most common passwords|at most 1024/);
+    }
+    const stored = (await store.users.findBySub(user.sub))!;
+    expect(stored.updatedAt).toBe(1000);
+    expect(await verifyPassword(stored.passwordHash!, 'the first password')).toBe(true);
+    expect((await store.events.page({ type: 'user.password_set' }, { limit: 50 })).items.filter((e) => e.sub === user.sub)).toEqual([]);
   });
 
   it('finds and deletes by sub or email', async () => {

@@ -10,7 +10,6 @@ import { applyProfilePatch, checkEmailVerified, checkProfile, type UpdateUserInp
 export { AdminInputError, AdminNotFoundError } from './errors.js';
 export type { UpdateUserInput } from './user-claims.js';
 
-export { MIN_PASSWORD_LENGTH } from '../core/accounts/password-policy.js';
 /** Role names: lower-case letters, digits, `_` and `-`. */
 export const ROLE_NAME = /^[a-z0-9_-]{1,64}$/;
 

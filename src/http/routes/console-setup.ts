@@ -48,7 +48,7 @@ ${error ? html`<div class="alert" role="alert" id="setup-error">${error.message}
 </div>
 <div class="field">
 <label for="password">Password</label>
-<p class="muted" id="password-hint">At least 8 characters.</p>
+<p class="muted" id="password-hint">At least 8 characters, not one of the most common passwords.</p>
 <input id="password" type="password" name="password" autocomplete="new-password" required minlength="8"${invalid('password', 'password-hint')}${error?.field === 'password' ? html` autofocus` : ''}>
 </div>
 <button type="submit" class="button button-primary">Create administrator</button>

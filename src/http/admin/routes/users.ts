@@ -180,7 +180,7 @@ export const userRoutes = [
     method: 'PUT',
     path: '/users/{sub}/password',
     operationId: 'setUserPassword',
-    summary: "Set a person's password (at least 8 characters)",
+    summary: "Set a person's password (8 to 1024 characters, not one of the most common passwords)",
     tag,
     scope: 'admin:write',
     params: userParams,
