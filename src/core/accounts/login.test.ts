@@ -94,7 +94,7 @@ describe('attemptLogin rehashes a hash made with other argon2 parameters', () =>
     const updates: string[] = [];
     const users: LoginAttemptDeps['users'] = {
       findByEmail: (email) => store.users.findByEmail(email),
-      update: (sub, patch) => (updates.push(sub), store.users.update(sub, patch)),
+      replacePasswordHash: (sub, current, next) => (updates.push(sub), store.users.replacePasswordHash(sub, current, next)),
     };
     expect((await attemptLogin(attempt(person.email), deps(users).deps)).kind).toBe('success');
     expect((await stored(person.sub)).passwordHash).toBe(current);
@@ -107,7 +107,7 @@ describe('attemptLogin rehashes a hash made with other argon2 parameters', () =>
     const updates: string[] = [];
     const users: LoginAttemptDeps['users'] = {
       findByEmail: (email) => store.users.findByEmail(email),
-      update: (sub, patch) => (updates.push(sub), store.users.update(sub, patch)),
+      replacePasswordHash: (sub, current, next) => (updates.push(sub), store.users.replacePasswordHash(sub, current, next)),
     };
     const { deps: d } = deps(users);
     expect((await attemptLogin(attempt(person.email, 'wrong password'), d)).kind).toBe('invalid');
@@ -126,9 +126,9 @@ describe('attemptLogin rehashes a hash made with other argon2 parameters', () =>
     const old = await oldHashes['less memory and fewer passes']!(PASSWORD);
     const person = await user(old);
     const boom = new Error('database is read-only');
-    const users: Pick<UsersRepository, 'findByEmail' | 'update'> = {
+    const users: Pick<UsersRepository, 'findByEmail' | 'replacePasswordHash'> = {
       findByEmail: (email) => store.users.findByEmail(email),
-      update: async () => {
+      replacePasswordHash: async () => {
         throw boom;
       },
     };
@@ -139,17 +139,21 @@ describe('attemptLogin rehashes a hash made with other argon2 parameters', () =>
     expect(failures).toEqual([{ sub: person.sub, error: boom }]);
   });
 
-  it('a user deleted between the check and the rehash still gets their answer', async () => {
+  it('a password set between the check and the rehash is kept: the sign-in succeeds, the new password stays', async () => {
     const old = await oldHashes['less memory and fewer passes']!(PASSWORD);
     const person = await user(old);
+    const setMeanwhile = await hashPassword('set by an operator meanwhile');
     const users: LoginAttemptDeps['users'] = {
       findByEmail: (email) => store.users.findByEmail(email),
-      update: async () => false,
+      replacePasswordHash: async (sub, current, next) => {
+        await store.users.update(sub, { passwordHash: setMeanwhile, updatedAt: 2000 });
+        return store.users.replacePasswordHash(sub, current, next);
+      },
     };
     const { deps: d, failures } = deps(users);
     const result = await attemptLogin(attempt(person.email), d);
     expect(result.kind).toBe('success');
-    expect(result.kind === 'success' && result.user.passwordHash).toBe(old);
+    expect((await stored(person.sub)).passwordHash).toBe(setMeanwhile);
     expect(failures).toEqual([]);
   });
 });
