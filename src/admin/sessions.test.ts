@@ -1,3 +1,4 @@
+import { loadPasswordPolicy } from '../core/accounts/password-policy.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { AdminNotFoundError, endAllSessions, endSession, listSessions, sessionToJson } from './sessions.js';
 import { createUser } from './users.js';
 
+
+const passwords = loadPasswordPolicy();
 let dataDir: string;
 let store: OpenedStore;
 beforeEach(async () => {
@@ -25,7 +28,7 @@ async function session(sub: string, sid: string, createdAt: number, expiresAt = 
 
 describe('sessions of a user', () => {
   it('lists the live ones newest first, without the cookie digest', async () => {
-    const user = await createUser(store, { email: 'una@example.com' });
+    const user = await createUser(store, passwords, { email: 'una@example.com' });
     await session(user.sub, 'old', 1000);
     await session(user.sub, 'new', 2000);
     await session(user.sub, 'gone', 500, 1500);
@@ -38,7 +41,7 @@ describe('sessions of a user', () => {
   });
 
   it('ends one session by sid, then all, each an event', async () => {
-    const user = await createUser(store, { email: 'vic@example.com' });
+    const user = await createUser(store, passwords, { email: 'vic@example.com' });
     await session(user.sub, 'a', 1000);
     await session(user.sub, 'b', 1001);
     await session(user.sub, 'c', 1002);

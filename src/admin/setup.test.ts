@@ -1,3 +1,4 @@
+import { loadPasswordPolicy } from '../core/accounts/password-policy.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { AdminInputError } from './errors.js';
 import { checkSetupToken, completeSetup, ensureSetupLink, SETUP_TTL, setupLinkText } from './setup.js';
 import { createUser } from './users.js';
 
+
+const passwords = loadPasswordPolicy();
 let dataDir: string;
 let store: OpenedStore;
 beforeEach(async () => {
@@ -27,7 +30,7 @@ const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
 
 describe('first-admin setup', () => {
   it('makes no link once someone has the admin role', async () => {
-    await createUser(store, { email: 'admin@example.test', roles: ['admin'] });
+    await createUser(store, passwords, { email: 'admin@example.test', roles: ['admin'] });
     expect(await ensureSetupLink(store, issuer, key)).toBeUndefined();
     expect(await store.settings.getAdminSetup()).toBeUndefined();
   });
@@ -42,7 +45,7 @@ describe('first-admin setup', () => {
     const now = 1_800_000_000;
     const token = tokenOf((await ensureSetupLink(store, issuer, key, now))!);
     expect(await checkSetupToken(store, token, now + SETUP_TTL - 1)).toBe('valid');
-    const result = await completeSetup(store, token, input, by, now + 10);
+    const result = await completeSetup(store, passwords, token, input, by, now + 10);
     expect(result.ok).toBe(true);
     const user = (await store.users.findByEmail('first@example.test'))!;
     expect(user).toMatchObject({ roles: ['admin'], emailVerified: true, disabledAt: null, profile: { name: 'First Admin' } });
@@ -51,16 +54,16 @@ describe('first-admin setup', () => {
     expect(events.items).toMatchObject([{ sub: user.sub, address: '192.0.2.1', actorSub: null }]);
     const created = await store.events.page({ type: 'user.created' }, { limit: 5 });
     expect(created.items).toMatchObject([{ sub: user.sub, address: '192.0.2.1' }]);
-    expect(await completeSetup(store, token, { ...input, email: 'second@example.test' }, by, now + 11)).toEqual({ ok: false, reason: 'admin_exists' });
+    expect(await completeSetup(store, passwords, token, { ...input, email: 'second@example.test' }, by, now + 11)).toEqual({ ok: false, reason: 'admin_exists' });
   });
 
   it('refuses an expired token and a wrong one, and a bad field leaves the link usable', async () => {
     const now = 1_800_000_000;
     const token = tokenOf((await ensureSetupLink(store, issuer, key, now))!);
-    expect(await completeSetup(store, token, input, by, now + SETUP_TTL)).toEqual({ ok: false, reason: 'invalid' });
-    expect(await completeSetup(store, 'x'.repeat(43), input, by, now)).toEqual({ ok: false, reason: 'invalid' });
-    for (const [field, bad] of [['email', { email: 'not an email' }], ['name', { name: '  ' }], ['password', { password: 'short' }]] as const) {
-      const err = await completeSetup(store, token, { ...input, ...bad }, by, now).catch((e: unknown) => e);
+    expect(await completeSetup(store, passwords, token, input, by, now + SETUP_TTL)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await completeSetup(store, passwords, 'x'.repeat(43), input, by, now)).toEqual({ ok: false, reason: 'invalid' });
+    for (const [field, bad] of [['email', { email: 'not an email' }], ['name', { name: '  ' }], ['password', { password: 'short' }], ['password', { password: 'Password123' }], ['password', { password: 'x'.repeat(1025) }]] as const) {
+      const err = await completeSetup(store, passwords, token, { ...input, ...bad }, by, now).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AdminInputError);
       expect((err as AdminInputError).field).toBe(field);
     }

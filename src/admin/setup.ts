@@ -11,8 +11,8 @@ import type { Store, UserRecord } from '../storage/types.js';
 import { recordEvent, type Actor } from '../observability/events.js';
 import { ADMIN_ROLE } from './builtins.js';
 import { AdminInputError } from './errors.js';
-import { MAX_PASSWORD_LENGTH } from '../core/passwords.js';
-import { createUser, MIN_PASSWORD_LENGTH, normalizeEmail } from './users.js';
+import type { PasswordPolicy } from '../core/accounts/password-policy.js';
+import { checkPassword, createUser, normalizeEmail } from './users.js';
 
 export const SETUP_TTL = 3600;
 export const SETUP_PATH = '/console/setup';
@@ -90,16 +90,23 @@ export type SetupResult = { ok: true; user: UserRecord } | { ok: false; reason: 
  * Creates the first admin: the input is checked first (a wrong field leaves the link usable), then the token is
  * consumed atomically (exactly one caller wins), then the user is created with the admin role.
  */
-export async function completeSetup(store: Store, token: string, input: SetupInput, by: Actor, now = nowSeconds()): Promise<SetupResult> {
+export async function completeSetup(
+  store: Store,
+  passwords: PasswordPolicy,
+  token: string,
+  input: SetupInput,
+  by: Actor,
+  now = nowSeconds(),
+): Promise<SetupResult> {
   const state = await checkSetupToken(store, token, now);
   if (state !== 'valid') return { ok: false, reason: state };
-  checkInput(input);
+  checkInput(passwords, input);
   if (await store.users.findByEmail(normalizeEmail(input.email))) throw new AdminInputError('email', 'a user with this email already exists');
   const setup = await store.settings.getAdminSetup();
   if (!setup || !(await store.settings.consumeAdminSetup(digest(token), now))) return { ok: false, reason: 'invalid' };
   let user: UserRecord;
   try {
-    user = await createUser(store, { email: input.email, name: input.name, password: input.password, emailVerified: true, roles: [ADMIN_ROLE] }, now, by);
+    user = await createUser(store, passwords, { email: input.email, name: input.name, password: input.password, emailVerified: true, roles: [ADMIN_ROLE] }, now, by);
   } catch (err) {
     // The store as it was: the link works again (unless another link was made meanwhile).
     if (!(await store.settings.getAdminSetup())) await store.settings.putAdminSetup(setup);
@@ -109,9 +116,8 @@ export async function completeSetup(store: Store, token: string, input: SetupInp
   return { ok: true, user };
 }
 
-function checkInput(input: SetupInput): void {
+function checkInput(passwords: PasswordPolicy, input: SetupInput): void {
   normalizeEmail(input.email);
   if (input.name.trim() === '') throw new AdminInputError('name', 'is required');
-  if (input.password.length < MIN_PASSWORD_LENGTH) throw new AdminInputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (input.password.length > MAX_PASSWORD_LENGTH) throw new AdminInputError('password', `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  checkPassword(passwords, input.password);
 }

@@ -1,3 +1,4 @@
+import { loadPasswordPolicy } from '../core/accounts/password-policy.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import {
   userToJson,
 } from './users.js';
 
+
+const passwords = loadPasswordPolicy();
 let dataDir: string;
 let store: OpenedStore;
 beforeEach(async () => {
@@ -44,7 +47,7 @@ async function inputError(promise: Promise<unknown>): Promise<AdminInputError> {
 
 describe('createUser', () => {
   it('creates a user with a random sub, a lower-cased email and an argon2id password hash', async () => {
-    const user = await createUser(store, { email: '  Alice@Example.COM ', name: 'Alice', password: 'correct horse' }, 1000);
+    const user = await createUser(store, passwords, { email: '  Alice@Example.COM ', name: 'Alice', password: 'correct horse' }, 1000);
     expect(user.sub).toMatch(/^[A-Za-z0-9]{22}$/);
     expect(user.email).toBe('alice@example.com');
     expect(user.emailVerified).toBe(false);
@@ -52,35 +55,54 @@ describe('createUser', () => {
     expect(user.passwordHash).toMatch(/^\$argon2id\$/);
     expect(await verifyPassword(user.passwordHash!, 'correct horse')).toBe(true);
     expect(await store.users.findByEmail('ALICE@example.com')).toEqual(user);
-    const other = await createUser(store, { email: 'bob@example.com' });
+    const other = await createUser(store, passwords, { email: 'bob@example.com' });
     expect(other.sub).not.toBe(user.sub);
     expect(other.passwordHash).toBeNull();
   });
 
   it('rejects an invalid email, naming the field', async () => {
     for (const email of ['', 'not-an-email', 'a@', '@b.com', 'a b@c.com', 'a@b..com']) {
-      const err = await inputError(createUser(store, { email }));
+      const err = await inputError(createUser(store, passwords, { email }));
       expect(err.field).toBe('email');
       expect(err.message).toMatch(/^email: /);
     }
   });
 
   it('rejects a duplicate email in any case', async () => {
-    await createUser(store, { email: 'carol@example.com' });
-    const err = await inputError(createUser(store, { email: 'CAROL@example.com' }));
+    await createUser(store, passwords, { email: 'carol@example.com' });
+    const err = await inputError(createUser(store, passwords, { email: 'CAROL@example.com' }));
     expect(err.field).toBe('email');
     expect(err.message).toMatch(/already exists/);
   });
 
   it('rejects a password shorter than 8 characters', async () => {
-    const err = await inputError(createUser(store, { email: 'dave@example.com', password: 'short' }));
+    const err = await inputError(createUser(store, passwords, { email: 'dave@example.com', password: 'short' }));
     expect(err.field).toBe('password');
     expect(err.reason).toMatch(/at least 8/);
     expect(await store.users.findByEmail('dave@example.com')).toBeUndefined();
   });
 
+  it('refuses one of the most common passwords, whatever its case, and creates no one', async () => {
+    const created = async () => (await store.events.page({ type: 'user.created' }, { limit: 100 })).items.length;
+    const before = await created();
+    for (const password of ['password123', 'PASSWORD123', 'Qwertyuiop', '12345678']) {
+      const err = await inputError(createUser(store, passwords, { email: 'common@example.com', password }));
+      expect(err.field).toBe('password');
+      expect(err.reason).toBe('is one of the most common passwords; choose another');
+    }
+    expect(await store.users.findByEmail('common@example.com')).toBeUndefined();
+    expect(await created()).toBe(before);
+  });
+
+  it('rejects a password longer than 1024 characters', async () => {
+    const err = await inputError(createUser(store, passwords, { email: 'long@example.com', password: 'x'.repeat(1025) }));
+    expect(err.field).toBe('password');
+    expect(err.reason).toMatch(/at most 1024/);
+    expect(await store.users.findByEmail('long@example.com')).toBeUndefined();
+  });
+
   it('keeps profile claims and the verified flag', async () => {
-    const user = await createUser(store, {
+    const user = await createUser(store, passwords, {
       email: 'erin@example.com',
       emailVerified: true,
       profile: { given_name: 'Erin', locale: 'en-GB', address: { country: 'UK' } },
@@ -92,25 +114,38 @@ describe('createUser', () => {
 
 describe('setPassword, findUser, deleteUser', () => {
   it('sets a password by sub or by email', async () => {
-    const user = await createUser(store, { email: 'frank@example.com' }, 1000);
-    const bySub = await setPassword(store, user.sub, 'first password', 2000);
+    const user = await createUser(store, passwords, { email: 'frank@example.com' }, 1000);
+    const bySub = await setPassword(store, passwords, user.sub, 'first password', 2000);
     expect(bySub.updatedAt).toBe(2000);
     expect(await verifyPassword((await store.users.findBySub(user.sub))!.passwordHash!, 'first password')).toBe(true);
-    await setPassword(store, 'FRANK@example.com', 'second password');
+    await setPassword(store, passwords, 'FRANK@example.com', 'second password');
     const stored = (await store.users.findBySub(user.sub))!;
     expect(await verifyPassword(stored.passwordHash!, 'second password')).toBe(true);
     expect(await verifyPassword(stored.passwordHash!, 'first password')).toBe(false);
   });
 
   it('rejects a short password and an unknown user', async () => {
-    const user = await createUser(store, { email: 'gina@example.com' });
-    expect((await inputError(setPassword(store, user.sub, '1234567'))).field).toBe('password');
-    await expect(setPassword(store, 'nobody@example.com', 'long enough')).rejects.toBeInstanceOf(AdminNotFoundError);
+    const user = await createUser(store, passwords, { email: 'gina@example.com' });
+    expect((await inputError(setPassword(store, passwords, user.sub, '1234567'))).field).toBe('password');
+    await expect(setPassword(store, passwords, 'nobody@example.com', 'long enough')).rejects.toBeInstanceOf(AdminNotFoundError);
+  });
+
+  it('refuses a common password or an over-long one, and keeps the old password', async () => {
+    const user = await createUser(store, passwords, { email: 'gus@example.com', password: 'the first password' }, 1000);
+    for (const password of ['password123', 'Password123', 'iloveyou', 'x'.repeat(1025)]) {
+      const err = await inputError(setPassword(store, passwords, user.sub, password, 2000));
+      expect(err.field).toBe('password');
+      expect(err.reason).toMatch(/most common passwords|at most 1024/);
+    }
+    const stored = (await store.users.findBySub(user.sub))!;
+    expect(stored.updatedAt).toBe(1000);
+    expect(await verifyPassword(stored.passwordHash!, 'the first password')).toBe(true);
+    expect((await store.events.page({ type: 'user.password_set' }, { limit: 50 })).items.filter((e) => e.sub === user.sub)).toEqual([]);
   });
 
   it('finds and deletes by sub or email', async () => {
-    const a = await createUser(store, { email: 'hank@example.com' });
-    const b = await createUser(store, { email: 'ivy@example.com' });
+    const a = await createUser(store, passwords, { email: 'hank@example.com' });
+    const b = await createUser(store, passwords, { email: 'ivy@example.com' });
     expect((await findUser(store, 'HANK@example.com'))?.sub).toBe(a.sub);
     expect((await findUser(store, b.sub))?.email).toBe('ivy@example.com');
     expect((await deleteUser(store, 'hank@example.com')).sub).toBe(a.sub);
@@ -122,7 +157,7 @@ describe('setPassword, findUser, deleteUser', () => {
 
 describe('userToJson', () => {
   it('uses OIDC claim names and never includes the password hash', async () => {
-    const user = await createUser(store, { email: 'jo@example.com', name: 'Jo', password: 'a fine password', profile: { locale: 'fr' } }, 1234);
+    const user = await createUser(store, passwords, { email: 'jo@example.com', name: 'Jo', password: 'a fine password', profile: { locale: 'fr' } }, 1234);
     const json = userToJson(user);
     expect(json).toEqual({
       sub: user.sub,
@@ -162,7 +197,7 @@ async function sessionFor(sub: string, sid = `sid-${Math.random().toString(36).s
 
 describe('roles', () => {
   it('are given at creation, sorted and without duplicates, and recorded with who created the user', async () => {
-    const user = await createUser(store, { email: 'root@example.com', roles: ['support', 'admin', 'admin'] }, 1000, operator);
+    const user = await createUser(store, passwords, { email: 'root@example.com', roles: ['support', 'admin', 'admin'] }, 1000, operator);
     expect(user.roles).toEqual(['admin', 'support']);
     expect((await store.users.findBySub(user.sub))?.roles).toEqual(['admin', 'support']);
     const [created] = await events('user.created');
@@ -172,16 +207,16 @@ describe('roles', () => {
 
   it('refuse a bad role name, naming the field, and create nothing', async () => {
     for (const role of ['Admin', 'has space', '', 'x'.repeat(65), 'é']) {
-      const err = await inputError(createUser(store, { email: 'bad-role@example.com', roles: [role] }));
+      const err = await inputError(createUser(store, passwords, { email: 'bad-role@example.com', roles: [role] }));
       expect(err.field).toBe('roles');
     }
     expect(await store.users.findByEmail('bad-role@example.com')).toBeUndefined();
-    const user = await createUser(store, { email: 'ok-role@example.com' });
+    const user = await createUser(store, passwords, { email: 'ok-role@example.com' });
     expect((await inputError(grantRole(store, user.sub, 'Admin'))).field).toBe('role');
   });
 
   it('grantRole and revokeRole change the roles once, each change an event', async () => {
-    const user = await createUser(store, { email: 'kim@example.com' }, 1000);
+    const user = await createUser(store, passwords, { email: 'kim@example.com' }, 1000);
     expect((await grantRole(store, user.sub, 'admin', operator, 2000)).roles).toEqual(['admin']);
     expect((await grantRole(store, user.sub, 'admin', operator, 2001)).roles).toEqual(['admin']);
     expect((await grantRole(store, user.sub, 'billing', operator, 2002)).roles).toEqual(['admin', 'billing']);
@@ -194,7 +229,7 @@ describe('roles', () => {
   });
 
   it('revoking admin revokes the grants that carry an admin scope, and only those', async () => {
-    const user = await createUser(store, { email: 'lee@example.com', roles: ['admin'] });
+    const user = await createUser(store, passwords, { email: 'lee@example.com', roles: ['admin'] });
     const adminGrant = await grantFor(user.sub, 'openid admin:read');
     const writeGrant = await grantFor(user.sub, 'admin:write');
     const plainGrant = await grantFor(user.sub, 'openid profile');
@@ -206,7 +241,7 @@ describe('roles', () => {
   });
 
   it('revoking another role revokes no grant', async () => {
-    const user = await createUser(store, { email: 'mo@example.com', roles: ['admin', 'billing'] });
+    const user = await createUser(store, passwords, { email: 'mo@example.com', roles: ['admin', 'billing'] });
     const adminGrant = await grantFor(user.sub, 'openid admin:read');
     await revokeRole(store, user.sub, 'billing');
     expect((await store.grants.find(adminGrant))?.revokedAt).toBeNull();
@@ -215,8 +250,8 @@ describe('roles', () => {
 
 describe('disableUser and enableUser', () => {
   it('disabling sets disabledAt, revokes every grant and ends every session; enabling lets them back', async () => {
-    const user = await createUser(store, { email: 'nia@example.com', password: 'a long password' });
-    const other = await createUser(store, { email: 'oz@example.com' });
+    const user = await createUser(store, passwords, { email: 'nia@example.com', password: 'a long password' });
+    const other = await createUser(store, passwords, { email: 'oz@example.com' });
     const grants = [await grantFor(user.sub, 'openid'), await grantFor(user.sub, 'openid offline_access', 'Other app')];
     const otherGrant = await grantFor(other.sub, 'openid');
     await sessionFor(user.sub);
@@ -248,7 +283,7 @@ describe('disableUser and enableUser', () => {
 
 describe('updateUser', () => {
   it('changes claims, email and email_verified, and records which claims changed (not their values)', async () => {
-    const user = await createUser(store, { email: 'pat@example.com', emailVerified: true, profile: { name: 'Pat', nickname: 'P' } }, 1000);
+    const user = await createUser(store, passwords, { email: 'pat@example.com', emailVerified: true, profile: { name: 'Pat', nickname: 'P' } }, 1000);
     const updated = await updateUser(store, user.sub, { name: 'Pat Doe', nickname: null, locale: 'de-de', email: 'PAT.DOE@example.com' }, operator, 2000);
     expect(updated).toMatchObject({ email: 'pat.doe@example.com', emailVerified: false, profile: { name: 'Pat Doe', locale: 'de-DE' }, updatedAt: 2000 });
     expect(await store.users.findBySub(user.sub)).toEqual(updated);
@@ -264,8 +299,8 @@ describe('updateUser', () => {
   });
 
   it('refuses a wrong claim or a taken email and changes nothing', async () => {
-    const user = await createUser(store, { email: 'quin@example.com', profile: { name: 'Quin' } }, 1000);
-    await createUser(store, { email: 'taken@example.com' });
+    const user = await createUser(store, passwords, { email: 'quin@example.com', profile: { name: 'Quin' } }, 1000);
+    await createUser(store, passwords, { email: 'taken@example.com' });
     const before = await store.users.findBySub(user.sub);
     expect((await inputError(updateUser(store, user.sub, { name: 'New', picture: 'nope' }))).field).toBe('picture');
     expect((await inputError(updateUser(store, user.sub, { email: 'TAKEN@example.com' }))).field).toBe('email');
@@ -281,8 +316,8 @@ describe('updateUser', () => {
 
 describe('events of the other changes', () => {
   it('setPassword and deleteUser are recorded, and no event holds a password or its hash', async () => {
-    const user = await createUser(store, { email: 'ray@example.com', password: 'first secret pw' }, 1000, operator);
-    await setPassword(store, user.sub, 'second secret pw', 2000, operator);
+    const user = await createUser(store, passwords, { email: 'ray@example.com', password: 'first secret pw' }, 1000, operator);
+    await setPassword(store, passwords, user.sub, 'second secret pw', 2000, operator);
     await deleteUser(store, user.sub, operator);
     const all = await events();
     expect(all.map((e) => e.type).sort()).toEqual(['user.created', 'user.deleted', 'user.password_set']);
@@ -293,8 +328,8 @@ describe('events of the other changes', () => {
   });
 
   it('getUser and listUsers', async () => {
-    const a = await createUser(store, { email: 'sam@example.com' });
-    await createUser(store, { email: 'tia@example.com' });
+    const a = await createUser(store, passwords, { email: 'sam@example.com' });
+    await createUser(store, passwords, { email: 'tia@example.com' });
     expect((await getUser(store, a.sub)).email).toBe('sam@example.com');
     await expect(getUser(store, 'sam@example.com')).rejects.toBeInstanceOf(AdminNotFoundError);
     const page = await listUsers(store, { limit: 1 });

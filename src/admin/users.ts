@@ -1,4 +1,5 @@
-import { hashPassword, MAX_PASSWORD_LENGTH } from '../core/passwords.js';
+import { passwordProblem, type PasswordPolicy } from '../core/accounts/password-policy.js';
+import { hashPassword } from '../core/passwords.js';
 import { recordEvent, type Actor } from '../observability/events.js';
 import { StorageConflictError, type PageQuery, type Page, type Store, type UserProfile, type UserRecord } from '../storage/types.js';
 import { ADMIN_ROLE, ADMIN_SCOPES } from './builtins.js';
@@ -9,7 +10,6 @@ import { applyProfilePatch, checkEmailVerified, checkProfile, type UpdateUserInp
 export { AdminInputError, AdminNotFoundError } from './errors.js';
 export type { UpdateUserInput } from './user-claims.js';
 
-export const MIN_PASSWORD_LENGTH = 8;
 /** Role names: lower-case letters, digits, `_` and `-`. */
 export const ROLE_NAME = /^[a-z0-9_-]{1,64}$/;
 
@@ -46,18 +46,15 @@ export function checkRole(role: string, field = 'role'): string {
   return role;
 }
 
-function checkPassword(password: string): void {
-  if (typeof password !== 'string') throw new AdminInputError('password', 'must be a string');
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AdminInputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
-  if (password.length > MAX_PASSWORD_LENGTH) {
-    throw new AdminInputError('password', `must be at most ${MAX_PASSWORD_LENGTH} characters`);
-  }
+/** Every way of setting a password goes through here: the policy (core/accounts/password-policy.ts), field `password`. */
+export function checkPassword(policy: PasswordPolicy, password: string): void {
+  const problem = passwordProblem(policy, password);
+  if (problem !== undefined) throw new AdminInputError('password', problem);
 }
 
 export async function createUser(
   store: UsersStore,
+  passwords: PasswordPolicy,
   input: CreateUserInput & { roles?: string[] },
   now = nowSeconds(),
   by?: Actor,
@@ -70,7 +67,7 @@ export async function createUser(
     profile.name = name;
   }
   const roles = [...new Set((input.roles ?? []).map((r) => checkRole(r, 'roles')))].sort();
-  if (input.password !== undefined) checkPassword(input.password);
+  if (input.password !== undefined) checkPassword(passwords, input.password);
   if (await store.users.findByEmail(email)) throw new AdminInputError('email', `a user with email ${email} already exists`);
 
   const user: UserRecord = {
@@ -154,8 +151,15 @@ export async function updateUser(store: UsersStore, sub: string, patch: UpdateUs
   return saved;
 }
 
-export async function setPassword(store: UsersStore, subOrEmail: string, password: string, now = nowSeconds(), by?: Actor): Promise<UserRecord> {
-  checkPassword(password);
+export async function setPassword(
+  store: UsersStore,
+  passwords: PasswordPolicy,
+  subOrEmail: string,
+  password: string,
+  now = nowSeconds(),
+  by?: Actor,
+): Promise<UserRecord> {
+  checkPassword(passwords, password);
   const user = await findUser(store, subOrEmail);
   if (!user) throw new AdminNotFoundError('user', subOrEmail);
   const passwordHash = await hashPassword(password);

@@ -1,3 +1,4 @@
+import { loadPasswordPolicy, type PasswordPolicy } from '../core/accounts/password-policy.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
@@ -9,15 +10,19 @@ export interface CommandContext {
   config(): Config;
   /** Opens (and migrates) the same store as the server, runs `fn`, closes the store. */
   withStore<T>(fn: (store: OpenedStore) => Promise<T>): Promise<T>;
+  /** What a new password must be, with the common-password list, read on first use. */
+  passwords(): PasswordPolicy;
   /** Prints `json` as one JSON object with --json, else `text`. */
   print(asJson: boolean | undefined, json: unknown, text: string): void;
 }
 
 export function createContext(io: CliIO): CommandContext {
   let config: Config | undefined;
+  let passwords: PasswordPolicy | undefined;
   const context: CommandContext = {
     io,
     config: () => (config ??= loadConfig(io.env)),
+    passwords: () => (passwords ??= loadPasswordPolicy()),
     async withStore(fn) {
       const { dataDir, databaseUrl } = context.config();
       const store = await openMigratedStore(databaseUrl === undefined ? { dataDir } : { dataDir, databaseUrl });

@@ -142,6 +142,13 @@ describe('latch users', () => {
     expectCode(short, 1);
     expect(short.stderr).toMatch(/password: must be at least 8 characters/);
 
+    const common = await latch(['users', 'create', '--email', 'common@example.com', '--password-stdin'], 'Password123');
+    expectCode(common, 1);
+    expect(common.stderr).toMatch(/password: is one of the most common passwords; choose another/);
+    const setCommon = await latch(['users', 'set-password', 'dup@example.com', '--password-stdin'], 'iloveyou');
+    expectCode(setCommon, 1);
+    expect(setCommon.stderr).toMatch(/password: is one of the most common passwords; choose another/);
+
     const missing = await latch(['users', 'create', '--password-stdin'], 'password');
     expectCode(missing, 2);
     expect(missing.stderr).toMatch(/--email is required/);

@@ -38,6 +38,25 @@ describe('passwords', () => {
     expect(await needsRehash(weak)).toBe(true);
   });
 
+  it('flags a hash that differs from today in any one parameter: algorithm, version, memory, passes, lanes, hash or salt length', async () => {
+    const { hash } = await import('@node-rs/argon2');
+    const today = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+    expect(await needsRehash(await hash('pw', today))).toBe(false);
+    const variants = [
+      { ...today, algorithm: 0 }, // argon2d
+      { ...today, algorithm: 1 }, // argon2i
+      { ...today, version: 0 }, // v=16
+      { ...today, memoryCost: 65536 }, // stronger is different too: the operator's choice is today's
+      { ...today, timeCost: 3 },
+      { ...today, parallelism: 2 },
+      { ...today, outputLen: 16 },
+      { ...today, outputLen: 64 },
+      { ...today, salt: new Uint8Array(8).fill(1) },
+      { ...today, salt: new Uint8Array(32).fill(1) },
+    ];
+    for (const options of variants) expect(await needsRehash(await hash('pw', options)), JSON.stringify(options)).toBe(true);
+  });
+
   it('refuses over-long passwords', async () => {
     const long = 'x'.repeat(MAX_PASSWORD_LENGTH + 1);
     await expect(hashPassword(long)).rejects.toThrow(RangeError);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 // A const enum: inlined by the compiler, so this import does not load the module.
-import { Algorithm } from '@node-rs/argon2';
+import { Algorithm, Version } from '@node-rs/argon2';
 
 /**
  * Loaded on the first password operation, not at start: the native module took about 6 MB of a started server's
@@ -10,13 +10,18 @@ import { Algorithm } from '@node-rs/argon2';
 let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
 const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
 
-/** OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1. */
+/** OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1; a 32-byte hash (RFC 9106 §4's tag length). */
 export const passwordHashOptions = {
   algorithm: Algorithm.Argon2id,
+  version: Version.V0x13,
   memoryCost: 19456,
   timeCost: 2,
   parallelism: 1,
+  outputLen: 32,
 } as const;
+
+/** RFC 9106 §3.1: a 16-byte salt (what @node-rs/argon2 generates for every hash). */
+export const PASSWORD_SALT_LENGTH = 16;
 
 /** Longer inputs are refused before hashing, so a huge password cannot cost the server more. */
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -58,16 +63,22 @@ export async function dummyVerify(password = ''): Promise<false> {
   return false;
 }
 
-/** True when the hash was made with other parameters than today's: rehash it after a successful login. */
+/**
+ * True when the hash was made with other parameters than today's (algorithm, version, memory, iterations,
+ * parallelism, hash or salt length), or cannot be read: rehash it after a successful sign-in.
+ */
 export async function needsRehash(passwordHash: string): Promise<boolean> {
   const { parseOptions } = await loadArgon2();
   try {
     const current = parseOptions(passwordHash);
     return (
       current.algorithm !== passwordHashOptions.algorithm ||
+      current.version !== passwordHashOptions.version ||
       current.memoryCost !== passwordHashOptions.memoryCost ||
       current.timeCost !== passwordHashOptions.timeCost ||
-      current.parallelism !== passwordHashOptions.parallelism
+      current.parallelism !== passwordHashOptions.parallelism ||
+      current.outputLen !== passwordHashOptions.outputLen ||
+      current.saltLen !== PASSWORD_SALT_LENGTH
     );
   } catch {
     return true;

@@ -1,3 +1,4 @@
+import { loadPasswordPolicy } from '../core/accounts/password-policy.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,7 @@ describe('X-Forwarded-For while LATCH_TRUST_PROXY is off', () => {
       csrfKey: secret,
       refreshSuccessorKey: secret,
       passwordTurns: new OneAtATime(),
+      passwords: loadPasswordPolicy(),
       logos: createLogoCache(),
       mailer: createLogMailer(() => ({ info: () => undefined, warn: () => undefined })),
       now: () => Math.floor(Date.now() / 1000),

@@ -1,4 +1,5 @@
 import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
+import type { PasswordPolicy } from '../core/accounts/password-policy.js';
 import type { Config } from '../config/schema.js';
 import type { LogoSource } from '../interaction/logo-cache.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -16,6 +17,8 @@ export interface AppContext {
   refreshSuccessorKey: Buffer;
   /** Password checks of one account from one address, one at a time (core/accounts/throttle.ts). */
   passwordTurns: OneAtATime;
+  /** What a new password must be, with the common-password list read at start (core/accounts/password-policy.ts). */
+  passwords: PasswordPolicy;
   /** Fetched, size-limited copies of the brand's and clients' logos, served from this origin (one per instance). */
   logos: LogoSource;
   /** Sends email (LATCH_SMTP_URL), or writes it to the log when that is unset (mail/create-mailer.ts). */

@@ -5,7 +5,7 @@ import type { InteractionRecord, InteractionsRepository } from '../storage/types
 import { startSession } from './cookies.js';
 import type { AppContext } from './context.js';
 import { message, type PageMessage, waitMessage } from '../interaction/index.js';
-import { throttleDeps, throttleLimits } from './throttle.js';
+import { rehashFailureReporter, throttleDeps, throttleLimits } from './throttle.js';
 
 /** What a login page shows again when the login did not succeed. */
 export interface LoginRetry {
@@ -35,7 +35,11 @@ export async function submitLoginForm(
   const now = ctx.now();
   const result = await attemptLogin(
     { email, password: params.get('password') ?? '', ip: request.ip, now },
-    { users: ctx.store.users, throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log, ctx.passwordTurns) },
+    {
+      users: ctx.store.users,
+      throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log, ctx.passwordTurns),
+      reportRehashFailure: rehashFailureReporter(request.log),
+    },
   );
   const address = request.ip;
   const clientId = interaction.clientId;

@@ -7,6 +7,7 @@ import { loadKeyRing } from '../keys/key-ring.js';
 import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
+import { loadPasswordPolicy } from '../core/accounts/password-policy.js';
 import { createLogoCache } from '../interaction/logo-cache.js';
 import { createMailer } from '../mail/create-mailer.js';
 import { TurnEnd } from '../runtime/turn-end.js';
@@ -60,6 +61,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
       passwordTurns: new OneAtATime(),
+      passwords: loadPasswordPolicy(),
       logos: createLogoCache({ onFailure: (url, reason) => onLogoFailure(url, reason) }),
       mailer: createMailer(config, { log: () => app.log }),
       keySecret: secret,

@@ -21,6 +21,11 @@ export function throttleDeps(rateLimits: ThrottleDeps['rateLimits'], limits: Thr
   return { rateLimits, limits, report: (event) => log.warn(event, event.event), ...(turns && { turns }) };
 }
 
+/** A sign-in whose rehashed password could not be stored still succeeds; the log says so (never the password). */
+export function rehashFailureReporter(log: FastifyBaseLogger): (sub: string, error: unknown) => void {
+  return (sub, err) => log.warn({ event: 'login.rehash_failed', sub, err }, 'the new password hash of a sign-in could not be stored');
+}
+
 /** "in 40 seconds", "in 3 minutes": how long a person has to wait, for a page. */
 export function waitPhrase(seconds: number): string {
   if (seconds < 90) return `in ${seconds} second${seconds === 1 ? '' : 's'}`;

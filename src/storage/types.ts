@@ -133,6 +133,11 @@ export interface UsersRepository {
   countWithRole(role: string): Promise<number>;
   /** Deletes the user and everything issued to them (sessions, grants, codes, tokens, consents). */
   delete(sub: string): Promise<boolean>;
+  /**
+   * Replaces the password hash only while it is still `current` (a sign-in's rehash, core/accounts/login.ts), so
+   * that a password set meanwhile is never overwritten; updated_at is left as it is. False when nothing changed.
+   */
+  replacePasswordHash(sub: string, current: string, next: string): Promise<boolean>;
   /** Throws StorageConflictError when a new `email` belongs to another user. */
   update(
     sub: string,

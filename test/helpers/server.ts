@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { createClient } from '../../src/admin/clients.js';
 import { createUser } from '../../src/admin/users.js';
 import { loadConfig } from '../../src/config/load.js';
+import { loadPasswordPolicy } from '../../src/core/accounts/password-policy.js';
 import { startServer, type LatchServer } from '../../src/http/server.js';
 import type { OpenedStore } from '../../src/storage/open.js';
 
-export type CreateUserInput = Parameters<typeof createUser>[1];
+export type CreateUserInput = Parameters<typeof createUser>[2];
 export type CreateClientInput = Parameters<typeof createClient>[1];
 type ConfigOverrides = NonNullable<Parameters<typeof loadConfig>[1]>;
 
@@ -70,6 +71,7 @@ function unique(prefix: string): string {
 
 export async function startTestServer(overrides: ConfigOverrides = {}, options: { store?: OpenedStore } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'latch-flow-'));
+  const passwords = loadPasswordPolicy();
   // PostgreSQL needs LATCH_SECRET (every instance decrypts the same keys): a fresh one unless the test shares one.
   const onPostgres = options.store?.dialect === 'postgres' || overrides.databaseUrl !== undefined;
   if (onPostgres && overrides.secret === undefined) overrides = { ...overrides, secret: randomBytes(32).toString('base64url') };
@@ -105,7 +107,7 @@ export async function startTestServer(overrides: ConfigOverrides = {}, options: 
       async user(input = {}) {
         const email = input.email ?? `${unique('user')}@example.test`;
         const password = input.password ?? PASSWORD;
-        const record = await createUser(latch.store, {
+        const record = await createUser(latch.store, passwords, {
           name: 'Ada Lovelace',
           emailVerified: true,
           profile: { given_name: 'Ada', family_name: 'Lovelace', locale: 'en-GB' },

@@ -53,7 +53,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     ...(values['email-verified'] && { emailVerified: true }),
     roles,
   };
-  const user = await ctx.withStore((store) => createUser(store, input, undefined, CLI_ACTOR));
+  const user = await ctx.withStore((store) => createUser(store, ctx.passwords(), input, undefined, CLI_ACTOR));
   const rolesLine = user.roles.length > 0 ? `\n  roles: ${user.roles.join(', ')}` : '';
   ctx.print(values.json, userToJson(user), `Created user ${user.email}\n  sub: ${user.sub}${rolesLine}`);
   return 0;
@@ -108,7 +108,7 @@ async function changePassword(ctx: CommandContext, args: string[]): Promise<numb
   if (values.help) return help(ctx, 'users');
   const [id] = expectPositionals(positionals, ['sub|email'], 'users set-password');
   const password = await readNewPassword(ctx.io, values['password-stdin'] === true);
-  const user = await ctx.withStore((store) => setPassword(store, id!, password, undefined, CLI_ACTOR));
+  const user = await ctx.withStore((store) => setPassword(store, ctx.passwords(), id!, password, undefined, CLI_ACTOR));
   ctx.print(values.json, userToJson(user), `Password set for ${user.email}`);
   return 0;
 }

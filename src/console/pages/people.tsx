@@ -125,7 +125,7 @@ export function NewPersonPage() {
           minLength={8}
           value={password}
           onInput={setPassword}
-          hint="At least 8 characters. Leave empty for a person who cannot sign in with a password yet."
+          hint="At least 8 characters, not one of the most common passwords. Leave empty for a person who cannot sign in with a password yet."
           error={err('password')}
         />
         <Checkbox label="Administrator (may use this console and the admin API)" name="admin" checked={admin} onChange={setAdmin} />

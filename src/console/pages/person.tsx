@@ -48,7 +48,7 @@ function PasswordForm({ user }: { user: UserJson }) {
     >
       <h2 id="password-title">Reset password</h2>
       <FormError error={error} />
-      <Field label="New password" name="new_password" type="password" autocomplete="new-password" required minLength={8} value={password} onInput={setPassword} hint="At least 8 characters. Tell the person through a channel you trust." />
+      <Field label="New password" name="new_password" type="password" autocomplete="new-password" required minLength={8} value={password} onInput={setPassword} hint="At least 8 characters, not one of the most common passwords. Tell the person through a channel you trust." />
       <button type="submit" class="button button-secondary">
         Set password
       </button>

@@ -1,13 +1,15 @@
 import type { NewEvent } from '../../observability/events.js';
 import type { UserRecord, UsersRepository } from '../../storage/types.js';
-import { dummyVerify, verifyPassword } from '../passwords.js';
+import { dummyVerify, hashPassword, needsRehash, verifyPassword } from '../passwords.js';
 import { isDisabled } from './person-scopes.js';
 import { digest } from '../tokens/hash.js';
 import { enterThrottle, type ThrottleDeps } from './throttle.js';
 
 export interface LoginAttemptDeps {
-  users: Pick<UsersRepository, 'findByEmail'>;
+  users: Pick<UsersRepository, 'findByEmail' | 'replacePasswordHash'>;
   throttle: ThrottleDeps;
+  /** Told when the new hash of a successful sign-in could not be stored: the sign-in succeeds all the same. */
+  reportRehashFailure(sub: string, error: unknown): void;
 }
 
 export interface LoginAttempt {
@@ -59,7 +61,26 @@ export async function attemptLogin(attempt: LoginAttempt, deps: LoginAttemptDeps
   await gate.succeeded();
   // Said only after the right password, so that it reveals nothing to someone guessing.
   if (isDisabled(user)) return { kind: 'disabled', user };
-  return { kind: 'success', user };
+  return { kind: 'success', user: await rehashed(user, attempt, deps) };
+}
+
+/**
+ * After a successful sign-in only (the failed path does no more work than before): a hash made with other argon2
+ * parameters than today's is replaced by one made with today's, from the password just verified, unless a new
+ * password was set meanwhile (the store replaces only the hash that was verified). A failure to store it is
+ * reported and changes nothing in the answer.
+ */
+async function rehashed(user: UserRecord, attempt: LoginAttempt, deps: LoginAttemptDeps): Promise<UserRecord> {
+  try {
+    if (user.passwordHash === null || !(await needsRehash(user.passwordHash))) return user;
+    const passwordHash = await hashPassword(attempt.password);
+    // updated_at is left as it was: a rehash changes no claim the person or an operator can see.
+    if (!(await deps.users.replacePasswordHash(user.sub, user.passwordHash, passwordHash))) return user;
+    return { ...user, passwordHash };
+  } catch (error) {
+    deps.reportRehashFailure(user.sub, error);
+    return user;
+  }
 }
 
 /**

@@ -32,7 +32,7 @@ export const password: Grant = {
     // RFC 6749 §4.3.2: "the authorization server MUST protect the endpoint against brute force attacks":
     // failures count with the login page's, per account and address, per address and (slowdown) per account.
     const { store } = deps;
-    const result = await attemptLogin({ email: username, password: secret, ip: clientIp, now }, { users: store.users, throttle: deps.throttle });
+    const result = await attemptLogin({ email: username, password: secret, ip: clientIp, now }, { users: store.users, throttle: deps.throttle, reportRehashFailure: deps.reportRehashFailure });
     if (result.kind !== 'success') {
       await recordEvent(store, failedLoginEvent(result, { clientId: client.clientId, address: clientIp ?? null, via: 'password_grant' }), now);
     }

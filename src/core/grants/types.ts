@@ -32,6 +32,8 @@ export interface GrantDeps {
   settings: GrantSettings;
   /** Password failures, counted with the login page's (the password grant). */
   throttle: ThrottleDeps;
+  /** Told when a sign-in's rehashed password could not be stored (core/accounts/login.ts). */
+  reportRehashFailure(sub: string, error: unknown): void;
   /** Refresh token rotation: the reuse interval and the key successors are derived with. */
   refreshReuse: RefreshReusePolicy;
 }

@@ -1,3 +1,4 @@
+import { loadPasswordPolicy } from '../../core/accounts/password-policy.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,7 @@ beforeAll(async () => {
     csrfKey: secret,
     refreshSuccessorKey: secret,
     passwordTurns: new OneAtATime(),
+    passwords: loadPasswordPolicy(),
     logos: createLogoCache(),
     mailer: createLogMailer(() => ({ info: () => undefined, warn: () => undefined })),
     now: () => Math.floor(Date.now() / 1000),

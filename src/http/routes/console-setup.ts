@@ -48,7 +48,7 @@ ${error ? html`<div class="alert" role="alert" id="setup-error">${error.message}
 </div>
 <div class="field">
 <label for="password">Password</label>
-<p class="muted" id="password-hint">At least 8 characters.</p>
+<p class="muted" id="password-hint">At least 8 characters, not one of the most common passwords.</p>
 <input id="password" type="password" name="password" autocomplete="new-password" required minlength="8"${invalid('password', 'password-hint')}${error?.field === 'password' ? html` autofocus` : ''}>
 </div>
 <button type="submit" class="button button-primary">Create administrator</button>
@@ -97,7 +97,7 @@ async function submitSetup(ctx: AppContext, request: FastifyRequest, reply: Fast
   const input = { email: params.get('email') ?? '', name: params.get('name') ?? '', password: params.get('password') ?? '' };
   const by = { sub: null, clientId: null, address: request.ip };
   try {
-    const result = await completeSetup(ctx.store, token, input, by, ctx.now());
+    const result = await completeSetup(ctx.store, ctx.passwords, token, input, by, ctx.now());
     if (!result.ok) return refusal(reply, chrome, result.reason);
     await startSession(ctx, request, reply, result.user.sub);
     return reply.header('Cache-Control', 'no-store').redirect('/console/', 303);

@@ -14,7 +14,7 @@ import type { ClientRecord } from '../../storage/types.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, requireForm } from '../form.js';
 import { noStore, sendJson } from '../responses.js';
-import { throttleDeps, throttleLimits } from '../throttle.js';
+import { rehashFailureReporter, throttleDeps, throttleLimits } from '../throttle.js';
 
 /** Parses the form body and authenticates the client, as the token, introspection and revocation endpoints all do. */
 export async function authenticatedRequest(ctx: AppContext, request: FastifyRequest, endpointUrl: string) {
@@ -74,6 +74,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     },
     settings: ctx.config,
     throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), app.log, ctx.passwordTurns),
+    reportRehashFailure: rehashFailureReporter(app.log),
     refreshReuse: { interval: ctx.config.refreshReuseInterval, successorKey: ctx.refreshSuccessorKey },
   };
 

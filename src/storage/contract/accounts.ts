@@ -85,6 +85,20 @@ export function accountsContract({ store }: ContractContext): void {
       });
       expect(await store().users.update(uniqueId('missing'), { updatedAt: NOW })).toBe(false);
     });
+
+    it('replaces a password hash only while it is still the one expected, leaving updated_at', async () => {
+      const user = aUser({ passwordHash: '$argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHQ$b2xk' });
+      await store().users.create(user);
+      const next = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$bmV3';
+      expect(await store().users.replacePasswordHash(user.sub, '$argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHQ$b3RoZXI', next)).toBe(false);
+      expect(await store().users.findBySub(user.sub)).toEqual(user);
+      expect(await store().users.replacePasswordHash(user.sub, user.passwordHash!, next)).toBe(true);
+      expect(await store().users.findBySub(user.sub)).toEqual({ ...user, passwordHash: next });
+      // The old hash is no longer there to be replaced: a second, late rehash changes nothing.
+      expect(await store().users.replacePasswordHash(user.sub, user.passwordHash!, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$bGF0ZQ')).toBe(false);
+      expect((await store().users.findBySub(user.sub))?.passwordHash).toBe(next);
+      expect(await store().users.replacePasswordHash(uniqueId('missing'), user.passwordHash!, next)).toBe(false);
+    });
   });
 
   describe('sessions', () => {

@@ -103,6 +103,11 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect): UsersRe
       });
     },
 
+    async replacePasswordHash(sub, current, next) {
+      const result = await db.updateTable('users').set({ password_hash: next }).where('sub', '=', sub).where('password_hash', '=', current).executeTakeFirst();
+      return affected(result);
+    },
+
     async update(sub, patch) {
       const query = db
         .updateTable('users')

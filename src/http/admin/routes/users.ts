@@ -131,7 +131,7 @@ export const userRoutes = [
       if (email_verified !== undefined) input.emailVerified = email_verified;
       if (password !== undefined) input.password = password;
       if (roles !== undefined) input.roles = roles;
-      return asJson(await createUser(ctx.store, input, now, caller.actor));
+      return asJson(await createUser(ctx.store, ctx.passwords, input, now, caller.actor));
     },
   }),
   route({
@@ -180,7 +180,7 @@ export const userRoutes = [
     method: 'PUT',
     path: '/users/{sub}/password',
     operationId: 'setUserPassword',
-    summary: "Set a person's password (at least 8 characters)",
+    summary: "Set a person's password (8 to 1024 characters, not one of the most common passwords)",
     tag,
     scope: 'admin:write',
     params: userParams,
@@ -188,7 +188,7 @@ export const userRoutes = [
     status: 204,
     async handler({ ctx, params, body, caller, now }) {
       await getUser(ctx.store, params.sub);
-      await setPassword(ctx.store, params.sub, body.password, now, caller.actor);
+      await setPassword(ctx.store, ctx.passwords, params.sub, body.password, now, caller.actor);
     },
   }),
   route({
