@@ -100,11 +100,12 @@ export async function startLatch({ cpuProfileDir } = {}) {
   const { openMigratedStore } = await import(join(rootDir, 'dist/storage/open.js'));
   const { createClient } = await import(join(rootDir, 'dist/admin/clients.js'));
   const { createUser } = await import(join(rootDir, 'dist/admin/users.js'));
+  const { loadPasswordPolicy } = await import(join(rootDir, 'dist/core/accounts/password-policy.js'));
   const store = await openMigratedStore({ dataDir });
   let clients;
   let apis;
   try {
-    await createUser(store, { email: USER.email, name: USER.name, password: USER.password, emailVerified: true });
+    await createUser(store, loadPasswordPolicy(), { email: USER.email, name: USER.name, password: USER.password, emailVerified: true });
     const web = await createClient(store, { name: 'bench web app', kind: 'web', clientId: 'bench-web', redirectUris: [REDIRECT_URI] });
     const m2m = await createClient(store, { name: 'bench service', kind: 'm2m', clientId: 'bench-m2m', scopes: [API_SCOPE] });
     clients = {

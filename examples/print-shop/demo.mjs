@@ -16,7 +16,8 @@ export const PHOTOS_API = 'https://photos.example';
 
 /**
  * Starts the three parts and registers what they need. `latch` holds Latch's own modules (from dist/ for
- * `npm run demo`, from src/ in the test), so that both run this same code.
+ * `npm run demo`, from src/ in the test), so that both run this same code; its `createUser(store, input)` has the
+ * password policy bound.
  *
  * @param {{ loadConfig: Function, startServer: Function, createUser: Function, createClient: Function, createApi: Function, listGrants: Function, revokeGrant: Function }} latch
  * @param {{ dataDir: string, latchPort: number, photosPort: number, shopPort: number, host?: string, logLevel?: string }} options
@@ -96,18 +97,20 @@ export async function startDemo(latch, { dataDir, latchPort, photosPort, shopPor
 async function main() {
   const dist = new URL('../../dist/', import.meta.url);
   const load = (path) => import(new URL(path, dist).href);
-  const [{ loadConfig }, { startServer }, { createUser }, { createClient }, { createApi }, { listGrants, revokeGrant }] = await Promise.all([
+  const [{ loadConfig }, { startServer }, { createUser }, { createClient }, { createApi }, { listGrants, revokeGrant }, { loadPasswordPolicy }] = await Promise.all([
     load('config/load.js'),
     load('http/server.js'),
     load('admin/users.js'),
     load('admin/clients.js'),
     load('admin/apis.js'),
     load('admin/grants.js'),
+    load('core/accounts/password-policy.js'),
   ]);
+  const passwords = loadPasswordPolicy();
   const basePort = Number(process.env.DEMO_PORT ?? 4000);
   const dataDir = await mkdtemp(join(tmpdir(), 'latch-demo-'));
   const demo = await startDemo(
-    { loadConfig, startServer, createUser, createClient, createApi, listGrants, revokeGrant },
+    { loadConfig, startServer, createUser: (store, input) => createUser(store, passwords, input), createClient, createApi, listGrants, revokeGrant },
     { dataDir, latchPort: basePort, photosPort: basePort + 1, shopPort: basePort + 2 },
   );
   const latchCli = `LATCH_DATA_DIR=${dataDir} npx latch`;

@@ -8,6 +8,7 @@ import { createApi } from '../../src/admin/apis.js';
 import { createClient } from '../../src/admin/clients.js';
 import { listGrants, revokeGrant } from '../../src/admin/grants.js';
 import { createUser } from '../../src/admin/users.js';
+import { loadPasswordPolicy } from '../../src/core/accounts/password-policy.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer } from '../../src/http/server.js';
 import { chromiumAvailable, launchChromium, screenshotDir } from '../helpers/chromium.js';
@@ -28,7 +29,15 @@ describe.skipIf(!chromiumAvailable)('demo: a printing service prints your photos
     dataDir = await mkdtemp(join(tmpdir(), 'latch-demo-test-'));
     const [latchPort, photosPort, shopPort] = [await freePort(), await freePort(), await freePort()];
     demo = await startDemo(
-      { loadConfig, startServer, createUser, createClient, createApi, listGrants, revokeGrant },
+      {
+        loadConfig,
+        startServer,
+        createUser: (store: Parameters<typeof createUser>[0], input: Parameters<typeof createUser>[2]) => createUser(store, loadPasswordPolicy(), input),
+        createClient,
+        createApi,
+        listGrants,
+        revokeGrant,
+      },
       { dataDir, latchPort, photosPort, shopPort, logLevel: 'silent' },
     );
     browser = await launchChromium();
