@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authentication } from '../../core/authorize/decide.js';
-import { type AuthorizationRequest, type RedirectTarget, validateAuthorizationRequest } from '../../core/authorize/request.js';
+import { forPerson } from '../../core/authorize/proceed.js';
+import { type AuthorizationRequest, type RedirectTarget, storedParams } from '../../core/authorize/request.js';
+import { validateAuthorizationRequest } from '../../core/authorize/validate.js';
 import { OAuthError } from '../../core/errors.js';
 import { digest } from '../../core/tokens/hash.js';
 import { recordEvent } from '../../observability/events.js';
@@ -11,8 +13,8 @@ import { submitLoginForm } from '../login-form.js';
 import { message } from '../../interaction/index.js';
 import { lazyChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage } from '../responses.js';
-import { forPerson, type LoadedInteraction, proceed, redirectTargetOrPage, sendAuthorizeError, storedParams } from './authorize.js';
-import { renderLogin } from './interaction-pages.js';
+import { type LoadedInteraction, proceedOverHttp, redirectTargetOrPage, sendAuthorizeError } from '../authorize-flow.js';
+import { renderLogin } from '../interaction-pages.js';
 
 // A form of this browser goes stale when the browser signs in (in another tab, say): its interaction is still there.
 const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page to continue, or go back to the application and start again.', { status: 403 });
@@ -33,7 +35,7 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
     await sendErrorPage(reply, expired, { chrome: lazyChrome(ctx, request), message: message('error.sign_in_expired') });
     return undefined;
   }
-  const parsed = storedParams(record);
+  const parsed = storedParams(record.request);
   const uiLocales = parsed.params.get('ui_locales');
   const target = await redirectTargetOrPage(ctx, request, reply, parsed);
   if (!target) return undefined;
@@ -61,7 +63,7 @@ async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
   if (!resumed) return reply;
   try {
     const auth = await authenticationFor(ctx, request, resumed);
-    return await proceed(ctx, request, reply, resumed.authz, auth, resumed.interaction);
+    return await proceedOverHttp(ctx, request, reply, resumed.authz, auth, resumed.interaction);
   } catch (err) {
     return sendAuthorizeError(ctx, request, reply, resumed.target, err, resumed.authz.uiLocales);
   }
@@ -87,7 +89,7 @@ async function consent(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return formExpired(ctx, request, reply, resumed);
   // The person consents to their share of the scopes only (no admin scopes without the admin role).
-  const { auth, authz } = await forPerson(ctx, resumed.authz, await authenticationFor(ctx, request, resumed));
+  const { auth, authz } = await forPerson(ctx.store.users, resumed.authz, await authenticationFor(ctx, request, resumed));
   if (!auth) return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
   const { record } = resumed.interaction;
   const now = ctx.now();

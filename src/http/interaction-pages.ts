@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthorizeDecision } from '../../core/authorize/decide.js';
-import type { AuthorizationRequest } from '../../core/authorize/request.js';
-import { consentPage, loginPage, type PageMessage } from '../../interaction/index.js';
-import { csrfToken, ensureBrowserId } from '../cookies.js';
-import type { AppContext } from '../context.js';
-import { consentApi, consentClient, pageChrome } from '../page-chrome.js';
-import { sendPage } from '../responses.js';
-import type { LoadedInteraction } from './authorize.js';
+import type { AuthorizeOutcome } from '../core/authorize/proceed.js';
+import type { AuthorizationRequest } from '../core/authorize/request.js';
+import { consentPage, loginPage, type PageMessage } from '../interaction/index.js';
+import type { LoadedInteraction } from './authorize-flow.js';
+import { csrfToken, ensureBrowserId } from './cookies.js';
+import type { AppContext } from './context.js';
+import { consentApi, consentClient, pageChrome } from './page-chrome.js';
+import { sendPage } from './responses.js';
 
 export function clientName(authz: AuthorizationRequest): string {
   return authz.client.metadata.client_name || authz.client.clientId;
@@ -34,16 +34,17 @@ export async function renderLogin(
   return sendPage(reply, body, { status: options.status ?? 200, formTargets: [authz.redirectUri] });
 }
 
-/** Shows the login or the consent page that `decision` asks for. */
+/** Shows the login or the consent page that `next` asks for. */
 export async function renderInteraction(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  authz: AuthorizationRequest,
-  decision: Exclude<AuthorizeDecision, { kind: 'issue' }>,
+  next: Exclude<AuthorizeOutcome, { kind: 'issue' }>,
   interaction: LoadedInteraction,
 ): Promise<FastifyReply> {
-  if (decision.kind === 'login') return renderLogin(ctx, request, reply, authz, interaction);
+  const authz = next.request;
+  if (next.kind === 'login') return renderLogin(ctx, request, reply, authz, interaction);
+  const decision = next;
   const [user, chrome, client, api] = await Promise.all([
     ctx.store.users.findBySub(decision.auth.sub),
     pageChrome(ctx, request, { uiLocales: authz.uiLocales }),
