@@ -1,25 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Authentication } from '../core/authorize/decide.js';
-import { type AuthorizeDeps, proceed } from '../core/authorize/proceed.js';
 import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget } from '../core/authorize/request.js';
 import { errorResponse } from '../core/authorize/respond.js';
 import { isOAuthError } from '../core/errors.js';
+import type { AuthorizeJourneyDeps } from '../core/interaction/authorize.js';
+import type { Next } from '../core/interaction/next.js';
+import { newInteraction } from '../core/interaction/record.js';
 import type { ParsedParams } from '../core/params.js';
 import { digest, randomToken } from '../core/tokens/hash.js';
-import type { InteractionRecord } from '../storage/types.js';
 import { ensureBrowserId } from './cookies.js';
 import type { AppContext } from './context.js';
-import { renderInteraction } from './interaction-pages.js';
+import { type LoadedInteraction, renderAuthorizeLogin, renderConsent } from './interaction-pages.js';
 import { lazyChrome } from './page-chrome.js';
 import { noStore, sendAuthorizationResponse, sendErrorPage } from './responses.js';
 
-/** An interaction as the routes hold it: the id from its URL (never stored) and its record. */
-export interface LoadedInteraction {
-  id: string;
-  record: InteractionRecord;
-}
-
-export function authorizeDeps(ctx: AppContext): AuthorizeDeps {
+export function authorizeDeps(ctx: AppContext): AuthorizeJourneyDeps {
   const { config } = ctx;
   return {
     store: ctx.store,
@@ -59,43 +53,49 @@ export async function sendAuthorizeError(
   uiLocales?: string,
 ): Promise<FastifyReply> {
   if (!isOAuthError(err)) throw err;
+  return sendNext(ctx, request, reply, { kind: 'error', error: err, ...withResponse(errorResponse(target, err, ctx.config.issuer)) }, uiLocales);
+}
+
+function withResponse<T>(response: T | undefined): { response?: T } {
+  return response ? { response } : {};
+}
+
+/** The last steps in HTTP: the authorization response (a redirect or form_post), or an error page. */
+export function sendNext(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  next: Extract<Next, { kind: 'issue' | 'error' }>,
+  uiLocales: string | undefined,
+): Promise<FastifyReply> {
   const chrome = lazyChrome(ctx, request, uiLocales);
-  const response = errorResponse(target, err, ctx.config.issuer);
-  if (!response) return sendErrorPage(reply, err, { chrome });
+  if (next.kind === 'error' && !next.response) return sendErrorPage(reply, next.error, { chrome });
+  const response = next.kind === 'issue' ? next.response : (next.response as NonNullable<typeof next.response>);
   return sendAuthorizationResponse(reply, response, ctx.config.issuer, chrome);
 }
 
 /**
- * Decides and acts: issue the response now, or send the person to (or show them) the login or consent page.
- * Runs for a fresh /authorize request and again each time an interaction page is loaded.
+ * Translates what comes next for an authorization request into HTTP. Without an interaction yet (a fresh /authorize
+ * request that needs the person), one is started, bound to this browser, and the browser is sent to it.
  */
-export async function proceedOverHttp(
+export async function sendAuthorizeNext(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  requested: AuthorizationRequest,
-  signedIn: Authentication | undefined,
+  next: Next,
+  authz: AuthorizationRequest,
   interaction: LoadedInteraction | undefined,
 ): Promise<FastifyReply> {
-  const now = ctx.now();
-  const outcome = await proceed(authorizeDeps(ctx), requested, signedIn, interaction?.record.result.consented, now);
-  if (outcome.kind === 'issue') {
-    if (interaction) await ctx.store.interactions.delete(interaction.record.idDigest);
-    return sendAuthorizationResponse(reply, outcome.response, ctx.config.issuer, lazyChrome(ctx, request, requested.uiLocales));
+  if (next.kind === 'issue' || next.kind === 'error') return sendNext(ctx, request, reply, next, authz.uiLocales);
+  if (interaction) {
+    return next.kind === 'login'
+      ? renderAuthorizeLogin(ctx, request, reply, authz, interaction)
+      : renderConsent(ctx, request, reply, authz, next, interaction);
   }
-  if (interaction) return renderInteraction(ctx, request, reply, outcome, interaction);
-
-  const authz = outcome.request;
+  const now = ctx.now();
   const id = randomToken();
   const browser = ensureBrowserId(ctx, request, reply);
-  await ctx.store.interactions.create({
-    idDigest: digest(id),
-    clientId: authz.client.clientId,
-    request: { ...authz.params },
-    browserDigest: digest(browser),
-    result: {},
-    createdAt: now,
-    expiresAt: now + ctx.config.interactionTtl,
-  });
+  const start = { idDigest: digest(id), clientId: authz.client.clientId, browserDigest: digest(browser), now, expiresAt: now + ctx.config.interactionTtl };
+  await ctx.store.interactions.create(newInteraction({ kind: 'authorize', request: authz.params }, start));
   return noStore(reply).redirect(`/interaction/${id}`, 303);
 }

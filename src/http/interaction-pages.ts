@@ -1,52 +1,82 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthorizeOutcome } from '../core/authorize/proceed.js';
 import type { AuthorizationRequest } from '../core/authorize/request.js';
+import type { Consent } from '../core/interaction/next.js';
+import { clientName, isBoundTo } from '../core/interaction/record.js';
+import { digest } from '../core/tokens/hash.js';
 import { consentPage, loginPage, type PageMessage } from '../interaction/index.js';
-import type { LoadedInteraction } from './authorize-flow.js';
-import { csrfToken, ensureBrowserId } from './cookies.js';
+import type { ClientRecord, InteractionRecord } from '../storage/types.js';
+import { browserId, csrfToken, ensureBrowserId } from './cookies.js';
 import type { AppContext } from './context.js';
 import { consentApi, consentClient, pageChrome } from './page-chrome.js';
 import { sendPage } from './responses.js';
 
-export function clientName(authz: AuthorizationRequest): string {
-  return authz.client.metadata.client_name || authz.client.clientId;
+/** An interaction as the routes hold it: the id from its URL (never stored) and its record. */
+export interface LoadedInteraction {
+  id: string;
+  record: InteractionRecord;
 }
 
+/** The interaction named in the URL (`:id`), unless it has expired or belongs to another browser. */
+export async function loadInteraction(ctx: AppContext, request: FastifyRequest): Promise<LoadedInteraction | undefined> {
+  const { id } = request.params as { id: string };
+  const record = await ctx.store.interactions.find(digest(id), ctx.now());
+  const browser = browserId(request);
+  if (!record || !isBoundTo(record, browser === undefined ? undefined : digest(browser))) return undefined;
+  return { id, record };
+}
+
+/** What a login page shows again when the login did not succeed. */
+export interface LoginPageOptions {
+  email?: string | undefined;
+  error?: PageMessage;
+  status?: number;
+}
+
+/** The login page of one interaction, authorize or device: the same page, posted to its own action. */
 export async function renderLogin(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { action: string; client: ClientRecord; uiLocales?: string | undefined; formTargets?: string[] },
+  options: LoginPageOptions = {},
+): Promise<FastifyReply> {
+  const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
+  const { email, error } = options;
+  const body = loginPage({
+    action: page.action,
+    csrf,
+    clientName: clientName(page.client),
+    ...(email !== undefined ? { email } : {}),
+    ...(error !== undefined ? { error } : {}),
+    // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
+    ...(await pageChrome(ctx, request, { uiLocales: page.uiLocales })),
+  });
+  return sendPage(reply, body, { status: options.status ?? 200, formTargets: page.formTargets ?? [] });
+}
+
+/** The login page of an authorization request (prefilled from login_hint). */
+export function renderAuthorizeLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   authz: AuthorizationRequest,
   interaction: LoadedInteraction,
-  options: { email?: string; error?: PageMessage; status?: number } = {},
+  options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
-  const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
-  const email = options.email ?? authz.loginHint;
-  const body = loginPage({
-    action: `/interaction/${interaction.id}/login`,
-    csrf,
-    clientName: clientName(authz),
-    ...(email !== undefined ? { email } : {}),
-    ...(options.error !== undefined ? { error: options.error } : {}),
-    // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
-    ...(await pageChrome(ctx, request, { uiLocales: authz.uiLocales })),
-  });
-  return sendPage(reply, body, { status: options.status ?? 200, formTargets: [authz.redirectUri] });
+  const page = { action: `/interaction/${interaction.id}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets: [authz.redirectUri] };
+  return renderLogin(ctx, request, reply, page, { ...options, email: options.email ?? authz.loginHint });
 }
 
-/** Shows the login or the consent page that `next` asks for. */
-export async function renderInteraction(
+/** The consent page of an authorization request: the person's share of its scopes. */
+export async function renderConsent(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  next: Exclude<AuthorizeOutcome, { kind: 'issue' }>,
+  authz: AuthorizationRequest,
+  consent: Consent,
   interaction: LoadedInteraction,
 ): Promise<FastifyReply> {
-  const authz = next.request;
-  if (next.kind === 'login') return renderLogin(ctx, request, reply, authz, interaction);
-  const decision = next;
-  const [user, chrome, client, api] = await Promise.all([
-    ctx.store.users.findBySub(decision.auth.sub),
+  const [chrome, client, api] = await Promise.all([
     pageChrome(ctx, request, { uiLocales: authz.uiLocales }),
     consentClient(ctx, authz.client),
     consentApi(ctx, authz.client, authz.resource),
@@ -54,9 +84,9 @@ export async function renderInteraction(
   const body = consentPage({
     action: `/interaction/${interaction.id}/consent`,
     csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
-    clientName: clientName(authz),
-    userEmail: user?.email ?? '',
-    scopes: authz.scopes,
+    clientName: clientName(authz.client),
+    userEmail: consent.email,
+    scopes: consent.scopes,
     client,
     ...(api ? { api } : {}),
     ...chrome,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validateAuthorizationRequest } from '../../core/authorize/validate.js';
-import { proceedOverHttp, redirectTargetOrPage, sendAuthorizeError } from '../authorize-flow.js';
+import { nextAuthorize } from '../../core/interaction/authorize.js';
+import { authorizeDeps, redirectTargetOrPage, sendAuthorizeError, sendAuthorizeNext } from '../authorize-flow.js';
 import { currentSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { requestParams } from '../form.js';
@@ -14,7 +15,8 @@ export function registerAuthorize(app: FastifyInstance, ctx: AppContext): void {
       const authz = validateAuthorizationRequest(parsed, target);
       const session = await currentSession(ctx, request);
       const auth = session && { sub: session.sub, sid: session.sid, authTime: session.authTime, fresh: false };
-      return await proceedOverHttp(ctx, request, reply, authz, auth, undefined);
+      const next = await nextAuthorize(authorizeDeps(ctx), target, authz, auth, undefined, ctx.now());
+      return await sendAuthorizeNext(ctx, request, reply, next, authz, undefined);
     } catch (err) {
       return sendAuthorizeError(ctx, request, reply, target, err, parsed.params.get('ui_locales'));
     }
