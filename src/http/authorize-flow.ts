@@ -3,7 +3,7 @@ import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget }
 import { errorResponse } from '../core/authorize/respond.js';
 import { isOAuthError } from '../core/errors.js';
 import type { AuthorizeJourneyDeps } from '../core/interaction/authorize.js';
-import type { Next } from '../core/interaction/next.js';
+import { type ErrorStep, errorStep, type Issue, type Next } from '../core/interaction/next.js';
 import { newInteraction } from '../core/interaction/record.js';
 import type { ParsedParams } from '../core/params.js';
 import { digest, randomToken } from '../core/tokens/hash.js';
@@ -53,11 +53,7 @@ export async function sendAuthorizeError(
   uiLocales?: string,
 ): Promise<FastifyReply> {
   if (!isOAuthError(err)) throw err;
-  return sendNext(ctx, request, reply, { kind: 'error', error: err, ...withResponse(errorResponse(target, err, ctx.config.issuer)) }, uiLocales);
-}
-
-function withResponse<T>(response: T | undefined): { response?: T } {
-  return response ? { response } : {};
+  return sendNext(ctx, request, reply, errorStep(err, errorResponse(target, err, ctx.config.issuer)), uiLocales);
 }
 
 /** The last steps in HTTP: the authorization response (a redirect or form_post), or an error page. */
@@ -65,13 +61,13 @@ export function sendNext(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  next: Extract<Next, { kind: 'issue' | 'error' }>,
+  next: Issue | ErrorStep,
   uiLocales: string | undefined,
 ): Promise<FastifyReply> {
   const chrome = lazyChrome(ctx, request, uiLocales);
-  if (next.kind === 'error' && !next.response) return sendErrorPage(reply, next.error, { chrome });
-  const response = next.kind === 'issue' ? next.response : (next.response as NonNullable<typeof next.response>);
-  return sendAuthorizationResponse(reply, response, ctx.config.issuer, chrome);
+  if (next.kind === 'issue') return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
+  if (next.response) return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
+  return sendErrorPage(reply, next.error, { chrome });
 }
 
 /**
