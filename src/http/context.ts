@@ -1,6 +1,6 @@
 import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { Config } from '../config/schema.js';
-import type { LogoSource } from '../interaction/logo-cache.js';
+import type { LogoSource } from '../pages/logo-cache.js';
 import type { KeyRing } from '../keys/types.js';
 import type { Store } from '../storage/types.js';
 

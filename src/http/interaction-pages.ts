@@ -3,7 +3,7 @@ import type { AuthorizationRequest } from '../core/authorize/request.js';
 import type { Consent } from '../core/interaction/next.js';
 import { clientName, isBoundTo } from '../core/interaction/record.js';
 import { digest } from '../core/tokens/hash.js';
-import { consentPage, loginPage, type PageMessage } from '../interaction/index.js';
+import { consentPage, loginPage, type PageMessage } from '../pages/index.js';
 import type { ClientRecord, InteractionRecord } from '../storage/types.js';
 import { browserId, csrfToken, ensureBrowserId } from './cookies.js';
 import type { AppContext } from './context.js';

@@ -7,7 +7,7 @@ import { loadKeyRing } from '../keys/key-ring.js';
 import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
-import { createLogoCache } from '../interaction/logo-cache.js';
+import { createLogoCache } from '../pages/logo-cache.js';
 import { TurnEnd } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { buildApp } from './app.js';

@@ -6,7 +6,7 @@ import { ADMIN_API } from '../../admin/builtins.js';
 import { createClient } from '../../admin/clients.js';
 import { loadConfig } from '../../config/load.js';
 import { OneAtATime } from '../../core/accounts/one-at-a-time.js';
-import { createLogoCache } from '../../interaction/logo-cache.js';
+import { createLogoCache } from '../../pages/logo-cache.js';
 import { issueOpaqueToken } from '../../core/tokens/opaque.js';
 import { loadKeyRing } from '../../keys/key-ring.js';
 import { openMigratedStore, type OpenedStore } from '../../storage/open.js';

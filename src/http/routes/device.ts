@@ -14,7 +14,7 @@ import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { spaceList } from '../../core/params.js';
 import { digest, randomToken } from '../../core/tokens/hash.js';
 import { recordEvent } from '../../observability/events.js';
-import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, message, type PageMessage, waitMessage } from '../../interaction/index.js';
+import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, message, type PageMessage, waitMessage } from '../../pages/index.js';
 import { checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';

@@ -8,7 +8,7 @@ import { checkCsrf, currentSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
-import { message } from '../../interaction/index.js';
+import { message } from '../../pages/index.js';
 import { lazyChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage } from '../responses.js';
 import { authorizeDeps, sendAuthorizeNext, sendNext } from '../authorize-flow.js';
