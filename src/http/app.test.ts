@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import { createLogMailer } from '../mail/log-mailer.js';
-import { createLogoCache } from '../interaction/logo-cache.js';
+import { createLogoCache } from '../pages/logo-cache.js';
 import { loadKeyRing } from '../keys/key-ring.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { buildApp, type BuildOptions } from './app.js';

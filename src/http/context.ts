@@ -1,7 +1,7 @@
 import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { PasswordPolicy } from '../core/accounts/password-policy.js';
 import type { Config } from '../config/schema.js';
-import type { LogoSource } from '../interaction/logo-cache.js';
+import type { LogoSource } from '../pages/logo-cache.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { KeyRing } from '../keys/types.js';
 import type { Store } from '../storage/types.js';

@@ -4,7 +4,7 @@ import { recordEvent } from '../observability/events.js';
 import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
 import { startSession } from './cookies.js';
 import type { AppContext } from './context.js';
-import { message, type PageMessage, waitMessage } from '../interaction/index.js';
+import { message, type PageMessage, waitMessage } from '../pages/index.js';
 import { rehashFailureReporter, throttleDeps, throttleLimits } from './throttle.js';
 
 /** What a login page shows again when the login did not succeed. */

@@ -5,9 +5,9 @@
  */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { type EffectiveBranding, effectiveBranding, getBranding } from '../admin/branding.js';
-import { brandCss, brandCssTag } from '../interaction/brand-css.js';
-import { negotiateLocale, type PageBranding, type PageChrome, type ConsentApi, type ConsentClient, type Locale } from '../interaction/index.js';
-import type { LogoSource } from '../interaction/logo-cache.js';
+import { brandCss, brandCssTag } from '../pages/brand-css.js';
+import { negotiateLocale, type PageBranding, type PageChrome, type ConsentApi, type ConsentClient, type Locale } from '../pages/index.js';
+import type { LogoSource } from '../pages/logo-cache.js';
 import type { ClientRecord } from '../storage/types.js';
 import type { AppContext } from './context.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { AuthorizationResponse } from '../core/authorize/response.js';
 import type { OAuthError } from '../core/errors.js';
-import { describeError, errorPage, formPostPage, formPostScriptPath, type PageChrome, type PageMessage } from '../interaction/index.js';
+import { describeError, errorPage, formPostPage, formPostScriptPath, type PageChrome, type PageMessage } from '../pages/index.js';
 
 /** Headers on every answer (app.ts adds them in onSend; precomputed answers include them directly). */
 export const baseHeaders: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };

@@ -8,7 +8,7 @@ import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import { loadPasswordPolicy } from '../core/accounts/password-policy.js';
-import { createLogoCache } from '../interaction/logo-cache.js';
+import { createLogoCache } from '../pages/logo-cache.js';
 import { createMailer } from '../mail/create-mailer.js';
 import { TurnEnd } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';

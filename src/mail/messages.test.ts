@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectiveBranding, putBranding } from '../admin/branding.js';
 import { brandLogoPath } from '../http/page-chrome.js';
-import { LOCALES, translator } from '../interaction/messages/index.js';
+import { LOCALES, translator } from '../pages/messages/index.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { BRAND_LOGO_PATH, issuerLink, type MailBrand, mailBrand, passwordChangedMessage, resetPasswordMessage, verifyEmailMessage } from './messages.js';
 

@@ -5,9 +5,9 @@
  * value is escaped. The one link a message asks the person to follow is an absolute URL of the issuer.
  */
 import { type BrandingConfig, type EffectiveBranding, getBranding } from '../admin/branding.js';
-import { contrast, parseHexColor } from '../interaction/brand-css.js';
-import { html, type HtmlSafe, safeUrl } from '../interaction/html.js';
-import { type Locale, type MessageKey, translator, type Translator } from '../interaction/messages/index.js';
+import { contrast, parseHexColor } from '../pages/brand-css.js';
+import { html, type HtmlSafe, safeUrl } from '../pages/html.js';
+import { type Locale, type MessageKey, translator, type Translator } from '../pages/messages/index.js';
 import type { Store } from '../storage/types.js';
 import type { MailMessage } from './mailer.js';
 

@@ -51,7 +51,10 @@ export interface InteractionsTable {
   client_id: string;
   /** Copy of `result.sub`, so that deleting a user finds their interactions. */
   sub: string | null;
+  /** 'authorize' or 'device' (migration 008). */
+  kind: string;
   request: Json;
+  device_code_digest: string | null;
   result: Json;
   /** Digest of the browser cookie the interaction is bound to. */
   browser_digest: string;

@@ -182,11 +182,15 @@ export interface SessionsRepository {
 export interface InteractionRecord {
   idDigest: string;
   clientId: string;
-  /** The validated authorization request (parameters as strings), resumed after the interaction. */
+  /** What the interaction is for: an authorization request, or a device code being decided on (RFC 8628 §3.3). */
+  kind: 'authorize' | 'device';
+  /** The validated authorization request (parameters as strings), resumed after the interaction; empty for `device`. */
   request: Record<string, string>;
+  /** Digest of the device code a `device` interaction decides on; null for `authorize`. */
+  deviceCodeDigest: string | null;
   /** Digest of the `latch_browser` cookie of the browser the interaction is bound to. */
   browserDigest: string;
-  /** Filled in as the interaction progresses. */
+  /** The steps done, filled in as the interaction progresses: who logged in, what they consented to. */
   result: { sub?: string; sid?: string; authTime?: number; consented?: string[]; denied?: boolean };
   createdAt: number;
   expiresAt: number;

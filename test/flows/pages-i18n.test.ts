@@ -3,7 +3,7 @@
  * of the journey), then Accept-Language, then English; discovery's ui_locales_supported lists exactly the catalogues.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCALES } from '../../src/interaction/index.js';
+import { LOCALES } from '../../src/pages/index.js';
 import { Browser, decodeHtml, findLoginForm, type Page, postLogin } from '../helpers/browser.js';
 import { authorizeUrl, getJson, pkcePair, random } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/server.js';

@@ -63,7 +63,7 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     request_uri_parameter_supported: false,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     authorization_response_iss_parameter_supported: true,
-    // OIDC Discovery §3: the languages of the pages (src/interaction/messages; a test keeps the two lists equal).
+    // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).
     ui_locales_supported: ['en', 'de', 'fr', 'es'],
   };
 }

@@ -8,7 +8,7 @@ import { createClient } from '../../admin/clients.js';
 import { loadConfig } from '../../config/load.js';
 import { OneAtATime } from '../../core/accounts/one-at-a-time.js';
 import { createLogMailer } from '../../mail/log-mailer.js';
-import { createLogoCache } from '../../interaction/logo-cache.js';
+import { createLogoCache } from '../../pages/logo-cache.js';
 import { issueOpaqueToken } from '../../core/tokens/opaque.js';
 import { loadKeyRing } from '../../keys/key-ring.js';
 import { openMigratedStore, type OpenedStore } from '../../storage/open.js';

@@ -3,8 +3,8 @@
  * (the primary colour as CSS variables) and the fetched copies of the brand's and clients' logos.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { brandCss, brandCssTag } from '../../interaction/brand-css.js';
-import type { LogoCopy } from '../../interaction/logo-cache.js';
+import { brandCss, brandCssTag } from '../../pages/brand-css.js';
+import type { LogoCopy } from '../../pages/logo-cache.js';
 import type { AppContext } from '../context.js';
 import { brandLogoPath, brandStylesheetPath, readBranding } from '../page-chrome.js';
 

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { completeSetup, checkSetupToken, SETUP_PATH, type SetupTokenState } from '../../admin/setup.js';
 import { AdminInputError } from '../../admin/errors.js';
-import { html, page, type PageChrome } from '../../interaction/index.js';
+import { html, page, type PageChrome } from '../../pages/index.js';
 import { pageChrome } from '../page-chrome.js';
 import { checkCsrf, csrfToken, ensureBrowserId, startSession } from '../cookies.js';
 import type { AppContext } from '../context.js';

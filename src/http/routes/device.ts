@@ -5,27 +5,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { handleDeviceAuthorization } from '../../core/device/device-authorization.js';
 import { formatUserCode, normalizeUserCode } from '../../core/device/user-code.js';
-import { approveDeviceCode, findPendingUserCode } from '../../core/device/verification.js';
-import { isDisabled, scopesForPerson } from '../../core/accounts/person-scopes.js';
+import { findPendingUserCode } from '../../core/device/verification.js';
+import { decideDevice, type DeviceJourneyDeps, nextDevice, resumeDevice, type ResumedDevice } from '../../core/interaction/device.js';
+import { authenticationFor, clientName, newInteraction, subjectOf } from '../../core/interaction/record.js';
 import { enterThrottle } from '../../core/accounts/throttle.js';
 import { OAuthError } from '../../core/errors.js';
 import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { spaceList } from '../../core/params.js';
 import { digest, randomToken } from '../../core/tokens/hash.js';
 import { recordEvent } from '../../observability/events.js';
-import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, loginPage, message, type PageMessage, waitMessage } from '../../interaction/index.js';
-import type { ClientRecord, DeviceCodeRecord, InteractionRecord } from '../../storage/types.js';
-import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
+import { deviceConfirmPage, deviceDonePage, deviceUserCodePage, message, type PageMessage, waitMessage } from '../../pages/index.js';
+import { checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, queryParams } from '../form.js';
+import { type LoadedInteraction, loadInteraction, type LoginPageOptions, renderLogin } from '../interaction-pages.js';
 import { accountDisabled, submitLoginForm } from '../login-form.js';
 import { consentApi, consentClient, lazyChrome, pageChrome } from '../page-chrome.js';
 import { throttleDeps, throttleLimits } from '../throttle.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
 import { authenticatedRequest } from './token.js';
-
-/** Reserved key in a device interaction: the digest of the device code the person is deciding on. */
-const deviceKey = '_device';
 
 /** RFC 8628 §5.1: user codes are guessable in principle, so wrong guesses are limited: 10 per client address per 5 minutes. */
 export const userCodeGuessLimit = { failures: 10, windowSeconds: 300 };
@@ -36,17 +34,13 @@ const gone = new OAuthError(
   'This code has expired or was already used. Start again on your device to get a new code.',
 );
 
-interface DeviceInteraction {
-  id: string;
-  interaction: InteractionRecord;
-  device: DeviceCodeRecord;
-  client: ClientRecord;
+interface DeviceInteraction extends LoadedInteraction, ResumedDevice {
   /** The user code, formatted; carried in the page URLs (never stored) and checked against the stored digest. */
   userCode: string;
 }
 
-function clientName(client: ClientRecord): string {
-  return client.metadata.client_name || client.clientId;
+function deviceDeps(ctx: AppContext): DeviceJourneyDeps {
+  return { store: ctx.store };
 }
 
 /** The URLs of one device interaction carry the user code, so the confirmation page can show it. */
@@ -119,86 +113,59 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
   await gate.succeeded();
   const id = randomToken();
   const browser = ensureBrowserId(ctx, request, reply);
-  await ctx.store.interactions.create({
-    idDigest: digest(id),
-    clientId: device.clientId,
-    request: { [deviceKey]: device.deviceCodeDigest },
-    browserDigest: digest(browser),
-    result: {},
-    createdAt: now,
-    expiresAt: Math.min(now + ctx.config.interactionTtl, device.expiresAt),
-  });
+  const start = { idDigest: digest(id), clientId: device.clientId, browserDigest: digest(browser), now, expiresAt: Math.min(now + ctx.config.interactionTtl, device.expiresAt) };
+  await ctx.store.interactions.create(newInteraction({ kind: 'device', deviceCodeDigest: device.deviceCodeDigest }, start));
   return noStore(reply).redirect(interactionUrl({ id, userCode: formatUserCode(normalizeUserCode(typed) as string) }), 303);
 }
 
-/** Loads the interaction bound to this browser and its still pending device code; otherwise shows an error page. */
+/** Loads the device interaction bound to this browser and its still pending device code; otherwise shows an error page. */
 async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<DeviceInteraction | undefined> {
-  const { id } = request.params as { id: string };
-  const now = ctx.now();
-  const interaction = await ctx.store.interactions.find(digest(id), now);
-  const browser = browserId(request);
-  const deviceCodeDigest = interaction?.request[deviceKey];
-  if (!interaction || !deviceCodeDigest || !browser || interaction.browserDigest !== digest(browser)) {
+  const loaded = await loadInteraction(ctx, request);
+  const subject = loaded && subjectOf(loaded.record);
+  if (!loaded || subject?.kind !== 'device') {
     await codeGone(ctx, request, reply);
     return undefined;
   }
-  const device = await ctx.store.deviceCodes.find(deviceCodeDigest);
-  const client = device && (await ctx.store.clients.find(device.clientId));
   const userCode = normalizeUserCode(queryParams(request).params.get('user_code') ?? '');
-  if (!device || !client || device.status !== 'pending' || device.expiresAt <= now || !userCode || digest(userCode) !== device.userCodeDigest) {
-    await ctx.store.interactions.delete(interaction.idDigest);
+  const resumed = await resumeDevice(deviceDeps(ctx), loaded.record, subject.deviceCodeDigest, userCode, ctx.now());
+  if (!resumed || !userCode) {
     await codeGone(ctx, request, reply);
     return undefined;
   }
-  return { id, interaction, device, client, userCode: formatUserCode(userCode) };
+  return { ...loaded, ...resumed, userCode: formatUserCode(userCode) };
 }
 
-async function authenticationFor(ctx: AppContext, request: FastifyRequest, resumed: DeviceInteraction) {
-  const { result } = resumed.interaction;
-  if (result.sub && result.sid && result.authTime !== undefined) return { sub: result.sub, sid: result.sid, authTime: result.authTime };
-  const session = await currentSession(ctx, request);
-  return session && { sub: session.sub, sid: session.sid, authTime: session.authTime };
-}
-
-async function renderLogin(
+function renderDeviceLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   resumed: DeviceInteraction,
-  options: { email?: string; error?: PageMessage; status?: number } = {},
+  options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
-  const body = loginPage({
-    action: interactionUrl(resumed, '/login'),
-    csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
-    clientName: clientName(resumed.client),
-    ...(options.email !== undefined ? { email: options.email } : {}),
-    ...(options.error !== undefined ? { error: options.error } : {}),
-    ...(await chromeOf(ctx, request)),
-  });
-  return sendPage(reply, body, { status: options.status ?? 200 });
+  return renderLogin(ctx, request, reply, { action: interactionUrl(resumed, '/login'), client: resumed.client }, options);
+}
+
+function disabledLogin(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, resumed: DeviceInteraction): Promise<FastifyReply> {
+  return renderDeviceLogin(ctx, request, reply, resumed, { error: accountDisabled(), status: 403 });
+}
+
+async function nextStep(ctx: AppContext, request: FastifyRequest, resumed: DeviceInteraction) {
+  return nextDevice(deviceDeps(ctx), resumed, authenticationFor(resumed.record, await currentSession(ctx, request)));
 }
 
 /** GET /device/:id: log in first (unless this browser has a session), then confirm. */
 async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const resumed = await resume(ctx, request, reply);
   if (!resumed) return reply;
-  const auth = await authenticationFor(ctx, request, resumed);
-  if (!auth) return renderLogin(ctx, request, reply, resumed);
-  const [user, chrome, client, api] = await Promise.all([
-    ctx.store.users.findBySub(auth.sub),
-    chromeOf(ctx, request),
-    consentClient(ctx, resumed.client),
-    consentApi(ctx, resumed.client, undefined),
-  ]);
-  if (!user) return renderLogin(ctx, request, reply, resumed);
-  if (isDisabled(user)) return renderLogin(ctx, request, reply, resumed, { error: accountDisabled(), status: 403 });
+  const next = await nextStep(ctx, request, resumed);
+  if (next.kind === 'login') return next.disabled ? disabledLogin(ctx, request, reply, resumed) : renderDeviceLogin(ctx, request, reply, resumed);
+  const [chrome, client, api] = await Promise.all([chromeOf(ctx, request), consentClient(ctx, resumed.client), consentApi(ctx, resumed.client, undefined)]);
   const body = deviceConfirmPage({
     action: interactionUrl(resumed, '/decision'),
     csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
     clientName: clientName(resumed.client),
-    userEmail: user.email,
-    // The person is asked for their share of the scopes only (no admin scopes without the admin role).
-    scopes: scopesForPerson(user, spaceList(resumed.device.scope)),
+    userEmail: next.email,
+    scopes: next.scopes,
     userCode: resumed.userCode,
     client,
     ...(api ? { api } : {}),
@@ -213,8 +180,8 @@ async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
-  const retry = await submitLoginForm(ctx, request, reply, params, resumed.interaction);
-  if (retry) return renderLogin(ctx, request, reply, resumed, retry);
+  const retry = await submitLoginForm(ctx, request, reply, params, resumed.record);
+  if (retry) return renderDeviceLogin(ctx, request, reply, resumed, retry);
   return noStore(reply).redirect(interactionUrl(resumed), 303);
 }
 
@@ -224,21 +191,14 @@ async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
-  const auth = await authenticationFor(ctx, request, resumed);
-  if (!auth) return noStore(reply).redirect(interactionUrl(resumed), 303);
-  const user = await ctx.store.users.findBySub(auth.sub);
-  if (!user) return noStore(reply).redirect(interactionUrl(resumed), 303);
-  // A disabled account approves nothing (its sessions ended when it was disabled; this is belt and braces).
-  if (isDisabled(user)) return renderLogin(ctx, request, reply, resumed, { error: accountDisabled(), status: 403 });
+  const next = await nextStep(ctx, request, resumed);
+  if (next.kind === 'login') return next.disabled ? disabledLogin(ctx, request, reply, resumed) : noStore(reply).redirect(interactionUrl(resumed), 303);
   const now = ctx.now();
   const approved = params.get('decision') === 'allow';
-  const decided = approved
-    ? await approveDeviceCode(resumed.device, auth, ctx.store.deviceCodes, now, user)
-    : await ctx.store.deviceCodes.deny(resumed.device.deviceCodeDigest, now);
-  await ctx.store.interactions.delete(resumed.interaction.idDigest);
+  const decided = await decideDevice(ctx.store, resumed, resumed.record, next, approved, now);
   if (!decided) return codeGone(ctx, request, reply);
   request.log.info({ event: approved ? 'device.approved' : 'device.denied', client_id: resumed.client.clientId }, 'device decision');
-  const scopes = approved ? scopesForPerson(user, spaceList(resumed.device.scope)) : spaceList(resumed.device.scope);
+  const { user } = next;
   await recordEvent(
     ctx.store,
     {
@@ -246,7 +206,7 @@ async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
       by: { sub: user.sub, clientId: null, address: request.ip },
       sub: user.sub,
       clientId: resumed.client.clientId,
-      data: { scopes },
+      data: { scopes: approved ? next.scopes : spaceList(resumed.device.scope) },
     },
     now,
     request.log,

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { providerMetadata } from '../../core/oidc/discovery.js';
-import { assets } from '../../interaction/index.js';
+import { assets } from '../../pages/index.js';
 import type { AppContext } from '../context.js';
 import { baseHeaders } from '../responses.js';
 import type { TurnQueue } from '../../runtime/turn-end.js';

@@ -4,7 +4,7 @@ import { type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '.
 import { collectParams, rejectDuplicates } from '../../core/params.js';
 import { recordEvent } from '../../observability/events.js';
 import type { SessionRecord } from '../../storage/types.js';
-import { loggedOutPage, logoutConfirmPage, message, stillSignedInPage } from '../../interaction/index.js';
+import { loggedOutPage, logoutConfirmPage, message, stillSignedInPage } from '../../pages/index.js';
 import { checkCsrf, csrfToken, currentSession, endSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, requestParams } from '../form.js';

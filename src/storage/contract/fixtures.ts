@@ -72,7 +72,9 @@ export function anInteraction(clientId: string, overrides: Partial<InteractionRe
   return {
     idDigest: uniqueId('interaction'),
     clientId,
+    kind: 'authorize',
     request: { response_type: 'code', client_id: clientId, scope: 'openid', state: 'xyz' },
+    deviceCodeDigest: null,
     browserDigest: uniqueId('browser'),
     result: {},
     createdAt: NOW,

@@ -29,7 +29,10 @@ async function checkMigration(store: OpenedStore, migrator: Migrator): Promise<v
     .values({ identifier, name: 'Old', scopes: '["read"]', token_format: 'jwt', access_token_ttl: 60, signing_alg: 'ES256', introspection_clients: '[]', created_at: NOW })
     .execute();
 
-  expect(await store.migrate()).toEqual(['007-operators']);
+  // Up to 007 only (later migrations have tests of their own), so that the down and up below are 007's.
+  const migrated = await migrator.migrateTo('007-operators');
+  expect(migrated.error).toBeUndefined();
+  expect(migrated.results?.map((r) => r.migrationName)).toEqual(['007-operators']);
   expect(await store.users.findBySub(user.sub)).toEqual({ ...user, roles: [], disabledAt: null });
   expect(await store.users.countWithRole('admin')).toBe(0);
   expect(await store.clients.find(client.clientId)).toEqual({ ...client, previousSecret: null });

@@ -6,6 +6,7 @@ import * as m004 from './migrations/004-partial-token-indexes.js';
 import * as m005 from './migrations/005-one-time-grants.js';
 import * as m006 from './migrations/006-browser-binding-introspection-clients.js';
 import * as m007 from './migrations/007-operators.js';
+import * as m008 from './migrations/008-interaction-kinds.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '005-one-time-grants': m005,
   '006-browser-binding-introspection-clients': m006,
   '007-operators': m007,
+  '008-interaction-kinds': m008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,97 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget } from '../core/authorize/request.js';
+import { errorResponse } from '../core/authorize/respond.js';
+import { isOAuthError } from '../core/errors.js';
+import type { AuthorizeJourneyDeps } from '../core/interaction/authorize.js';
+import { type ErrorStep, errorStep, type Issue, type Next } from '../core/interaction/next.js';
+import { newInteraction } from '../core/interaction/record.js';
+import type { ParsedParams } from '../core/params.js';
+import { digest, randomToken } from '../core/tokens/hash.js';
+import { ensureBrowserId } from './cookies.js';
+import type { AppContext } from './context.js';
+import { type LoadedInteraction, renderAuthorizeLogin, renderConsent } from './interaction-pages.js';
+import { lazyChrome } from './page-chrome.js';
+import { noStore, sendAuthorizationResponse, sendErrorPage } from './responses.js';
+
+export function authorizeDeps(ctx: AppContext): AuthorizeJourneyDeps {
+  const { config } = ctx;
+  return {
+    store: ctx.store,
+    keys: ctx.keys,
+    policy: {
+      issuer: config.issuer,
+      accessTokenTtl: config.accessTokenTtl,
+      idTokenTtl: config.idTokenTtl,
+      refreshTokenTtl: config.refreshTokenTtl,
+      codeTtl: config.codeTtl,
+    },
+  };
+}
+
+/** Step 1 of the pipeline over HTTP: which client and redirect URI errors may go to; an error page otherwise. */
+export async function redirectTargetOrPage(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  parsed: ParsedParams,
+): Promise<RedirectTarget | undefined> {
+  try {
+    return await resolveRedirectTarget(parsed, ctx.store.clients);
+  } catch (err) {
+    if (!isOAuthError(err)) throw err;
+    await sendErrorPage(reply, err, { chrome: lazyChrome(ctx, request, parsed.params.get('ui_locales')) });
+    return undefined;
+  }
+}
+
+export async function sendAuthorizeError(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: RedirectTarget,
+  err: unknown,
+  uiLocales?: string,
+): Promise<FastifyReply> {
+  if (!isOAuthError(err)) throw err;
+  return sendNext(ctx, request, reply, errorStep(err, errorResponse(target, err, ctx.config.issuer)), uiLocales);
+}
+
+/** The last steps in HTTP: the authorization response (a redirect or form_post), or an error page. */
+export function sendNext(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  next: Issue | ErrorStep,
+  uiLocales: string | undefined,
+): Promise<FastifyReply> {
+  const chrome = lazyChrome(ctx, request, uiLocales);
+  if (next.kind === 'issue') return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
+  if (next.response) return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
+  return sendErrorPage(reply, next.error, { chrome });
+}
+
+/**
+ * Translates what comes next for an authorization request into HTTP. Without an interaction yet (a fresh /authorize
+ * request that needs the person), one is started, bound to this browser, and the browser is sent to it.
+ */
+export async function sendAuthorizeNext(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  next: Next,
+  authz: AuthorizationRequest,
+  interaction: LoadedInteraction | undefined,
+): Promise<FastifyReply> {
+  if (next.kind === 'issue' || next.kind === 'error') return sendNext(ctx, request, reply, next, authz.uiLocales);
+  if (interaction) {
+    return next.kind === 'login'
+      ? renderAuthorizeLogin(ctx, request, reply, authz, interaction)
+      : renderConsent(ctx, request, reply, authz, next, interaction);
+  }
+  const now = ctx.now();
+  const id = randomToken();
+  const browser = ensureBrowserId(ctx, request, reply);
+  const start = { idDigest: digest(id), clientId: authz.client.clientId, browserDigest: digest(browser), now, expiresAt: now + ctx.config.interactionTtl };
+  await ctx.store.interactions.create(newInteraction({ kind: 'authorize', request: authz.params }, start));
+  return noStore(reply).redirect(`/interaction/${id}`, 303);
+}

@@ -1,0 +1,95 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthorizationRequest } from '../core/authorize/request.js';
+import type { Consent } from '../core/interaction/next.js';
+import { clientName, isBoundTo } from '../core/interaction/record.js';
+import { digest } from '../core/tokens/hash.js';
+import { consentPage, loginPage, type PageMessage } from '../pages/index.js';
+import type { ClientRecord, InteractionRecord } from '../storage/types.js';
+import { browserId, csrfToken, ensureBrowserId } from './cookies.js';
+import type { AppContext } from './context.js';
+import { consentApi, consentClient, pageChrome } from './page-chrome.js';
+import { sendPage } from './responses.js';
+
+/** An interaction as the routes hold it: the id from its URL (never stored) and its record. */
+export interface LoadedInteraction {
+  id: string;
+  record: InteractionRecord;
+}
+
+/** The interaction named in the URL (`:id`), unless it has expired or belongs to another browser. */
+export async function loadInteraction(ctx: AppContext, request: FastifyRequest): Promise<LoadedInteraction | undefined> {
+  const { id } = request.params as { id: string };
+  const record = await ctx.store.interactions.find(digest(id), ctx.now());
+  const browser = browserId(request);
+  if (!record || !isBoundTo(record, browser === undefined ? undefined : digest(browser))) return undefined;
+  return { id, record };
+}
+
+/** What a login page shows again when the login did not succeed. */
+export interface LoginPageOptions {
+  email?: string | undefined;
+  error?: PageMessage;
+  status?: number;
+}
+
+/** The login page of one interaction, authorize or device: the same page, posted to its own action. */
+export async function renderLogin(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { action: string; client: ClientRecord; uiLocales?: string | undefined; formTargets?: string[] },
+  options: LoginPageOptions = {},
+): Promise<FastifyReply> {
+  const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
+  const { email, error } = options;
+  const body = loginPage({
+    action: page.action,
+    csrf,
+    clientName: clientName(page.client),
+    ...(email !== undefined ? { email } : {}),
+    ...(error !== undefined ? { error } : {}),
+    // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
+    ...(await pageChrome(ctx, request, { uiLocales: page.uiLocales })),
+  });
+  return sendPage(reply, body, { status: options.status ?? 200, formTargets: page.formTargets ?? [] });
+}
+
+/** The login page of an authorization request (prefilled from login_hint). */
+export function renderAuthorizeLogin(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  authz: AuthorizationRequest,
+  interaction: LoadedInteraction,
+  options: LoginPageOptions = {},
+): Promise<FastifyReply> {
+  const page = { action: `/interaction/${interaction.id}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets: [authz.redirectUri] };
+  return renderLogin(ctx, request, reply, page, { ...options, email: options.email ?? authz.loginHint });
+}
+
+/** The consent page of an authorization request: the person's share of its scopes. */
+export async function renderConsent(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  authz: AuthorizationRequest,
+  consent: Consent,
+  interaction: LoadedInteraction,
+): Promise<FastifyReply> {
+  const [chrome, client, api] = await Promise.all([
+    pageChrome(ctx, request, { uiLocales: authz.uiLocales }),
+    consentClient(ctx, authz.client),
+    consentApi(ctx, authz.client, authz.resource),
+  ]);
+  const body = consentPage({
+    action: `/interaction/${interaction.id}/consent`,
+    csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
+    clientName: clientName(authz.client),
+    userEmail: consent.email,
+    scopes: consent.scopes,
+    client,
+    ...(api ? { api } : {}),
+    ...chrome,
+  });
+  return sendPage(reply, body, { formTargets: [authz.redirectUri] });
+}
