@@ -36,6 +36,7 @@ beforeAll(async () => {
     const timer = setInterval(() => res.write(Buffer.alloc(256)), 5);
     res.on('close', () => clearInterval(timer));
   });
+  routes.set('/echo-auth', (req, res) => void res.writeHead(200).end(req.headers.authorization ?? '(none)'));
   routes.set('/teapot', (_req, res) => void res.writeHead(418).end('no'));
 });
 
@@ -133,6 +134,36 @@ describe('outboundFetch', () => {
     expect(error.reason).toBe('too_large');
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await outboundFetch(`${base}/big`, { allowPrivate: true, maxBytes: 2048 })).body.byteLength).toBe(2048);
+  });
+
+  it('connects to the address it checked, not to what the resolver says later', async () => {
+    // The system resolver says localhost is 127.0.0.1 (or ::1); the checked answer is 127.0.0.2, where alone a server
+    // listens: the fetch reaches it only if the connection uses the checked address.
+    const other = createServer((_req, res) => void res.writeHead(200).end('pinned'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.2', resolve));
+    const otherPort = (other.address() as AddressInfo).port;
+    try {
+      let asked = 0;
+      const resolve = async () => (asked++, [{ address: '127.0.0.2', family: 4 }]);
+      const answer = await outboundFetch(`http://localhost:${otherPort}/`, { allowPrivate: true, resolve });
+      expect(answer.body.toString()).toBe('pinned');
+      expect(asked).toBe(1);
+      // The checked answer is what the address rule sees, for host names too.
+      const refused = await refusal('https://upstream.example/', { resolve: async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] });
+      expect(refused.reason).toBe('address');
+      expect(refused.message).toContain('10.0.0.7');
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
+  it('sends Authorization on a same-origin redirect only', async () => {
+    routes.set('/to-echo', (_req, res) => void res.writeHead(302, { location: '/echo-auth' }).end());
+    routes.set('/to-echo-elsewhere', (_req, res) => void res.writeHead(302, { location: `http://localhost:${port}/echo-auth` }).end());
+    const headers = { authorization: 'Bearer secret-token' };
+    expect((await outboundFetch(`${base}/to-echo`, { allowPrivate: true, headers })).body.toString()).toBe('Bearer secret-token');
+    const elsewhere = await outboundFetch(`${base}/to-echo-elsewhere`, { allowPrivate: true, headers, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    expect(elsewhere.body.toString()).toBe('(none)');
   });
 
   it('a status outside acceptStatus is reason status', async () => {

@@ -43,6 +43,8 @@ export interface OutboundFetchOptions {
    * that need one loopback origin allowed and the rule kept for every other hop.
    */
   addressPolicy?: (address: string) => boolean;
+  /** The resolver, all addresses of a host name (tests); default node:dns lookup. */
+  resolve?: (host: string) => Promise<Array<{ address: string; family: number }>>;
   /** Statuses that are an answer; others throw reason 'status'. Default: 200-299. */
   acceptStatus?: (status: number) => boolean;
 }
@@ -53,6 +55,12 @@ export interface OutboundResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+}
+
+const systemResolve = (host: string) => lookup(host, { all: true, verbatim: true });
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !['authorization', 'cookie', 'proxy-authorization'].includes(name.toLowerCase())));
 }
 
 function originOf(url: URL): string {
@@ -77,17 +85,17 @@ function parseUrl(value: string | URL, base?: URL): URL {
 }
 
 /** The checked address to connect to; throws when the URL or any address is not allowed. */
-async function resolveChecked(url: URL, allowPrivate: boolean, isAllowed: ((address: string) => boolean) | undefined): Promise<{ address: string; family: 4 | 6 }> {
+async function resolveChecked(url: URL, options: OutboundFetchOptions, isAllowed: ((address: string) => boolean) | undefined): Promise<{ address: string; family: 4 | 6 }> {
   const origin = originOf(url);
   if (url.username !== '' || url.password !== '') throw new OutboundFetchError('scheme', origin, 'credentials in the URL are not sent');
-  const httpAllowed = allowPrivate && url.protocol === 'http:' && isLoopbackName(bareHost(url));
+  const httpAllowed = options.allowPrivate === true && url.protocol === 'http:' && isLoopbackName(bareHost(url));
   if (url.protocol !== 'https:' && !httpAllowed) throw new OutboundFetchError('scheme', origin, 'not an https URL');
   const host = bareHost(url);
   let addresses: Array<{ address: string; family: number }>;
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
     try {
-      addresses = await lookup(host, { all: true, verbatim: true });
+      addresses = await (options.resolve ?? systemResolve)(host);
     } catch (err) {
       throw new OutboundFetchError('network', origin, `cannot resolve the host (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
@@ -167,13 +175,14 @@ export async function outboundFetch(input: string | URL, options: OutboundFetchO
   const signal = AbortSignal.timeout(timeoutMs);
   const isAllowed = options.addressPolicy ?? (allowPrivate ? undefined : createAddressPolicy());
   let url = parseUrl(input);
+  let headers = { ...options.headers };
   for (let hop = 0; ; hop++) {
     const origin = originOf(url);
     let answer: Hop;
     try {
-      const target = await resolveChecked(url, allowPrivate, isAllowed);
+      const target = await resolveChecked(url, { ...options, headers }, isAllowed);
       if (signal.aborted) throw new Error('timeout');
-      answer = await requestOnce(url, target, options, signal, maxBytes, method);
+      answer = await requestOnce(url, target, { ...options, headers }, signal, maxBytes, method);
     } catch (err) {
       if (err instanceof OutboundFetchError) throw err;
       if (signal.aborted) throw new OutboundFetchError('timeout', origin, `no answer within ${timeoutMs} ms`);
@@ -183,7 +192,10 @@ export async function outboundFetch(input: string | URL, options: OutboundFetchO
     if (!answer.body) {
       if (method !== 'GET') throw new OutboundFetchError('redirects', origin, `redirect (${answer.status}) refused for ${method}`);
       if (hop >= maxRedirects) throw new OutboundFetchError('redirects', origin, `too many redirects (more than ${maxRedirects})`);
-      url = parseUrl(String(answer.headers.location), url);
+      const next = parseUrl(String(answer.headers.location), url);
+      // Credentials meant for one origin are not sent to another (RFC 9110 §15.4: a redirect may change the target).
+      if (next.origin !== url.origin) headers = withoutCredentials(headers);
+      url = next;
       continue;
     }
     if (!acceptStatus(answer.status)) throw new OutboundFetchError('status', origin, `status ${answer.status}`, answer.status);
