@@ -37,13 +37,14 @@ export const settings = {
   databaseConnectTimeout: { env: 'LATCH_DATABASE_CONNECT_TIMEOUT', doc: 'PostgreSQL: seconds to wait for a connection (new, or free in the pool) before answering 503.', default: 5 },
   sqliteLockTimeout: { env: 'LATCH_SQLITE_LOCK_TIMEOUT', doc: "SQLite: seconds a write waits, without blocking the server, for another process's write lock before answering 503.", default: 2 },
   brandName: { env: 'LATCH_BRAND_NAME', doc: 'Product name on the sign-in pages (title and header), 1 to 64 characters; branding set in the console or admin API wins.', default: 'Latch' },
-  brandLogoUri: { env: 'LATCH_BRAND_LOGO_URI', doc: 'Logo on the sign-in pages: an https URL (or http on a loopback host) of a PNG, JPEG, GIF or WebP image of at most 256 KB; Latch serves a fetched copy.', default: undefined },
+  brandLogoUri: { env: 'LATCH_BRAND_LOGO_URI', doc: 'Logo on the sign-in pages: an https URL of a PNG, JPEG, GIF or WebP image of at most 256 KB on a public address (http on a loopback host with LATCH_FETCH_ALLOW_PRIVATE); Latch serves a fetched copy.', default: undefined },
   brandPrimaryColor: { env: 'LATCH_BRAND_PRIMARY_COLOR', doc: 'Primary colour of the sign-in pages (buttons, links), as #rrggbb.', default: undefined },
   brandPrivacyUrl: { env: 'LATCH_BRAND_PRIVACY_URL', doc: 'Privacy policy link in the footer of the sign-in pages (http or https).', default: undefined },
   brandTermsUrl: { env: 'LATCH_BRAND_TERMS_URL', doc: 'Terms of service link in the footer of the sign-in pages (http or https).', default: undefined },
   brandSupportUrl: { env: 'LATCH_BRAND_SUPPORT_URL', doc: 'Support link in the footer of the sign-in pages (http or https).', default: undefined },
   smtpUrl: { env: 'LATCH_SMTP_URL', doc: 'Where email (verification, password reset) is sent: smtp://[user:password@]host[:port] (STARTTLS; required with a password unless the host is loopback) or smtps:// (TLS); unset: written to the log instead (development).', default: undefined },
   mailFrom: { env: 'LATCH_MAIL_FROM', doc: 'Sender of the email, an address with an optional name ("Acme <id@acme.example>").', default: 'Latch <no-reply@<issuer host>>' },
+  fetchAllowPrivate: { env: 'LATCH_FETCH_ALLOW_PRIVATE', doc: 'Let Latch fetch (logos, upstream providers) from private, loopback and link-local addresses, and over http from loopback hosts; for tests and development only.', default: false },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
@@ -153,6 +154,10 @@ export const configSchema = z
     throttleMaxDelay: z.coerce.number().min(0).max(60).default(8),
     throttleWindow: seconds.default(900),
     passwordGrant: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .default(false)
+      .transform((v) => v === true || v === 'true' || v === '1'),
+    fetchAllowPrivate: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
       .default(false)
       .transform((v) => v === true || v === 'true' || v === '1'),

@@ -62,7 +62,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
       passwordTurns: new OneAtATime(),
       passwords: loadPasswordPolicy(),
-      logos: createLogoCache({ onFailure: (url, reason) => onLogoFailure(url, reason) }),
+      logos: createLogoCache({ allowPrivate: config.fetchAllowPrivate, onFailure: (url, reason) => onLogoFailure(url, reason) }),
       mailer: createMailer(config, { log: () => app.log }),
       keySecret: secret,
       now: () => Math.floor(Date.now() / 1000),

@@ -3,7 +3,7 @@ import { image, type ImageServer, solidPng, startImageServer } from '../../test/
 import { createLogoCache, fetchImage, sniffImageType } from './logo-cache.js';
 
 const png = solidPng(8, [200, 40, 0]);
-const limits = { maxBytes: 256 * 1024, timeoutMs: 3000, maxRedirects: 3 };
+const limits = { maxBytes: 256 * 1024, timeoutMs: 3000, maxRedirects: 3, allowPrivate: true };
 
 describe('sniffImageType', () => {
   it('knows PNG, JPEG, GIF and WebP by their magic numbers, and nothing else', () => {
@@ -70,6 +70,21 @@ describe('fetchImage and the logo cache, against a real server', () => {
     await expect(fetchImage(`${server.url}/slow`, { ...limits, timeoutMs: 200 })).rejects.toThrow(/no answer within 200 ms/);
   });
 
+  it('without allowPrivate, fetches nothing from loopback or private addresses', async () => {
+    server.hits.clear();
+    const failures: string[] = [];
+    const cache = createLogoCache({ onFailure: (_url, reason) => failures.push(reason) });
+    expect(await cache.get(`${server.url}/logo.png`)).toBeUndefined();
+    expect(server.hits.get('/logo.png') ?? 0).toBe(0);
+    expect(failures[0]).toMatch(/not an https/);
+    const strict = { ...limits, allowPrivate: false };
+    await expect(fetchImage(`${server.url}/logo.png`, strict)).rejects.toThrow(/not an https/);
+    await expect(fetchImage('https://127.0.0.1/logo.png', strict)).rejects.toThrow(/not a public address/);
+    await expect(fetchImage('https://localhost/logo.png', strict)).rejects.toThrow(/not a public address/);
+    await expect(fetchImage('https://169.254.169.254/logo.png', strict)).rejects.toThrow(/not a public address/);
+    expect(server.hits.size).toBe(0);
+  });
+
   it('refuses URLs that are not https or loopback http without asking anyone', async () => {
     await expect(fetchImage('http://example.com/logo.png', limits)).rejects.toThrow(/not an https/);
     await expect(fetchImage('file:///etc/passwd', limits)).rejects.toThrow(/not an https/);
@@ -78,7 +93,7 @@ describe('fetchImage and the logo cache, against a real server', () => {
   it('caches copies and failures, one fetch for concurrent asks, and refetches after the TTL', async () => {
     let clock = 0;
     const failures: string[] = [];
-    const cache = createLogoCache({ now: () => clock, ttlMs: 1000, failureTtlMs: 100, onFailure: (url, reason) => failures.push(reason) });
+    const cache = createLogoCache({ allowPrivate: true, now: () => clock, ttlMs: 1000, failureTtlMs: 100, onFailure: (url, reason) => failures.push(reason) });
     server.hits.clear();
     const [a, b] = await Promise.all([cache.get(`${server.url}/logo.png`), cache.get(`${server.url}/logo.png`)]);
     expect(a?.body.equals(png)).toBe(true);
@@ -102,7 +117,7 @@ describe('fetchImage and the logo cache, against a real server', () => {
   });
 
   it('keeps at most maxEntries copies, dropping the least recently used', async () => {
-    const cache = createLogoCache({ maxEntries: 2 });
+    const cache = createLogoCache({ allowPrivate: true, maxEntries: 2 });
     server.hits.clear();
     for (const q of ['a', 'b', 'a', 'c', 'a', 'b']) await cache.get(`${server.url}/logo.png?${q}`);
     // a, b fetched; a reused; c evicts b; a reused; b fetched again.
@@ -111,8 +126,8 @@ describe('fetchImage and the logo cache, against a real server', () => {
 
   it('instances are independent', async () => {
     server.hits.clear();
-    await createLogoCache().get(`${server.url}/logo.png#1`);
-    await createLogoCache().get(`${server.url}/logo.png#1`);
+    await createLogoCache({ allowPrivate: true }).get(`${server.url}/logo.png#1`);
+    await createLogoCache({ allowPrivate: true }).get(`${server.url}/logo.png#1`);
     expect(server.hits.get('/logo.png')).toBe(2);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Logos (the brand's and clients' logo_uri) as copies Latch fetched itself and serves from its own origin, so the
  * pages' img-src stays 'self'. A copy is at most 256 KB of PNG, JPEG, GIF or WebP (the bytes' magic numbers must
- * agree with the Content-Type), fetched with a 3 s timeout from https (or loopback http) only; the cache is bounded
+ * agree with the Content-Type), fetched only through outboundFetch (https to public addresses, unless
+ * LATCH_FETCH_ALLOW_PRIVATE) with a 3 s timeout; the cache is bounded
  * in entries, per instance (created at start and passed in), and refetches after a while. A failed fetch means no
  * logo for a short while, never an error page.
  */
 import { createHash } from 'node:crypto';
 import { isImageSourceUrl } from '../config/brand-values.js';
+import { OutboundFetchError, type OutboundFetchReason, outboundFetch, type OutboundResponse } from '../outbound/index.js';
 
 export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
@@ -33,6 +35,8 @@ export interface LogoCacheOptions {
   failureTtlMs?: number;
   maxEntries?: number;
   maxRedirects?: number;
+  /** LATCH_FETCH_ALLOW_PRIVATE: logos on private, loopback and link-local addresses (and loopback http) too. */
+  allowPrivate?: boolean;
   /** Milliseconds. */
   now?: () => number;
   onFailure?: (url: string, reason: string) => void;
@@ -55,61 +59,43 @@ export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
   return undefined;
 }
 
-async function readLimited(response: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) throw new LogoFetchError(`larger than ${maxBytes} bytes (Content-Length ${declared})`);
-  if (!response.body) return Buffer.alloc(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new LogoFetchError(`larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
+/** Fetches one image under the rules above, through outboundFetch; throws LogoFetchError saying why not. */
+export async function fetchImage(
+  url: string,
+  options: { maxBytes: number; timeoutMs: number; maxRedirects: number; allowPrivate?: boolean },
+): Promise<LogoCopy> {
+  let response: OutboundResponse;
+  try {
+    response = await outboundFetch(url, {
+      allowPrivate: options.allowPrivate ?? false,
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes,
+      maxRedirects: options.maxRedirects,
+      headers: { accept: IMAGE_TYPES.join(', ') },
+      acceptStatus: (status) => status === 200,
+    });
+  } catch (err) {
+    if (!(err instanceof OutboundFetchError)) throw new LogoFetchError('fetch failed');
+    throw new LogoFetchError(failureText[err.reason](options) + ` (${err.message})`);
   }
-  return Buffer.concat(chunks);
+  const header = response.headers['content-type'];
+  const declared = (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!(IMAGE_TYPES as readonly string[]).includes(declared)) throw new LogoFetchError(`Content-Type ${declared || '(none)'} is not PNG, JPEG, GIF or WebP`);
+  const sniffed = sniffImageType(response.body);
+  if (sniffed !== declared) throw new LogoFetchError(`the bytes are ${sniffed ?? 'not an image'}, not ${declared}`);
+  const etag = `"${createHash('sha256').update(response.body).digest('base64url').slice(0, 22)}"`;
+  return { body: response.body, contentType: sniffed, etag };
 }
 
-/** Fetches one image under the rules above; throws LogoFetchError saying why not. */
-export async function fetchImage(url: string, options: { maxBytes: number; timeoutMs: number; maxRedirects: number }): Promise<LogoCopy> {
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  let current = url;
-  try {
-    for (let hop = 0; ; hop++) {
-      if (!isImageSourceUrl(current)) throw new LogoFetchError(`not an https (or loopback http) URL: ${current}`);
-      const response = await fetch(current, { redirect: 'manual', signal, headers: { accept: IMAGE_TYPES.join(', ') } });
-      if (response.status >= 300 && response.status < 400) {
-        await response.body?.cancel().catch(() => undefined);
-        const location = response.headers.get('location');
-        if (!location || hop >= options.maxRedirects) throw new LogoFetchError(`too many redirects or no Location (${response.status})`);
-        current = new URL(location, current).href;
-        continue;
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new LogoFetchError(`status ${response.status}`);
-      }
-      const declared = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      if (!(IMAGE_TYPES as readonly string[]).includes(declared)) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new LogoFetchError(`Content-Type ${declared || '(none)'} is not PNG, JPEG, GIF or WebP`);
-      }
-      const body = await readLimited(response, options.maxBytes);
-      const sniffed = sniffImageType(body);
-      if (sniffed !== declared) throw new LogoFetchError(`the bytes are ${sniffed ?? 'not an image'}, not ${declared}`);
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      return { body, contentType: sniffed, etag };
-    }
-  } catch (err) {
-    if (err instanceof LogoFetchError) throw err;
-    throw new LogoFetchError(signal.aborted ? `no answer within ${options.timeoutMs} ms` : `fetch failed: ${(err as Error).message}`);
-  }
-}
+const failureText: Record<OutboundFetchReason, (o: { maxBytes: number; timeoutMs: number }) => string> = {
+  scheme: () => 'not an https (or, with LATCH_FETCH_ALLOW_PRIVATE, loopback http) URL',
+  address: () => 'not a public address (LATCH_FETCH_ALLOW_PRIVATE is off)',
+  timeout: (o) => `no answer within ${o.timeoutMs} ms`,
+  too_large: (o) => `larger than ${o.maxBytes} bytes`,
+  redirects: () => 'too many redirects',
+  network: () => 'fetch failed',
+  status: () => 'unexpected status',
+};
 
 interface Entry {
   copy: LogoCopy | undefined;
@@ -136,7 +122,7 @@ export function createLogoCache(options: LogoCacheOptions = {}): LogoSource {
 
   async function load(url: string): Promise<LogoCopy | undefined> {
     try {
-      const copy = await fetchImage(url, { maxBytes, timeoutMs, maxRedirects });
+      const copy = await fetchImage(url, { maxBytes, timeoutMs, maxRedirects, allowPrivate: options.allowPrivate ?? false });
       remember(url, { copy, expiresAt: now() + ttlMs });
       return copy;
     } catch (err) {

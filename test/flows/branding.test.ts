@@ -164,6 +164,21 @@ describe('the brand on every page', () => {
     }
   });
 
+  it('does not fetch a logo from a loopback host when LATCH_FETCH_ALLOW_PRIVATE is off', async () => {
+    const strict = await startTestServer({ fetchAllowPrivate: false, brandLogoUri: `${images.url}/brand.png` });
+    try {
+      images.hits.clear();
+      const c = await strict.client({ kind: 'web' });
+      const page = await loginPage(strict, c);
+      expect(page.status).toBe(200);
+      expect(page.body).not.toContain('<img');
+      expect((await fetchFrom(strict, '/assets/logo/brand')).status).toBe(404);
+      expect(images.hits.get('/brand.png') ?? 0).toBe(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('shows no logo when the brand logo is not an image, and its URL answers 404', async () => {
     await putBranding(ts.latch.store, { logo_uri: `${images.url}/page.html` });
     const page = await loginPage(ts);

@@ -80,7 +80,8 @@ export async function startTestServer(overrides: ConfigOverrides = {}, options: 
     const port = await freePort();
     const config = loadConfig(
       {},
-      { port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}`, dataDir, logLevel: 'silent', ...overrides },
+      // Tests fetch logos (and upstream providers) from loopback servers: LATCH_FETCH_ALLOW_PRIVATE, unless a test says not.
+      { port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}`, dataDir, logLevel: 'silent', fetchAllowPrivate: true, ...overrides },
     );
     let latch: LatchServer;
     try {
