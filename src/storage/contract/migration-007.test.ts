@@ -1,16 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import { join } from 'node:path';
-import { Migrator, sql, type Kysely } from 'kysely';
-import { describe, expect, it } from 'vitest';
-import { openStore, type OpenedStore } from '../open.js';
-import { migrationProvider as postgresMigrations } from '../postgres/migration-provider.js';
-import { migrationProvider as sqliteMigrations } from '../sqlite/migration-provider.js';
+import type { Kysely, Migrator } from 'kysely';
+import { describe, expect } from 'vitest';
+import type { OpenedStore } from '../open.js';
+import { itMigratesOnBothDialects } from './migration-check.js';
 import { aClient, aUser, NOW, uniqueId } from './fixtures.js';
 import { insertOldClient, insertOldUser } from './old-rows.js';
-
-const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 
 /**
  * Migration 007 on data written before it: users get no roles and are enabled, clients have no previous secret, APIs
@@ -49,25 +42,5 @@ async function checkMigration(store: OpenedStore, migrator: Migrator): Promise<v
 }
 
 describe('migration 007', () => {
-  it('sqlite: existing rows get sensible defaults', async () => {
-    const dataDir = await mkdtemp(join(os.tmpdir(), 'latch-m007-'));
-    const store = await openStore({ dataDir });
-    try {
-      await checkMigration(store, new Migrator({ db: store.kysely, provider: sqliteMigrations }));
-    } finally {
-      await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  it('postgres: existing rows get sensible defaults', async () => {
-    const schema = `latch_test_${randomBytes(8).toString('hex')}`;
-    const store = await openStore({ dataDir: os.tmpdir(), databaseUrl, schema });
-    try {
-      await checkMigration(store, new Migrator({ db: store.kysely, provider: postgresMigrations, migrationTableSchema: schema }));
-    } finally {
-      await sql.raw(`drop schema if exists "${schema}" cascade`).execute(store.kysely);
-      await store.close();
-    }
-  });
+  itMigratesOnBothDialects('existing rows get sensible defaults', checkMigration);
 });
