@@ -1,16 +1,12 @@
 /** APIs (RFC 8707 resources): list, register, edit (api-form.tsx), delete. */
-import { useState } from 'preact/hooks';
-import { enc, type Page } from '../api.js';
+import { enc } from '../api.js';
 import { useConsole } from '../context.js';
 import { href, navigate } from '../router.js';
-import { ConfirmButton, ErrorBox, fieldErrors, Loading, PageHeader, Search, useLoad } from '../ui.js';
+import { ConfirmButton, ErrorBox, fieldErrors, Loading, PageHeader, useLoad } from '../ui.js';
 import { ApiForm, type ApiJson } from './api-form.js';
+import { SearchableList } from '../searchable-list.js';
 
 export function ApisPage({ search }: { search: URLSearchParams }) {
-  const { api } = useConsole();
-  const [q, setQ] = useState(search.get('q') ?? '');
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const { data, error } = useLoad(() => api.get<Page<ApiJson>>('/apis', { q, cursor, limit: 50 }), [q, cursor]);
   return (
     <>
       <PageHeader title="APIs">
@@ -18,47 +14,28 @@ export function ApisPage({ search }: { search: URLSearchParams }) {
           Register API
         </a>
       </PageHeader>
-      <Search label="Search APIs" value={q} onSearch={(v) => (setCursor(undefined), setQ(v))} />
-      {error ? <ErrorBox error={error} /> : !data ? <Loading what="APIs" /> : (
-        <>
-        <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">APIs</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Identifier</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Tokens</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.items.length === 0 ? (
-              <tr>
-                <td colSpan={4}>No APIs{q ? ` match “${q}”` : ' yet'}.</td>
-              </tr>
-            ) : data.items.map((a) => (
-              <tr key={a.identifier}>
-                <td>
-                  <a href={href(`apis/${enc(a.identifier)}`)}>{a.name}</a>
-                </td>
-                <td>
-                  <code>{a.identifier}</code>
-                </td>
-                <td>{a.scopes.join(' ')}</td>
-                <td>{a.token_format === 'jwt' ? `JWT (${a.signing_alg})` : 'opaque'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-          </div>
-          {data.next_cursor ? (
-            <button type="button" class="button button-secondary" onClick={() => setCursor(data.next_cursor ?? undefined)}>
-              Next page
-            </button>
-          ) : null}
-        </>
-      )}
+      <SearchableList<ApiJson>
+        path="/apis"
+        search={search}
+        searchLabel="Search APIs"
+        what="APIs"
+        caption="APIs"
+        columns={['Name', 'Identifier', 'Scopes', 'Tokens']}
+        empty={(q) => `No APIs${q ? ` match “${q}”` : ' yet'}.`}
+        rowKey={(a) => a.identifier}
+        cells={(a) => (
+          <>
+            <td>
+              <a href={href(`apis/${enc(a.identifier)}`)}>{a.name}</a>
+            </td>
+            <td>
+              <code>{a.identifier}</code>
+            </td>
+            <td>{a.scopes.join(' ')}</td>
+            <td>{a.token_format === 'jwt' ? `JWT (${a.signing_alg})` : 'opaque'}</td>
+          </>
+        )}
+      />
     </>
   );
 }

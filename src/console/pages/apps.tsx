@@ -1,11 +1,11 @@
 /** Applications: the list, and creating one with the same "which kind of app?" questions as `latch clients advise`. */
 import { useState } from 'preact/hooks';
 import { nextQuestion, questions, recommend, type FlowAnswers } from '../../cli/flow-advisor.js';
-import type { Page } from '../api.js';
 import { useConsole } from '../context.js';
 import { href } from '../router.js';
 import { AdvancedFields, advancedBody, noAdvanced } from './app-advanced.js';
-import { ErrorBox, Field, fieldErrors, FormError, lines, Loading, PageHeader, Search, SecretOnce, useLoad } from '../ui.js';
+import { Field, fieldErrors, FormError, lines, PageHeader, SecretOnce } from '../ui.js';
+import { SearchableList } from '../searchable-list.js';
 
 export interface ClientJson {
   client_id: string;
@@ -39,10 +39,6 @@ const KINDS: Record<string, string> = {
 };
 
 export function AppsPage({ search }: { search: URLSearchParams }) {
-  const { api } = useConsole();
-  const [q, setQ] = useState(search.get('q') ?? '');
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const { data, error } = useLoad(() => api.get<Page<ClientJson>>('/clients', { q, cursor, limit: 50 }), [q, cursor]);
   return (
     <>
       <PageHeader title="Applications">
@@ -50,47 +46,27 @@ export function AppsPage({ search }: { search: URLSearchParams }) {
           Create application
         </a>
       </PageHeader>
-      <Search label="Search applications" value={q} onSearch={(v) => (setCursor(undefined), setQ(v))} />
-      {error ? <ErrorBox error={error} /> : !data ? <Loading what="applications" /> : (
-        <>
-          <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Applications</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Client ID</th>
-                <th scope="col">Kind</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.length === 0 ? (
-                <tr>
-                  <td colSpan={3}>No applications{q ? ` match “${q}”` : ''}.</td>
-                </tr>
-              ) : (
-                data.items.map((c) => (
-                  <tr key={c.client_id}>
-                    <td>
-                      <a href={href(`apps/${encodeURIComponent(c.client_id)}`)}>{c.client_name || c.client_id}</a>
-                    </td>
-                    <td>
-                      <code>{c.client_id}</code>
-                    </td>
-                    <td>{c.latch_client_kind}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-          </div>
-          {data.next_cursor ? (
-            <button type="button" class="button button-secondary" onClick={() => setCursor(data.next_cursor ?? undefined)}>
-              Next page
-            </button>
-          ) : null}
-        </>
-      )}
+      <SearchableList<ClientJson>
+        path="/clients"
+        search={search}
+        searchLabel="Search applications"
+        what="applications"
+        caption="Applications"
+        columns={['Name', 'Client ID', 'Kind']}
+        empty={(q) => `No applications${q ? ` match “${q}”` : ''}.`}
+        rowKey={(c) => c.client_id}
+        cells={(c) => (
+          <>
+            <td>
+              <a href={href(`apps/${encodeURIComponent(c.client_id)}`)}>{c.client_name || c.client_id}</a>
+            </td>
+            <td>
+              <code>{c.client_id}</code>
+            </td>
+            <td>{c.latch_client_kind}</td>
+          </>
+        )}
+      />
     </>
   );
 }

@@ -1,9 +1,9 @@
 /** People: the list with search, and creating a person (optionally an administrator). */
 import { useState } from 'preact/hooks';
-import type { Page } from '../api.js';
 import { useConsole } from '../context.js';
 import { href, navigate } from '../router.js';
-import { Checkbox, ErrorBox, Field, fieldErrors, FormError, Loading, PageHeader, Search, useLoad } from '../ui.js';
+import { Checkbox, Field, fieldErrors, FormError, PageHeader } from '../ui.js';
+import { SearchableList } from '../searchable-list.js';
 
 export interface UserJson {
   sub: string;
@@ -25,10 +25,6 @@ export interface UserJson {
 }
 
 export function PeoplePage({ search }: { search: URLSearchParams }) {
-  const { api } = useConsole();
-  const [q, setQ] = useState(search.get('q') ?? '');
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const { data, error } = useLoad(() => api.get<Page<UserJson>>('/users', { q, cursor, limit: 50 }), [q, cursor]);
   return (
     <>
       <PageHeader title="People">
@@ -36,47 +32,26 @@ export function PeoplePage({ search }: { search: URLSearchParams }) {
           Add person
         </a>
       </PageHeader>
-      <Search label="Search people" value={q} onSearch={(v) => (setCursor(undefined), setQ(v))} />
-      {error ? <ErrorBox error={error} /> : !data ? <Loading what="people" /> : (
-        <>
-          <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">People</caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Name</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.length === 0 ? (
-                <tr>
-                  <td colSpan={4}>Nobody{q ? ` matches “${q}”` : ' yet'}.</td>
-                </tr>
-              ) : (
-                data.items.map((u) => (
-                  <tr key={u.sub}>
-                    <td>
-                      <a href={href(`people/${encodeURIComponent(u.sub)}`)}>{u.email}</a>
-                    </td>
-                    <td>{u.name ?? ''}</td>
-                    <td>{(u.roles ?? []).join(', ')}</td>
-                    <td>{u.disabled ? <span class="badge badge-off">Disabled</span> : <span class="badge">Active</span>}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-          </div>
-          {data.next_cursor ? (
-            <button type="button" class="button button-secondary" onClick={() => setCursor(data.next_cursor ?? undefined)}>
-              Next page
-            </button>
-          ) : null}
-        </>
-      )}
+      <SearchableList<UserJson>
+        path="/users"
+        search={search}
+        searchLabel="Search people"
+        what="people"
+        caption="People"
+        columns={['Email', 'Name', 'Roles', 'Status']}
+        empty={(q) => `Nobody${q ? ` matches “${q}”` : ' yet'}.`}
+        rowKey={(u) => u.sub}
+        cells={(u) => (
+          <>
+            <td>
+              <a href={href(`people/${encodeURIComponent(u.sub)}`)}>{u.email}</a>
+            </td>
+            <td>{u.name ?? ''}</td>
+            <td>{(u.roles ?? []).join(', ')}</td>
+            <td>{u.disabled ? <span class="badge badge-off">Disabled</span> : <span class="badge">Active</span>}</td>
+          </>
+        )}
+      />
     </>
   );
 }
