@@ -60,7 +60,7 @@ export function BrandingPage() {
       >
         <FormError error={saveError} />
         <Field label="Product name" name="product_name" value={form.product_name} onInput={set('product_name')} error={err('product_name')} />
-        <Field label="Logo URL" name="logo_uri" type="url" value={form.logo_uri} onInput={set('logo_uri')} hint="https (or http on localhost). Latch serves a fetched, size-limited copy." error={err('logo_uri')} />
+        <Field label="Logo URL" name="logo_uri" type="url" value={form.logo_uri} onInput={set('logo_uri')} hint="https. Latch serves a fetched, size-limited copy; a logo on a private or local address needs LATCH_FETCH_ALLOW_PRIVATE=true." error={err('logo_uri')} />
         <div class="field-row">
           <Field label="Primary colour" name="primary_color" value={form.primary_color} onInput={set('primary_color')} hint="#rrggbb" placeholder="#1f5bd8" error={err('primary_color')} />
           <span class="swatch" aria-hidden="true" data-color={form.primary_color} ref={(el) => {
