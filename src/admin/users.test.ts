@@ -186,7 +186,7 @@ async function grantFor(sub: string, scope: string, name = 'Some app') {
   const existing = (await store.clients.list()).find((c) => c.metadata.client_name === name);
   const clientId = existing?.clientId ?? (await createClient(store, { name, kind: 'web', redirectUris: ['https://app.example/cb'] })).client.clientId;
   const grantId = `g-${Math.random().toString(36).slice(2)}`;
-  await store.grants.create({ grantId, clientId, sub, scope, sid: null, authTime: 1000, createdAt: 1000, revokedAt: null });
+  await store.grants.create({ grantId, clientId, sub, scope, sid: null, authTime: 1000, amr: ['pwd'], createdAt: 1000, revokedAt: null });
   return grantId;
 }
 

@@ -123,7 +123,7 @@ describe('latch grants', () => {
     const store = await openMigratedStore({ dataDir });
     try {
       const grantId = 'grant-1';
-      await store.grants.create({ grantId, clientId: client.client_id, sub, scope: 'openid read:photos', sid: null, authTime: 1, createdAt: 1_700_000_000, revokedAt: null });
+      await store.grants.create({ grantId, clientId: client.client_id, sub, scope: 'openid read:photos', sid: null, authTime: 1, amr: ['pwd'], createdAt: 1_700_000_000, revokedAt: null });
       await store.tokens.create({
         digest: 'd1', kind: 'refresh_token', grantId, clientId: client.client_id, sub, scope: 'openid', audience: null, data: {},
         createdAt: 1, expiresAt: 4_000_000_000, consumedAt: null, revokedAt: null,

@@ -51,7 +51,14 @@ export async function currentSession(ctx: AppContext, request: FastifyRequest): 
 }
 
 /** Starts a new session (a fresh cookie value on every login, so a planted session id is never reused). */
-export async function startSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, sub: string): Promise<SessionRecord> {
+export async function startSession(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sub: string,
+  /** How the person signed in (RFC 8176). */
+  amr: readonly string[] = ['pwd'],
+): Promise<SessionRecord> {
   await endSession(ctx, request, reply);
   const now = ctx.now();
   const value = randomToken();
@@ -60,7 +67,7 @@ export async function startSession(ctx: AppContext, request: FastifyRequest, rep
     sid: randomToken(16),
     sub,
     authTime: now,
-    amr: ['pwd'],
+    amr: [...amr],
     createdAt: now,
     expiresAt: now + ctx.config.sessionTtl,
   };

@@ -55,7 +55,7 @@ export async function submitLoginForm(
   if (result.kind === 'invalid') return { email, error: message('login.error_invalid'), status: 401 };
   if (result.kind === 'disabled') return { email, error: accountDisabled(), status: 403 };
   const session = await startSession(ctx, request, reply, result.user.sub);
-  await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime });
+  await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime, amr: session.amr });
   request.log.info({ event: 'login.succeeded' }, 'login succeeded');
   const by = { sub: session.sub, clientId: null, address };
   await recordEvent(ctx.store, { type: 'login.succeeded', by, sub: session.sub, clientId, data: { sid: session.sid, amr: session.amr } }, now, request.log);

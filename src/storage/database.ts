@@ -69,6 +69,7 @@ export interface GrantsTable {
   scope: string;
   sid: string | null;
   auth_time: number | null;
+  amr: Json | null;
   created_at: number;
   revoked_at: number | null;
 }

@@ -191,7 +191,7 @@ export interface InteractionRecord {
   /** Digest of the `latch_browser` cookie of the browser the interaction is bound to. */
   browserDigest: string;
   /** The steps done, filled in as the interaction progresses: who logged in, what they consented to. */
-  result: { sub?: string; sid?: string; authTime?: number; consented?: string[]; denied?: boolean };
+  result: { sub?: string; sid?: string; authTime?: number; amr?: string[]; consented?: string[]; denied?: boolean };
   createdAt: number;
   expiresAt: number;
 }
@@ -218,6 +218,8 @@ export interface GrantRecord {
   scope: string;
   sid: string | null;
   authTime: number | null;
+  /** How the person signed in (RFC 8176); null without a person, or for grants from before it was kept. */
+  amr: string[] | null;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -460,6 +462,8 @@ export interface DeviceApproval {
   sub: string;
   sid: string | null;
   authTime: number;
+  /** How the person who approved signed in (RFC 8176). */
+  amr: string[];
   /** The scopes granted. */
   scope: string;
 }

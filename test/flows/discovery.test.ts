@@ -45,6 +45,9 @@ describe('OpenID Provider metadata (OIDC Discovery 1.0, RFC 8414)', () => {
     expect(m.subject_types_supported).toContain('public');
     expect(m.scopes_supported).toContain('openid');
     expect(m.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
+    // OIDC Discovery §3: the levels an app may ask for with acr_values, and the claims that state them.
+    expect(m.acr_values_supported).toEqual(['urn:latch:acr:pwd', 'urn:latch:acr:mfa', 'phr']);
+    expect(m.claims_supported).toEqual(expect.arrayContaining(['acr', 'amr']));
   });
 
   it('serves /.well-known/oauth-authorization-server with the same issuer and endpoints', async () => {

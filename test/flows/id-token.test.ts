@@ -62,6 +62,9 @@ describe('ID token', () => {
     expect(payload.at_hash).toBe(atHash(tokens.access_token, 'RS256'));
     expect(typeof payload.sid).toBe('string');
     expect((payload.sid as string).length).toBeGreaterThan(0);
+    // RFC 8176 / OIDC Core §2: a password sign-in, one factor.
+    expect(payload.amr).toEqual(['pwd']);
+    expect(payload.acr).toBe('urn:latch:acr:pwd');
   });
 
   it('is ES256 for a client registered with id_token_signed_response_alg ES256', async () => {

@@ -57,6 +57,10 @@ describe('introspection (RFC 7662)', () => {
     expect(body.iat).toBeLessThanOrEqual(now + 5);
     expect(body.iat).toBeGreaterThan(now - 60);
     expect(String(body.token_type).toLowerCase()).toBe('bearer');
+    // How the person authenticated, as the ID token says it.
+    expect(body.amr).toEqual(['pwd']);
+    expect(body.acr).toBe('urn:latch:acr:pwd');
+    expect(typeof body.auth_time).toBe('number');
   });
 
   it('describes an active refresh token', async () => {

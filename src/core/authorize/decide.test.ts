@@ -8,7 +8,7 @@ const now = 1_000_000;
 function request(overrides: Partial<AuthorizationRequest> = {}): AuthorizationRequest {
   return { scopes: ['openid', 'email'], prompt: new Set(), maxAge: undefined, ...overrides } as AuthorizationRequest;
 }
-const auth = { sub: 'u1', sid: 's1', authTime: now - 100, fresh: false };
+const auth = { sub: 'u1', sid: 's1', authTime: now - 100, amr: ['pwd'], fresh: false };
 const consent: ConsentRecord = { sub: 'u1', clientId: 'c', scopes: ['email', 'openid'], createdAt: 0, updatedAt: 0 };
 
 function code(fn: () => unknown): string | undefined {

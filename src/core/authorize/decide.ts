@@ -7,6 +7,8 @@ export interface Authentication {
   sub: string;
   sid: string;
   authTime: number;
+  /** How the person signed in (RFC 8176 method references), e.g. ['pwd'] or ['pwd', 'otp', 'mfa']. */
+  amr: string[];
   /** True when the person logged in during this very authorization request. */
   fresh: boolean;
 }

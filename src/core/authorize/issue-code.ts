@@ -24,6 +24,7 @@ export async function createAuthorizationGrant(
     scope: request.scopes.join(' '),
     sid: auth.sid,
     authTime: auth.authTime,
+    amr: auth.amr,
     createdAt: now,
     revokedAt: null,
   });

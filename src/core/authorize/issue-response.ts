@@ -4,6 +4,7 @@ import { OAuthError } from '../errors.js';
 import type { TokenPolicy } from '../grants/types.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import { issueAccessToken } from '../tokens/access-token.js';
+import { authenticationData } from '../tokens/authentication-data.js';
 import { resolveResource } from '../tokens/resource.js';
 import type { Authentication } from './decide.js';
 import { createAuthorizationGrant, issueCodeForGrant } from './issue-code.js';
@@ -66,7 +67,8 @@ export async function issueAuthorizationResponse(
         scopes: target.scopes,
         api: target.api,
         authTime: auth.authTime,
-        data: { auth_time: auth.authTime, sid: auth.sid },
+        amr: auth.amr,
+        data: authenticationData(auth.authTime, auth.sid, auth.amr),
         now,
       },
       deps,
@@ -86,6 +88,7 @@ export async function issueAuthorizationResponse(
         user,
         scopes: request.scopes,
         authTime: auth.authTime,
+        amr: auth.amr,
         sid: auth.sid,
         nonce: request.nonce ?? null,
         ...(params.access_token !== undefined ? { accessToken: params.access_token } : {}),

@@ -24,6 +24,7 @@ export interface DeviceDecisionAuth {
   sub: string;
   sid: string | null;
   authTime: number;
+  amr: string[];
 }
 
 /**
@@ -40,5 +41,5 @@ export async function approveDeviceCode(
 ): Promise<boolean> {
   // A person's grant gets a role scope (admin:read, admin:write) only if they hold the role.
   const scope = scopesForPerson(user, spaceList(record.scope)).join(' ');
-  return deviceCodes.approve(record.deviceCodeDigest, { grantId: newSortableId(), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, scope }, now);
+  return deviceCodes.approve(record.deviceCodeDigest, { grantId: newSortableId(), sub: auth.sub, sid: auth.sid, authTime: auth.authTime, amr: auth.amr, scope }, now);
 }

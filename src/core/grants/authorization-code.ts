@@ -75,6 +75,7 @@ export const authorizationCode: Grant = {
         api: target.api,
         accessScopes: target.scopes,
         authTime: record.authTime,
+        amr: grant.amr ?? ['pwd'],
         sid: record.sid,
         nonce: record.nonce,
         withRefreshToken: client.metadata.grant_types.includes('refresh_token'),

@@ -78,6 +78,7 @@ export const deviceCode: Grant = {
         api: target.api,
         accessScopes: target.scopes,
         authTime: approved.authTime,
+        amr: (await store.grants.find(approved.grantId))?.amr ?? ['pwd'],
         sid: approved.sid,
         // RFC 8628 has no nonce: the ID token is bound to the client by aud/azp and to this request by the device code.
         nonce: null,

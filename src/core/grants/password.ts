@@ -63,6 +63,7 @@ export const password: Grant = {
       scope: granted.join(' '),
       sid: null,
       authTime: now,
+      amr: ['pwd'],
       createdAt: now,
       revokedAt: null,
     });
@@ -73,6 +74,7 @@ export const password: Grant = {
         user,
         scopes: granted,
         authTime: now,
+        amr: ['pwd'],
         sid: null,
         nonce: null,
         withRefreshToken: client.metadata.grant_types.includes('refresh_token'),

@@ -5,6 +5,7 @@ import { type Params, required, spaceList } from '../params.js';
 import { newRefreshSuccessor, recomputeRefreshSuccessor } from '../tokens/refresh-successor.js';
 import { tokenKey } from '../tokens/token-key.js';
 import { checkResourceIdentifier, invalidTarget, resolveResource, type ResolvedResource } from '../tokens/resource.js';
+import { amrOf } from '../tokens/authentication-data.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant, GrantDeps, RefreshReusePolicy } from './types.js';
 
@@ -101,8 +102,11 @@ export const refreshToken: Grant = {
     }
     const { granted, requested, grantedResource, target } = checked ?? (await narrow(record, client, params, deps));
 
-    const authTime =
-      typeof record.data.auth_time === 'number' ? record.data.auth_time : ((await store.grants.find(record.grantId))?.authTime ?? now);
+    // Refresh tokens from before a token kept its authentication find it on their grant.
+    const kept = typeof record.data.auth_time === 'number' ? { authTime: record.data.auth_time, amr: amrOf(record.data) } : undefined;
+    const grant = kept?.amr ? undefined : await store.grants.find(record.grantId);
+    const authTime = kept?.authTime ?? grant?.authTime ?? now;
+    const amr = kept?.amr ?? grant?.amr ?? ['pwd'];
     const sid = typeof record.data.sid === 'string' ? record.data.sid : null;
     return issueTokenSet(
       {
@@ -116,6 +120,7 @@ export const refreshToken: Grant = {
         refreshScopes: granted,
         refreshSuccessor: successor,
         authTime,
+        amr,
         sid,
         nonce: null,
         withRefreshToken: true,

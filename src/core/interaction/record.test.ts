@@ -33,10 +33,13 @@ describe('interaction record', () => {
 
   it('prefers who logged in during the interaction (fresh) over the browser session', () => {
     const record = newInteraction({ kind: 'authorize', request: {} }, start);
-    const session = { sub: 's', sid: 'sid-s', authTime: 50 };
+    const session = { sub: 's', sid: 'sid-s', authTime: 50, amr: ['pwd', 'otp', 'mfa'] };
     expect(authenticationFor(record, undefined)).toBeUndefined();
     expect(authenticationFor(record, session)).toEqual({ ...session, fresh: false });
-    const loggedIn = { ...record, result: { sub: 'u', sid: 'sid-u', authTime: 90 } };
-    expect(authenticationFor(loggedIn, session)).toEqual({ sub: 'u', sid: 'sid-u', authTime: 90, fresh: true });
+    const loggedIn = { ...record, result: { sub: 'u', sid: 'sid-u', authTime: 90, amr: ['fed'] } };
+    expect(authenticationFor(loggedIn, session)).toEqual({ sub: 'u', sid: 'sid-u', authTime: 90, amr: ['fed'], fresh: true });
+    // An interaction from before it kept amr was a password sign-in.
+    const older = { ...record, result: { sub: 'u', sid: 'sid-u', authTime: 90 } };
+    expect(authenticationFor(older, session)?.amr).toEqual(['pwd']);
   });
 });

@@ -42,15 +42,21 @@ export interface SessionAuthentication {
   sub: string;
   sid: string;
   authTime: number;
+  amr: string[];
 }
 
 /** Who the person is for this interaction: who logged in during it (fresh), else the browser's session. */
 export function authenticationFor(record: InteractionRecord, session: SessionAuthentication | undefined): Authentication | undefined {
   const { result } = record;
   if (result.sub && result.sid && result.authTime !== undefined) {
-    return { sub: result.sub, sid: result.sid, authTime: result.authTime, fresh: true };
+    return { sub: result.sub, sid: result.sid, authTime: result.authTime, amr: result.amr ?? ['pwd'], fresh: true };
   }
-  return session && { sub: session.sub, sid: session.sid, authTime: session.authTime, fresh: false };
+  return session && sessionAuthentication(session);
+}
+
+/** A browser's session as the authentication of a request that did not log in itself. */
+export function sessionAuthentication(session: SessionAuthentication): Authentication {
+  return { sub: session.sub, sid: session.sid, authTime: session.authTime, amr: session.amr, fresh: false };
 }
 
 /** The name a person is shown for an application: its registered client_name, else its client_id. */

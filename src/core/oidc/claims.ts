@@ -10,7 +10,7 @@ export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
 
 export const standardScopes = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
 
-export const claimsSupported = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 'sid', 'amr', ...Object.values(scopeClaims).flat()];
+export const claimsSupported = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 'sid', 'amr', 'acr', ...Object.values(scopeClaims).flat()];
 
 /** The user's claims released for `scopes` (without `sub`): only claims that have a value. */
 export function claimsForScopes(user: UserRecord, scopes: readonly string[]): Record<string, unknown> {

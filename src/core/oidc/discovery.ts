@@ -1,3 +1,4 @@
+import { ACR_VALUES_SUPPORTED } from '../accounts/acr.js';
 import { supportedAuthMethods } from '../client-auth/authenticate.js';
 import { deviceCodeGrantType } from '../device/device-authorization.js';
 import { enabledGrantTypes } from '../grants/registry.js';
@@ -58,6 +59,8 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     revocation_endpoint_auth_signing_alg_values_supported: clientAssertionAlgs,
     code_challenge_methods_supported: ['S256'],
     claims_supported: claimsSupported,
+    // OIDC Discovery §3: the authentication context classes Latch can satisfy (core/accounts/acr.ts).
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -13,6 +13,8 @@ export interface AccessTokenInput {
   /** The API the token is for (its audience), from `resolveResource`. */
   api: ApiRecord | undefined;
   authTime?: number | undefined;
+  /** How the person signed in (RFC 8176), for the JWT's amr and acr (RFC 9068 §2.2.1). */
+  amr?: readonly string[] | undefined;
   /** Extra data kept with the token (auth_time, sid, ...). */
   data?: Record<string, unknown>;
   now: number;
@@ -61,6 +63,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
       now,
       ttl,
       authTime: input.authTime,
+      amr: input.amr,
       alg: api.signingAlg as SigningAlg,
     },
     deps.keys,

@@ -1,5 +1,6 @@
 import type { KeyRing, SigningAlg } from '../../keys/types.js';
 import type { ClientRecord, UserRecord } from '../../storage/types.js';
+import { acrFor } from '../accounts/acr.js';
 import { claimsForScopes } from '../oidc/claims.js';
 import { halfHash } from './half-hash.js';
 
@@ -9,6 +10,8 @@ export interface IdTokenInput {
   user: UserRecord;
   scopes: readonly string[];
   authTime: number;
+  /** How the person signed in (RFC 8176); `acr` is the level it reaches. */
+  amr: readonly string[];
   sid: string | null;
   nonce: string | null;
   accessToken?: string;
@@ -33,7 +36,8 @@ export async function issueIdToken(input: IdTokenInput, keys: KeyRing): Promise<
     iat: input.now,
     exp: input.now + input.ttl,
     auth_time: input.authTime,
-    amr: ['pwd'],
+    amr: [...input.amr],
+    acr: acrFor(input.amr),
   };
   if (input.nonce) payload.nonce = input.nonce;
   if (input.sid) payload.sid = input.sid;

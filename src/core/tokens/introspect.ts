@@ -1,7 +1,9 @@
 import type { ClientRecord, Store, TokenRecord } from '../../storage/types.js';
 import { InvalidRequest, UnauthorizedClient } from '../errors.js';
 import { type Params, required } from '../params.js';
+import { acrFor } from '../accounts/acr.js';
 import { findUsableToken } from './opaque.js';
+import { amrOf } from './authentication-data.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -44,5 +46,12 @@ export async function introspect(
   // RFC 9068 §2.2: without a resource owner the subject is the client, as in the JWT form of the same token.
   response.sub = record.sub ?? record.clientId;
   if (record.audience) response.aud = record.audience;
+  // How the person authenticated, as the ID token and a JWT access token say it (RFC 9068 §2.2.1).
+  if (typeof record.data.auth_time === 'number') response.auth_time = record.data.auth_time;
+  const amr = amrOf(record.data);
+  if (amr) {
+    response.acr = acrFor(amr);
+    response.amr = amr;
+  }
   return response as IntrospectionResponse;
 }

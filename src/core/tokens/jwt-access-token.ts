@@ -1,4 +1,5 @@
 import type { KeyRing, SigningAlg } from '../../keys/types.js';
+import { acrFor } from '../accounts/acr.js';
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 export const JWT_ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -15,6 +16,7 @@ export interface JwtAccessTokenInput {
   now: number;
   ttl: number;
   authTime?: number | undefined;
+  amr?: readonly string[] | undefined;
   alg: SigningAlg;
 }
 
@@ -33,6 +35,11 @@ export async function signJwtAccessToken(input: JwtAccessTokenInput, keys: Pick<
   if (input.scopes.length > 0) payload.scope = input.scopes.join(' ');
   // RFC 9068 §2.2.1: auth_time when the person authenticated.
   if (input.authTime !== undefined) payload.auth_time = input.authTime;
+  // RFC 9068 §2.2.1: acr and amr, how the person authenticated.
+  if (input.amr !== undefined) {
+    payload.acr = acrFor(input.amr);
+    payload.amr = [...input.amr];
+  }
   // RFC 9068 §2.1: "Resource servers MUST verify that the 'typ' header value is 'at+jwt'".
   return keys.sign(payload, { alg: input.alg, typ: JWT_ACCESS_TOKEN_TYPE });
 }

@@ -2,6 +2,7 @@ import type { ApiRecord, ClientRecord, UserRecord } from '../../storage/types.js
 import { scopesForPerson } from '../accounts/person-scopes.js';
 import type { GrantDeps, TokenResponse } from '../grants/types.js';
 import { issueAccessToken } from './access-token.js';
+import { authenticationData } from './authentication-data.js';
 import { issueIdToken } from './id-token.js';
 import { issueOpaqueToken, opaqueTokenRecord } from './opaque.js';
 
@@ -20,6 +21,8 @@ export interface TokenSetInput {
   /** Scopes the refresh token keeps (the whole grant), when one is issued. */
   refreshScopes?: readonly string[];
   authTime: number;
+  /** How the person signed in (RFC 8176), kept with the tokens and stated in the ID token. */
+  amr: readonly string[];
   sid: string | null;
   nonce: string | null;
   withRefreshToken: boolean;
@@ -36,12 +39,12 @@ export interface TokenSetInput {
 export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Promise<TokenResponse> {
   const { client, grantId, user, now } = input;
   const { policy, store } = deps;
-  const data = { auth_time: input.authTime, sid: input.sid };
+  const data = authenticationData(input.authTime, input.sid, input.amr);
   // A role scope (admin:read, admin:write) only while the person holds the role, whatever the grant says.
   const scopes = scopesForPerson(user, input.scopes);
   const accessScopes = scopesForPerson(user, input.accessScopes ?? input.scopes);
   const access = await issueAccessToken(
-    { client, grantId, sub: user.sub, scopes: accessScopes, api: input.api, authTime: input.authTime, data, now },
+    { client, grantId, sub: user.sub, scopes: accessScopes, api: input.api, authTime: input.authTime, amr: input.amr, data, now },
     deps,
   );
   // RFC 6749 §5.1: `scope` is the scope of the access token.
@@ -77,6 +80,7 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
         user,
         scopes,
         authTime: input.authTime,
+        amr: input.amr,
         sid: input.sid,
         nonce: input.nonce,
         accessToken: access.value,

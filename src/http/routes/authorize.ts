@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validateAuthorizationRequest } from '../../core/authorize/validate.js';
 import { nextAuthorize } from '../../core/interaction/authorize.js';
+import { sessionAuthentication } from '../../core/interaction/record.js';
 import { authorizeDeps, redirectTargetOrPage, sendAuthorizeError, sendAuthorizeNext } from '../authorize-flow.js';
 import { currentSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
@@ -14,7 +15,7 @@ export function registerAuthorize(app: FastifyInstance, ctx: AppContext): void {
     try {
       const authz = validateAuthorizationRequest(parsed, target);
       const session = await currentSession(ctx, request);
-      const auth = session && { sub: session.sub, sid: session.sid, authTime: session.authTime, fresh: false };
+      const auth = session && sessionAuthentication(session);
       const next = await nextAuthorize(authorizeDeps(ctx), target, authz, auth, undefined, ctx.now());
       return await sendAuthorizeNext(ctx, request, reply, next, authz, undefined);
     } catch (err) {

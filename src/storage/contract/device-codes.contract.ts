@@ -33,7 +33,7 @@ export function deviceCodesContract({ store }: ContractContext): void {
     await store().clients.create(client);
     const code = aDeviceCode(client.clientId, overrides);
     await store().deviceCodes.create(code);
-    const approval: DeviceApproval = { grantId: uniqueId('grant'), sub: user.sub, sid: uniqueId('sid'), authTime: NOW + 10, scope: 'openid profile' };
+    const approval: DeviceApproval = { grantId: uniqueId('grant'), sub: user.sub, sid: uniqueId('sid'), authTime: NOW + 10, amr: ['pwd'], scope: 'openid profile' };
     return { user, client, code, approval };
   }
 

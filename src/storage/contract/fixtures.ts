@@ -91,6 +91,7 @@ export function aGrant(clientId: string, sub: string | null, overrides: Partial<
     scope: 'openid profile',
     sid: sub === null ? null : uniqueId('sid'),
     authTime: sub === null ? null : NOW,
+    amr: sub === null ? null : ['pwd'],
     createdAt: NOW,
     revokedAt: null,
     ...overrides,

@@ -151,7 +151,7 @@ export function oneTimeContract({ backend, store }: ContractContext): void {
       await store().clients.create(client);
       const code = aDeviceCode(client.clientId);
       await store().deviceCodes.create(code);
-      const approval = { grantId: uniqueId('grant'), sub: user.sub, sid: uniqueId('sid'), authTime: NOW + 10, scope: 'openid profile' };
+      const approval = { grantId: uniqueId('grant'), sub: user.sub, sid: uniqueId('sid'), authTime: NOW + 10, amr: ['pwd', 'otp', 'mfa'], scope: 'openid profile' };
       expect(await store().deviceCodes.approve(code.deviceCodeDigest, approval, NOW + 20)).toBe(true);
       return { code, approval };
     }
@@ -165,6 +165,7 @@ export function oneTimeContract({ backend, store }: ContractContext): void {
         scope: approval.scope,
         sid: approval.sid,
         authTime: approval.authTime,
+        amr: approval.amr,
         createdAt: NOW + 20,
         revokedAt: null,
       });

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, DeviceCodesTable } from '../database.js';
 import type { DeviceCodeRecord, DeviceCodesRepository, DeviceCodeStatus } from '../types.js';
-import { affected, insertOnce } from './codec.js';
+import { affected, insertOnce, toJson } from './codec.js';
 
 function toRecord(row: Selectable<DeviceCodesTable>): DeviceCodeRecord {
   return {
@@ -100,6 +100,7 @@ export function deviceCodesRepository(db: Kysely<Database>): DeviceCodesReposito
             scope: approval.scope,
             sid: approval.sid,
             auth_time: approval.authTime,
+            amr: toJson(approval.amr),
             created_at: now,
             revoked_at: null,
           })

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, GrantsTable } from '../database.js';
 import type { GrantRecord, GrantsRepository } from '../types.js';
-import { affected, insertOnce } from './codec.js';
+import { affected, fromJson, insertOnce, toJson } from './codec.js';
 import { afterKey, pageList } from './page.js';
 import { first, prepare, prepareInsert } from './prepared.js';
 
@@ -13,13 +13,14 @@ function toRecord(row: Selectable<GrantsTable>): GrantRecord {
     scope: row.scope,
     sid: row.sid,
     authTime: row.auth_time,
+    amr: row.amr === null ? null : fromJson<string[]>(row.amr),
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
 }
 
 export function grantsRepository(db: Kysely<Database>): GrantsRepository {
-  const insert = prepareInsert(db, 'grants', ['grant_id', 'client_id', 'sub', 'scope', 'sid', 'auth_time', 'created_at', 'revoked_at']);
+  const insert = prepareInsert(db, 'grants', ['grant_id', 'client_id', 'sub', 'scope', 'sid', 'auth_time', 'amr', 'created_at', 'revoked_at']);
   const byId = prepare<{ grantId: string }, Selectable<GrantsTable>>(db, (p) =>
     db.selectFrom('grants').selectAll().where('grant_id', '=', p<string>('grantId')),
   );
@@ -35,6 +36,7 @@ export function grantsRepository(db: Kysely<Database>): GrantsRepository {
           scope: grant.scope,
           sid: grant.sid,
           auth_time: grant.authTime,
+          amr: grant.amr === null ? null : toJson(grant.amr),
           created_at: grant.createdAt,
           revoked_at: grant.revokedAt,
         }),
