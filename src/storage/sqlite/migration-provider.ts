@@ -7,6 +7,7 @@ import * as m005 from './migrations/005-one-time-grants.js';
 import * as m006 from './migrations/006-browser-binding-introspection-clients.js';
 import * as m007 from './migrations/007-operators.js';
 import * as m008 from './migrations/008-interaction-kinds.js';
+import * as m010 from './migrations/010-federation.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '006-browser-binding-introspection-clients': m006,
   '007-operators': m007,
   '008-interaction-kinds': m008,
+  '010-federation': m010,
 };
 
 export const migrationProvider: MigrationProvider = {
