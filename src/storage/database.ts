@@ -195,6 +195,52 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/** An upstream identity provider (issue 13, federation): OpenID Connect by issuer, or OAuth 2.0 by endpoints. */
+export interface ConnectionsTable {
+  id: string;
+  name: string;
+  /** 'oidc' or 'oauth2'. */
+  type: string;
+  issuer: string | null;
+  authorization_endpoint: string | null;
+  token_endpoint: string | null;
+  userinfo_endpoint: string | null;
+  client_id: string;
+  /** Compact JWE under the server secret (keys/encryption.ts), like the signing keys; null for a public client. */
+  client_secret_encrypted: string | null;
+  /** JSON array of scopes asked for. */
+  scopes: Json;
+  /** JSON object: Latch claim -> path in the upstream claims or userinfo. */
+  claim_mapping: Json;
+  enabled: Bool;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserIdentitiesTable {
+  connection_id: string;
+  upstream_sub: string;
+  sub: string;
+  /** The upstream email when linked. */
+  email: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface FederationStatesTable {
+  /** Digest of the `state` sent upstream ('start'), or of a pending link's token ('link'). */
+  digest: string;
+  kind: string;
+  connection_id: string;
+  interaction_digest: string;
+  browser_digest: string;
+  upstream_sub: string | null;
+  email: string | null;
+  sub: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -211,6 +257,9 @@ export interface Database {
   apis: ApisTable;
   events: EventsTable;
   settings: SettingsTable;
+  connections: ConnectionsTable;
+  user_identities: UserIdentitiesTable;
+  federation_states: FederationStatesTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

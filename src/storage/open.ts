@@ -5,6 +5,7 @@ import type { Database, Dialect } from './database.js';
 import { apisRepository } from './repositories/apis.js';
 import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
+import { connectionsRepository, federationStatesRepository, userIdentitiesRepository } from './repositories/connections.js';
 import { consentsRepository } from './repositories/consents.js';
 import { deviceCodesRepository } from './repositories/device-codes.js';
 import { eventsRepository } from './repositories/events.js';
@@ -144,6 +145,9 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     apis: apisRepository(kysely),
     events: eventsRepository(kysely),
     settings: settingsRepository(kysely),
+    connections: connectionsRepository(kysely),
+    identities: userIdentitiesRepository(kysely),
+    federationStates: federationStatesRepository(kysely),
     purgeExpired: (now, options) => purgeExpired(kysely, now, options),
     close: () => (closing ??= kysely.destroy()),
   };

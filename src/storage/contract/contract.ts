@@ -15,6 +15,7 @@ import { eventsContract } from './events.contract.js';
 import { operatorsContract } from './operators.contract.js';
 import { pagesContract } from './pages.contract.js';
 import { settingsContract } from './settings.contract.js';
+import { federationContract } from './federation.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -66,5 +67,6 @@ export function storeContract(name: string, backend: ContractBackend): void {
     operatorsContract(context);
     eventsContract(context);
     settingsContract(context);
+    federationContract(context);
   });
 }

@@ -8,6 +8,7 @@ import * as m006 from './migrations/006-browser-binding-introspection-clients.js
 import * as m007 from './migrations/007-operators.js';
 import * as m008 from './migrations/008-interaction-kinds.js';
 import * as m009 from './migrations/009-grant-amr.js';
+import * as m010 from './migrations/010-federation.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '007-operators': m007,
   '008-interaction-kinds': m008,
   '009-grant-amr': m009,
+  '010-federation': m010,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -99,6 +99,7 @@ export function usersRepository(db: Kysely<Database>, dialect: Dialect): UsersRe
         await trx.deleteFrom('consents').where('sub', '=', sub).execute();
         await trx.deleteFrom('sessions').where('sub', '=', sub).execute();
         await trx.deleteFrom('interactions').where('sub', '=', sub).execute();
+        await trx.deleteFrom('user_identities').where('sub', '=', sub).execute();
         return affected(await trx.deleteFrom('users').where('sub', '=', sub).executeTakeFirst());
       });
     },
