@@ -679,6 +679,8 @@ export interface AccountTokensRepository {
    * when missing, of another kind, or expired at `now` (a token of another kind is left as it is).
    */
   consume(digest: string, kind: AccountTokenKind, now: number): Promise<AccountTokenRecord | undefined>;
+  /** Reads without consuming: undefined when missing, of another kind, or expired at `now`. */
+  find(digest: string, kind: AccountTokenKind, now: number): Promise<AccountTokenRecord | undefined>;
   /** Deletes a person's tokens of one kind (a new link, a reset done, a new password): returns how many. */
   deleteBySub(sub: string, kind: AccountTokenKind): Promise<number>;
 }

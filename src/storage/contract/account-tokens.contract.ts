@@ -19,6 +19,9 @@ export function accountTokensContract({ store }: ContractContext): void {
       for (const token of [reset, verify, late]) await store().accountTokens.create(token);
       await expect(store().accountTokens.create(reset)).rejects.toBeInstanceOf(StorageConflictError);
 
+      expect(await store().accountTokens.find(reset.digest, 'reset_password', NOW)).toEqual(reset);
+      expect(await store().accountTokens.find(reset.digest, 'verify_email', NOW)).toBeUndefined();
+      expect(await store().accountTokens.find(late.digest, 'reset_password', NOW + 10)).toBeUndefined();
       expect(await store().accountTokens.consume(reset.digest, 'verify_email', NOW)).toBeUndefined();
       expect(await store().accountTokens.consume(reset.digest, 'reset_password', NOW)).toEqual(reset);
       expect(await store().accountTokens.consume(reset.digest, 'reset_password', NOW)).toBeUndefined();

@@ -29,6 +29,11 @@ export function accountTokensRepository(db: Kysely<Database>): AccountTokensRepo
       return toRecord(row);
     },
 
+    async find(digest, kind, now) {
+      const row = await db.selectFrom('account_tokens').selectAll().where('digest', '=', digest).where('kind', '=', kind).where('expires_at', '>', now).executeTakeFirst();
+      return row && toRecord(row);
+    },
+
     async deleteBySub(sub, kind) {
       const result = await db.deleteFrom('account_tokens').where('sub', '=', sub).where('kind', '=', kind).executeTakeFirst();
       return Number(result.numDeletedRows);
