@@ -242,6 +242,7 @@ code.user-code { display: inline-block; padding: 0.375rem 0.875rem; }
 }
 
 /* Accounts that look after themselves (issue 13): sign-up, reset and the account page. */
+input[hidden] { display: none; }
 .login-links { display: flex; justify-content: space-between; flex-wrap: wrap; gap: 0.5rem; margin-top: 1.25rem; font-size: 0.9375rem; }
 .notice { padding: 0.75rem 1rem; margin-bottom: 1.25rem; border: 1px solid var(--border); border-left: 4px solid var(--success); border-radius: 6px; }
 .account-section { padding-top: 1.25rem; margin-top: 1.25rem; border-top: 1px solid var(--border); }
