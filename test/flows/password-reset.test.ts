@@ -165,3 +165,21 @@ describe('password reset limits', () => {
     expect((await askForLink(latch, 'one-more@example.com')).status).toBe(429);
   });
 });
+
+describe('password reset pages in every language', () => {
+  let latch: TestServer;
+  beforeAll(async () => {
+    latch = await startTestServer();
+  });
+  afterAll(async () => latch?.close());
+
+  it('speaks the language of the browser', async () => {
+    const expected = { en: 'Reset your password', de: 'Passwort zurücksetzen', fr: 'Réinitialiser votre mot de passe', es: 'Restablecer tu contraseña' };
+    for (const [language, heading] of Object.entries(expected)) {
+      const res = await fetch(`${latch.issuer}/password/forgot`, { headers: { 'accept-language': language } });
+      const body = await res.text();
+      expect(body).toContain(`<html lang="${language}">`);
+      expect(body).toContain(heading);
+    }
+  });
+});

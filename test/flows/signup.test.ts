@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { Browser as FetchBrowser } from '../helpers/browser.js';
 import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
 import { discover } from '../helpers/rp.js';
-import { PASSWORD, startTestServer, type TestClient, type TestServer } from '../helpers/server.js';
+import { freePort, PASSWORD, startTestServer, type TestClient, type TestServer } from '../helpers/server.js';
 import { linkIn, startSmtp, type TestSmtp } from './account-smtp.js';
 
 /**
@@ -92,6 +92,7 @@ describe.skipIf(!chromiumAvailable)('sign-up in Chromium against a real SMTP ser
     await page.screenshot({ path: join(shots, '4-login-unverified-resend.png'), fullPage: true });
     await page.getByRole('button', { name: 'Send the link again' }).click();
     await expect.poll(() => page.textContent('body')).toMatch(/we sent a new link/);
+    await page.screenshot({ path: join(shots, '4b-verification-resent.png'), fullPage: true });
     const second = await smtp.waitFor('mary@example.com', { since: 1 });
 
     // Only the newest link works; the first one was replaced.
@@ -211,5 +212,29 @@ describe('sign-up off (the default)', () => {
     expect(() => loadConfig({ LATCH_SIGNUP_VERIFY: 'maybe' })).toThrowError(/LATCH_SIGNUP_VERIFY/);
     expect(() => loadConfig({ LATCH_SIGNUP_DOMAINS: 'example.com,not a domain' })).toThrowError(/LATCH_SIGNUP_DOMAINS .*"not a domain"/);
     expect(loadConfig({ LATCH_SIGNUP: 'open', LATCH_SIGNUP_DOMAINS: 'Example.COM, @example.org' }).signupDomains).toEqual(['example.com', 'example.org']);
+  });
+});
+
+describe('sign-up when the mail cannot be sent', () => {
+  let latch: TestServer;
+  beforeAll(async () => {
+    // Nothing listens there: the SMTP connection is refused.
+    latch = await startTestServer({ signup: 'open', smtpUrl: `smtp://127.0.0.1:${await freePort()}` });
+  });
+  afterAll(async () => latch?.close());
+
+  it('says to try again (503, Retry-After) in the page language, never a 500', async () => {
+    const browser = new FetchBrowser();
+    const form = await browser.request(`${latch.issuer}/signup`, { headers: { 'accept-language': 'de' } });
+    expect(form.body).toContain('Konto erstellen');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const res = await browser.request(`${latch.issuer}/signup`, {
+      method: 'POST',
+      headers: { 'accept-language': 'de' },
+      body: new URLSearchParams({ csrf, email: 'lisa@example.com', password: PASSWORD, name: 'Lisa Meitner' }),
+    });
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(res.body).toContain('Die E-Mail konnte gerade nicht gesendet werden');
   });
 });
