@@ -252,6 +252,7 @@ h2 { margin: 0 0 0.75rem; font-size: 1.125rem; font-weight: 600; }
 .account-item form { flex: none; }
 .account-item .button { width: auto; min-height: 2.25rem; padding: 0.375rem 0.75rem; font-size: 0.875rem; }
 .account-item-current strong { color: var(--primary); }
+.notice-link { text-decoration: none; }
 
 @media (max-width: 30rem) {
   body { justify-content: flex-start; padding: 0; background: var(--card); }

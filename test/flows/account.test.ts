@@ -208,6 +208,18 @@ describe.skipIf(!chromiumAvailable)('the account page in Chromium', () => {
     expect(after!.sid).not.toBe(before.sid);
   });
 
+  it("cannot end another person's session", async () => {
+    const mallory = await latch.user();
+    const victim = await latch.user();
+    const page = await signedInPage(mallory);
+    await signedInPage(victim);
+    const [session] = await latch.latch.store.sessions.listBySub(victim.sub, now());
+    const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
+    const res = await page.context().request.post(`${latch.issuer}/account/sessions/end`, { form: { csrf: csrf!, sid: session!.sid }, maxRedirects: 0 });
+    expect(res.status()).toBe(200);
+    expect(await latch.latch.store.sessions.findBySid(session!.sid, now())).toBeDefined();
+  });
+
   it('refuses every account form without its CSRF token', async () => {
     const user = await latch.user();
     const page = await signedInPage(user);

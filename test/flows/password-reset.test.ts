@@ -142,6 +142,10 @@ describe.skipIf(!chromiumAvailable)('password reset in Chromium against a real S
   it('refuses a reset form from another browser (CSRF) and a link that is not one', async () => {
     const res = await fetch(`${latch.issuer}/password/forgot`, { method: 'POST', body: new URLSearchParams({ email: user.email }) });
     expect(res.status).toBe(403);
+    const reset = await fetch(`${latch.issuer}/password/reset`, { method: 'POST', body: new URLSearchParams({ token: 'x'.repeat(43), password: 'p'.repeat(20), password2: 'p'.repeat(20) }) });
+    expect(reset.status).toBe(403);
+    const resend = await fetch(`${latch.issuer}/verify-email/resend`, { method: 'POST', body: new URLSearchParams({ email: user.email }) });
+    expect(resend.status).toBe(403);
     expect((await fetch(`${latch.issuer}/password/reset?token=not-a-token`)).status).toBe(400);
     expect((await fetch(`${latch.issuer}/password/reset`)).status).toBe(400);
   });

@@ -238,3 +238,33 @@ describe('sign-up when the mail cannot be sent', () => {
     expect(res.body).toContain('Die E-Mail konnte gerade nicht gesendet werden');
   });
 });
+
+describe('sign-up without verification (LATCH_SIGNUP_VERIFY=false)', () => {
+  let latch: TestServer;
+  beforeAll(async () => {
+    latch = await startTestServer({ signup: 'open', signupVerify: false });
+  });
+  afterAll(async () => latch?.close());
+
+  it('signs the new account in and continues the journey to the application', async () => {
+    const app = await latch.client({ kind: 'web' });
+    const browser = new FetchBrowser();
+    const url = new URL(`${latch.issuer}/authorize`);
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: app.clientId, redirect_uri: app.redirectUri, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })) url.searchParams.set(k, v);
+    const login = await browser.navigate(url, { stopAt: app.redirectUri });
+    if (login.kind !== 'page') throw new Error('expected the login page');
+    const id = /\/interaction\/([A-Za-z0-9_-]{43})/.exec(login.page.url.pathname)?.[1];
+    expect(login.page.body).toContain(`href="/signup?interaction=${id}"`);
+    const form = await browser.request(`${latch.issuer}/signup?interaction=${id}`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const created = await browser.request(`${latch.issuer}/signup?interaction=${id}`, { method: 'POST', body: new URLSearchParams({ csrf, email: 'emmy@example.net', password: PASSWORD, name: 'Emmy Noether' }) });
+    expect(created.status).toBe(303);
+    expect(created.location?.pathname).toBe(`/interaction/${id}`);
+    const next = await browser.navigate(created.location!, { stopAt: app.redirectUri });
+    // Signed in: the journey asks for consent (or goes straight back), never for the password again.
+    if (next.kind === 'page') expect(next.page.body).toContain('name="decision"');
+    const user = await latch.latch.store.users.findByEmail('emmy@example.net');
+    expect(user?.emailVerified).toBe(false);
+    expect(await latch.latch.store.sessions.listBySub(user!.sub, Math.floor(Date.now() / 1000))).toHaveLength(1);
+  });
+});
