@@ -45,6 +45,9 @@ export const settings = {
   smtpUrl: { env: 'LATCH_SMTP_URL', doc: 'Where email (verification, password reset) is sent: smtp://[user:password@]host[:port] (STARTTLS; required with a password unless the host is loopback) or smtps:// (TLS); unset: written to the log instead (development).', default: undefined },
   mailFrom: { env: 'LATCH_MAIL_FROM', doc: 'Sender of the email, an address with an optional name ("Acme <id@acme.example>").', default: 'Latch <no-reply@<issuer host>>' },
   fetchAllowPrivate: { env: 'LATCH_FETCH_ALLOW_PRIVATE', doc: 'Let Latch fetch (logos, upstream providers) from private, loopback and link-local addresses, and over http from loopback hosts; for tests and development only.', default: false },
+  signup: { env: 'LATCH_SIGNUP', doc: 'Whether people may create their own account on the login page: open or off.', default: 'off' },
+  signupDomains: { env: 'LATCH_SIGNUP_DOMAINS', doc: 'Comma-separated email domains sign-up accepts (example.com,example.org); empty: any domain.', default: '' },
+  signupVerify: { env: 'LATCH_SIGNUP_VERIFY', doc: 'With sign-up open: an account whose email address is not verified cannot sign in until the person follows the link mailed to them.', default: true },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
@@ -114,6 +117,18 @@ const mailFromSchema = z.string().refine((v) => {
   return named ? mailAddress.test(named[2] ?? '') : mailAddress.test(v.trim());
 }, 'must be an email address, optionally with a name: Acme <no-reply@acme.example>');
 
+/** LATCH_SIGNUP_DOMAINS: lower-cased domain names, from a comma list (or a list in the config file). */
+const domainName = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const signupDomainsSchema = z.union([z.string(), z.array(z.string())]).transform((v, ctx): string[] => {
+  const entries = (Array.isArray(v) ? v : v.split(',')).map((e) => e.trim().toLowerCase().replace(/^@/, '')).filter(Boolean);
+  const wrong = entries.filter((e) => !domainName.test(e));
+  if (wrong.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `"${wrong.join('", "')}" is not a domain name; use comma-separated domains such as example.com,example.org` });
+    return z.NEVER;
+  }
+  return [...new Set(entries)];
+});
+
 export const configSchema = z
   .object({
     port: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -180,6 +195,12 @@ export const configSchema = z
     smtpUrl: smtpUrlSchema.optional(),
     mailFrom: mailFromSchema.optional(),
     eventRetentionDays: z.coerce.number().int().positive().default(90),
+    signup: z.enum(['open', 'off'], { message: 'must be open or off' }).default('off'),
+    signupDomains: signupDomainsSchema.default([]),
+    signupVerify: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], { message: 'must be true or false' })
+      .default(true)
+      .transform((v) => v === true || v === 'true' || v === '1'),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

@@ -14,6 +14,9 @@ import { registerInteraction } from './routes/interaction.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
+import { registerAccount } from './routes/account.js';
+import { registerPasswordReset } from './routes/password-reset.js';
+import { registerSignup } from './routes/signup.js';
 import { registerAdminApi } from './admin/register.js';
 import type { TurnEnd } from '../runtime/turn-end.js';
 import { asStoreUnavailable } from '../storage/unavailable.js';
@@ -195,6 +198,9 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerLogout(scope, ctx);
     registerDevice(scope, ctx);
     registerConsole(scope, ctx);
+    registerSignup(scope, ctx);
+    registerPasswordReset(scope, ctx);
+    registerAccount(scope, ctx);
   });
   return app;
 }

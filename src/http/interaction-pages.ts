@@ -30,6 +30,18 @@ export interface LoginPageOptions {
   email?: string | undefined;
   error?: PageMessage;
   status?: number;
+  /** The account signed in must verify its address first: the page offers to send the link again. */
+  unverified?: boolean | undefined;
+}
+
+/** The sign-in page's links of the accounts that look after themselves: sign-up (when open), "Forgot password?". */
+export function loginAccountLinks(ctx: AppContext, action: string, options: Pick<LoginPageOptions, 'unverified'>) {
+  const interactionId = /^\/interaction\/([A-Za-z0-9_-]+)\/login$/.exec(action)?.[1];
+  return {
+    signupHref: ctx.config.signup === 'open' ? (interactionId ? `/signup?interaction=${interactionId}` : '/signup') : undefined,
+    forgotHref: '/password/forgot',
+    resendAction: options.unverified ? '/verify-email/resend' : undefined,
+  };
 }
 
 /** The login page of one interaction, authorize or device: the same page, posted to its own action. */
@@ -48,6 +60,7 @@ export async function renderLogin(
     clientName: clientName(page.client),
     ...(email !== undefined ? { email } : {}),
     ...(error !== undefined ? { error } : {}),
+    accountLinks: loginAccountLinks(ctx, page.action, options),
     // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
     ...(await pageChrome(ctx, request, { uiLocales: page.uiLocales })),
   });

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mustVerifyBeforeSignIn } from '../core/accounts/email-verification.js';
 import { attemptLogin, failedLoginEvent, normalizeEmail } from '../core/accounts/login.js';
 import { recordEvent } from '../observability/events.js';
 import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
@@ -13,6 +14,8 @@ export interface LoginRetry {
   /** In the catalogues' words, so the page shows it in the person's language. */
   error: PageMessage;
   status: number;
+  /** The right password of an account whose address is not verified yet (the page offers to send the link again). */
+  unverified?: boolean;
 }
 
 /** Shown to a person whose account an operator disabled (only after the right password). */
@@ -54,6 +57,12 @@ export async function submitLoginForm(
   }
   if (result.kind === 'invalid') return { email, error: message('login.error_invalid'), status: 401 };
   if (result.kind === 'disabled') return { email, error: accountDisabled(), status: 403 };
+  // Said only after the right password, like a disabled account (issue 13: verification before sign-in).
+  if (mustVerifyBeforeSignIn(ctx.config, result.user)) {
+    const data = { reason: 'email_unverified', via: 'login_page' };
+    await recordEvent(ctx.store, { type: 'login.failed', sub: result.user.sub, clientId, address, data }, now, request.log);
+    return { email, error: message('signup.error_unverified'), status: 403, unverified: true };
+  }
   const session = await startSession(ctx, request, reply, result.user.sub);
   await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime, amr: session.amr });
   request.log.info({ event: 'login.succeeded' }, 'login succeeded');

@@ -174,3 +174,15 @@ export function passwordChangedMessage(brand: MailBrand, recipient: MailRecipien
   if (options.resetLink) blocks.push({ kind: 'action', key: 'mail.changed.action', link: issuerLink(brand.issuer, options.resetLink) });
   return compose(brand, recipient, { subject: 'mail.changed.subject', blocks });
 }
+
+/** Sign-up with an address that has an account already: its owner is told (the form answers as for a new address). */
+export function signupAttemptMessage(brand: MailBrand, recipient: MailRecipient, options: { resetLink: string }): MailMessage {
+  return compose(brand, recipient, {
+    subject: 'signup.mail_exists_subject',
+    blocks: [
+      { kind: 'text', key: 'signup.mail_exists_lead', params: { email: recipient.to } },
+      { kind: 'text', key: 'signup.mail_exists_ignore' },
+      { kind: 'action', key: 'signup.mail_exists_action', link: issuerLink(brand.issuer, options.resetLink) },
+    ],
+  });
+}

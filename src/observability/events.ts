@@ -40,6 +40,15 @@ export const EVENT_TYPES = [
   'key.rotated',
   'settings.branding_updated',
   'admin.setup_completed',
+  // Accounts that look after themselves (issue 13): the person's own changes.
+  'user.signed_up',
+  'user.email_verified',
+  'user.email_change_requested',
+  'user.email_changed',
+  'password.reset_requested',
+  'password.reset',
+  'password.changed',
+  'session.reauthenticated',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

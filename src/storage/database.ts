@@ -241,6 +241,16 @@ export interface FederationStatesTable {
   expires_at: number;
 }
 
+/** Single-use links mailed to a person (migration 012): verify_email, reset_password, change_email. */
+export interface AccountTokensTable {
+  digest: string;
+  kind: string;
+  sub: string;
+  email: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -260,6 +270,7 @@ export interface Database {
   connections: ConnectionsTable;
   user_identities: UserIdentitiesTable;
   federation_states: FederationStatesTable;
+  account_tokens: AccountTokensTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -5,6 +5,7 @@ import type { Database, Dialect } from './database.js';
 import { apisRepository } from './repositories/apis.js';
 import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
+import { accountTokensRepository } from './repositories/account-tokens.js';
 import { connectionsRepository, federationStatesRepository, userIdentitiesRepository } from './repositories/connections.js';
 import { consentsRepository } from './repositories/consents.js';
 import { deviceCodesRepository } from './repositories/device-codes.js';
@@ -148,6 +149,7 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     connections: connectionsRepository(kysely),
     identities: userIdentitiesRepository(kysely),
     federationStates: federationStatesRepository(kysely),
+    accountTokens: accountTokensRepository(kysely),
     purgeExpired: (now, options) => purgeExpired(kysely, now, options),
     close: () => (closing ??= kysely.destroy()),
   };

@@ -657,6 +657,34 @@ export interface FederationStatesRepository {
   find(digest: string, now: number): Promise<FederationStateRecord | undefined>;
 }
 
+/** What a mailed single-use link is for (issue 13, accounts that look after themselves). */
+export type AccountTokenKind = 'verify_email' | 'reset_password' | 'change_email';
+
+/** A single-use link mailed to a person, found by the digest of its token (the token itself is never stored). */
+export interface AccountTokenRecord {
+  digest: string;
+  kind: AccountTokenKind;
+  sub: string;
+  /** The address the link was sent to: the one to verify, or the new address of a change. */
+  email: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface AccountTokensRepository {
+  /** Throws StorageConflictError when the digest exists. */
+  create(token: AccountTokenRecord): Promise<void>;
+  /**
+   * Consumes the token in one statement (a delete): of two concurrent uses exactly one gets the record. Undefined
+   * when missing, of another kind, or expired at `now` (a token of another kind is left as it is).
+   */
+  consume(digest: string, kind: AccountTokenKind, now: number): Promise<AccountTokenRecord | undefined>;
+  /** Reads without consuming: undefined when missing, of another kind, or expired at `now`. */
+  find(digest: string, kind: AccountTokenKind, now: number): Promise<AccountTokenRecord | undefined>;
+  /** Deletes a person's tokens of one kind (a new link, a reset done, a new password): returns how many. */
+  deleteBySub(sub: string, kind: AccountTokenKind): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientsRepository;
@@ -677,6 +705,7 @@ export interface Store {
   readonly connections: ConnectionsRepository;
   readonly identities: UserIdentitiesRepository;
   readonly federationStates: FederationStatesRepository;
+  readonly accountTokens: AccountTokensRepository;
   /**
    * Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows),
    * and events older than `eventsBefore` (Unix seconds) when it is given.

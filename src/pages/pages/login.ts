@@ -11,9 +11,39 @@ export interface LoginPageOptions extends PageChrome {
   email?: string;
   /** A message of the catalogues (or text already in the page's language). */
   error?: string | PageMessage;
+  /** Accounts that look after themselves (issue 13): links under the form, hidden fields, and "send the link again". */
+  accountLinks?: LoginAccountLinks;
 }
 
-export function loginPage({ action, csrf, clientName, email, error, ...chrome }: LoginPageOptions): string {
+export interface LoginAccountLinks {
+  /** "Create an account", only when sign-up is open. */
+  signupHref?: string | undefined;
+  /** "Forgot password?". */
+  forgotHref?: string | undefined;
+  /** More hidden fields of the login form (the account page's return path). */
+  hidden?: Readonly<Record<string, string>>;
+  /** The account signed in is not verified yet: a form that mails the link again. */
+  resendAction?: string | undefined;
+}
+
+function accountLinksMarkup(t: ReturnType<typeof translator>, csrf: string, email: string | undefined, links: LoginAccountLinks | undefined) {
+  if (!links) return '';
+  const resend = links.resendAction
+    ? html`<form method="post" action="${safeUrl(links.resendAction)}" class="resend-form">
+${hiddenInput('csrf', csrf)}
+${hiddenInput('email', email ?? '')}
+<button type="submit" class="button button-secondary">${t.text('signup.resend')}</button>
+</form>
+`
+    : '';
+  const items = [
+    links.forgotHref ? html`<a class="forgot-link" href="${safeUrl(links.forgotHref)}">${t.text('reset.forgot_link')}</a>` : '',
+    links.signupHref ? html`<a class="signup-link" href="${safeUrl(links.signupHref)}">${t.text('signup.link')}</a>` : '',
+  ];
+  return html`${resend}${items.some(Boolean) ? html`<p class="login-links">${items}</p>` : ''}`;
+}
+
+export function loginPage({ action, csrf, clientName, email, error, accountLinks, ...chrome }: LoginPageOptions): string {
   const t = translator(chrome.locale);
   const hasEmail = email !== undefined && email !== '';
   const invalid = error ? html` aria-invalid="true" aria-describedby="login-error"` : '';
@@ -22,6 +52,7 @@ export function loginPage({ action, csrf, clientName, email, error, ...chrome }:
 ${error ? html`<div class="alert" role="alert" id="login-error">${t.show(error)}</div>` : ''}
 <form method="post" action="${safeUrl(action)}">
 ${hiddenInput('csrf', csrf)}
+${Object.entries(accountLinks?.hidden ?? {}).map(([name, value]) => hiddenInput(name, value))}
 <div class="field">
 <label for="email">${t.text('login.email')}</label>
 <input id="email" type="email" name="email" autocomplete="username" required autocapitalize="none" spellcheck="false" value="${email ?? ''}"${invalid}${hasEmail ? '' : html` autofocus`}>
@@ -31,6 +62,7 @@ ${hiddenInput('csrf', csrf)}
 <input id="password" type="password" name="password" autocomplete="current-password" required${invalid}${hasEmail ? html` autofocus` : ''}>
 </div>
 <button type="submit" class="button button-primary">${t.text('action.continue')}</button>
-</form>`;
+</form>
+${accountLinksMarkup(t, csrf, email, accountLinks)}`;
   return page({ title: t.text('login.title'), body, ...chrome });
 }
