@@ -40,6 +40,12 @@ export const EVENT_TYPES = [
   'key.rotated',
   'settings.branding_updated',
   'admin.setup_completed',
+  // Federation (issue 13): upstream providers and the identities linked through them.
+  'connection.created',
+  'connection.updated',
+  'connection.deleted',
+  'identity.linked',
+  'identity.unlinked',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
