@@ -114,4 +114,17 @@ export const de: Catalogue = {
   'mail.changed.lead': 'Das Passwort des {product}-Kontos für {email} wurde soeben geändert.',
   'mail.changed.not_you': 'Wenn Sie es nicht geändert haben, kennt möglicherweise jemand anderes Ihr Passwort: Setzen Sie es sofort zurück und informieren Sie den Support dieser Website.',
   'mail.changed.action': 'Passwort zurücksetzen',
+  // Federation (issue 13): sign in with another provider.
+  'federation.or': 'oder',
+  'federation.continue_with': 'Weiter mit {provider}',
+  'federation.link_title': 'Konto verknüpfen',
+  'federation.link_heading': 'Konto verknüpfen',
+  'federation.link_lead': 'Für {email} gibt es hier bereits ein Konto. Um sich künftig mit {provider} anzumelden, geben Sie einmal das Passwort dieses Kontos ein.',
+  'federation.link_action': 'Verknüpfen und weiter',
+  'federation.error_unverified': '{provider} hat nicht bestätigt, dass {email} Ihnen gehört. Daher kann es nicht mit dem Konto dieser Adresse verknüpft werden. Melden Sie sich mit Ihrem Passwort an.',
+  'federation.error_no_email': '{provider} hat keine E-Mail-Adresse mitgeteilt, daher kann kein Konto für Sie angelegt werden. Melden Sie sich auf andere Weise an.',
+  'federation.error_unavailable': '{provider} ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal oder melden Sie sich auf andere Weise an.',
+  'federation.error_response': 'Die Anmeldung mit {provider} hat nicht geklappt: Die Antwort konnte nicht überprüft werden. Versuchen Sie es noch einmal oder melden Sie sich auf andere Weise an.',
+  'federation.error_state': 'Diese Anmeldeantwort ist hier nicht gültig: Sie wurde verändert, schon verwendet, ist abgelaufen oder wurde in einem anderen Browser geöffnet. Kehren Sie zur Anwendung zurück und beginnen Sie neu.',
+  'federation.error_unknown': 'Diese Art der Anmeldung ist nicht verfügbar. Gehen Sie zurück und melden Sie sich auf andere Weise an.',
 };

@@ -2,6 +2,7 @@ import { html, safeUrl } from '../html.js';
 import { page, type PageChrome } from '../layout.js';
 import { type PageMessage, translator } from '../messages/index.js';
 import { hiddenInput } from './parts.js';
+import { upstreamButtons, type UpstreamChoice } from './federation.js';
 
 export interface LoginPageOptions extends PageChrome {
   action: string;
@@ -11,9 +12,11 @@ export interface LoginPageOptions extends PageChrome {
   email?: string;
   /** A message of the catalogues (or text already in the page's language). */
   error?: string | PageMessage;
+  /** Federation: a "Continue with <name>" button for each enabled connection. */
+  upstreams?: readonly UpstreamChoice[];
 }
 
-export function loginPage({ action, csrf, clientName, email, error, ...chrome }: LoginPageOptions): string {
+export function loginPage({ action, csrf, clientName, email, error, upstreams, ...chrome }: LoginPageOptions): string {
   const t = translator(chrome.locale);
   const hasEmail = email !== undefined && email !== '';
   const invalid = error ? html` aria-invalid="true" aria-describedby="login-error"` : '';
@@ -31,6 +34,6 @@ ${hiddenInput('csrf', csrf)}
 <input id="password" type="password" name="password" autocomplete="current-password" required${invalid}${hasEmail ? html` autofocus` : ''}>
 </div>
 <button type="submit" class="button button-primary">${t.text('action.continue')}</button>
-</form>`;
+</form>${upstreams?.length ? html`\n${upstreamButtons(t, upstreams, csrf)}` : ''}`;
   return page({ title: t.text('login.title'), body, ...chrome });
 }
