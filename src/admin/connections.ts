@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CLAIM_PATH, MAPPED_CLAIMS } from '../federation/claims.js';
+import { outboundCause } from '../federation/fetch.js';
 import { callbackUrl, upstreamConfig } from '../federation/relying-party.js';
 import { sealClientSecret } from '../federation/secrets.js';
 import { recordEvent, type Actor } from '../observability/events.js';
@@ -148,7 +149,8 @@ export async function createConnection(deps: ConnectionsDeps, raw: CreateConnect
     try {
       await upstreamConfig(record, { serverSecret: deps.serverSecret, allowPrivate: deps.allowPrivate });
     } catch (err) {
-      throw new AdminInputError('issuer', `cannot read the discovery document of ${input.issuer}: ${(err as Error).message}`);
+      const why = outboundCause(err)?.message ?? (err as Error).message;
+      throw new AdminInputError('issuer', `cannot read the discovery document of ${input.issuer}: ${why}`);
     }
   }
   try {

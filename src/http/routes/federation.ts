@@ -54,7 +54,7 @@ async function start(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   try {
     config = await upstreamConfig(connection, setup.rp);
   } catch (err) {
-    request.log.warn({ err: String((err as Error).message), connection: connection.id }, 'upstream provider unreachable');
+    request.log.warn({ err: outboundCause(err)?.message ?? String((err as Error).message), connection: connection.id }, 'upstream provider unreachable');
     return loginAgain(ctx, request, reply, resumed, message('federation.error_unavailable', { provider: connection.name }), 503);
   }
   const now = ctx.now();
@@ -114,7 +114,7 @@ async function callback(ctx: AppContext, request: FastifyRequest, reply: Fastify
     profile = await finishUpstream(connection, config, setup.keys, state, new URL(callbackUrl(ctx.config.issuer, connection.id) + rawQuery));
   } catch (err) {
     const unreachable = outboundCause(err);
-    request.log.warn({ connection: connection.id, reason: unreachable?.reason, err: String((err as Error).message) }, 'the upstream sign-in failed');
+    request.log.warn({ connection: connection.id, reason: unreachable?.reason, err: unreachable?.message ?? String((err as Error).message) }, 'the upstream sign-in failed');
     if (unreachable) return endAtClient(ctx, request, reply, resumed, 'temporarily_unavailable', `${connection.name} cannot be reached`);
     return loginAgain(ctx, request, reply, resumed, message('federation.error_response', { provider: connection.name }), 502);
   }
