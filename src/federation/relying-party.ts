@@ -32,7 +32,7 @@ export class UpstreamResponseError extends Error {
 async function clientAuth(connection: ConnectionRecord, deps: RelyingPartyDeps, supported: readonly string[] | undefined): Promise<client.ClientAuth> {
   if (connection.clientSecretEncrypted === null) return client.None();
   const secret = await openClientSecret(connection.clientSecretEncrypted, deps.serverSecret, connection.id);
-  // RFC 8414 §2: without token_endpoint_auth_methods_supported, client_secret_basic is the default.
+  // RFC 6749 §2.3.1: every server supports HTTP Basic; RFC 8414 §2: it is the default when metadata lists none.
   if (supported === undefined || supported.includes('client_secret_basic')) return client.ClientSecretBasic(secret);
   return client.ClientSecretPost(secret);
 }
@@ -67,7 +67,7 @@ export async function upstreamConfig(connection: ConnectionRecord, deps: Relying
       token_endpoint: connection.tokenEndpoint,
       userinfo_endpoint: connection.userinfoEndpoint,
     };
-    config = new client.Configuration(server, connection.clientId, undefined, await clientAuth(connection, deps, ['client_secret_post']));
+    config = new client.Configuration(server, connection.clientId, undefined, await clientAuth(connection, deps, undefined));
   }
   config[client.customFetch] = customFetch;
   for (const run of execute) run(config);
