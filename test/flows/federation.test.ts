@@ -172,6 +172,7 @@ describe.skipIf(!chromiumAvailable)('federation in Chromium', () => {
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('did not confirm');
     expect(await page.locator('input[name="email"]').inputValue()).toBe('unverified-carol@op.test');
+    await page.screenshot({ path: join(shots, '5-unverified-email-not-linked.png'), fullPage: true });
     expect(await latch.latch.store.identities.listBySub(carol.sub)).toEqual([]);
     await page.context().close();
   });
