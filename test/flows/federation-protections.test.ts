@@ -198,6 +198,33 @@ describe('federation protections', () => {
     }
   });
 
+  it('an authorization endpoint on another origin than the issuer is reached through a page, not a 303 the CSP would block', async () => {
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const discovery = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ issuer, authorization_endpoint: `${upstream.issuer}/authorize`, token_endpoint: `${upstream.issuer}/token`, jwks_uri: `${upstream.issuer}/jwks`, response_types_supported: ['code'] }),
+      );
+    });
+    await new Promise<void>((resolve) => discovery.listen(port, '127.0.0.1', resolve));
+    try {
+      await addConnection(latch, secret, { id: 'split', name: 'Split origins', issuer, client_id: 'c' });
+      const browser = new Browser();
+      const page = await loginPage(browser);
+      expect(page.headers.get('content-security-policy')).toContain(issuer);
+      const answer = await pressContinue(browser, page, 'split');
+      expect(answer.status).toBe(200);
+      const refresh = answer.headers.get('refresh')!;
+      expect(refresh).toMatch(new RegExp(`^0; url=${upstream.issuer}/authorize\\?`));
+      expect(answer.body).toContain(`href="${upstream.issuer}/authorize?`);
+      // The page itself carries no form, and the usual 303 is kept where the origins agree.
+      expect((await pressContinue(browser, await loginPage(browser), 'up')).status).toBe(303);
+    } finally {
+      await latch.latch.store.connections.delete('split');
+      await new Promise<void>((resolve) => discovery.close(() => resolve()));
+    }
+  });
+
   it('a callback without a state, or with garbage, is a 400 page', async () => {
     const browser = new Browser();
     await loginPage(browser);

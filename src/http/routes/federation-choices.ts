@@ -1,5 +1,11 @@
 import type { UpstreamChoice } from '../../pages/pages/federation.js';
+import type { ConnectionRecord } from '../../storage/types.js';
 import type { AppContext } from '../context.js';
+
+/** Where the login page's form for this connection may lead (CSP form-action): its authorization endpoint, or its issuer. */
+export function upstreamTarget(c: Pick<ConnectionRecord, 'authorizationEndpoint' | 'issuer'>): string | undefined {
+  return c.authorizationEndpoint ?? c.issuer ?? undefined;
+}
 
 /**
  * The login page's "Continue with <name>" buttons for an interaction, and the origins its CSP must let those forms
@@ -13,7 +19,7 @@ export async function upstreamChoices(ctx: Pick<AppContext, 'store' | 'keySecret
   return {
     choices: enabled.map((c) => ({ action: `/interaction/${interactionId}/federation/${encodeURIComponent(c.id)}`, name: c.name })),
     formTargets: enabled.flatMap((c) => {
-      const target = c.authorizationEndpoint ?? c.issuer;
+      const target = upstreamTarget(c);
       return target ? [target] : [];
     }),
   };

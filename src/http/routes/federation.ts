@@ -10,14 +10,14 @@ import { outboundCause } from '../../federation/fetch.js';
 import { authorizationUrl, callbackUrl, finishUpstream, upstreamConfig } from '../../federation/relying-party.js';
 import { newState, openState } from '../../federation/secrets.js';
 import { resolveUpstream } from '../../federation/sign-in.js';
-import { message } from '../../pages/index.js';
+import { message, upstreamRedirectPage } from '../../pages/index.js';
 import type { ConnectionRecord } from '../../storage/types.js';
 import { browserId, checkCsrf } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { accountDisabled } from '../login-form.js';
-import { lazyChrome } from '../page-chrome.js';
-import { noStore, sendErrorPage } from '../responses.js';
+import { lazyChrome, pageChrome } from '../page-chrome.js';
+import { noStore, sendErrorPage, sendPage } from '../responses.js';
 import { OAuthError } from '../../core/errors.js';
 import {
   completeUpstreamSignIn,
@@ -29,6 +29,7 @@ import {
   sendBadState,
   sendUnknownConnection,
 } from './federation-journey.js';
+import { upstreamTarget } from './federation-choices.js';
 import { registerFederationLink, renderLinkPage } from './federation-link.js';
 
 async function enabledConnection(ctx: AppContext, id: string): Promise<ConnectionRecord | undefined> {
@@ -73,6 +74,12 @@ async function start(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
     expiresAt: now + FEDERATION_STATE_TTL,
   });
   const url = await authorizationUrl(connection, config, setup.keys, state, callbackUrl(ctx.config.issuer, connection.id));
+  const target = upstreamTarget(connection);
+  if (target === undefined || new URL(target).origin !== url.origin) {
+    // Browsers apply the login page's form-action to this answer's redirect too: another origin goes by a page.
+    const body = upstreamRedirectPage({ href: url.href, provider: connection.name, ...(await pageChrome(ctx, request, { uiLocales: resumed.request.uiLocales })) });
+    return sendPage(reply.header('Refresh', `0; url=${url.href}`), body);
+  }
   return noStore(reply).redirect(url.href, 303);
 }
 

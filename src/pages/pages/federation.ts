@@ -52,3 +52,20 @@ ${hiddenInput('link', link)}
 </form>`;
   return page({ title: t.text('federation.link_title'), body, ...chrome });
 }
+
+export interface UpstreamRedirectPageOptions extends PageChrome {
+  href: string;
+  provider: string;
+}
+
+/**
+ * The way upstream when the provider's authorization endpoint is on another origin than its issuer (the login page's
+ * CSP form-action allowed the issuer's): a link, followed at once by the Refresh header sent with it.
+ */
+export function upstreamRedirectPage({ href, provider, ...chrome }: UpstreamRedirectPageOptions): string {
+  const t = translator(chrome.locale);
+  const label = t.text('federation.continue_with', { provider });
+  const body = html`<h1>${label}</h1>
+<p><a class="button button-primary" href="${safeUrl(href)}">${label}</a></p>`;
+  return page({ title: label, body, ...chrome });
+}
