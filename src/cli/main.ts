@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { SecretError } from '../keys/secret.js';
 import { StoreOpenError } from '../storage/open-error.js';
 import { apisCommand } from './commands/apis.js';
+import { connectionsCommand, connectionsUsage } from './commands/connections.js';
 import { clientsCommand } from './commands/clients.js';
 import { grantsCommand } from './commands/grants.js';
 import { keysCommand } from './commands/keys.js';
@@ -25,6 +26,7 @@ const commands: Record<string, Command> = {
   keys: keysCommand,
   apis: apisCommand,
   grants: grantsCommand,
+  connections: connectionsCommand,
 };
 
 const helpTopics: Record<string, string> = {
@@ -35,6 +37,7 @@ const helpTopics: Record<string, string> = {
   keys: usage.keys,
   apis: usage.apis,
   grants: usage.grants,
+  connections: connectionsUsage,
 };
 
 /** CLI flags for the fields AdminInputError names. */
@@ -66,6 +69,10 @@ const flagForField: Record<string, string> = {
   grace_seconds: '--grace',
   email: '--email',
   name: '--name',
+  client_secret: '--client-secret-file',
+  authorization_endpoint: '--authorization-endpoint',
+  token_endpoint: '--token-endpoint',
+  userinfo_endpoint: '--userinfo-endpoint',
 };
 
 /**
@@ -91,7 +98,7 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
       return 0;
     }
     const command = commands[name];
-    if (!command) throw new UsageError(`unknown command "${name}" (start, migrate, users, clients, keys, apis, grants, help)`);
+    if (!command) throw new UsageError(`unknown command "${name}" (start, migrate, users, clients, keys, apis, grants, connections, help)`);
     return await command(createContext(fullIO), args);
   } catch (err) {
     const failure = describeFailure(err);

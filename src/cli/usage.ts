@@ -10,6 +10,7 @@ Commands:
   keys list|rotate
   apis create|list|show|update|delete   APIs (resource servers) that accept Latch access tokens
   grants list|revoke             what a person authorized, and taking it back
+  connections create|list|show|update|delete   upstream providers ("Continue with <name>")
   help [command]                 show help
 
 Every command takes --json (print one JSON object on stdout) and --help.
@@ -46,6 +47,9 @@ const users = `Usage: latch users <command> [options]
   revoke-role <sub|email> <role> take a role away; taking admin away ends their admin tokens
   disable <sub|email>            the user cannot sign in; their grants, tokens and sessions end
   enable <sub|email>             the user can sign in again
+  identities <sub|email>         the upstream identities linked to the user (federation)
+  unlink <sub|email> <connection> <upstream-sub>
+                                 remove one linked identity
 
 Options: --json, --help
 Example: printf '%s' "$PASSWORD" | latch users create --email ada@example.com --password-stdin

@@ -9,6 +9,8 @@ import { browserId, csrfToken, ensureBrowserId } from './cookies.js';
 import type { AppContext } from './context.js';
 import { consentApi, consentClient, pageChrome } from './page-chrome.js';
 import { sendPage } from './responses.js';
+import type { UpstreamChoice } from '../pages/pages/federation.js';
+import { upstreamChoices } from './routes/federation-choices.js';
 
 /** An interaction as the routes hold it: the id from its URL (never stored) and its record. */
 export interface LoadedInteraction {
@@ -32,6 +34,8 @@ export interface LoginPageOptions {
   status?: number;
   /** The account signed in must verify its address first: the page offers to send the link again. */
   unverified?: boolean | undefined;
+  /** Federation: "Continue with <name>" buttons. */
+  upstreams?: UpstreamChoice[];
 }
 
 /** The sign-in page's links of the accounts that look after themselves: sign-up (when open), "Forgot password?". */
@@ -61,6 +65,7 @@ export async function renderLogin(
     ...(email !== undefined ? { email } : {}),
     ...(error !== undefined ? { error } : {}),
     accountLinks: loginAccountLinks(ctx, page.action, options),
+    ...(options.upstreams?.length ? { upstreams: options.upstreams } : {}),
     // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
     ...(await pageChrome(ctx, request, { uiLocales: page.uiLocales })),
   });
@@ -68,7 +73,7 @@ export async function renderLogin(
 }
 
 /** The login page of an authorization request (prefilled from login_hint). */
-export function renderAuthorizeLogin(
+export async function renderAuthorizeLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -76,8 +81,10 @@ export function renderAuthorizeLogin(
   interaction: LoadedInteraction,
   options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
-  const page = { action: `/interaction/${interaction.id}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets: [authz.redirectUri] };
-  return renderLogin(ctx, request, reply, page, { ...options, email: options.email ?? authz.loginHint });
+  const upstreams = await upstreamChoices(ctx, interaction.id);
+  const formTargets = [authz.redirectUri, ...upstreams.formTargets];
+  const page = { action: `/interaction/${interaction.id}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets };
+  return renderLogin(ctx, request, reply, page, { ...options, email: options.email ?? authz.loginHint, upstreams: upstreams.choices });
 }
 
 /** The consent page of an authorization request: the person's share of its scopes. */

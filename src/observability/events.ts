@@ -49,6 +49,12 @@ export const EVENT_TYPES = [
   'password.reset',
   'password.changed',
   'session.reauthenticated',
+  // Federation (issue 13): upstream providers and the identities linked through them.
+  'connection.created',
+  'connection.updated',
+  'connection.deleted',
+  'identity.linked',
+  'identity.unlinked',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -5,6 +5,7 @@ export { assets, latchCss, formPostScript, type Asset } from './assets.js';
 export { LOCALES, DEFAULT_LOCALE, catalogues, message, waitMessage, translator, type Locale, type MessageKey, type PageMessage } from './messages/index.js';
 export { negotiateLocale, type LocaleSources } from './locale.js';
 export { loginPage, type LoginPageOptions } from './pages/login.js';
+export { federationLinkPage, upstreamButtons, upstreamRedirectPage, type FederationLinkPageOptions, type UpstreamChoice } from './pages/federation.js';
 export { consentPage, type ConsentPageOptions, type ConsentClient } from './pages/consent.js';
 export { describeError, errorPage, type ErrorPageOptions } from './pages/error.js';
 export { logoutConfirmPage, type LogoutConfirmPageOptions } from './pages/logout-confirm.js';

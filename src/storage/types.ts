@@ -566,13 +566,16 @@ export type ConnectionType = 'oidc' | 'oauth2';
 
 /**
  * Where each Latch claim is read from in the upstream's ID token claims and userinfo: a dotted path such as
- * `id` or `emails.0.value`. Absent keys take the defaults (sub, email, email_verified, name).
+ * `id` or `emails.0.value`. Absent keys take the defaults (the claim of the same name).
  */
 export interface ClaimMapping {
   sub?: string;
   email?: string;
   email_verified?: string;
   name?: string;
+  given_name?: string;
+  family_name?: string;
+  picture?: string;
 }
 
 /** An upstream identity provider people may sign in with ("Continue with <name>"). */

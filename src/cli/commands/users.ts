@@ -17,6 +17,7 @@ import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { CliError, isoTime, readNewPassword, table, UsageError } from '../io.js';
 import { commandGroup } from '../subcommands.js';
+import { userIdentities, userUnlink } from './connections.js';
 import { usage } from '../usage.js';
 
 export const usersCommand = commandGroup('users', usage.users, {
@@ -29,6 +30,8 @@ export const usersCommand = commandGroup('users', usage.users, {
   'revoke-role': (ctx, args) => changeRole(ctx, args, 'revoke-role'),
   disable: (ctx, args) => changeState(ctx, args, 'disable'),
   enable: (ctx, args) => changeState(ctx, args, 'enable'),
+  identities: userIdentities,
+  unlink: userUnlink,
 });
 
 async function create(ctx: CommandContext, args: string[]): Promise<number> {

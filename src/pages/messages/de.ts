@@ -217,4 +217,17 @@ export const de: Catalogue = {
   'account.confirm_lead': 'Geben Sie Ihr Passwort erneut ein, um fortzufahren, {email}.',
   'account.confirm_submit': 'Bestätigen',
   'account.form_expired': 'Das Formular ist abgelaufen. Laden Sie die Seite neu und versuchen Sie es noch einmal.',
+  // Federation (issue 13): sign in with another provider.
+  'federation.or': 'oder',
+  'federation.continue_with': 'Weiter mit {provider}',
+  'federation.link_title': 'Konto verknüpfen',
+  'federation.link_heading': 'Konto verknüpfen',
+  'federation.link_lead': 'Für {email} gibt es hier bereits ein Konto. Um sich künftig mit {provider} anzumelden, geben Sie einmal das Passwort dieses Kontos ein.',
+  'federation.link_action': 'Verknüpfen und weiter',
+  'federation.error_unverified': '{provider} hat nicht bestätigt, dass {email} Ihnen gehört. Daher kann es nicht mit dem Konto dieser Adresse verknüpft werden. Melden Sie sich mit Ihrem Passwort an.',
+  'federation.error_no_email': '{provider} hat keine E-Mail-Adresse mitgeteilt, daher kann kein Konto für Sie angelegt werden. Melden Sie sich auf andere Weise an.',
+  'federation.error_unavailable': '{provider} ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal oder melden Sie sich auf andere Weise an.',
+  'federation.error_response': 'Die Anmeldung mit {provider} hat nicht geklappt: Die Antwort konnte nicht überprüft werden. Versuchen Sie es noch einmal oder melden Sie sich auf andere Weise an.',
+  'federation.error_state': 'Diese Anmeldeantwort ist hier nicht gültig: Sie wurde verändert, schon verwendet, ist abgelaufen oder wurde in einem anderen Browser geöffnet. Kehren Sie zur Anwendung zurück und beginnen Sie neu.',
+  'federation.error_unknown': 'Diese Art der Anmeldung ist nicht verfügbar. Gehen Sie zurück und melden Sie sich auf andere Weise an.',
 };

@@ -226,6 +226,19 @@ export const en = {
   'account.confirm_lead': 'Enter your password again to continue, {email}.',
   'account.confirm_submit': 'Confirm',
   'account.form_expired': 'The form has expired. Reload the page and try again.',
+  // Federation (issue 13): sign in with another provider.
+  'federation.or': 'or',
+  'federation.continue_with': 'Continue with {provider}',
+  'federation.link_title': 'Link your account',
+  'federation.link_heading': 'Link your account',
+  'federation.link_lead': 'An account for {email} already exists here. To sign in with {provider} from now on, enter the password of that account once.',
+  'federation.link_action': 'Link and continue',
+  'federation.error_unverified': '{provider} did not confirm that {email} is yours, so it cannot be linked to the account with that address. Sign in with your password.',
+  'federation.error_no_email': '{provider} did not share an email address, so no account can be made for you. Sign in another way.',
+  'federation.error_unavailable': '{provider} cannot be reached right now. Try again in a moment, or sign in another way.',
+  'federation.error_response': 'Signing in with {provider} did not work: its answer could not be verified. Try again, or sign in another way.',
+  'federation.error_state': 'This sign-in answer is not valid here: it was changed, already used, expired, or opened in another browser. Go back to the application and start again.',
+  'federation.error_unknown': 'This way of signing in is not available. Go back and sign in another way.',
 } as const;
 
 export type MessageKey = keyof typeof en;

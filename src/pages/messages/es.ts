@@ -217,4 +217,17 @@ export const es: Catalogue = {
   'account.confirm_lead': 'Vuelve a introducir tu contraseña para continuar, {email}.',
   'account.confirm_submit': 'Confirmar',
   'account.form_expired': 'El formulario ha caducado. Vuelve a cargar la página e inténtalo de nuevo.',
+  // Federation (issue 13): sign in with another provider.
+  'federation.or': 'o',
+  'federation.continue_with': 'Continuar con {provider}',
+  'federation.link_title': 'Vincular tu cuenta',
+  'federation.link_heading': 'Vincular tu cuenta',
+  'federation.link_lead': 'Ya existe aquí una cuenta para {email}. Para iniciar sesión con {provider} a partir de ahora, introduce una vez la contraseña de esa cuenta.',
+  'federation.link_action': 'Vincular y continuar',
+  'federation.error_unverified': '{provider} no ha confirmado que {email} sea tuyo, así que no se puede vincular con la cuenta de esa dirección. Inicia sesión con tu contraseña.',
+  'federation.error_no_email': '{provider} no ha compartido ninguna dirección de correo, así que no se puede crear una cuenta para ti. Inicia sesión de otra forma.',
+  'federation.error_unavailable': 'No se puede contactar con {provider} en este momento. Vuelve a intentarlo en un momento o inicia sesión de otra forma.',
+  'federation.error_response': 'No se ha podido iniciar sesión con {provider}: su respuesta no se ha podido verificar. Vuelve a intentarlo o inicia sesión de otra forma.',
+  'federation.error_state': 'Esta respuesta de inicio de sesión no es válida aquí: se ha modificado, ya se ha usado, ha caducado o se ha abierto en otro navegador. Vuelve a la aplicación y empieza de nuevo.',
+  'federation.error_unknown': 'Esta forma de iniciar sesión no está disponible. Vuelve atrás e inicia sesión de otra forma.',
 };

@@ -217,4 +217,17 @@ export const fr: Catalogue = {
   'account.confirm_lead': 'Saisissez à nouveau votre mot de passe pour continuer, {email}.',
   'account.confirm_submit': 'Confirmer',
   'account.form_expired': 'Le formulaire a expiré. Rechargez la page et réessayez.',
+  // Federation (issue 13): sign in with another provider.
+  'federation.or': 'ou',
+  'federation.continue_with': 'Continuer avec {provider}',
+  'federation.link_title': 'Associer votre compte',
+  'federation.link_heading': 'Associer votre compte',
+  'federation.link_lead': 'Un compte pour {email} existe déjà ici. Pour vous connecter désormais avec {provider}, saisissez une fois le mot de passe de ce compte.',
+  'federation.link_action': 'Associer et continuer',
+  'federation.error_unverified': '{provider} n’a pas confirmé que {email} vous appartient : cette adresse ne peut donc pas être associée au compte qui la porte. Connectez-vous avec votre mot de passe.',
+  'federation.error_no_email': '{provider} n’a pas communiqué d’adresse e-mail : aucun compte ne peut donc être créé pour vous. Connectez-vous autrement.',
+  'federation.error_unavailable': '{provider} est injoignable pour le moment. Réessayez dans un instant, ou connectez-vous autrement.',
+  'federation.error_response': 'La connexion avec {provider} a échoué : sa réponse n’a pas pu être vérifiée. Réessayez, ou connectez-vous autrement.',
+  'federation.error_state': 'Cette réponse de connexion n’est pas valable ici : elle a été modifiée, déjà utilisée, a expiré ou a été ouverte dans un autre navigateur. Retournez à l’application et recommencez.',
+  'federation.error_unknown': 'Ce mode de connexion n’est pas disponible. Revenez en arrière et connectez-vous autrement.',
 };

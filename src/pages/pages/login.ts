@@ -2,6 +2,7 @@ import { html, safeUrl } from '../html.js';
 import { page, type PageChrome } from '../layout.js';
 import { type PageMessage, translator } from '../messages/index.js';
 import { hiddenInput } from './parts.js';
+import { upstreamButtons, type UpstreamChoice } from './federation.js';
 
 export interface LoginPageOptions extends PageChrome {
   action: string;
@@ -13,6 +14,8 @@ export interface LoginPageOptions extends PageChrome {
   error?: string | PageMessage;
   /** Accounts that look after themselves (issue 13): links under the form, hidden fields, and "send the link again". */
   accountLinks?: LoginAccountLinks;
+  /** Federation: a "Continue with <name>" button for each enabled connection. */
+  upstreams?: readonly UpstreamChoice[];
 }
 
 export interface LoginAccountLinks {
@@ -43,7 +46,7 @@ ${hiddenInput('email', email ?? '')}
   return html`${resend}${items.some(Boolean) ? html`<p class="login-links">${items}</p>` : ''}`;
 }
 
-export function loginPage({ action, csrf, clientName, email, error, accountLinks, ...chrome }: LoginPageOptions): string {
+export function loginPage({ action, csrf, clientName, email, error, accountLinks, upstreams, ...chrome }: LoginPageOptions): string {
   const t = translator(chrome.locale);
   const hasEmail = email !== undefined && email !== '';
   const invalid = error ? html` aria-invalid="true" aria-describedby="login-error"` : '';
@@ -62,7 +65,7 @@ ${Object.entries(accountLinks?.hidden ?? {}).map(([name, value]) => hiddenInput(
 <input id="password" type="password" name="password" autocomplete="current-password" required${invalid}${hasEmail ? html` autofocus` : ''}>
 </div>
 <button type="submit" class="button button-primary">${t.text('action.continue')}</button>
-</form>
+</form>${upstreams?.length ? html`\n${upstreamButtons(t, upstreams, csrf)}` : ''}
 ${accountLinksMarkup(t, csrf, email, accountLinks)}`;
   return page({ title: t.text('login.title'), body, ...chrome });
 }
