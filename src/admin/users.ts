@@ -18,6 +18,8 @@ export interface CreateUserInput {
   name?: string;
   password?: string;
   emailVerified?: boolean;
+  /** Sign-up only: the account waits for its address to be verified before it can sign in. */
+  verificationRequired?: boolean;
   profile?: UserProfile;
   /** Role names (lower-case letters, digits, _ and -), e.g. `admin`. */
   roles?: string[];
@@ -74,6 +76,7 @@ export async function createUser(
     sub: randomId(),
     email,
     emailVerified: input.emailVerified === undefined ? false : checkEmailVerified(input.emailVerified),
+    verificationRequired: input.verificationRequired === true,
     passwordHash: input.password === undefined ? null : await hashPassword(input.password),
     profile,
     roles,

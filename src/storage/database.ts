@@ -27,6 +27,8 @@ export interface UsersTable {
   /** Lower-case. */
   email: string;
   email_verified: Bool;
+  /** Made through the sign-up form with verification asked: cannot sign in before email_verified (migration 013). */
+  verification_required: Bool;
   password_hash: string | null;
   profile: Json;
   /** JSON array of role names, sorted. */

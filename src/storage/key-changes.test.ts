@@ -55,7 +55,7 @@ describe('key changes (SQLite)', () => {
   it('tells a subscriber when another connection changes the keys, and not for other writes', async () => {
     const listener = heard(server);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await cli.users.create({ sub: 'u1', email: 'a@example.test', emailVerified: true, passwordHash: null, profile: {}, roles: [], disabledAt: null, createdAt: 1, updatedAt: 1 });
+    await cli.users.create({ sub: 'u1', email: 'a@example.test', emailVerified: true, verificationRequired: false, passwordHash: null, profile: {}, roles: [], disabledAt: null, createdAt: 1, updatedAt: 1 });
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(listener.count()).toBe(0);
 

@@ -109,6 +109,11 @@ export interface UserRecord {
   /** Lower-cased; unique. */
   email: string;
   emailVerified: boolean;
+  /**
+   * Made through the sign-up form while LATCH_SIGNUP_VERIFY was on: cannot sign in before the address is verified.
+   * False for accounts an operator made, so that opening sign-up never locks them out.
+   */
+  verificationRequired: boolean;
   /** argon2id PHC string; null for a user who cannot log in with a password. */
   passwordHash: string | null;
   profile: UserProfile;

@@ -179,6 +179,22 @@ describe.skipIf(!chromiumAvailable)('sign-up in Chromium against a real SMTP ser
     expect((await latch.latch.store.users.findByEmail(owner.email))?.sub).toBe(owner.sub);
   });
 
+  it('keeps an account an operator made without a verified address signing in (no lock-out when sign-up opens)', async () => {
+    const person = await latch.user({ email: 'operator-made@example.com', emailVerified: false });
+    const config = await discover(latch, app);
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: app.redirectUri,
+      scope: 'openid email',
+      state: client.randomState(),
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const result = await new FetchBrowser().authorize(url, { stopAt: app.redirectUri, credentials: person, decision: 'allow' });
+    expect(result.sawLogin).toBe(true);
+    expect(result.params.get('code')).toBeTruthy();
+    expect(result.params.get('error')).toBeNull();
+  });
+
   it('refuses a sign-up form from another browser (CSRF)', async () => {
     const res = await fetch(`${latch.issuer}/signup`, { method: 'POST', body: new URLSearchParams({ email: 'x@example.com', password: PASSWORD }) });
     expect(res.status).toBe(403);

@@ -7,11 +7,13 @@ import { redeemAccountToken } from './account-tokens.js';
 import type { SignupPolicy } from './signup.js';
 
 /**
- * With sign-up open and LATCH_SIGNUP_VERIFY on, an account cannot sign in before its address is verified: anyone
- * can type any address into a sign-up form, and the account must not be usable before its owner has the mail.
+ * With LATCH_SIGNUP_VERIFY on, an account made through the sign-up form cannot sign in before its address is
+ * verified: anyone can type any address into a sign-up form, and the account must not be usable before its owner has
+ * the mail. Accounts an operator made are not held back (opening sign-up must not lock them out); turning
+ * verification off releases the ones still waiting.
  */
-export function mustVerifyBeforeSignIn(policy: SignupPolicy, user: Pick<UserRecord, 'emailVerified'>): boolean {
-  return policy.signup === 'open' && policy.signupVerify && !user.emailVerified;
+export function mustVerifyBeforeSignIn(policy: Pick<SignupPolicy, 'signupVerify'>, user: Pick<UserRecord, 'emailVerified' | 'verificationRequired'>): boolean {
+  return policy.signupVerify && user.verificationRequired === true && !user.emailVerified;
 }
 
 export interface VerificationDeps {

@@ -37,6 +37,7 @@ describe('attemptLogin rehashes a hash made with other argon2 parameters', () =>
       sub: `sub-${++n}`,
       email: `person-${n}@example.test`,
       emailVerified: true,
+      verificationRequired: false,
       passwordHash,
       profile: {},
       roles: [],

@@ -79,7 +79,7 @@ export function checkSignup(input: SignupInput, policy: SignupPolicy, passwords:
 export interface SignupDeps {
   users: Pick<UsersRepository, 'findByEmail'>;
   /** Creates the account (the admin services' createUser: hashing, events); throws when the email exists. */
-  createUser(input: { email: string; password: string; name?: string; emailVerified: boolean }): Promise<UserRecord>;
+  createUser(input: { email: string; password: string; name?: string; emailVerified: boolean; verificationRequired: boolean }): Promise<UserRecord>;
 }
 
 export type SignupOutcome = { kind: 'created'; user: UserRecord } | { kind: 'exists'; user: UserRecord };
@@ -95,6 +95,7 @@ export async function signUp(checked: Extract<SignupCheck, { kind: 'ok' }>, poli
       ...(checked.name !== undefined ? { name: checked.name } : {}),
       // Without verification the address is taken on trust, and said so: email_verified stays false.
       emailVerified: false,
+      verificationRequired: policy.signupVerify,
     });
     return { kind: 'created', user };
   } catch (err) {

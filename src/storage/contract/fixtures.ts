@@ -45,6 +45,7 @@ export function aUser(overrides: Partial<UserRecord> = {}): UserRecord {
     sub,
     email: `${sub}@example.com`,
     emailVerified: true,
+    verificationRequired: false,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     profile: { name: 'Ada Lovelace', address: { locality: 'London', country: 'UK' }, phone_number_verified: false },
     roles: [],

@@ -10,6 +10,7 @@ import * as m008 from './migrations/008-interaction-kinds.js';
 import * as m009 from './migrations/009-grant-amr.js';
 import * as m010 from './migrations/010-federation.js';
 import * as m012 from './migrations/012-account-tokens.js';
+import * as m013 from './migrations/013-verification-required.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '009-grant-amr': m009,
   '010-federation': m010,
   '012-account-tokens': m012,
+  '013-verification-required': m013,
 };
 
 export const migrationProvider: MigrationProvider = {
