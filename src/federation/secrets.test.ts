@@ -14,23 +14,26 @@ describe('federation secrets', () => {
     await expect(openClientSecret(sealed, randomBytes(32), 'github')).rejects.toThrow(/wrong LATCH_SECRET/);
   });
 
-  it('a state carries the interaction id; any change to it, or another key, is refused', () => {
-    const state = newState(keys, 'interaction-id-123');
+  it('a state carries the interaction id; any change to it, or another key, is refused', async () => {
+    const state = await newState(keys, 'interaction-id-123');
     expect(state).not.toContain('interaction');
-    expect(openState(keys, state)).toBe('interaction-id-123');
-    expect(newState(keys, 'interaction-id-123')).not.toBe(state);
-    const flipped = (state[10] === 'A' ? 'B' : 'A');
-    expect(openState(keys, state.slice(0, 10) + flipped + state.slice(11))).toBeUndefined();
-    expect(openState(federationKeys(randomBytes(32)), state)).toBeUndefined();
-    expect(openState(keys, 'short')).toBeUndefined();
-    expect(openState(keys, 'not base64url!'.repeat(5))).toBeUndefined();
+    expect(await openState(keys, state)).toBe('interaction-id-123');
+    expect(await newState(keys, 'interaction-id-123')).not.toBe(state);
+    const at = state.length - 30;
+    const flipped = state[at] === 'A' ? 'B' : 'A';
+    expect(await openState(keys, state.slice(0, at) + flipped + state.slice(at + 1))).toBeUndefined();
+    expect(await openState(federationKeys(randomBytes(32)), state)).toBeUndefined();
+    // A JWE of another purpose under the same server secret is not a state.
+    expect(await openState(keys, await sealClientSecret('interaction-id-123', keys.seal, 'x'))).toBeUndefined();
+    expect(await openState(keys, 'short')).toBeUndefined();
+    expect(await openState(keys, 'not base64url!'.repeat(5))).toBeUndefined();
   });
 
-  it('the verifier and nonce are derived from the state: stable, distinct, valid PKCE', () => {
-    const state = newState(keys, 'x');
+  it('the verifier and nonce are derived from the state: stable, distinct, valid PKCE', async () => {
+    const state = await newState(keys, 'x');
     expect(pkceVerifier(keys, state)).toBe(pkceVerifier(keys, state));
     expect(pkceVerifier(keys, state)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(nonceFor(keys, state)).not.toBe(pkceVerifier(keys, state));
-    expect(pkceVerifier(keys, newState(keys, 'x'))).not.toBe(pkceVerifier(keys, state));
+    expect(pkceVerifier(keys, await newState(keys, 'x'))).not.toBe(pkceVerifier(keys, state));
   });
 });

@@ -4,7 +4,7 @@
  * `state` sent upstream carries the interaction id encrypted, and the PKCE verifier and the nonce are an HMAC of the
  * state (recomputed at the callback, never stored).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 
 const encoder = new TextEncoder();
@@ -48,26 +48,20 @@ export function federationKeys(serverSecret: Uint8Array): FederationKeys {
 }
 
 /**
- * A new `state` (RFC 6749 §10.12): 16 random bytes and the interaction id, encrypted and authenticated (AES-256-GCM),
- * so the callback learns which interaction it continues and a changed state is recognised as such.
+ * A new `state` (RFC 6749 §10.12): the interaction id in a compact JWE (`dir` + `A256GCM`, by jose) under a key of its
+ * own, so the callback learns which interaction it continues and a changed state is recognised as such. Its random
+ * IV makes every state distinct, and so the verifier and nonce derived from it.
  */
-export function newState(keys: FederationKeys, interactionId: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keys.seal, iv);
-  const body = Buffer.concat([cipher.update(Buffer.concat([randomBytes(16), Buffer.from(interactionId, 'utf8')])), cipher.final()]);
-  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+export function newState(keys: FederationKeys, interactionId: string): Promise<string> {
+  return new CompactEncrypt(encoder.encode(interactionId)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'latch-federation-state' }).encrypt(keys.seal);
 }
 
 /** The interaction id inside a state made by newState, or undefined for anything else. */
-export function openState(keys: FederationKeys, state: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]{40,400}$/.test(state)) return undefined;
-  const raw = Buffer.from(state, 'base64url');
-  if (raw.length < 12 + 17 + 16) return undefined;
+export async function openState(keys: FederationKeys, state: string): Promise<string | undefined> {
+  if (!/^[A-Za-z0-9_.-]{40,600}$/.test(state)) return undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.seal, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(raw.length - 16));
-    const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]);
-    return plain.subarray(16).toString('utf8');
+    const { plaintext, protectedHeader } = await compactDecrypt(state, keys.seal, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+    return protectedHeader.cty === 'latch-federation-state' ? decoder.decode(plaintext) : undefined;
   } catch {
     return undefined;
   }

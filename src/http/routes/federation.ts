@@ -59,7 +59,7 @@ async function start(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
     return loginAgain(ctx, request, reply, resumed, message('federation.error_unavailable', { provider: connection.name }), 503);
   }
   const now = ctx.now();
-  const state = newState(setup.keys, id);
+  const state = await newState(setup.keys, id);
   // Only the digest of the state is stored; the PKCE verifier and the nonce are derived from it (secrets.ts).
   await ctx.store.federationStates.create({
     digest: digest(state),
@@ -94,7 +94,7 @@ async function callback(ctx: AppContext, request: FastifyRequest, reply: Fastify
   const setup = federationSetup(ctx);
   const state = single(query.state);
   // RFC 6749 §10.12: the state binds the answer to the browser that asked; anything else is refused with a page.
-  const interactionId = setup && state ? openState(setup.keys, state) : undefined;
+  const interactionId = setup && state ? await openState(setup.keys, state) : undefined;
   if (!setup || !state || interactionId === undefined) return sendBadState(ctx, request, reply);
   const now = ctx.now();
   const record = await ctx.store.federationStates.consume(digest(state), now);
