@@ -6,6 +6,7 @@ import { apisRepository } from './repositories/apis.js';
 import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
 import { connectionsRepository, federationStatesRepository, userIdentitiesRepository } from './repositories/connections.js';
+import { passkeysRepository, recoveryCodesRepository, totpSecretsRepository } from './repositories/factors.js';
 import { consentsRepository } from './repositories/consents.js';
 import { deviceCodesRepository } from './repositories/device-codes.js';
 import { eventsRepository } from './repositories/events.js';
@@ -148,6 +149,9 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     connections: connectionsRepository(kysely),
     identities: userIdentitiesRepository(kysely),
     federationStates: federationStatesRepository(kysely),
+    totpSecrets: totpSecretsRepository(kysely),
+    recoveryCodes: recoveryCodesRepository(kysely),
+    passkeys: passkeysRepository(kysely),
     purgeExpired: (now, options) => purgeExpired(kysely, now, options),
     close: () => (closing ??= kysely.destroy()),
   };

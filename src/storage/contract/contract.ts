@@ -16,6 +16,7 @@ import { operatorsContract } from './operators.contract.js';
 import { pagesContract } from './pages.contract.js';
 import { settingsContract } from './settings.contract.js';
 import { federationContract } from './federation.contract.js';
+import { factorsContract } from './factors.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -68,5 +69,6 @@ export function storeContract(name: string, backend: ContractBackend): void {
     eventsContract(context);
     settingsContract(context);
     federationContract(context);
+    factorsContract(context);
   });
 }

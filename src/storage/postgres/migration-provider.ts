@@ -9,6 +9,7 @@ import * as m007 from './migrations/007-operators.js';
 import * as m008 from './migrations/008-interaction-kinds.js';
 import * as m009 from './migrations/009-grant-amr.js';
 import * as m010 from './migrations/010-federation.js';
+import * as m011 from './migrations/011-factors.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '008-interaction-kinds': m008,
   '009-grant-amr': m009,
   '010-federation': m010,
+  '011-factors': m011,
 };
 
 export const migrationProvider: MigrationProvider = {
