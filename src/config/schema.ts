@@ -45,6 +45,7 @@ export const settings = {
   smtpUrl: { env: 'LATCH_SMTP_URL', doc: 'Where email (verification, password reset) is sent: smtp://[user:password@]host[:port] (STARTTLS; required with a password unless the host is loopback) or smtps:// (TLS); unset: written to the log instead (development).', default: undefined },
   mailFrom: { env: 'LATCH_MAIL_FROM', doc: 'Sender of the email, an address with an optional name ("Acme <id@acme.example>").', default: 'Latch <no-reply@<issuer host>>' },
   fetchAllowPrivate: { env: 'LATCH_FETCH_ALLOW_PRIVATE', doc: 'Let Latch fetch (logos, upstream providers) from private, loopback and link-local addresses, and over http from loopback hosts; for tests and development only.', default: false },
+  mfa: { env: 'LATCH_MFA', doc: 'Second factor for everyone: required (every sign-in needs TOTP, a recovery code or a passkey; people without one enrol during sign-in) or off (only clients with default_acr_values, or requests with acr_values, ask for one).', default: 'off' },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
@@ -180,6 +181,7 @@ export const configSchema = z
     smtpUrl: smtpUrlSchema.optional(),
     mailFrom: mailFromSchema.optional(),
     eventRetentionDays: z.coerce.number().int().positive().default(90),
+    mfa: z.enum(['off', 'required']).default('off'),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

@@ -11,6 +11,7 @@ import { registerConsole } from './routes/console.js';
 import { registerDevice } from './routes/device.js';
 import { registerDiscovery } from './routes/discovery.js';
 import { registerInteraction } from './routes/interaction.js';
+import { registerSecondFactor } from './routes/second-factor.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
@@ -192,6 +193,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     await scope.register(cookie);
     registerAuthorize(scope, ctx);
     registerInteraction(scope, ctx);
+    registerSecondFactor(scope, ctx);
     registerLogout(scope, ctx);
     registerDevice(scope, ctx);
     registerConsole(scope, ctx);

@@ -9,6 +9,8 @@ import { browserId, csrfToken, ensureBrowserId } from './cookies.js';
 import type { AppContext } from './context.js';
 import { consentApi, consentClient, pageChrome } from './page-chrome.js';
 import { sendPage } from './responses.js';
+import { passkeyScripts } from './routes/second-factor-page.js';
+import type { PasskeyCeremony } from '../pages/index.js';
 
 /** An interaction as the routes hold it: the id from its URL (never stored) and its record. */
 export interface LoadedInteraction {
@@ -37,7 +39,7 @@ export async function renderLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  page: { action: string; client: ClientRecord; uiLocales?: string | undefined; formTargets?: string[] },
+  page: { action: string; client: ClientRecord; uiLocales?: string | undefined; formTargets?: string[]; passkey?: PasskeyCeremony },
   options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
   const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
@@ -48,10 +50,13 @@ export async function renderLogin(
     clientName: clientName(page.client),
     ...(email !== undefined ? { email } : {}),
     ...(error !== undefined ? { error } : {}),
+    ...(page.passkey ? { passkey: page.passkey } : {}),
     // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
     ...(await pageChrome(ctx, request, { uiLocales: page.uiLocales })),
   });
-  return sendPage(reply, body, { status: options.status ?? 200, formTargets: page.formTargets ?? [] });
+  // Issue 13: the passkey script (and its JSON calls) on pages that offer passkeys.
+  const passkeys = page.passkey ? { scripts: passkeyScripts(ctx), connect: true } : {};
+  return sendPage(reply, body, { status: options.status ?? 200, formTargets: page.formTargets ?? [], ...passkeys });
 }
 
 /** The login page of an authorization request (prefilled from login_hint). */
@@ -63,7 +68,9 @@ export function renderAuthorizeLogin(
   interaction: LoadedInteraction,
   options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
-  const page = { action: `/interaction/${interaction.id}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets: [authz.redirectUri] };
+  const base = `/interaction/${interaction.id}`;
+  const passkey: PasskeyCeremony = { options: `${base}/passkey/authenticate-options`, verify: `${base}/passkey/authenticate`, mode: 'login' };
+  const page = { action: `${base}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets: [authz.redirectUri], passkey };
   return renderLogin(ctx, request, reply, page, { ...options, email: options.email ?? authz.loginHint });
 }
 

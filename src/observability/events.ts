@@ -40,6 +40,13 @@ export const EVENT_TYPES = [
   'key.rotated',
   'settings.branding_updated',
   'admin.setup_completed',
+  // Second factors (issue 13): enrolment, removal, a recovery code used, an operator's reset, a failed or throttled code.
+  'factor.enrolled',
+  'factor.removed',
+  'factor.recovery_used',
+  'factor.reset',
+  'factor.failed',
+  'factor.throttled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -50,6 +50,8 @@ export interface ClientMetadata {
   client_uri?: string;
   policy_uri?: string;
   tos_uri?: string;
+  /** OIDC Dynamic Client Registration §2: the acr values asked for when a request sends no acr_values (issue 13). */
+  default_acr_values?: string[];
 }
 
 export interface ClientRecord {

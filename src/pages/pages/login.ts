@@ -2,6 +2,7 @@ import { html, safeUrl } from '../html.js';
 import { page, type PageChrome } from '../layout.js';
 import { type PageMessage, translator } from '../messages/index.js';
 import { hiddenInput } from './parts.js';
+import { passkeyButton, type PasskeyCeremony } from './second-factor.js';
 
 export interface LoginPageOptions extends PageChrome {
   action: string;
@@ -11,9 +12,11 @@ export interface LoginPageOptions extends PageChrome {
   email?: string;
   /** A message of the catalogues (or text already in the page's language). */
   error?: string | PageMessage;
+  /** Passwordless sign-in with a passkey (issue 13): conditional UI in the email field, and a button. */
+  passkey?: PasskeyCeremony;
 }
 
-export function loginPage({ action, csrf, clientName, email, error, ...chrome }: LoginPageOptions): string {
+export function loginPage({ action, csrf, clientName, email, error, passkey, ...chrome }: LoginPageOptions): string {
   const t = translator(chrome.locale);
   const hasEmail = email !== undefined && email !== '';
   const invalid = error ? html` aria-invalid="true" aria-describedby="login-error"` : '';
@@ -24,13 +27,16 @@ ${error ? html`<div class="alert" role="alert" id="login-error">${t.show(error)}
 ${hiddenInput('csrf', csrf)}
 <div class="field">
 <label for="email">${t.text('login.email')}</label>
-<input id="email" type="email" name="email" autocomplete="username" required autocapitalize="none" spellcheck="false" value="${email ?? ''}"${invalid}${hasEmail ? '' : html` autofocus`}>
+<input id="email" type="email" name="email" autocomplete="${passkey ? 'username webauthn' : 'username'}" required autocapitalize="none" spellcheck="false" value="${email ?? ''}"${invalid}${hasEmail ? '' : html` autofocus`}>
 </div>
 <div class="field">
 <label for="password">${t.text('login.password')}</label>
 <input id="password" type="password" name="password" autocomplete="current-password" required${invalid}${hasEmail ? html` autofocus` : ''}>
 </div>
 <button type="submit" class="button button-primary">${t.text('action.continue')}</button>
-</form>`;
+</form>${passkey ? html`
+<div class="divider" data-passkey-divider>${t.text('factor.or')}</div>
+<span hidden data-passkey="conditional" data-options="${safeUrl(passkey.options)}" data-verify="${safeUrl(passkey.verify)}" data-mode="login" data-csrf="${csrf}" data-failed="${t.text('factor.passkey_failed')}"></span>
+${passkeyButton(t, 'authenticate', passkey, csrf, t.text('factor.sign_in_passkey'))}` : ''}`;
   return page({ title: t.text('login.title'), body, ...chrome });
 }
