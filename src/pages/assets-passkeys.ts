@@ -49,16 +49,18 @@ export const passkeysScript = `"use strict";
       if (answer.redirect) { window.location.assign(answer.redirect); return; }
       throw new Error(answer.error || failed);
     }).catch(function (err) {
-      if (conditional && err && err.name === "AbortError") return;
-      show(el, (err && err.message && err.name !== "NotAllowedError") ? failed : failed);
+      if (window.console) console.warn("passkey " + kind + ": " + (err && err.name) + ": " + (err && err.message));
+      // Conditional UI fails quietly (no passkey chosen, another ceremony started): the form is still there.
+      if (conditional) return;
+      show(el, failed);
       if (el.tagName === "BUTTON") el.disabled = false;
     });
   }
   function start() {
     if (!W || !W.browserSupportsWebAuthn()) return;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-passkey-block]"), function (el) { el.hidden = false; });
     var els = document.querySelectorAll("[data-passkey]");
     Array.prototype.forEach.call(els, function (el) {
-      el.hidden = false;
       if (el.getAttribute("data-passkey") === "conditional") {
         W.browserSupportsWebAuthnAutofill().then(function (ok) { if (ok) run(el, true); });
         return;

@@ -185,7 +185,8 @@ interface PasskeyBody {
 }
 
 function jsonError(reply: FastifyReply, status: number, error: string): FastifyReply {
-  return sendJson(noStore(reply), { error }, status);
+  sendJson(reply, { error }, status);
+  return reply;
 }
 
 type PasskeyCall = { loaded: Loaded; body: PasskeyBody; browser: string } | FastifyReply;

@@ -2,7 +2,7 @@ import { html, safeUrl } from '../html.js';
 import { page, type PageChrome } from '../layout.js';
 import { type PageMessage, translator } from '../messages/index.js';
 import { hiddenInput } from './parts.js';
-import { passkeyButton, type PasskeyCeremony } from './second-factor.js';
+import { passkeyBlock, passkeyButton, passkeyScriptTags, type PasskeyCeremony } from './second-factor.js';
 
 export interface LoginPageOptions extends PageChrome {
   action: string;
@@ -35,8 +35,9 @@ ${hiddenInput('csrf', csrf)}
 </div>
 <button type="submit" class="button button-primary">${t.text('action.continue')}</button>
 </form>${passkey ? html`
-<div class="divider" data-passkey-divider>${t.text('factor.or')}</div>
 <span hidden data-passkey="conditional" data-options="${safeUrl(passkey.options)}" data-verify="${safeUrl(passkey.verify)}" data-mode="login" data-csrf="${csrf}" data-failed="${t.text('factor.passkey_failed')}"></span>
-${passkeyButton(t, 'authenticate', passkey, csrf, t.text('factor.sign_in_passkey'))}` : ''}`;
+${passkeyBlock(html`<div class="divider">${t.text('factor.or')}</div>
+${passkeyButton(t, 'authenticate', passkey, csrf, t.text('factor.sign_in_passkey'))}`)}
+${passkeyScriptTags}` : ''}`;
   return page({ title: t.text('login.title'), body, ...chrome });
 }

@@ -10,8 +10,19 @@ export interface PasskeyCeremony {
   mode: 'login' | 'factor' | 'enrol' | 'account';
 }
 
+/** The scripts of the passkey pages (served from assets; the CSP names exactly these two). */
+export const passkeyScriptTags = html`<script src="/assets/simplewebauthn-browser.js" defer></script>
+<script src="/assets/passkeys.js" defer></script>`;
+
+/** A block shown only where the browser can use passkeys (the script unhides it). */
+export function passkeyBlock(content: HtmlSafe): HtmlSafe {
+  return html`<div hidden data-passkey-block>
+${content}
+</div>`;
+}
+
 export function passkeyButton(t: Translator, kind: 'authenticate' | 'register', ceremony: PasskeyCeremony, csrf: string, label: HtmlSafe | string, primary = false): HtmlSafe {
-  return html`<button type="button" class="button ${primary ? 'button-primary' : 'button-secondary'}" hidden data-passkey="${kind}" data-options="${safeUrl(ceremony.options)}" data-verify="${safeUrl(ceremony.verify)}" data-mode="${ceremony.mode}" data-csrf="${csrf}" data-failed="${t.text('factor.passkey_failed')}">${label}</button>
+  return html`<button type="button" class="button ${primary ? 'button-primary' : 'button-secondary'}" data-passkey="${kind}" data-options="${safeUrl(ceremony.options)}" data-verify="${safeUrl(ceremony.verify)}" data-mode="${ceremony.mode}" data-csrf="${csrf}" data-failed="${t.text('factor.passkey_failed')}">${label}</button>
 <p class="alert" role="alert" id="passkey-error" hidden></p>`;
 }
 
@@ -47,9 +58,10 @@ ${hiddenInput('csrf', csrf)}
 ${codeField(t, 'totp-code', t.text('factor.totp_label'), error !== undefined, true)}
 <button type="submit" class="button button-primary">${t.text('action.continue')}</button>
 </form>` : ''}
-${passkey ? html`${totp ? html`<div class="divider">${t.text('factor.or')}</div>` : ''}
-${passkeyButton(t, 'authenticate', passkey, csrf, t.text('factor.use_passkey'), !totp)}
-<noscript><p class="muted">${t.text('factor.passkey_needs_script')}</p></noscript>` : ''}
+${passkey ? html`${passkeyBlock(html`${totp ? html`<div class="divider">${t.text('factor.or')}</div>` : ''}
+${passkeyButton(t, 'authenticate', passkey, csrf, t.text('factor.use_passkey'), !totp)}`)}
+<noscript><p class="muted">${t.text('factor.passkey_needs_script')}</p></noscript>
+${passkeyScriptTags}` : ''}
 ${recovery ? html`<details>
 <summary>${t.text('factor.recovery_summary')}</summary>
 <form method="post" action="${safeUrl(recovery)}">
@@ -62,6 +74,13 @@ ${hiddenInput('csrf', csrf)}
 </form>
 </details>` : ''}`;
   return page({ title: t.text('factor.title'), body, ...chrome });
+}
+
+export function passkeyNameField(t: Translator): HtmlSafe {
+  return html`<div class="field">
+<label for="passkey-name">${t.text('factor.passkey_name')}</label>
+<input id="passkey-name" type="text" name="name" maxlength="64" value="${t.text('factor.passkey_default_name')}">
+</div>`;
 }
 
 export interface TotpEnrolment {
@@ -100,13 +119,12 @@ export function enrolFactorPage({ clientName, csrf, totp, passkey, error, passke
   const body = html`<h1>${t.text('factor.enrol_heading')}</h1>
 <p class="lead">${t.markup(passkeyOnly ? 'factor.enrol_lead_passkey' : 'factor.enrol_lead', { client: html`<strong>${clientName}</strong>` })}</p>
 ${errorBox(t, error)}
-${passkey ? html`<div class="field">
-<label for="passkey-name">${t.text('factor.passkey_name')}</label>
-<input id="passkey-name" type="text" name="name" maxlength="64" value="${t.text('factor.passkey_default_name')}">
-</div>
-${passkeyButton(t, 'register', passkey, csrf, t.text('factor.create_passkey'), !totp)}
-<noscript><p class="muted">${t.text('factor.passkey_needs_script')}</p></noscript>` : ''}
-${totp ? html`${passkey ? html`<div class="divider">${t.text('factor.or')}</div>` : ''}
+${passkey ? html`${passkeyBlock(html`${passkeyNameField(t)}
+${passkeyButton(t, 'register', passkey, csrf, t.text('factor.create_passkey'), true)}
+${totp ? html`<div class="divider">${t.text('factor.or')}</div>` : ''}`)}
+<noscript><p class="muted">${t.text('factor.passkey_needs_script')}</p></noscript>
+${passkeyScriptTags}` : ''}
+${totp ? html`
 ${totpEnrolment(t, totp, csrf, error !== undefined)}` : ''}`;
   return page({ title: t.text('factor.enrol_title'), body, ...chrome });
 }
