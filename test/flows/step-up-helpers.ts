@@ -41,31 +41,33 @@ export async function startSignIn(page: Page, latch: TestServer, client: TestCli
     code_challenge_method: 'S256',
     ...extra,
   });
-  await page.goto(url.href);
+  await page.goto(url.href, { waitUntil: 'load' });
   return { verifier, redirectUri: client.redirectUri };
 }
 
 export async function typePassword(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.locator('input[name="email"]').fill(email);
   await page.locator('input[name="password"]').fill(password);
-  await page.locator('form button[type="submit"]').first().click();
-  await page.waitForLoadState();
+  await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
 }
 
 /** Types a code into the code form on the page and submits it. */
 export async function typeCode(page: Page, code: string, selector = '#totp-code'): Promise<void> {
   await page.locator(selector).fill(code);
-  await page.locator(selector).locator('xpath=ancestor::form').locator('button[type="submit"]').click();
-  await page.waitForLoadState();
+  await Promise.all([page.waitForNavigation(), page.locator(selector).locator('xpath=ancestor::form').locator('button[type="submit"]').click()]);
 }
 
 /** Allows on the consent page if it is shown, waits for the redirect URI, redeems the code: the ID token's claims. */
 export async function finishSignIn(page: Page, latch: TestServer, client: TestClient, started: Started): Promise<Record<string, unknown>> {
   const redirect = new URL(started.redirectUri);
   const allow = page.getByRole('button', { name: /allow/i });
-  await Promise.race([page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 15_000 }), allow.waitFor({ timeout: 15_000 })]).catch(() => undefined);
+  await Promise.race([page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 8_000 }), allow.waitFor({ timeout: 8_000 })]).catch(() => undefined);
   if (new URL(page.url()).pathname !== redirect.pathname && (await allow.count()) > 0) await allow.click();
-  await page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 15_000 });
+  await page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 8_000 }).catch(async (err: Error) => {
+    const h1 = await page.locator('h1').first().textContent().catch(() => '');
+    const alert = await page.locator('[role="alert"]').first().textContent({ timeout: 500 }).catch(() => '');
+    throw new Error(`sign-in did not reach the app: at ${page.url()} "${h1}" ${alert ?? ''} (${err.message.split('\n')[0]})`);
+  });
   const code = new URL(page.url()).searchParams.get('code');
   expect(code, page.url()).toBeTruthy();
   const res = await redeemCode(latch, client.clientSecret ? { clientId: client.clientId, clientSecret: client.clientSecret } : { clientId: client.clientId }, {
@@ -78,12 +80,13 @@ export async function finishSignIn(page: Page, latch: TestServer, client: TestCl
 }
 
 /** On the enrolment page: reads the TOTP secret shown, confirms it with its first code; returns the secret and recovery codes. */
-export async function enrolTotp(page: Page): Promise<{ secret: string; codes: string[] }> {
+export async function enrolTotp(page: Page): Promise<{ secret: string; codes: string[]; used: string }> {
   const secret = ((await page.locator('#totp-secret').textContent()) ?? '').trim();
   expect(secret).toMatch(/^[A-Z2-7]+=*$/);
-  await typeCode(page, totpCode(secret));
+  const used = totpCode(secret);
+  await typeCode(page, used);
   await page.locator('#recovery-codes').waitFor();
   const codes = (await page.locator('#recovery-codes code').allTextContents()).map((c) => c.trim());
   expect(codes).toHaveLength(10);
-  return { secret, codes };
+  return { secret, codes, used };
 }

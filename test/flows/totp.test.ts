@@ -16,6 +16,7 @@ describe.skipIf(!chromiumAvailable)('TOTP second factor in Chromium', () => {
   let browser: Browser;
   let ada: TestUser;
   let secret = '';
+  let enrolmentCode = '';
   let recoveryCodes: string[] = [];
   const shots = screenshotDir('totp');
   const csp: string[] = [];
@@ -49,6 +50,7 @@ describe.skipIf(!chromiumAvailable)('TOTP second factor in Chromium', () => {
     expect(await page.textContent('[role="alert"]')).toContain('not right');
     const enrolled = await enrolTotp(page);
     secret = enrolled.secret;
+    enrolmentCode = enrolled.used;
     recoveryCodes = enrolled.codes;
     await page.screenshot({ path: join(shots, '2-recovery-codes.png'), fullPage: true });
     await page.getByRole('link', { name: 'Continue' }).click();
@@ -64,8 +66,8 @@ describe.skipIf(!chromiumAvailable)('TOTP second factor in Chromium', () => {
     await typePassword(page, ada.email);
     await page.getByRole('heading', { name: 'Confirm it’s you' }).waitFor();
     await page.screenshot({ path: join(shots, '3-second-factor.png'), fullPage: true });
-    // The step the enrolment used: refused.
-    await typeCode(page, totpCode(secret));
+    // The code (and time step) the enrolment used: refused, even while it is still within the window.
+    await typeCode(page, enrolmentCode);
     expect(await page.textContent('[role="alert"]')).toContain('used already');
     await page.screenshot({ path: join(shots, '4-code-reused.png'), fullPage: true });
     await typeCode(page, totpCode(secret, 1));
