@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, machineAdmin } from '../helpers/admin.js';
+import { Browser as FormBrowser } from '../helpers/browser.js';
+import { pollToken, requestDeviceAuthorization, verifyDevice } from '../helpers/device.js';
 import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
 import { getJson, tokenRequest } from '../helpers/oauth.js';
 import type { TestClient, TestServer, TestUser } from '../helpers/server.js';
@@ -158,6 +160,19 @@ describe.skipIf(!chromiumAvailable)('step-up and per-client second factor in Chr
     await typePassword(page, user.email);
     expect(await heading(page)).toBe('Set up a second step');
     await page.context().close();
+  });
+
+  it('a device is never approved without the second factor its client needs (the device pages cannot ask for it yet)', async () => {
+    const device = await latch.client({ kind: 'device', name: 'TV' });
+    const record = (await latch.latch.store.clients.find(device.clientId))!;
+    await latch.latch.store.clients.update(device.clientId, { metadata: { ...record.metadata, default_acr_values: [MFA] } });
+    const user = await latch.user();
+    const authorization = await requestDeviceAuthorization(latch, device);
+    const result = await verifyDevice(new FormBrowser(), authorization.verification_uri_complete!, { user, decision: 'allow' });
+    expect(result.page.status).toBe(403);
+    expect(result.page.body).toContain('second sign-in step');
+    expect(result.confirm).toBeUndefined();
+    expect((await pollToken(latch, device, authorization.device_code)).body.error).toBe('authorization_pending');
   });
 
   it('lists the acr values and amr in discovery', async () => {
