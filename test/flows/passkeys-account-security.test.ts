@@ -11,7 +11,7 @@ import { finishSignIn, startLocalhostLatch, startSignIn, totpCode, typeCode, typ
  * with its QR code and recovery codes shown once, passkeys added, renamed and removed, and every change refused
  * without a recent authentication or without the page's CSRF token.
  */
-describe.skipIf(!chromiumAvailable)('/account/security in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('/account/security in Chromium', { timeout: 60_000 }, () => {
   let latch: TestServer;
   let app: TestClient;
   let browser: Browser;

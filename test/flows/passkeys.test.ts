@@ -10,7 +10,7 @@ import { finishSignIn, startLocalhostLatch, startSignIn, typePassword } from './
  * user verification), against a Latch on http://localhost (the RP ID is the issuer's host name): a passkey enrolled
  * during a sign-in that asks for `phr`, a passwordless sign-in with it, and the passkey as a second factor.
  */
-describe.skipIf(!chromiumAvailable)('passkeys in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('passkeys in Chromium', { timeout: 60_000 }, () => {
   let latch: TestServer;
   let phrApp: TestClient;
   let app: TestClient;

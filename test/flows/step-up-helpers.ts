@@ -61,9 +61,9 @@ export async function typeCode(page: Page, code: string, selector = '#totp-code'
 export async function finishSignIn(page: Page, latch: TestServer, client: TestClient, started: Started): Promise<Record<string, unknown>> {
   const redirect = new URL(started.redirectUri);
   const allow = page.getByRole('button', { name: /allow/i });
-  await Promise.race([page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 8_000 }), allow.waitFor({ timeout: 8_000 })]).catch(() => undefined);
+  await Promise.race([page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 15_000 }), allow.waitFor({ timeout: 15_000 })]).catch(() => undefined);
   if (new URL(page.url()).pathname !== redirect.pathname && (await allow.count()) > 0) await allow.click();
-  await page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 8_000 }).catch(async (err: Error) => {
+  await page.waitForURL((u) => u.pathname === redirect.pathname, { timeout: 15_000 }).catch(async (err: Error) => {
     const h1 = await page.locator('h1').first().textContent().catch(() => '');
     const alert = await page.locator('[role="alert"]').first().textContent({ timeout: 500 }).catch(() => '');
     throw new Error(`sign-in did not reach the app: at ${page.url()} "${h1}" ${alert ?? ''} (${err.message.split('\n')[0]})`);

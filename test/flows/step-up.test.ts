@@ -18,7 +18,7 @@ const secondStep = 'Confirm it’s you';
  * prompt=login and max_age re-authenticate both factors; prompt=none cannot step up; the password grant is refused
  * for a client that needs a second factor; an operator's reset makes the person enrol again.
  */
-describe.skipIf(!chromiumAvailable)('step-up and per-client second factor in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('step-up and per-client second factor in Chromium', { timeout: 60_000 }, () => {
   let latch: TestServer;
   let app: TestClient;
   let strict: TestClient;
@@ -41,7 +41,7 @@ describe.skipIf(!chromiumAvailable)('step-up and per-client second factor in Chr
   });
 
   async function heading(page: Page): Promise<string> {
-    return ((await page.locator('h1').first().textContent({ timeout: 5000 })) ?? '').trim();
+    return ((await page.locator('h1').first().textContent({ timeout: 10_000 })) ?? '').trim();
   }
 
   /** A person who enrolled TOTP through the strict client (which always asks); returns their secret and codes. */

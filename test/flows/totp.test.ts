@@ -10,7 +10,7 @@ import { enrolTotp, finishSignIn, startLocalhostLatch, startSignIn, totpCode, ty
  * sign-in (the secret read from the page, codes computed here with otpauth) and gets ten recovery codes once; a code
  * is never accepted twice; a recovery code works once; wrong codes are throttled without locking the password step.
  */
-describe.skipIf(!chromiumAvailable)('TOTP second factor in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('TOTP second factor in Chromium', { timeout: 60_000 }, () => {
   let latch: TestServer;
   let app: TestClient;
   let browser: Browser;
