@@ -175,6 +175,20 @@ describe.skipIf(!chromiumAvailable)('step-up and per-client second factor in Chr
     expect((await pollToken(latch, device, authorization.device_code)).body.error).toBe('authorization_pending');
   });
 
+  it('registers default_acr_values through the admin API, only with supported values', async () => {
+    const admin = await machineAdmin(latch);
+    const api = adminApi(latch, admin.token);
+    const bad = await api('PATCH', `/clients/${app.clientId}`, { default_acr_values: ['urn:example:gold'] });
+    expect(bad.status, bad.text).toBe(400);
+    expect(bad.text).toContain('default_acr_values');
+    const created = await api('POST', '/clients', { client_name: 'HR', latch_client_kind: 'web', redirect_uris: ['https://hr.example/cb'], default_acr_values: [MFA] });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.default_acr_values).toEqual([MFA]);
+    const cleared = await api('PATCH', `/clients/${created.body.client_id}`, { default_acr_values: [] });
+    expect(cleared.status, cleared.text).toBe(200);
+    expect(cleared.body.default_acr_values).toBeUndefined();
+  });
+
   it('lists the acr values and amr in discovery', async () => {
     const res = await getJson(`${latch.issuer}/.well-known/openid-configuration`);
     expect(res.body.acr_values_supported).toEqual(['urn:latch:acr:pwd', 'urn:latch:acr:mfa', 'phr']);
