@@ -105,6 +105,25 @@ describe.skipIf(!chromiumAvailable)('passkeys in Chromium', { timeout: 60_000 },
     expect(claims.acr).toBe('phr');
   });
 
+  it('for phr, asks the authenticator to verify the person (userVerification required); mfa only prefers it', async () => {
+    const askedFor = async (client: TestClient, extra: Record<string, string> = {}) => {
+      await context.clearCookies();
+      await presence(false);
+      await startSignIn(page, latch, client, extra);
+      await typePassword(page, ada.email);
+      const button = page.getByRole('button', { name: 'Use a passkey' });
+      const [options, csrf] = [await button.getAttribute('data-options'), await button.getAttribute('data-csrf')];
+      const answer = await page.evaluate(
+        async ([url, token]) => (await fetch(url as string, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ csrf: token, mode: 'factor' }) })).json(),
+        [options, csrf],
+      );
+      await presence(true);
+      return (answer as { options: { userVerification: string } }).options.userVerification;
+    };
+    expect(await askedFor(phrApp)).toBe('required');
+    expect(await askedFor(app, { acr_values: 'urn:latch:acr:mfa' })).toBe('preferred');
+  });
+
   it('signs in without a password with the "Sign in with a passkey" button', async () => {
     await context.clearCookies();
     await presence(false);

@@ -121,10 +121,16 @@ export async function verifyRegistration(
 }
 
 /** Options to sign in with a passkey: of `sub` (a second factor), or any discoverable one (no password). */
-export async function authenticationOptions(deps: PasskeyDeps, browserDigest: string, sub: string | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function authenticationOptions(
+  deps: PasskeyDeps,
+  browserDigest: string,
+  sub: string | null,
+  /** `required` when only a phishing-resistant sign-in (phr: the key and the person's PIN or biometric) will do. */
+  userVerification: 'required' | 'preferred' = 'preferred',
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const { passkeys, rp, now } = deps;
   const allowCredentials = sub ? (await passkeys.listBySub(sub)).map((p) => ({ id: p.credentialId, transports: p.transports })) : [];
-  const options = await generateAuthenticationOptions({ rpID: rp.rpID, allowCredentials, userVerification: 'preferred' });
+  const options = await generateAuthenticationOptions({ rpID: rp.rpID, allowCredentials, userVerification });
   await passkeys.createChallenge({ challenge: options.challenge, purpose: 'authenticate', browserDigest, sub, expiresAt: now + PASSKEY_CHALLENGE_TTL });
   return options;
 }
@@ -142,6 +148,7 @@ export async function verifyAuthentication(
   browserDigest: string,
   /** The person signing in when a passkey is their second factor; null for a passwordless sign-in. */
   expectedSub: string | null,
+  requireUserVerification = false,
 ): Promise<PasskeyResult<PasskeySignIn>> {
   const { passkeys, rp, now } = deps;
   const challenge = signedChallenge(response);
@@ -163,7 +170,7 @@ export async function verifyAuthentication(
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
       credential: { id: credential.credentialId, publicKey: new Uint8Array(Buffer.from(credential.publicKey, 'base64url')), counter: credential.counter },
-      requireUserVerification: false,
+      requireUserVerification,
     });
     if (!verified.verified) return { kind: 'failed', reason: 'not_verified' };
     const info = verified.authenticationInfo;

@@ -11,6 +11,7 @@ import { authenticationOptions, passkeyMethods, registrationOptions, relyingPart
 import { useRecoveryCode, regenerateRecoveryCodes } from '../../core/accounts/recovery-codes.js';
 import { amrAfterSecondFactor, enrolledFactors, type FactorPlan, OTP_METHODS, planSecondFactor } from '../../core/accounts/second-factor.js';
 import { secondFactorStep } from '../../core/accounts/mfa-policy.js';
+import { ACR_PHR } from '../../core/accounts/acr.js';
 import { enterThrottle, type ThrottleGate } from '../../core/accounts/throttle.js';
 import { checkTotp } from '../../core/accounts/totp.js';
 import { forPerson } from '../../core/authorize/proceed.js';
@@ -210,7 +211,9 @@ async function authenticateOptions(ctx: AppContext, request: FastifyRequest, rep
   if (call.body.mode === 'login') return sendJson(noStore(reply), { options: await authenticationOptions(passkeyDeps(ctx), call.browser, null) });
   const state = await pending(ctx, request, call.loaded);
   if (!state?.step) return jsonError(reply, 409, 'Nothing to confirm: reload the page.');
-  return sendJson(noStore(reply), { options: await authenticationOptions(passkeyDeps(ctx), call.browser, state.auth.sub) });
+  // OpenID EAP ACR Values: phr needs the authenticator to verify the person (WebAuthn UV), not just their presence.
+  const verification = state.step.required === ACR_PHR ? 'required' : 'preferred';
+  return sendJson(noStore(reply), { options: await authenticationOptions(passkeyDeps(ctx), call.browser, state.auth.sub, verification) });
 }
 
 async function authenticate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -240,7 +243,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest, reply: Fas
     reply.header('Retry-After', String(gate.retryAfter));
     return jsonError(reply, 429, 'Too many attempts. Try again later.');
   }
-  const result = await verifyAuthentication(passkeyDeps(ctx), response, browser, state.auth.sub);
+  const result = await verifyAuthentication(passkeyDeps(ctx), response, browser, state.auth.sub, state.step.required === ACR_PHR);
   if (result.kind !== 'ok') {
     await gate.failed();
     await failed(ctx, request, loaded, state.auth.sub, 'passkey');
