@@ -3,6 +3,7 @@
  * client asks for, in one place, so that every way of making a client validates it the same way.
  */
 import type { JWK } from 'jose';
+import { ACR_VALUES_SUPPORTED, isAcrValue } from '../core/accounts/acr.js';
 import type { ClientKind, ClientMetadata, TokenEndpointAuthMethod } from '../storage/types.js';
 import { checkApiIdentifier } from './apis.js';
 import { AdminInputError } from './errors.js';
@@ -26,6 +27,8 @@ export interface CreateClientInput {
   defaultResource?: string;
   /** Web origins a public client calls /token, /revoke, /userinfo from, besides its redirect URIs' origins (CORS). */
   allowedCorsOrigins?: string[];
+  /** OIDC Dynamic Client Registration §2: acr values every sign-in to this client needs (issue 13: urn:latch:acr:mfa). */
+  defaultAcrValues?: string[];
   /** RFC 7591 §2: pages the consent page links to, and the logo it shows. */
   logoUri?: string;
   clientUri?: string;
@@ -232,6 +235,7 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
     if (authMethod !== 'none') throw new AdminInputError('allowed_cors_origins', 'only a public client (spa, native, device) calls Latch from a browser');
     metadata.allowed_cors_origins = unique(input.allowedCorsOrigins.map(checkWebOrigin));
   }
+  if (input.defaultAcrValues !== undefined && input.defaultAcrValues.length > 0) metadata.default_acr_values = checkAcrValues(input.defaultAcrValues);
   for (const [key, field] of Object.entries(CLIENT_INFO_URIS) as [keyof typeof CLIENT_INFO_URIS, (typeof CLIENT_INFO_URIS)[keyof typeof CLIENT_INFO_URIS]][]) {
     const value = input[key];
     if (value !== undefined && value.trim() !== '') metadata[field] = checkClientInfoUri(field, value);
@@ -276,4 +280,12 @@ function checkWebOrigin(value: string): string {
 /** Whether the client authenticates with a shared secret (client_secret_basic or client_secret_post). */
 export function usesClientSecret(method: TokenEndpointAuthMethod): boolean {
   return method === 'client_secret_basic' || method === 'client_secret_post';
+}
+
+/** default_acr_values: values from acr_values_supported only (core/accounts/acr.ts), each once. */
+function checkAcrValues(values: readonly string[]): string[] {
+  for (const value of values) {
+    if (!isAcrValue(value)) throw new AdminInputError('default_acr_values', `"${value}" is not one of ${ACR_VALUES_SUPPORTED.join(', ')}`);
+  }
+  return unique([...values]);
 }

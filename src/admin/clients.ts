@@ -88,6 +88,8 @@ export interface ClientPatch {
   policy_uri?: string | null | undefined;
   tos_uri?: string | null | undefined;
   allowed_cors_origins?: string[] | undefined;
+  /** An empty list removes them. */
+  default_acr_values?: string[] | undefined;
 }
 
 /** The creation input that gives the client's current metadata, so that an edit is checked like a creation. */
@@ -107,6 +109,7 @@ function inputOf(client: ClientRecord): CreateClientInput {
   if (m.jwks) input.jwks = m.jwks;
   if (m.latch_default_resource !== undefined) input.defaultResource = m.latch_default_resource;
   if (m.allowed_cors_origins !== undefined) input.allowedCorsOrigins = m.allowed_cors_origins;
+  if (m.default_acr_values !== undefined) input.defaultAcrValues = m.default_acr_values;
   if (m.logo_uri !== undefined) input.logoUri = m.logo_uri;
   if (m.client_uri !== undefined) input.clientUri = m.client_uri;
   if (m.policy_uri !== undefined) input.policyUri = m.policy_uri;
@@ -137,6 +140,7 @@ export async function updateClient(store: Store, clientId: string, patch: Client
   if (patch.response_types !== undefined) input.responseTypes = patch.response_types;
   if (patch.scope !== undefined) input.scopes = [patch.scope];
   if (patch.allowed_cors_origins !== undefined) input.allowedCorsOrigins = patch.allowed_cors_origins;
+  if (patch.default_acr_values !== undefined) input.defaultAcrValues = patch.default_acr_values;
   const uris = { logo_uri: 'logoUri', client_uri: 'clientUri', policy_uri: 'policyUri', tos_uri: 'tosUri' } as const;
   for (const [field, key] of Object.entries(uris) as [keyof typeof uris, (typeof uris)[keyof typeof uris]][]) {
     const value = patch[field];
@@ -204,6 +208,7 @@ export function clientToJson(client: ClientRecord, clientSecret?: string): Recor
   out.latch_client_kind = m.latch_client_kind;
   if (m.latch_default_resource !== undefined) out.latch_default_resource = m.latch_default_resource;
   if (m.allowed_cors_origins !== undefined) out.allowed_cors_origins = m.allowed_cors_origins;
+  if (m.default_acr_values !== undefined) out.default_acr_values = m.default_acr_values;
   for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const) {
     if (m[field] !== undefined) out[field] = m[field];
   }

@@ -62,6 +62,7 @@ const flagForField: Record<string, string> = {
   signing_alg: '--alg',
   introspection_clients: '--introspect-client',
   allowed_cors_origins: '--allowed-origin',
+  default_acr_values: '--default-acr',
   logo_uri: '--logo-uri',
   client_uri: '--client-uri',
   policy_uri: '--policy-uri',

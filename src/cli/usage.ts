@@ -5,7 +5,7 @@ Usage: latch <command> [options]
 Commands:
   start                          start the server (migrates the database first)
   migrate                        apply pending database migrations
-  users create|list|show|delete|set-password|grant-role|revoke-role|disable|enable
+  users create|list|show|delete|set-password|grant-role|revoke-role|disable|enable|reset-factors
   clients create|list|show|update|rotate-secret|delete|advise
   keys list|rotate
   apis create|list|show|update|delete   APIs (resource servers) that accept Latch access tokens
@@ -50,6 +50,8 @@ const users = `Usage: latch users <command> [options]
   identities <sub|email>         the upstream identities linked to the user (federation)
   unlink <sub|email> <connection> <upstream-sub>
                                  remove one linked identity
+  reset-factors <sub|email>      remove the user's authenticator app, recovery codes and passkeys
+                                 (a lost device); they enrol again when a sign-in needs one
 
 Options: --json, --help
 Example: printf '%s' "$PASSWORD" | latch users create --email ada@example.com --password-stdin
@@ -118,6 +120,8 @@ Options (repeatable ones marked ...):
   --allowed-origin O ...          a web origin (https://app.example.com) whose browser code may call
                                   /token, /revoke, /userinfo, /device_authorization (CORS); public
                                   clients only; the origins of its redirect URIs are always allowed
+  --default-acr A ...             acr every sign-in to it needs (default_acr_values): urn:latch:acr:mfa
+                                  (a second factor) or phr (a passkey); urn:latch:acr:pwd is one factor
   --logo-uri U, --client-uri U, --policy-uri U, --tos-uri U
                                   RFC 7591 URLs the consent page shows: https (or http on loopback)
   --json                          print the RFC 7591 client information as JSON
@@ -143,6 +147,7 @@ Options:
   --policy-uri U
   --tos-uri U
   --allowed-origin O ...          web origins of a public client's browser code (CORS)
+  --default-acr A ...             acr every sign-in needs: urn:latch:acr:mfa or phr ("" alone: none)
   --json                          print the RFC 7591 client information as JSON
 `;
 

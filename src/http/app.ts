@@ -12,6 +12,8 @@ import { registerDevice } from './routes/device.js';
 import { registerDiscovery } from './routes/discovery.js';
 import { registerInteraction } from './routes/interaction.js';
 import { registerFederation } from './routes/federation.js';
+import { registerSecondFactor } from './routes/second-factor.js';
+import { registerAccountSecurity } from './routes/account-security.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
@@ -197,6 +199,8 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerAuthorize(scope, ctx);
     registerInteraction(scope, ctx);
     registerFederation(scope, ctx);
+    registerSecondFactor(scope, ctx);
+    registerAccountSecurity(scope, ctx);
     registerLogout(scope, ctx);
     registerDevice(scope, ctx);
     registerConsole(scope, ctx);

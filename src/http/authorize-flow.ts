@@ -11,6 +11,7 @@ import { ensureBrowserId } from './cookies.js';
 import type { AppContext } from './context.js';
 import { type LoadedInteraction, renderAuthorizeLogin, renderConsent } from './interaction-pages.js';
 import { lazyChrome } from './page-chrome.js';
+import { renderSecondFactor } from './routes/second-factor-page.js';
 import { noStore, sendAuthorizationResponse, sendErrorPage } from './responses.js';
 
 export function authorizeDeps(ctx: AppContext): AuthorizeJourneyDeps {
@@ -24,6 +25,7 @@ export function authorizeDeps(ctx: AppContext): AuthorizeJourneyDeps {
       idTokenTtl: config.idTokenTtl,
       refreshTokenTtl: config.refreshTokenTtl,
       codeTtl: config.codeTtl,
+      mfa: config.mfa,
     },
   };
 }
@@ -84,9 +86,9 @@ export async function sendAuthorizeNext(
 ): Promise<FastifyReply> {
   if (next.kind === 'issue' || next.kind === 'error') return sendNext(ctx, request, reply, next, authz.uiLocales);
   if (interaction) {
-    return next.kind === 'login'
-      ? renderAuthorizeLogin(ctx, request, reply, authz, interaction)
-      : renderConsent(ctx, request, reply, authz, next, interaction);
+    if (next.kind === 'login') return renderAuthorizeLogin(ctx, request, reply, authz, interaction);
+    if (next.kind === 'second_factor') return renderSecondFactor(ctx, request, reply, authz, next, interaction);
+    return renderConsent(ctx, request, reply, authz, next, interaction);
   }
   const now = ctx.now();
   const id = randomToken();

@@ -11,6 +11,8 @@ import { consentApi, consentClient, pageChrome } from './page-chrome.js';
 import { sendPage } from './responses.js';
 import type { UpstreamChoice } from '../pages/pages/federation.js';
 import { upstreamChoices } from './routes/federation-choices.js';
+import { passkeyScripts } from './routes/second-factor-page.js';
+import type { PasskeyCeremony } from '../pages/index.js';
 
 /** An interaction as the routes hold it: the id from its URL (never stored) and its record. */
 export interface LoadedInteraction {
@@ -53,7 +55,7 @@ export async function renderLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  page: { action: string; client: ClientRecord; uiLocales?: string | undefined; formTargets?: string[] },
+  page: { action: string; client: ClientRecord; uiLocales?: string | undefined; formTargets?: string[]; passkey?: PasskeyCeremony },
   options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
   const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
@@ -66,10 +68,13 @@ export async function renderLogin(
     ...(error !== undefined ? { error } : {}),
     accountLinks: loginAccountLinks(ctx, page.action, options),
     ...(options.upstreams?.length ? { upstreams: options.upstreams } : {}),
+    ...(page.passkey ? { passkey: page.passkey } : {}),
     // OIDC Core §3.1.2.1: ui_locales is part of the stored request, so every page of the journey keeps it.
     ...(await pageChrome(ctx, request, { uiLocales: page.uiLocales })),
   });
-  return sendPage(reply, body, { status: options.status ?? 200, formTargets: page.formTargets ?? [] });
+  // Issue 13: the passkey script (and its JSON calls) on pages that offer passkeys.
+  const passkeys = page.passkey ? { scripts: passkeyScripts(ctx), connect: true } : {};
+  return sendPage(reply, body, { status: options.status ?? 200, formTargets: page.formTargets ?? [], ...passkeys });
 }
 
 /** The login page of an authorization request (prefilled from login_hint). */
@@ -81,9 +86,11 @@ export async function renderAuthorizeLogin(
   interaction: LoadedInteraction,
   options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
+  const base = `/interaction/${interaction.id}`;
+  const passkey: PasskeyCeremony = { options: `${base}/passkey/authenticate-options`, verify: `${base}/passkey/authenticate`, mode: 'login' };
   const upstreams = await upstreamChoices(ctx, interaction.id);
   const formTargets = [authz.redirectUri, ...upstreams.formTargets];
-  const page = { action: `/interaction/${interaction.id}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets };
+  const page = { action: `${base}/login`, client: authz.client, uiLocales: authz.uiLocales, formTargets, passkey };
   return renderLogin(ctx, request, reply, page, { ...options, email: options.email ?? authz.loginHint, upstreams: upstreams.choices });
 }
 

@@ -34,7 +34,7 @@ function sourceOf(uri: string): string | undefined {
  * Pages: never framed, never cached, no inline script. `formTargets` are the origins a form on the page may
  * reach, including through the redirect that answers it (browsers apply form-action to that redirect too).
  */
-export function sendPage(reply: FastifyReply, body: string, options: { status?: number; formTargets?: string[]; scripts?: string[] } = {}): FastifyReply {
+export function sendPage(reply: FastifyReply, body: string, options: { status?: number; formTargets?: string[]; scripts?: string[]; connect?: boolean } = {}): FastifyReply {
   const targets = (options.formTargets ?? []).map(sourceOf).filter((s): s is string => Boolean(s));
   const csp = [
     "default-src 'none'",
@@ -42,6 +42,8 @@ export function sendPage(reply: FastifyReply, body: string, options: { status?: 
     "img-src 'self' data:",
     // CSP Level 2 §4.2.2 (matching source expressions): a path not ending in "/" matches exactly that file.
     options.scripts?.length ? `script-src ${options.scripts.join(' ')}` : undefined,
+    // Passkey pages (issue 13): their script posts the WebAuthn ceremony to this origin's JSON endpoints.
+    options.connect ? "connect-src 'self'" : undefined,
     `form-action 'self'${targets.length ? ' ' + [...new Set(targets)].join(' ') : ''}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -93,7 +95,7 @@ export async function sendAuthorizationResponse(reply: FastifyReply, response: A
  * A CSP source for one script of this server: its URL on the issuer's origin, never on the request's Host header
  * (which the client chooses). CSP host sources cannot name an IPv6 literal: such an issuer falls back to 'self'.
  */
-function scriptSource(issuer: string, path: string): string {
+export function scriptSource(issuer: string, path: string): string {
   const { protocol, host } = new URL(issuer);
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return "'self'";
   return `${protocol}//${host.toLowerCase()}${path}`;

@@ -55,6 +55,13 @@ export const EVENT_TYPES = [
   'connection.deleted',
   'identity.linked',
   'identity.unlinked',
+  // Second factors (issue 13): enrolment, removal, a recovery code used, an operator's reset, a failed or throttled code.
+  'factor.enrolled',
+  'factor.removed',
+  'factor.recovery_used',
+  'factor.reset',
+  'factor.failed',
+  'factor.throttled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,15 +1,23 @@
 import { createHash } from 'node:crypto';
+import { factorsCss, passkeysScript } from './assets-passkeys.js';
 import { describe, expect, it } from 'vitest';
 import { assets, formPostScript, latchCss } from './assets.js';
 
 describe('assets', () => {
   it('serves the stylesheet and the form_post script with content types', () => {
-    expect(assets['/assets/latch.css']).toMatchObject({ body: latchCss, contentType: 'text/css; charset=utf-8' });
+    // Issue 13: the factor pages' few styles follow the stylesheet's.
+    expect(assets['/assets/latch.css']).toMatchObject({ body: latchCss + factorsCss, contentType: 'text/css; charset=utf-8' });
     expect(assets['/assets/form-post.js']).toMatchObject({
       body: formPostScript,
       contentType: 'text/javascript; charset=utf-8',
     });
-    expect(Object.keys(assets).sort()).toEqual(['/assets/form-post.js', '/assets/latch.css']);
+    expect(Object.keys(assets).sort()).toEqual(['/assets/form-post.js', '/assets/latch.css', '/assets/passkeys.js', '/assets/simplewebauthn-browser.js']);
+  });
+
+  it('serves the passkey scripts: the WebAuthn browser bundle as shipped, and a script that parses', () => {
+    expect(assets['/assets/simplewebauthn-browser.js']?.body).toContain('SimpleWebAuthnBrowser');
+    expect(assets['/assets/passkeys.js']).toMatchObject({ body: passkeysScript, contentType: 'text/javascript; charset=utf-8' });
+    expect(() => new Function(passkeysScript)).not.toThrow();
   });
 
   it('uses a quoted sha256 prefix as ETag', () => {

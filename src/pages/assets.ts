@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { factorsCss, passkeysScript, passkeysScriptPath, webauthnBrowserBundle, webauthnBrowserPath } from './assets-passkeys.js';
 
 export const latchCss = `:root {
   color-scheme: light dark;
@@ -301,6 +302,9 @@ function asset(body: string, contentType: string): Asset {
 }
 
 export const assets: Readonly<Record<string, Asset>> = Object.freeze({
-  '/assets/latch.css': asset(latchCss, 'text/css; charset=utf-8'),
+  '/assets/latch.css': asset(latchCss + factorsCss, 'text/css; charset=utf-8'),
   '/assets/form-post.js': asset(formPostScript, 'text/javascript; charset=utf-8'),
+  // Issue 13: passkeys (assets-passkeys.ts).
+  [webauthnBrowserPath]: asset(webauthnBrowserBundle(), 'text/javascript; charset=utf-8'),
+  [passkeysScriptPath]: asset(passkeysScript, 'text/javascript; charset=utf-8'),
 });

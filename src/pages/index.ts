@@ -14,3 +14,5 @@ export { formPostPage, formPostScriptPath, type FormPostPageOptions } from './pa
 export { deviceUserCodePage, type DeviceUserCodePageOptions } from './pages/device-user-code.js';
 export { deviceConfirmPage, type DeviceConfirmPageOptions } from './pages/device-confirm.js';
 export { deviceDonePage, type DeviceDonePageOptions } from './pages/device-done.js';
+export { secondFactorPage, enrolFactorPage, recoveryCodesPage, totpEnrolment, passkeyButton, type PasskeyCeremony } from './pages/second-factor.js';
+export { accountSecurityPage, accountTotpPage, type AccountSecurityPageOptions } from './pages/account-security.js';

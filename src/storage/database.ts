@@ -253,6 +253,47 @@ export interface AccountTokensTable {
   expires_at: number;
 }
 
+export interface TotpSecretsTable {
+  sub: string;
+  secret_sealed: string;
+  confirmed_at: number | null;
+  last_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  sub: string;
+  code_digest: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface PasskeyUsersTable {
+  sub: string;
+  user_handle: string;
+}
+
+export interface PasskeysTable {
+  credential_id: string;
+  sub: string;
+  public_key: string;
+  counter: number;
+  transports: Json;
+  device_type: string;
+  backed_up: Bool;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface PasskeyChallengesTable {
+  challenge: string;
+  purpose: string;
+  browser_digest: string;
+  sub: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -273,6 +314,11 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   federation_states: FederationStatesTable;
   account_tokens: AccountTokensTable;
+  totp_secrets: TotpSecretsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkey_users: PasskeyUsersTable;
+  passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

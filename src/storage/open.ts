@@ -7,6 +7,7 @@ import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
 import { accountTokensRepository } from './repositories/account-tokens.js';
 import { connectionsRepository, federationStatesRepository, userIdentitiesRepository } from './repositories/connections.js';
+import { passkeysRepository, recoveryCodesRepository, totpSecretsRepository } from './repositories/factors.js';
 import { consentsRepository } from './repositories/consents.js';
 import { deviceCodesRepository } from './repositories/device-codes.js';
 import { eventsRepository } from './repositories/events.js';
@@ -150,6 +151,9 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     identities: userIdentitiesRepository(kysely),
     federationStates: federationStatesRepository(kysely),
     accountTokens: accountTokensRepository(kysely),
+    totpSecrets: totpSecretsRepository(kysely),
+    recoveryCodes: recoveryCodesRepository(kysely),
+    passkeys: passkeysRepository(kysely),
     purgeExpired: (now, options) => purgeExpired(kysely, now, options),
     close: () => (closing ??= kysely.destroy()),
   };

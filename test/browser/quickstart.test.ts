@@ -50,7 +50,7 @@ describe.skipIf(!chromiumAvailable)('quickstart in Chromium', () => {
     await page.getByRole('link', { name: 'Sign in with Latch' }).click();
 
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/interaction\//);
-    expect(await page.locator('input[name="email"]').getAttribute('autocomplete')).toBe('username');
+    expect(await page.locator('input[name="email"]').getAttribute('autocomplete')).toBe('username webauthn'); // issue 13: the browser's passkeys are offered in the email field (WebAuthn conditional UI)
     expect(await page.locator('input[name="password"]').getAttribute('autocomplete')).toBe('current-password');
     await page.screenshot({ path: join(shots, '1-login.png'), fullPage: true });
 

@@ -28,7 +28,10 @@ describe('login page security', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
-    expect(csp).not.toContain('script-src');
+    // Issue 13: the login page runs exactly two scripts of its own origin (passkey sign-in), and calls only itself.
+    const scripts = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'))?.split(/\s+/).slice(1);
+    expect(scripts).toEqual([`${ts.issuer}/assets/simplewebauthn-browser.js`, `${ts.issuer}/assets/passkeys.js`]);
+    expect(csp).toContain("connect-src 'self'");
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.body).not.toMatch(/<script(?![^>]*\ssrc=)/i);

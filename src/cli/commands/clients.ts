@@ -40,6 +40,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'client-id': { type: 'string' },
     'default-resource': { type: 'string' },
     'allowed-origin': { type: 'string', multiple: true },
+    'default-acr': { type: 'string', multiple: true },
     'logo-uri': { type: 'string' },
     'client-uri': { type: 'string' },
     'policy-uri': { type: 'string' },
@@ -72,6 +73,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['client-id'] !== undefined) input.clientId = values['client-id'];
   if (values['default-resource'] !== undefined) input.defaultResource = values['default-resource'];
   if (values['allowed-origin']) input.allowedCorsOrigins = values['allowed-origin'];
+  if (values['default-acr']) input.defaultAcrValues = values['default-acr'];
   if (values['logo-uri'] !== undefined) input.logoUri = values['logo-uri'];
   if (values['client-uri'] !== undefined) input.clientUri = values['client-uri'];
   if (values['policy-uri'] !== undefined) input.policyUri = values['policy-uri'];
@@ -165,6 +167,7 @@ async function update(ctx: CommandContext, args: string[]): Promise<number> {
     'policy-uri': { type: 'string' },
     'tos-uri': { type: 'string' },
     'allowed-origin': { type: 'string', multiple: true },
+    'default-acr': { type: 'string', multiple: true },
   });
   if (values.help) {
     ctx.io.stdout.write(usage.clientsUpdate);
@@ -181,6 +184,7 @@ async function update(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['response-type']) patch.response_types = list(values['response-type']);
   if (values.scope) patch.scope = values.scope.join(' ').trim();
   if (values['allowed-origin']) patch.allowed_cors_origins = list(values['allowed-origin']);
+  if (values['default-acr']) patch.default_acr_values = list(values['default-acr']);
   // "" removes the URL.
   const url = (value: string | undefined) => (value === undefined ? undefined : value === '' ? null : value);
   if (values['logo-uri'] !== undefined) patch.logo_uri = url(values['logo-uri']);

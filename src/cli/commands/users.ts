@@ -19,6 +19,7 @@ import { CliError, isoTime, readNewPassword, table, UsageError } from '../io.js'
 import { commandGroup } from '../subcommands.js';
 import { userIdentities, userUnlink } from './connections.js';
 import { usage } from '../usage.js';
+import { resetFactors } from '../../admin/factors.js';
 
 export const usersCommand = commandGroup('users', usage.users, {
   create,
@@ -32,6 +33,7 @@ export const usersCommand = commandGroup('users', usage.users, {
   enable: (ctx, args) => changeState(ctx, args, 'enable'),
   identities: userIdentities,
   unlink: userUnlink,
+  'reset-factors': resetFactorsCommand,
 });
 
 async function create(ctx: CommandContext, args: string[]): Promise<number> {
@@ -157,6 +159,21 @@ async function changeState(ctx: CommandContext, args: string[], command: 'disabl
       ? `Disabled ${user.email}: they cannot sign in; their grants, tokens and sessions have ended`
       : `Enabled ${user.email}: they can sign in again`;
   ctx.print(values.json, userToJson(user), text);
+  return 0;
+}
+
+/** users reset-factors <sub|email>: a lost device (issue 13). */
+async function resetFactorsCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return help(ctx, 'users');
+  const [id] = expectPositionals(positionals, ['sub|email'], 'users reset-factors');
+  const { user, reset } = await ctx.withStore(async (store) => {
+    const found = await existing(store, id!);
+    return { user: found, reset: await resetFactors(store, found.sub, CLI_ACTOR) };
+  });
+  const json = { sub: user.sub, totp: reset.totp, recovery_codes: reset.recoveryCodes, passkeys: reset.passkeys };
+  const text = `Reset the second factors of ${user.email}: ${reset.totp ? 'authenticator app' : 'no authenticator app'}, ${reset.recoveryCodes} recovery codes, ${reset.passkeys} passkeys removed; they enrol again at their next sign-in that needs one`;
+  ctx.print(values.json, json, text);
   return 0;
 }
 

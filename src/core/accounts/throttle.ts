@@ -32,12 +32,13 @@ export interface ThrottleLimits {
 }
 
 /** What kind of secret is checked; each kind counts on its own. */
-export type SecretKind = 'password' | 'client_secret' | 'user_code';
+export type SecretKind = 'password' | 'client_secret' | 'user_code' | 'second_factor';
 
 const eventNames = {
   password: 'login.throttled',
   client_secret: 'client_auth.throttled',
   user_code: 'device.user_code_throttled',
+  second_factor: 'factor.throttled',
 } as const satisfies Record<SecretKind, string>;
 
 /**

@@ -45,6 +45,8 @@ describe('decide', () => {
   it('forces login when the session is older than max_age', () => {
     expect(decide({ request: request({ maxAge: 50 }), auth, consent, consentedNow: undefined, hintSub: undefined, now }).kind).toBe('login');
     expect(decide({ request: request({ maxAge: 500 }), auth, consent, consentedNow: undefined, hintSub: undefined, now }).kind).toBe('issue');
+    // Issue 13: signed in during this request (then a second factor): max_age=0 does not ask again.
+    expect(decide({ request: request({ maxAge: 0 }), auth: { ...auth, fresh: true }, consent, consentedNow: undefined, hintSub: undefined, now }).kind).toBe('issue');
   });
 
   it('forces consent for prompt=consent until given in this request', () => {

@@ -32,7 +32,9 @@ export function decide({ request, auth, consent, consentedNow, hintSub, now }: D
   const loginNeeded =
     !auth ||
     (request.prompt.has('login') && !auth.fresh) ||
-    (request.maxAge !== undefined && now - auth.authTime > request.maxAge) ||
+    // OIDC Core §3.1.2.1 max_age: an older authentication must be actively redone; one made during this very request
+    // (fresh) is that, even when a second ticked since (max_age=0, or a second factor after the password).
+    (request.maxAge !== undefined && !auth.fresh && now - auth.authTime > request.maxAge) ||
     (hintSub !== undefined && hintSub !== auth.sub);
   if (loginNeeded) {
     // OIDC Core §3.1.2.6: with prompt=none the server must not show a page; login_required instead.

@@ -2,7 +2,8 @@ import type { KeyRing } from '../../keys/types.js';
 import type { Store, UserRecord } from '../../storage/types.js';
 import { isDisabled, scopesForPerson } from '../accounts/person-scopes.js';
 import type { TokenPolicy } from '../grants/types.js';
-import type { Consent, Issue, Login } from '../interaction/next.js';
+import type { Consent, Issue, Login, SecondFactor } from '../interaction/next.js';
+import { type MfaSetting, secondFactorStep } from '../accounts/mfa-policy.js';
 import { resolveResource } from '../tokens/resource.js';
 import { type Authentication, decide } from './decide.js';
 import { hintSubject } from './id-token-hint.js';
@@ -13,14 +14,14 @@ import { buildAuthorizationResponse } from './response.js';
 export interface AuthorizeDeps {
   store: Pick<Store, 'grants' | 'codes' | 'tokens' | 'users' | 'apis' | 'consents'>;
   keys: KeyRing;
-  policy: TokenPolicy & { codeTtl: number };
+  policy: TokenPolicy & { codeTtl: number; /** LATCH_MFA (core/accounts/mfa-policy.ts). */ mfa?: MfaSetting };
 }
 
 /**
  * What comes after a valid authorization request: the response to deliver, or the page the person must see first.
  * Errors are thrown as OAuthError (core/interaction turns them into its Error step).
  */
-export type AuthorizeOutcome = Issue | Login | Consent;
+export type AuthorizeOutcome = Issue | Login | SecondFactor | Consent;
 
 /** The request as it applies to the signed-in person: their share of the scopes; nobody for a disabled account. */
 export async function forPerson(
@@ -59,6 +60,9 @@ export async function proceed(
   const consent = auth ? await store.consents.find(auth.sub, authz.client.clientId) : undefined;
   const decision = decide({ request: authz, auth, consent, consentedNow, hintSub, now });
   if (decision.kind === 'login') return { kind: 'login' };
+  // Issue 13: a second factor when the request needs more than the person's sign-in reached (before consent).
+  const secondFactor = secondFactorStep(authz, decision.auth, policy.mfa ?? 'off');
+  if (secondFactor) return secondFactor;
   if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: authz.scopes };
   const issued = await issueAuthorizationResponse(authz, decision.auth, deps, now);
   const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, policy.issuer);

@@ -6,6 +6,8 @@ import { required, spaceList } from '../params.js';
 import { newSortableId } from '../tokens/token-key.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
+import { ACR_PWD } from '../accounts/acr.js';
+import { clientRequiredAcr } from '../accounts/mfa-policy.js';
 
 /**
  * RFC 6749 §4.3: the resource owner password credentials grant. Off unless the operator enables it
@@ -28,6 +30,14 @@ export const password: Grant = {
     const allowed = spaceList(client.metadata.scope);
     const refused = scopes.filter((s) => !allowed.includes(s));
     if (refused.length > 0) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
+
+    // Issue 13: a client whose sign-ins need a second factor (LATCH_MFA, default_acr_values) cannot use this grant,
+    // which has no way to ask for one. RFC 6749 §5.2 invalid_grant: the resource owner credentials cannot be used
+    // for this client. Refused before the password is checked, so it is neither a password oracle nor a failure.
+    const needed = clientRequiredAcr(deps.settings.mfa ?? 'off', client.metadata.default_acr_values);
+    if (needed !== ACR_PWD) {
+      throw new InvalidGrant(`this client requires a second factor (acr ${needed}), which the password grant cannot provide; use the authorization code flow`);
+    }
 
     // RFC 6749 §4.3.2: "the authorization server MUST protect the endpoint against brute force attacks":
     // failures count with the login page's, per account and address, per address and (slowdown) per account.

@@ -22,6 +22,8 @@ export interface TokenPolicy {
 /** The settings that switch grants on (the Config satisfies it). */
 export interface GrantSettings {
   passwordGrant: boolean;
+  /** LATCH_MFA: a second factor for everyone (the password grant cannot give one). */
+  mfa?: 'off' | 'required';
 }
 
 export interface GrantDeps {

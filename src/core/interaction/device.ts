@@ -4,10 +4,14 @@ import type { Authentication } from '../authorize/decide.js';
 import { approveDeviceCode } from '../device/verification.js';
 import { spaceList } from '../params.js';
 import { digest } from '../tokens/hash.js';
-import type { Consent, Login } from './next.js';
+import type { Consent, Login, SecondFactor } from './next.js';
+import { acrFor, satisfiesAcr } from '../accounts/acr.js';
+import { clientRequiredAcr, type MfaSetting } from '../accounts/mfa-policy.js';
 
 export interface DeviceJourneyDeps {
   store: Pick<Store, 'interactions' | 'deviceCodes' | 'clients' | 'users'>;
+  /** LATCH_MFA (issue 13). */
+  mfa?: MfaSetting;
 }
 
 /** A device interaction resumed: the device code still pending, and its client. */
@@ -43,12 +47,16 @@ export interface DeviceConsent extends Consent {
 }
 
 /** What comes next on a device interaction: log in (again, for a disabled account), or confirm the code. */
-export async function nextDevice(deps: DeviceJourneyDeps, resumed: ResumedDevice, auth: Authentication | undefined): Promise<Login | DeviceConsent> {
+export async function nextDevice(deps: DeviceJourneyDeps, resumed: ResumedDevice, auth: Authentication | undefined): Promise<Login | SecondFactor | DeviceConsent> {
   if (!auth) return { kind: 'login' };
   const user = await deps.store.users.findBySub(auth.sub);
   if (!user) return { kind: 'login' };
   // A disabled account approves nothing (its sessions ended when it was disabled; this is belt and braces).
   if (isDisabled(user)) return { kind: 'login', disabled: true };
+  // Issue 13: a device is approved only at the level its client needs (LATCH_MFA, default_acr_values); the device
+  // pages cannot ask for a second factor yet, so a sign-in without one cannot approve it (the route says so).
+  const required = clientRequiredAcr(deps.mfa ?? 'off', resumed.client.metadata.default_acr_values);
+  if (!satisfiesAcr(acrFor(auth.amr), required)) return { kind: 'second_factor', auth, required };
   // The person is asked for, and granted, their share of the scopes only (no admin scopes without the admin role).
   return { kind: 'consent', auth, email: user.email, scopes: scopesForPerson(user, spaceList(resumed.device.scope)), user };
 }

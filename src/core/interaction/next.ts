@@ -1,13 +1,14 @@
 import type { Authentication } from '../authorize/decide.js';
 import type { AuthorizationResponse } from '../authorize/response.js';
 import type { OAuthError } from '../errors.js';
+import type { AcrValue } from '../accounts/acr.js';
 
 /**
  * What comes next in a sign-in journey. The routes only translate each member into HTTP (a redirect, a page); a new
  * step of the journey (a second factor, an upstream provider) is one more member here and one more case in the
  * routes' switch, not one more copy of the flow.
  */
-export type Next = Issue | Login | Consent | ErrorStep;
+export type Next = Issue | Login | SecondFactor | Consent | ErrorStep;
 
 /** Deliver the authorization response: the person is authenticated and has consented. */
 export interface Issue {
@@ -19,6 +20,16 @@ export interface Issue {
 export interface Login {
   kind: 'login';
   disabled?: boolean;
+}
+
+/**
+ * After the first factor, the level the request needs (`required`, core/accounts/mfa-policy.ts) is not reached by how
+ * the person signed in (`auth.amr`): ask for a second factor, or have them enrol one first (issue 13).
+ */
+export interface SecondFactor {
+  kind: 'second_factor';
+  auth: Authentication;
+  required: AcrValue;
 }
 
 /** Ask the person (`auth`, whose email the page shows) to consent to `scopes`: their share of what was requested. */

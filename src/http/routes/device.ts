@@ -40,8 +40,11 @@ interface DeviceInteraction extends LoadedInteraction, ResumedDevice {
 }
 
 function deviceDeps(ctx: AppContext): DeviceJourneyDeps {
-  return { store: ctx.store };
+  return { store: ctx.store, mfa: ctx.config.mfa };
 }
+
+/** Issue 13: the device pages cannot ask for a second factor yet; a sign-in without one cannot approve (never a 500). */
+const needsSecondFactor = new OAuthError('access_denied', 'This application needs a second sign-in step, which device sign-in cannot ask for yet. Sign in to another application with your second factor in this browser first, then enter the code again.', { status: 403 });
 
 /** The URLs of one device interaction carry the user code, so the confirmation page can show it. */
 function interactionUrl(resumed: Pick<DeviceInteraction, 'id' | 'userCode'>, action = ''): string {
@@ -159,6 +162,7 @@ async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
   if (!resumed) return reply;
   const next = await nextStep(ctx, request, resumed);
   if (next.kind === 'login') return next.disabled ? disabledLogin(ctx, request, reply, resumed) : renderDeviceLogin(ctx, request, reply, resumed);
+  if (next.kind === 'second_factor') return sendErrorPage(reply, needsSecondFactor, { chrome: () => chromeOf(ctx, request) });
   const [chrome, client, api] = await Promise.all([chromeOf(ctx, request), consentClient(ctx, resumed.client), consentApi(ctx, resumed.client, undefined)]);
   const body = deviceConfirmPage({
     action: interactionUrl(resumed, '/decision'),
@@ -193,6 +197,7 @@ async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
   const next = await nextStep(ctx, request, resumed);
   if (next.kind === 'login') return next.disabled ? disabledLogin(ctx, request, reply, resumed) : noStore(reply).redirect(interactionUrl(resumed), 303);
+  if (next.kind === 'second_factor') return sendErrorPage(reply, needsSecondFactor, { chrome: () => chromeOf(ctx, request) });
   const now = ctx.now();
   const approved = params.get('decision') === 'allow';
   const decided = await decideDevice(ctx.store, resumed, resumed.record, next, approved, now);

@@ -17,6 +17,7 @@ import { pagesContract } from './pages.contract.js';
 import { settingsContract } from './settings.contract.js';
 import { federationContract } from './federation.contract.js';
 import { accountTokensContract } from './account-tokens.contract.js';
+import { factorsContract } from './factors.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -70,5 +71,6 @@ export function storeContract(name: string, backend: ContractBackend): void {
     settingsContract(context);
     federationContract(context);
     accountTokensContract(context);
+    factorsContract(context);
   });
 }

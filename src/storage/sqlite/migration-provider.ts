@@ -9,6 +9,7 @@ import * as m007 from './migrations/007-operators.js';
 import * as m008 from './migrations/008-interaction-kinds.js';
 import * as m009 from './migrations/009-grant-amr.js';
 import * as m010 from './migrations/010-federation.js';
+import * as m011 from './migrations/011-factors.js';
 import * as m012 from './migrations/012-account-tokens.js';
 import * as m013 from './migrations/013-verification-required.js';
 
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '008-interaction-kinds': m008,
   '009-grant-amr': m009,
   '010-federation': m010,
+  '011-factors': m011,
   '012-account-tokens': m012,
   '013-verification-required': m013,
 };

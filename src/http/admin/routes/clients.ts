@@ -39,6 +39,7 @@ export const clientSchema = z
     latch_client_kind: kind,
     latch_default_resource: z.string().optional(),
     allowed_cors_origins: z.array(z.string()).optional(),
+    default_acr_values: z.array(z.string()).optional().describe('OIDC Dynamic Client Registration: acr values every sign-in needs (urn:latch:acr:mfa, phr)'),
     logo_uri: z.string().optional(),
     client_uri: z.string().optional(),
     policy_uri: z.string().optional(),
@@ -68,6 +69,7 @@ const createBody = z.strictObject({
   id_token_signed_response_alg: z.string().optional(),
   latch_default_resource: uri.optional(),
   allowed_cors_origins: uris.optional(),
+  default_acr_values: z.array(z.string().max(200)).max(5).optional(),
   logo_uri: uri.optional(),
   client_uri: uri.optional(),
   policy_uri: uri.optional(),
@@ -86,6 +88,7 @@ const patchBody = z.strictObject({
   policy_uri: uri.nullable().optional(),
   tos_uri: uri.nullable().optional(),
   allowed_cors_origins: uris.optional(),
+  default_acr_values: z.array(z.string().max(200)).max(5).optional().describe('[] removes them'),
 });
 
 function createInput(body: z.output<typeof createBody>): CreateClientInput {
@@ -101,6 +104,7 @@ function createInput(body: z.output<typeof createBody>): CreateClientInput {
   if (body.id_token_signed_response_alg !== undefined) input.idTokenSignedResponseAlg = body.id_token_signed_response_alg;
   if (body.latch_default_resource !== undefined) input.defaultResource = body.latch_default_resource;
   if (body.allowed_cors_origins !== undefined) input.allowedCorsOrigins = body.allowed_cors_origins;
+  if (body.default_acr_values !== undefined) input.defaultAcrValues = body.default_acr_values;
   if (body.logo_uri !== undefined) input.logoUri = body.logo_uri;
   if (body.client_uri !== undefined) input.clientUri = body.client_uri;
   if (body.policy_uri !== undefined) input.policyUri = body.policy_uri;

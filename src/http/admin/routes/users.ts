@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resetFactors } from '../../../admin/factors.js';
 import { endAllSessions } from '../../../admin/sessions.js';
 import {
   createUser,
@@ -189,6 +190,19 @@ export const userRoutes = [
     async handler({ ctx, params, body, caller, now }) {
       await getUser(ctx.store, params.sub);
       await setPassword(ctx.store, ctx.passwords, params.sub, body.password, now, caller.actor);
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/users/{sub}/factors',
+    operationId: 'resetUserFactors',
+    summary: "Reset a person's second factors (a lost device): their authenticator app, recovery codes and passkeys are removed",
+    tag,
+    scope: 'admin:write',
+    params: userParams,
+    status: 204,
+    async handler({ ctx, params, caller, now }) {
+      await resetFactors(ctx.store, params.sub, caller.actor, now);
     },
   }),
   route({
