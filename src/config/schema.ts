@@ -48,7 +48,7 @@ export const settings = {
   signup: { env: 'LATCH_SIGNUP', doc: 'Whether people may create their own account on the login page: open or off.', default: 'off' },
   signupDomains: { env: 'LATCH_SIGNUP_DOMAINS', doc: 'Comma-separated email domains sign-up accepts (example.com,example.org); empty: any domain.', default: '' },
   signupVerify: { env: 'LATCH_SIGNUP_VERIFY', doc: 'With sign-up open: an account whose email address is not verified cannot sign in until the person follows the link mailed to them.', default: true },
-  mfa: { env: 'LATCH_MFA', doc: 'Second factor for everyone: required (every sign-in needs TOTP, a recovery code or a passkey; people without one enrol during sign-in) or off (only clients with default_acr_values, or requests with acr_values, ask for one).', default: 'off' },
+  mfa: { env: 'LATCH_MFA', doc: 'When a sign-in needs a second factor: required (every sign-in needs TOTP, a recovery code or a passkey; people without one enrol during sign-in), enrolled (every sign-in of a person who set one up) or off (only clients with default_acr_values, or requests with acr_values, ask for one).', default: 'off' },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
 } as const;
 
@@ -202,7 +202,7 @@ export const configSchema = z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], { message: 'must be true or false' })
       .default(true)
       .transform((v) => v === true || v === 'true' || v === '1'),
-    mfa: z.enum(['off', 'required']).default('off'),
+    mfa: z.enum(['off', 'enrolled', 'required'], { message: 'must be off, enrolled or required' }).default('off'),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

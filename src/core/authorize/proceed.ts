@@ -3,7 +3,7 @@ import type { Store, UserRecord } from '../../storage/types.js';
 import { isDisabled, scopesForPerson } from '../accounts/person-scopes.js';
 import type { TokenPolicy } from '../grants/types.js';
 import type { Consent, Issue, Login, SecondFactor } from '../interaction/next.js';
-import { type MfaSetting, secondFactorStep } from '../accounts/mfa-policy.js';
+import { hasSecondFactor, type MfaSetting, secondFactorStep } from '../accounts/mfa-policy.js';
 import { resolveResource } from '../tokens/resource.js';
 import { type Authentication, decide } from './decide.js';
 import { hintSubject } from './id-token-hint.js';
@@ -12,7 +12,7 @@ import type { AuthorizationRequest } from './request.js';
 import { buildAuthorizationResponse } from './response.js';
 
 export interface AuthorizeDeps {
-  store: Pick<Store, 'grants' | 'codes' | 'tokens' | 'users' | 'apis' | 'consents'>;
+  store: Pick<Store, 'grants' | 'codes' | 'tokens' | 'users' | 'apis' | 'consents' | 'totpSecrets' | 'passkeys'>;
   keys: KeyRing;
   policy: TokenPolicy & { codeTtl: number; /** LATCH_MFA (core/accounts/mfa-policy.ts). */ mfa?: MfaSetting };
 }
@@ -61,7 +61,8 @@ export async function proceed(
   const decision = decide({ request: authz, auth, consent, consentedNow, hintSub, now });
   if (decision.kind === 'login') return { kind: 'login' };
   // Issue 13: a second factor when the request needs more than the person's sign-in reached (before consent).
-  const secondFactor = secondFactorStep(authz, decision.auth, policy.mfa ?? 'off');
+  const mfa = policy.mfa ?? 'off';
+  const secondFactor = secondFactorStep(authz, decision.auth, mfa, mfa === 'enrolled' && (await hasSecondFactor(store, decision.auth)));
   if (secondFactor) return secondFactor;
   if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: authz.scopes };
   const issued = await issueAuthorizationResponse(authz, decision.auth, deps, now);

@@ -7,7 +7,7 @@ import { newSortableId } from '../tokens/token-key.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
 import { ACR_PWD } from '../accounts/acr.js';
-import { clientRequiredAcr } from '../accounts/mfa-policy.js';
+import { clientRequiredAcr, hasSecondFactor } from '../accounts/mfa-policy.js';
 
 /**
  * RFC 6749 §4.3: the resource owner password credentials grant. Off unless the operator enables it
@@ -37,6 +37,16 @@ export const password: Grant = {
     const needed = clientRequiredAcr(deps.settings.mfa ?? 'off', client.metadata.default_acr_values);
     if (needed !== ACR_PWD) {
       throw new InvalidGrant(`this client requires a second factor (acr ${needed}), which the password grant cannot provide; use the authorization code flow`);
+    }
+
+    // LATCH_MFA=enrolled: a person who set up a second factor is asked for it at every sign-in, which this grant cannot
+    // do. Refused before the password is checked, like the client's rule above (it tells whether such an account
+    // exists, never whether the password was right).
+    if (deps.settings.mfa === 'enrolled') {
+      const person = await deps.store.users.findByEmail(username);
+      if (person && (await hasSecondFactor(deps.store, { sub: person.sub, amr: [] }))) {
+        throw new InvalidGrant('this account has a second factor, which the password grant cannot ask for; use the authorization code flow');
+      }
     }
 
     // RFC 6749 §4.3.2: "the authorization server MUST protect the endpoint against brute force attacks":

@@ -1,3 +1,4 @@
+import type { MfaSetting } from '../accounts/mfa-policy.js';
 import type { KeyRing } from '../../keys/types.js';
 import type { ClientRecord, Store } from '../../storage/types.js';
 import type { ThrottleDeps } from '../accounts/throttle.js';
@@ -23,11 +24,11 @@ export interface TokenPolicy {
 export interface GrantSettings {
   passwordGrant: boolean;
   /** LATCH_MFA: a second factor for everyone (the password grant cannot give one). */
-  mfa?: 'off' | 'required';
+  mfa?: MfaSetting;
 }
 
 export interface GrantDeps {
-  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes' | 'events'>;
+  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes' | 'events' | 'totpSecrets' | 'passkeys'>;
   keys: KeyRing;
   policy: TokenPolicy;
   /** Operator switches for grants that are off by default. */

@@ -10,7 +10,7 @@ import { isDisabled } from '../../core/accounts/person-scopes.js';
 import { authenticationOptions, passkeyMethods, registrationOptions, relyingParty, verifyAuthentication, verifyRegistration } from '../../core/accounts/passkeys.js';
 import { useRecoveryCode, regenerateRecoveryCodes } from '../../core/accounts/recovery-codes.js';
 import { amrAfterSecondFactor, enrolledFactors, type FactorPlan, OTP_METHODS, planSecondFactor } from '../../core/accounts/second-factor.js';
-import { secondFactorStep } from '../../core/accounts/mfa-policy.js';
+import { hasSecondFactor, secondFactorStep } from '../../core/accounts/mfa-policy.js';
 import { ACR_PHR } from '../../core/accounts/acr.js';
 import { enterThrottle, type ThrottleGate } from '../../core/accounts/throttle.js';
 import { checkTotp } from '../../core/accounts/totp.js';
@@ -56,7 +56,7 @@ async function pending(ctx: AppContext, request: FastifyRequest, loaded: Loaded)
   const { auth, authz } = await forPerson(ctx.store.users, loaded.request, signedIn);
   if (!auth) return undefined;
   try {
-    return { auth, step: secondFactorStep(authz, auth, ctx.config.mfa) };
+    return { auth, step: secondFactorStep(authz, auth, ctx.config.mfa, ctx.config.mfa === 'enrolled' && (await hasSecondFactor(ctx.store, auth))) };
   } catch (err) {
     if (isOAuthError(err)) return { auth, step: undefined };
     throw err;
