@@ -19,7 +19,7 @@ ${hiddenInput('csrf', csrf)}
 <button type="submit" class="button button-secondary">${t.text('federation.continue_with', { provider: c.name })}</button>
 </form>`,
   );
-  return html`<p class="lead upstreams-or">${t.text('federation.or')}</p>
+  return html`<div class="divider upstreams-or">${t.text('federation.or')}</div>
 ${forms}`;
 }
 
