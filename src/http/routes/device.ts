@@ -23,6 +23,7 @@ import { accountDisabled, submitLoginForm } from '../login-form.js';
 import { consentApi, consentClient, lazyChrome, pageChrome } from '../page-chrome.js';
 import { throttleDeps, throttleLimits } from '../throttle.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
+import { upstreamChoices } from './federation-choices.js';
 import { type FactorTarget, renderFactorStep } from './second-factor-page.js';
 import { authenticatedRequest } from './token.js';
 
@@ -133,8 +134,14 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
  * A loaded device interaction with its still pending device code, checked against the user code of the URL's query
  * (RFC 8628 §3.3); undefined otherwise (and a wrong user code ends the interaction).
  */
-export async function resumeDeviceInteraction(ctx: AppContext, request: FastifyRequest, loaded: LoadedInteraction, deviceCodeDigest: string): Promise<DeviceInteraction | undefined> {
-  const userCode = normalizeUserCode(queryParams(request).params.get('user_code') ?? '');
+export async function resumeDeviceInteraction(
+  ctx: AppContext,
+  request: FastifyRequest,
+  loaded: LoadedInteraction,
+  deviceCodeDigest: string,
+  typed: string | undefined = queryParams(request).params.get('user_code'),
+): Promise<DeviceInteraction | undefined> {
+  const userCode = normalizeUserCode(typed ?? '');
   const resumed = await resumeDevice(deviceDeps(ctx), loaded.record, deviceCodeDigest, userCode, ctx.now());
   if (!resumed || !userCode) return undefined;
   return { ...loaded, ...resumed, userCode: formatUserCode(userCode) };
@@ -149,14 +156,17 @@ async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   return resumed;
 }
 
-function renderDeviceLogin(
+/** The device login page, with the "Continue with <provider>" buttons (their URLs carry the user code too). */
+export async function renderDeviceLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   resumed: DeviceInteraction,
   options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
-  return renderLogin(ctx, request, reply, { action: interactionUrl(resumed, '/login'), client: resumed.client }, options);
+  const upstreams = await upstreamChoices(ctx, resumed.id, `?user_code=${encodeURIComponent(resumed.userCode)}`);
+  const page = { action: interactionUrl(resumed, '/login'), client: resumed.client, formTargets: upstreams.formTargets };
+  return renderLogin(ctx, request, reply, page, { ...options, upstreams: upstreams.choices });
 }
 
 function disabledLogin(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, resumed: DeviceInteraction): Promise<FastifyReply> {
