@@ -186,3 +186,23 @@ describe('protections of the device second factor', () => {
     expect(body.options.user.name).toBe(fresh.email);
   });
 });
+
+describe('the federation routes of a device interaction', () => {
+  it('resume it with its user code only (another code ends it), never a 500', async () => {
+    const person = new Browser();
+    const authorization = await requestDeviceAuthorization(latch, tv);
+    const login = await verifyDevice(person, authorization.verification_uri_complete, {});
+    const csrf = /name="csrf" value="([^"]+)"/.exec(login.page.body)?.[1];
+    const interaction = login.page.url.pathname.split('/')[2];
+    const start = (userCode: string) =>
+      person.request(new URL(`/interaction/${interaction}/federation/nowhere?user_code=${encodeURIComponent(userCode)}`, latch.issuer), { method: 'POST', body: new URLSearchParams({ csrf: csrf! }) });
+    // The interaction resumes (then the connection is unknown: 404), as an authorize interaction would.
+    const unknown = await start(authorization.user_code);
+    expect(unknown.status, unknown.body.slice(0, 500)).toBe(404);
+    const other = await requestDeviceAuthorization(latch, tv);
+    const wrong = await start(other.user_code);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('expired or was already used');
+    expect((await start(authorization.user_code)).status).toBe(400);
+  });
+});
