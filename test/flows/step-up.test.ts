@@ -3,9 +3,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, machineAdmin } from '../helpers/admin.js';
 import { Browser as FormBrowser } from '../helpers/browser.js';
-import { pollToken, requestDeviceAuthorization, verifyDevice } from '../helpers/device.js';
+import { DEVICE_GRANT, pollToken, requestDeviceAuthorization, verifyDevice } from '../helpers/device.js';
+import { findConsentForm, parseForms } from '../helpers/browser.js';
+import { decodeJwt } from 'jose';
 import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
-import { getJson, tokenRequest } from '../helpers/oauth.js';
+import { getJson, introspect, tokenRequest } from '../helpers/oauth.js';
 import type { TestClient, TestServer, TestUser } from '../helpers/server.js';
 import { enrolTotp, finishSignIn, startLocalhostLatch, startSignIn, totpCode, typeCode, typePassword } from './step-up-helpers.js';
 
@@ -162,17 +164,37 @@ describe.skipIf(!chromiumAvailable)('step-up and per-client second factor in Chr
     await page.context().close();
   });
 
-  it('a device is never approved without the second factor its client needs (the device pages cannot ask for it yet)', async () => {
-    const device = await latch.client({ kind: 'device', name: 'TV' });
+  it('a device whose client needs a second factor has it asked on the device pages, and its tokens say so', async () => {
+    // A confidential device client (the device grant on a client with a secret), so it may introspect its own token.
+    const device = await latch.client({ kind: 'web', name: 'TV', redirectUris: [], grantTypes: [DEVICE_GRANT, 'refresh_token'] });
     const record = (await latch.latch.store.clients.find(device.clientId))!;
     await latch.latch.store.clients.update(device.clientId, { metadata: { ...record.metadata, default_acr_values: [MFA] } });
-    const user = await latch.user();
+    const { user, secret } = await enrolled();
     const authorization = await requestDeviceAuthorization(latch, device);
-    const result = await verifyDevice(new FormBrowser(), authorization.verification_uri_complete!, { user, decision: 'allow' });
-    expect(result.page.status).toBe(403);
-    expect(result.page.body).toContain('second sign-in step');
+    const person = new FormBrowser();
+    const result = await verifyDevice(person, authorization.verification_uri_complete!, { user, decision: 'allow' });
+    expect(result.sawLogin).toBe(true);
     expect(result.confirm).toBeUndefined();
+    expect(result.page.status).toBe(200);
+    expect(result.page.body).toContain(secondStep);
     expect((await pollToken(latch, device, authorization.device_code)).body.error).toBe('authorization_pending');
+
+    const codeForm = parseForms(result.page.body, result.page.url).find((f) => f.action.pathname.endsWith('/factor/totp'));
+    expect(codeForm, result.page.body.slice(0, 2000)).toBeDefined();
+    const answered = await person.submit(codeForm!, { code: totpCode(secret, 1) }, { stopAt: 'urn:never' });
+    if (answered.kind !== 'page') throw new Error('left Latch');
+    const consent = findConsentForm(answered.page);
+    expect(consent, answered.page.body.slice(0, 2000)).toBeDefined();
+    await person.submit(consent!, { decision: 'allow' }, { stopAt: 'urn:never' });
+
+    const tokens = await pollToken(latch, device, authorization.device_code);
+    expect(tokens.status, tokens.text).toBe(200);
+    const claims = decodeJwt(tokens.body.id_token as string);
+    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(claims.acr).toBe(MFA);
+    const info = (await introspect(latch, tokens.body.access_token as string, device)).body;
+    expect(info).toMatchObject({ active: true, sub: user.sub, acr: MFA });
+    expect(info.amr).toEqual(expect.arrayContaining(['otp', 'mfa']));
   });
 
   it('registers default_acr_values through the admin API, only with supported values', async () => {

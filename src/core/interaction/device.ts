@@ -5,11 +5,11 @@ import { approveDeviceCode } from '../device/verification.js';
 import { spaceList } from '../params.js';
 import { digest } from '../tokens/hash.js';
 import type { Consent, Login, SecondFactor } from './next.js';
-import { acrFor, satisfiesAcr } from '../accounts/acr.js';
-import { clientRequiredAcr, type MfaSetting } from '../accounts/mfa-policy.js';
+import { ACR_MFA, type AcrValue, acrFor, satisfiesAcr } from '../accounts/acr.js';
+import { clientRequiredAcr, hasSecondFactor, type MfaSetting } from '../accounts/mfa-policy.js';
 
 export interface DeviceJourneyDeps {
-  store: Pick<Store, 'interactions' | 'deviceCodes' | 'clients' | 'users'>;
+  store: Pick<Store, 'interactions' | 'deviceCodes' | 'clients' | 'users' | 'totpSecrets' | 'passkeys'>;
   /** LATCH_MFA (issue 13). */
   mfa?: MfaSetting;
 }
@@ -46,16 +46,30 @@ export interface DeviceConsent extends Consent {
   user: UserRecord;
 }
 
-/** What comes next on a device interaction: log in (again, for a disabled account), or confirm the code. */
+/**
+ * The level a device approval needs: its client's (LATCH_MFA, default_acr_values; a device authorization request has
+ * no acr_values), raised to two factors under LATCH_MFA=enrolled for a person who set one up, the rule of the
+ * authorize journey (mfa-policy.ts secondFactorStep).
+ */
+async function deviceRequiredAcr(deps: DeviceJourneyDeps, client: ClientRecord, auth: Authentication): Promise<AcrValue> {
+  const global = deps.mfa ?? 'off';
+  const required = clientRequiredAcr(global, client.metadata.default_acr_values);
+  if (global === 'enrolled' && !satisfiesAcr(required, ACR_MFA) && (await hasSecondFactor(deps.store, auth))) return ACR_MFA as AcrValue;
+  return required;
+}
+
+/**
+ * What comes next on a device interaction: log in (again, for a disabled account), the second factor its client
+ * needs (asked on the same pages as the authorize journey), or confirm the code.
+ */
 export async function nextDevice(deps: DeviceJourneyDeps, resumed: ResumedDevice, auth: Authentication | undefined): Promise<Login | SecondFactor | DeviceConsent> {
   if (!auth) return { kind: 'login' };
   const user = await deps.store.users.findBySub(auth.sub);
   if (!user) return { kind: 'login' };
   // A disabled account approves nothing (its sessions ended when it was disabled; this is belt and braces).
   if (isDisabled(user)) return { kind: 'login', disabled: true };
-  // Issue 13: a device is approved only at the level its client needs (LATCH_MFA, default_acr_values); the device
-  // pages cannot ask for a second factor yet, so a sign-in without one cannot approve it (the route says so).
-  const required = clientRequiredAcr(deps.mfa ?? 'off', resumed.client.metadata.default_acr_values);
+  // Issue 13: a device is approved only at the level its client needs; a sign-in below it is asked for a second factor.
+  const required = await deviceRequiredAcr(deps, resumed.client, auth);
   if (!satisfiesAcr(acrFor(auth.amr), required)) return { kind: 'second_factor', auth, required };
   // The person is asked for, and granted, their share of the scopes only (no admin scopes without the admin role).
   return { kind: 'consent', auth, email: user.email, scopes: scopesForPerson(user, spaceList(resumed.device.scope)), user };

@@ -23,6 +23,8 @@ import { accountDisabled, submitLoginForm } from '../login-form.js';
 import { consentApi, consentClient, lazyChrome, pageChrome } from '../page-chrome.js';
 import { throttleDeps, throttleLimits } from '../throttle.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
+import { upstreamChoices } from './federation-choices.js';
+import { type FactorTarget, renderFactorStep } from './second-factor-page.js';
 import { authenticatedRequest } from './token.js';
 
 /** RFC 8628 §5.1: user codes are guessable in principle, so wrong guesses are limited: 10 per client address per 5 minutes. */
@@ -34,21 +36,28 @@ const gone = new OAuthError(
   'This code has expired or was already used. Start again on your device to get a new code.',
 );
 
-interface DeviceInteraction extends LoadedInteraction, ResumedDevice {
+export interface DeviceInteraction extends LoadedInteraction, ResumedDevice {
   /** The user code, formatted; carried in the page URLs (never stored) and checked against the stored digest. */
   userCode: string;
 }
 
-function deviceDeps(ctx: AppContext): DeviceJourneyDeps {
+export function deviceDeps(ctx: AppContext): DeviceJourneyDeps {
   return { store: ctx.store, mfa: ctx.config.mfa };
 }
 
-/** Issue 13: the device pages cannot ask for a second factor yet; a sign-in without one cannot approve (never a 500). */
-const needsSecondFactor = new OAuthError('access_denied', 'This application needs a second sign-in step, which device sign-in cannot ask for yet. Sign in to another application with your second factor in this browser first, then enter the code again.', { status: 403 });
-
 /** The URLs of one device interaction carry the user code, so the confirmation page can show it. */
-function interactionUrl(resumed: Pick<DeviceInteraction, 'id' | 'userCode'>, action = ''): string {
+export function interactionUrl(resumed: Pick<DeviceInteraction, 'id' | 'userCode'>, action = ''): string {
   return `/device/${resumed.id}${action}?user_code=${encodeURIComponent(resumed.userCode)}`;
+}
+
+/**
+ * Issue 13: the second-factor page of a device interaction is the authorize journey's, posting to the same routes
+ * (/interaction/:id/factor/..., /interaction/:id/passkey/...); the user code rides along in the query, as on every
+ * device page, so those routes can resume the device code (RFC 8628 §3.3).
+ */
+export function deviceFactorTarget(resumed: DeviceInteraction): FactorTarget {
+  const query = `?user_code=${encodeURIComponent(resumed.userCode)}`;
+  return { client: resumed.client, uiLocales: undefined, formTargets: [], url: (path) => `/interaction/${resumed.id}${path}${query}` };
 }
 
 /** The device pages speak the language of Accept-Language (a device authorization request has no ui_locales). */
@@ -60,7 +69,7 @@ function badForm(ctx: AppContext, request: FastifyRequest, reply: FastifyReply):
   return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request), message: message('error.device_form_expired') });
 }
 
-function codeGone(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export function codeGone(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   return sendErrorPage(reply, gone, { chrome: lazyChrome(ctx, request), message: message('error.device_code_gone') });
 }
 
@@ -121,31 +130,43 @@ async function submitCode(ctx: AppContext, request: FastifyRequest, reply: Fasti
   return noStore(reply).redirect(interactionUrl({ id, userCode: formatUserCode(normalizeUserCode(typed) as string) }), 303);
 }
 
+/**
+ * A loaded device interaction with its still pending device code, checked against the user code of the URL's query
+ * (RFC 8628 §3.3); undefined otherwise (and a wrong user code ends the interaction).
+ */
+export async function resumeDeviceInteraction(
+  ctx: AppContext,
+  request: FastifyRequest,
+  loaded: LoadedInteraction,
+  deviceCodeDigest: string,
+  typed: string | undefined = queryParams(request).params.get('user_code'),
+): Promise<DeviceInteraction | undefined> {
+  const userCode = normalizeUserCode(typed ?? '');
+  const resumed = await resumeDevice(deviceDeps(ctx), loaded.record, deviceCodeDigest, userCode, ctx.now());
+  if (!resumed || !userCode) return undefined;
+  return { ...loaded, ...resumed, userCode: formatUserCode(userCode) };
+}
+
 /** Loads the device interaction bound to this browser and its still pending device code; otherwise shows an error page. */
 async function resume(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<DeviceInteraction | undefined> {
   const loaded = await loadInteraction(ctx, request);
   const subject = loaded && subjectOf(loaded.record);
-  if (!loaded || subject?.kind !== 'device') {
-    await codeGone(ctx, request, reply);
-    return undefined;
-  }
-  const userCode = normalizeUserCode(queryParams(request).params.get('user_code') ?? '');
-  const resumed = await resumeDevice(deviceDeps(ctx), loaded.record, subject.deviceCodeDigest, userCode, ctx.now());
-  if (!resumed || !userCode) {
-    await codeGone(ctx, request, reply);
-    return undefined;
-  }
-  return { ...loaded, ...resumed, userCode: formatUserCode(userCode) };
+  const resumed = loaded && subject?.kind === 'device' ? await resumeDeviceInteraction(ctx, request, loaded, subject.deviceCodeDigest) : undefined;
+  if (!resumed) await codeGone(ctx, request, reply);
+  return resumed;
 }
 
-function renderDeviceLogin(
+/** The device login page, with the "Continue with <provider>" buttons (their URLs carry the user code too). */
+export async function renderDeviceLogin(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   resumed: DeviceInteraction,
   options: LoginPageOptions = {},
 ): Promise<FastifyReply> {
-  return renderLogin(ctx, request, reply, { action: interactionUrl(resumed, '/login'), client: resumed.client }, options);
+  const upstreams = await upstreamChoices(ctx, resumed.id, `?user_code=${encodeURIComponent(resumed.userCode)}`);
+  const page = { action: interactionUrl(resumed, '/login'), client: resumed.client, formTargets: upstreams.formTargets };
+  return renderLogin(ctx, request, reply, page, { ...options, upstreams: upstreams.choices });
 }
 
 function disabledLogin(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, resumed: DeviceInteraction): Promise<FastifyReply> {
@@ -162,7 +183,7 @@ async function show(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
   if (!resumed) return reply;
   const next = await nextStep(ctx, request, resumed);
   if (next.kind === 'login') return next.disabled ? disabledLogin(ctx, request, reply, resumed) : renderDeviceLogin(ctx, request, reply, resumed);
-  if (next.kind === 'second_factor') return sendErrorPage(reply, needsSecondFactor, { chrome: () => chromeOf(ctx, request) });
+  if (next.kind === 'second_factor') return renderFactorStep(ctx, request, reply, deviceFactorTarget(resumed), next);
   const [chrome, client, api] = await Promise.all([chromeOf(ctx, request), consentClient(ctx, resumed.client), consentApi(ctx, resumed.client, undefined)]);
   const body = deviceConfirmPage({
     action: interactionUrl(resumed, '/decision'),
@@ -197,7 +218,8 @@ async function decide(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   if (!checkCsrf(ctx, request, params.get('csrf'))) return badForm(ctx, request, reply);
   const next = await nextStep(ctx, request, resumed);
   if (next.kind === 'login') return next.disabled ? disabledLogin(ctx, request, reply, resumed) : noStore(reply).redirect(interactionUrl(resumed), 303);
-  if (next.kind === 'second_factor') return sendErrorPage(reply, needsSecondFactor, { chrome: () => chromeOf(ctx, request) });
+  // Issue 13: no decision before the second factor the client needs; back to the page that asks for it.
+  if (next.kind === 'second_factor') return noStore(reply).redirect(interactionUrl(resumed), 303);
   const now = ctx.now();
   const approved = params.get('decision') === 'allow';
   const decided = await decideDevice(ctx.store, resumed, resumed.record, next, approved, now);

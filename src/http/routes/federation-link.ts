@@ -15,7 +15,7 @@ import { bodyParams } from '../form.js';
 import { submitLoginForm } from '../login-form.js';
 import { lazyChrome, pageChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage, sendPage } from '../responses.js';
-import { resumeFederation, type ResumedFederation, sendBadState } from './federation-journey.js';
+import { federationFormTargets, federationUiLocales, journeyQuery, journeyUrl, resumeFederation, type ResumedFederation, sendBadState } from './federation-journey.js';
 
 export function linkAction(interactionId: string): string {
   return `/interaction/${interactionId}/federation-link`;
@@ -29,15 +29,15 @@ export async function renderLinkPage(
   page: { link: string; email: string; provider: string; error?: PageMessage; status?: number },
 ): Promise<FastifyReply> {
   const body = federationLinkPage({
-    action: linkAction(resumed.interaction.id),
+    action: linkAction(resumed.interaction.id) + journeyQuery(resumed),
     csrf: csrfToken(ctx, ensureBrowserId(ctx, request, reply)),
     link: page.link,
     email: page.email,
     provider: page.provider,
     ...(page.error ? { error: page.error } : {}),
-    ...(await pageChrome(ctx, request, { uiLocales: resumed.request.uiLocales })),
+    ...(await pageChrome(ctx, request, { uiLocales: federationUiLocales(resumed) })),
   });
-  return sendPage(reply, body, { status: page.status ?? 200, formTargets: [resumed.request.redirectUri] });
+  return sendPage(reply, body, { status: page.status ?? 200, formTargets: federationFormTargets(resumed) });
 }
 
 const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page to continue, or go back to the application and start again.', { status: 403 });
@@ -59,7 +59,7 @@ async function submitLink(ctx: AppContext, request: FastifyRequest, reply: Fasti
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) {
-    return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request, resumed.request.uiLocales), message: message('error.form_expired') });
+    return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request, federationUiLocales(resumed)), message: message('error.form_expired') });
   }
   const token = params.get('link');
   const state = await pendingLink(ctx, request, resumed, token);
@@ -76,7 +76,7 @@ async function submitLink(ctx: AppContext, request: FastifyRequest, reply: Fasti
     const by = { sub: user.sub, clientId: null, address: request.ip };
     await linkIdentity({ store: ctx.store }, connection, { sub: state.upstreamSub!, email: state.email }, user, ctx.now(), by);
   }
-  return noStore(reply).redirect(`/interaction/${id}`, 303);
+  return noStore(reply).redirect(journeyUrl(resumed), 303);
 }
 
 export function registerFederationLink(app: FastifyInstance, ctx: AppContext): void {

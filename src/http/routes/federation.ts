@@ -24,10 +24,13 @@ import {
   endAtClient,
   FEDERATION_STATE_TTL,
   federationSetup,
+  federationUiLocales,
   loginAgain,
+  openStatePayload,
   resumeFederation,
   sendBadState,
   sendUnknownConnection,
+  statePayload,
 } from './federation-journey.js';
 import { upstreamTarget } from './federation-choices.js';
 import { registerFederationLink, renderLinkPage } from './federation-link.js';
@@ -46,7 +49,7 @@ async function start(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   if (!resumed) return reply;
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) {
-    return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request, resumed.request.uiLocales), message: message('error.form_expired') });
+    return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request, federationUiLocales(resumed)), message: message('error.form_expired') });
   }
   const setup = federationSetup(ctx);
   const connection = await enabledConnection(ctx, connectionId);
@@ -59,7 +62,7 @@ async function start(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
     return loginAgain(ctx, request, reply, resumed, message('federation.error_unavailable', { provider: connection.name }), 503);
   }
   const now = ctx.now();
-  const state = await newState(setup.keys, id);
+  const state = await newState(setup.keys, statePayload(resumed));
   // Only the digest of the state is stored; the PKCE verifier and the nonce are derived from it (secrets.ts).
   await ctx.store.federationStates.create({
     digest: digest(state),
@@ -77,7 +80,7 @@ async function start(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   const target = upstreamTarget(connection);
   if (target === undefined || new URL(target).origin !== url.origin) {
     // Browsers apply the login page's form-action to this answer's redirect too: another origin goes by a page.
-    const body = upstreamRedirectPage({ href: url.href, provider: connection.name, ...(await pageChrome(ctx, request, { uiLocales: resumed.request.uiLocales })) });
+    const body = upstreamRedirectPage({ href: url.href, provider: connection.name, ...(await pageChrome(ctx, request, { uiLocales: federationUiLocales(resumed) })) });
     return sendPage(reply.header('Refresh', `0; url=${url.href}`), body);
   }
   return noStore(reply).redirect(url.href, 303);
@@ -94,15 +97,16 @@ async function callback(ctx: AppContext, request: FastifyRequest, reply: Fastify
   const setup = federationSetup(ctx);
   const state = single(query.state);
   // RFC 6749 §10.12: the state binds the answer to the browser that asked; anything else is refused with a page.
-  const interactionId = setup && state ? await openState(setup.keys, state) : undefined;
-  if (!setup || !state || interactionId === undefined) return sendBadState(ctx, request, reply);
+  const payload = setup && state ? await openState(setup.keys, state) : undefined;
+  if (!setup || !state || payload === undefined) return sendBadState(ctx, request, reply);
+  const { interactionId, userCode } = openStatePayload(payload);
   const now = ctx.now();
   const record = await ctx.store.federationStates.consume(digest(state), now);
   const browser = browserId(request);
   if (!record || record.kind !== 'start' || record.connectionId !== connectionId || browser === undefined || record.browserDigest !== digest(browser) || record.interactionDigest !== digest(interactionId)) {
     return sendBadState(ctx, request, reply);
   }
-  const resumed = await resumeFederation(ctx, request, reply, interactionId);
+  const resumed = await resumeFederation(ctx, request, reply, interactionId, userCode);
   if (!resumed) return reply;
   const connection = await enabledConnection(ctx, connectionId);
   if (!connection) return sendUnknownConnection(ctx, request, reply);
@@ -110,8 +114,8 @@ async function callback(ctx: AppContext, request: FastifyRequest, reply: Fastify
   const upstreamError = single(query.error);
   if (upstreamError !== undefined) {
     request.log.info({ connection: connection.id, error: upstreamError.slice(0, 64) }, 'the upstream refused the sign-in');
-    if (upstreamError === 'access_denied') return endAtClient(ctx, request, reply, resumed, 'access_denied', `${connection.name} denied the sign-in`);
-    return endAtClient(ctx, request, reply, resumed, 'temporarily_unavailable', `${connection.name} could not sign the person in`);
+    if (upstreamError === 'access_denied') return endAtClient(ctx, request, reply, resumed, 'access_denied', `${connection.name} denied the sign-in`, connection.name);
+    return endAtClient(ctx, request, reply, resumed, 'temporarily_unavailable', `${connection.name} could not sign the person in`, connection.name);
   }
 
   let profile;
@@ -122,7 +126,7 @@ async function callback(ctx: AppContext, request: FastifyRequest, reply: Fastify
   } catch (err) {
     const unreachable = outboundCause(err);
     request.log.warn({ connection: connection.id, reason: unreachable?.reason, err: unreachable?.message ?? String((err as Error).message) }, 'the upstream sign-in failed');
-    if (unreachable) return endAtClient(ctx, request, reply, resumed, 'temporarily_unavailable', `${connection.name} cannot be reached`);
+    if (unreachable) return endAtClient(ctx, request, reply, resumed, 'temporarily_unavailable', `${connection.name} cannot be reached`, connection.name);
     return loginAgain(ctx, request, reply, resumed, message('federation.error_response', { provider: connection.name }), 502);
   }
 

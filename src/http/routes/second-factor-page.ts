@@ -13,6 +13,7 @@ import { clientName } from '../../core/interaction/record.js';
 import { enrolFactorPage, type PasskeyCeremony, secondFactorPage } from '../../pages/pages/second-factor.js';
 import { passkeysScriptPath, webauthnBrowserPath } from '../../pages/assets-passkeys.js';
 import type { PageMessage } from '../../pages/index.js';
+import type { ClientRecord } from '../../storage/types.js';
 import { csrfToken, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import type { LoadedInteraction } from '../interaction-pages.js';
@@ -54,7 +55,26 @@ export async function totpQr(ctx: AppContext, secret: string, label: string, pro
   return QRCode.toDataURL(totpUri(secret, productName, label), { margin: 1, width: 384, errorCorrectionLevel: 'M' });
 }
 
-export async function renderSecondFactor(
+/**
+ * Where the second-factor page of one interaction posts and what it may show: the same page for an authorization
+ * request and a device code (RFC 8628 §3.3), only the URLs and the client differ.
+ */
+export interface FactorTarget {
+  client: ClientRecord;
+  uiLocales: string | undefined;
+  /** CSP form-action targets beyond the issuer (an authorization request's redirect URI). */
+  formTargets: string[];
+  /** The URL of `path` (`/factor/totp`, `/passkey/...`) of this interaction, with what its kind carries in the query. */
+  url(path: string): string;
+}
+
+/** The second-factor URLs of an authorize interaction. */
+export function authorizeFactorTarget(authz: AuthorizationRequest, interaction: LoadedInteraction): FactorTarget {
+  return { client: authz.client, uiLocales: authz.uiLocales, formTargets: [authz.redirectUri], url: (path) => `/interaction/${interaction.id}${path}` };
+}
+
+/** The second-factor page of an authorization request (sendAuthorizeNext). */
+export function renderSecondFactor(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -63,33 +83,45 @@ export async function renderSecondFactor(
   interaction: LoadedInteraction,
   options: FactorPageOptions = {},
 ): Promise<FastifyReply> {
+  return renderFactorStep(ctx, request, reply, authorizeFactorTarget(authz, interaction), next, options);
+}
+
+/** The second-factor page of any interaction: ask for one of the person's factors, or enrol one. */
+export async function renderFactorStep(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: FactorTarget,
+  next: SecondFactor,
+  options: FactorPageOptions = {},
+): Promise<FastifyReply> {
   const sub = next.auth.sub;
   const plan = planSecondFactor(await enrolledFactors(ctx.store, sub), next.required);
   const csrf = csrfToken(ctx, ensureBrowserId(ctx, request, reply));
-  const base = `/interaction/${interaction.id}`;
-  const chrome = await pageChrome(ctx, request, { uiLocales: authz.uiLocales });
-  const common = { clientName: clientName(authz.client), csrf, ...(options.error ? { error: options.error } : {}), ...chrome };
+  const url = target.url;
+  const chrome = await pageChrome(ctx, request, { uiLocales: target.uiLocales });
+  const common = { clientName: clientName(target.client), csrf, ...(options.error ? { error: options.error } : {}), ...chrome };
   let body: string;
   if (plan.kind === 'ask') {
-    const passkey: PasskeyCeremony = { options: `${base}/passkey/authenticate-options`, verify: `${base}/passkey/authenticate`, mode: 'factor' };
+    const passkey: PasskeyCeremony = { options: url('/passkey/authenticate-options'), verify: url('/passkey/authenticate'), mode: 'factor' };
     body = secondFactorPage({
       ...common,
-      ...(plan.methods.includes('totp') ? { totp: `${base}/factor/totp` } : {}),
-      ...(plan.methods.includes('recovery') ? { recovery: `${base}/factor/recovery` } : {}),
+      ...(plan.methods.includes('totp') ? { totp: url('/factor/totp') } : {}),
+      ...(plan.methods.includes('recovery') ? { recovery: url('/factor/recovery') } : {}),
       ...(plan.methods.includes('passkey') ? { passkey } : {}),
     });
   } else {
     const user = await ctx.store.users.findBySub(sub);
     const secret = plan.methods.includes('totp') && user ? await pendingTotpSecret(ctx, sub) : undefined;
-    const passkey: PasskeyCeremony = { options: `${base}/passkey/register-options`, verify: `${base}/passkey/register`, mode: 'enrol' };
+    const passkey: PasskeyCeremony = { options: url('/passkey/register-options'), verify: url('/passkey/register'), mode: 'enrol' };
     body = enrolFactorPage({
       ...common,
       passkey,
       passkeyOnly: !plan.methods.includes('totp'),
       ...(secret && user
-        ? { totp: { qr: await totpQr(ctx, secret, user.email, chrome.branding.productName ?? 'Latch'), secret, action: `${base}/factor/totp-enrol` } }
+        ? { totp: { qr: await totpQr(ctx, secret, user.email, chrome.branding.productName ?? 'Latch'), secret, action: url('/factor/totp-enrol') } }
         : {}),
     });
   }
-  return sendPage(reply, body, { status: options.status ?? 200, formTargets: [authz.redirectUri], scripts: passkeyScripts(ctx), connect: true });
+  return sendPage(reply, body, { status: options.status ?? 200, formTargets: target.formTargets, scripts: passkeyScripts(ctx), connect: true });
 }

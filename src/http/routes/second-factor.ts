@@ -1,5 +1,6 @@
 /**
- * The second step of a sign-in over HTTP (issue 13): a TOTP code, a recovery code or a passkey; enrolment of a first
+ * The second step of a sign-in over HTTP (issue 13), for an authorization request or a device code alike
+ * (second-factor-journey.ts): a TOTP code, a recovery code or a passkey; enrolment of a first
  * factor when the person has none; and passwordless sign-in with a passkey from the login page. Every form and JSON
  * call is CSRF-checked and bound to the browser of its interaction; codes are throttled like passwords, per person
  * and address, and only after the first factor (so failing codes never locks the owner out of the password step).
@@ -10,61 +11,36 @@ import { isDisabled } from '../../core/accounts/person-scopes.js';
 import { authenticationOptions, passkeyMethods, registrationOptions, relyingParty, verifyAuthentication, verifyRegistration } from '../../core/accounts/passkeys.js';
 import { useRecoveryCode, regenerateRecoveryCodes } from '../../core/accounts/recovery-codes.js';
 import { amrAfterSecondFactor, enrolledFactors, type FactorPlan, OTP_METHODS, planSecondFactor } from '../../core/accounts/second-factor.js';
-import { hasSecondFactor, secondFactorStep } from '../../core/accounts/mfa-policy.js';
 import { ACR_PHR } from '../../core/accounts/acr.js';
 import { enterThrottle, type ThrottleGate } from '../../core/accounts/throttle.js';
 import { checkTotp } from '../../core/accounts/totp.js';
-import { forPerson } from '../../core/authorize/proceed.js';
 import type { Authentication } from '../../core/authorize/decide.js';
-import { resumeAuthorize, type ResumedAuthorize } from '../../core/interaction/authorize.js';
 import type { SecondFactor } from '../../core/interaction/next.js';
-import { authenticationFor, subjectOf } from '../../core/interaction/record.js';
-import { OAuthError, isOAuthError } from '../../core/errors.js';
+import { OAuthError } from '../../core/errors.js';
 import { digest } from '../../core/tokens/hash.js';
 import { recordEvent } from '../../observability/events.js';
 import { message, recoveryCodesPage, waitMessage } from '../../pages/index.js';
-import { browserId, checkCsrf, currentSession, startSession } from '../cookies.js';
+import { browserId, checkCsrf, startSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
-import { authorizeDeps, sendNext } from '../authorize-flow.js';
-import { type LoadedInteraction, loadInteraction } from '../interaction-pages.js';
+import { sendNext } from '../authorize-flow.js';
 import { lazyChrome, pageChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
 import { throttleDeps, throttleLimits } from '../throttle.js';
-import { factorKey, renderSecondFactor } from './second-factor-page.js';
+import { codeGone } from './device.js';
+import { factorTarget, type FactorJourney, isResumed, loadFactorJourney, type NotResumed, pendingFactor, resumeUrl, uiLocalesOf } from './second-factor-journey.js';
+import { factorKey, renderFactorStep } from './second-factor-page.js';
 
 const expired = new OAuthError('invalid_request', 'This sign-in request has expired or was opened in another browser. Go back to the application and start again.');
 const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page to continue, or go back to the application and start again.', { status: 403 });
 
-interface Loaded extends ResumedAuthorize {
-  interaction: LoadedInteraction;
-}
+type Loaded = FactorJourney;
 
-/** The authorize interaction of this browser, re-validated; an error step otherwise (sent by the caller). */
-async function load(ctx: AppContext, request: FastifyRequest): Promise<Loaded | 'expired' | { error: Parameters<typeof sendNext>[3] }> {
-  const interaction = await loadInteraction(ctx, request);
-  const subject = interaction && subjectOf(interaction.record);
-  if (!interaction || subject?.kind !== 'authorize') return 'expired';
-  const resumed = await resumeAuthorize(authorizeDeps(ctx), interaction.record, subject.request);
-  if (resumed.kind === 'error') return { error: resumed };
-  return { ...resumed, interaction };
-}
-
-/** Who signed in with the first factor, and the second-factor step the request still needs (none: go on). */
-async function pending(ctx: AppContext, request: FastifyRequest, loaded: Loaded): Promise<{ auth: Authentication; step: SecondFactor | undefined } | undefined> {
-  const signedIn = authenticationFor(loaded.interaction.record, await currentSession(ctx, request));
-  const { auth, authz } = await forPerson(ctx.store.users, loaded.request, signedIn);
-  if (!auth) return undefined;
-  try {
-    return { auth, step: secondFactorStep(authz, auth, ctx.config.mfa, ctx.config.mfa === 'enrolled' && (await hasSecondFactor(ctx.store, auth))) };
-  } catch (err) {
-    if (isOAuthError(err)) return { auth, step: undefined };
-    throw err;
-  }
-}
-
-function resumeUrl(loaded: Loaded): string {
-  return `/interaction/${loaded.interaction.id}`;
+/** A page for an interaction that could not be resumed (sent instead of the form's answer). */
+function notResumed(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, loaded: NotResumed): Promise<FastifyReply> {
+  if (loaded.kind === 'error') return sendNext(ctx, request, reply, loaded.error, undefined);
+  if (loaded.kind === 'device_gone') return codeGone(ctx, request, reply);
+  return sendErrorPage(reply, expired, { chrome: lazyChrome(ctx, request), message: message('error.sign_in_expired') });
 }
 
 /**
@@ -97,14 +73,13 @@ async function codeForm(
   reply: FastifyReply,
   check: (loaded: Loaded, auth: Authentication, step: SecondFactor, plan: FactorPlan, code: string) => Promise<FormOutcome | { kind: 'page'; reply: FastifyReply }>,
 ): Promise<FastifyReply> {
-  const loaded = await load(ctx, request);
-  if (loaded === 'expired') return sendErrorPage(reply, expired, { chrome: lazyChrome(ctx, request), message: message('error.sign_in_expired') });
-  if ('error' in loaded) return sendNext(ctx, request, reply, loaded.error, undefined);
+  const loaded = await loadFactorJourney(ctx, request);
+  if (!isResumed(loaded)) return notResumed(ctx, request, reply, loaded);
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) {
-    return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request, loaded.request.uiLocales), message: message('error.form_expired') });
+    return sendErrorPage(reply, badCsrf, { chrome: lazyChrome(ctx, request, uiLocalesOf(loaded)), message: message('error.form_expired') });
   }
-  const state = await pending(ctx, request, loaded);
+  const state = await pendingFactor(ctx, request, loaded);
   if (!state?.step) return noStore(reply).redirect(resumeUrl(loaded), 303);
   const { auth, step } = state;
   const plan = planSecondFactor(await enrolledFactors(ctx.store, auth.sub), step.required);
@@ -113,7 +88,7 @@ async function codeForm(
     // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
     reply.header('Retry-After', String(gate.retryAfter));
     await recordEvent(ctx.store, { type: 'factor.throttled', by: { sub: null, clientId: null, address: request.ip }, sub: auth.sub, clientId: loaded.interaction.record.clientId, data: { retry_after: gate.retryAfter } }, ctx.now(), request.log);
-    return renderSecondFactor(ctx, request, reply, loaded.request, step, loaded.interaction, { error: message('factor.error_throttled', { wait: waitMessage(gate.retryAfter) }), status: 429 });
+    return renderFactorStep(ctx, request, reply, factorTarget(loaded), step, { error: message('factor.error_throttled', { wait: waitMessage(gate.retryAfter) }), status: 429 });
   }
   let outcome: FormOutcome | { kind: 'page'; reply: FastifyReply };
   try {
@@ -124,7 +99,7 @@ async function codeForm(
   }
   if (outcome.kind === 'retry') {
     await gate.failed();
-    return renderSecondFactor(ctx, request, reply, loaded.request, step, loaded.interaction, { error: outcome.error, status: outcome.status });
+    return renderFactorStep(ctx, request, reply, factorTarget(loaded), step, { error: outcome.error, status: outcome.status });
   }
   await gate.succeeded();
   if (outcome.kind === 'page') return outcome.reply;
@@ -171,7 +146,7 @@ function totpEnrol(ctx: AppContext, request: FastifyRequest, reply: FastifyReply
     const by = { sub: auth.sub, clientId: null, address: request.ip };
     await recordEvent(ctx.store, { type: 'factor.enrolled', by, sub: auth.sub, clientId: loaded.interaction.record.clientId, data: { method: 'totp', via: 'sign_in' } }, now, request.log);
     await complete(ctx, request, reply, loaded, auth, amrAfterSecondFactor(auth.amr, OTP_METHODS), 'totp_enrolment');
-    const chrome = await pageChrome(ctx, request, { uiLocales: loaded.request.uiLocales });
+    const chrome = await pageChrome(ctx, request, { uiLocales: uiLocalesOf(loaded) });
     return { kind: 'page', reply: sendPage(reply, recoveryCodesPage({ codes, next: resumeUrl(loaded), ...chrome })) };
   });
 }
@@ -194,8 +169,8 @@ type PasskeyCall = { loaded: Loaded; body: PasskeyBody; browser: string } | Fast
 
 async function passkeyCall(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<PasskeyCall> {
   const body = (typeof request.body === 'object' && request.body !== null && !(request.body instanceof URLSearchParams) ? request.body : {}) as PasskeyBody;
-  const loaded = await load(ctx, request);
-  if (loaded === 'expired' || 'error' in loaded) return jsonError(reply, 400, 'This sign-in request has expired. Go back to the application and start again.');
+  const loaded = await loadFactorJourney(ctx, request);
+  if (!isResumed(loaded)) return jsonError(reply, 400, 'This sign-in request has expired. Go back to the application and start again.');
   const browser = browserId(request);
   if (!browser || !checkCsrf(ctx, request, typeof body.csrf === 'string' ? body.csrf : undefined)) return jsonError(reply, 403, 'The page has expired. Reload it and try again.');
   return { loaded, body, browser: digest(browser) };
@@ -209,7 +184,7 @@ async function authenticateOptions(ctx: AppContext, request: FastifyRequest, rep
   const call = await passkeyCall(ctx, request, reply);
   if (!('loaded' in call)) return call;
   if (call.body.mode === 'login') return sendJson(noStore(reply), { options: await authenticationOptions(passkeyDeps(ctx), call.browser, null) });
-  const state = await pending(ctx, request, call.loaded);
+  const state = await pendingFactor(ctx, request, call.loaded);
   if (!state?.step) return jsonError(reply, 409, 'Nothing to confirm: reload the page.');
   // OpenID EAP ACR Values: phr needs the authenticator to verify the person (WebAuthn UV), not just their presence.
   const verification = state.step.required === ACR_PHR ? 'required' : 'preferred';
@@ -236,7 +211,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest, reply: Fas
     await complete(ctx, request, reply, loaded, auth, result.value.methods, 'passkey');
     return sendJson(noStore(reply), { redirect: resumeUrl(loaded) });
   }
-  const state = await pending(ctx, request, loaded);
+  const state = await pendingFactor(ctx, request, loaded);
   if (!state?.step) return sendJson(noStore(reply), { redirect: resumeUrl(loaded) });
   const gate = await factorGate(ctx, request, state.auth.sub);
   if (gate.kind === 'locked') {
@@ -256,7 +231,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest, reply: Fas
 
 /** Enrolment of a passkey during the sign-in: only for a person who has no factor reaching the level yet. */
 async function enrolState(ctx: AppContext, request: FastifyRequest, loaded: Loaded) {
-  const state = await pending(ctx, request, loaded);
+  const state = await pendingFactor(ctx, request, loaded);
   if (!state?.step) return undefined;
   const plan = planSecondFactor(await enrolledFactors(ctx.store, state.auth.sub), state.step.required);
   return plan.kind === 'enrol' && plan.methods.includes('passkey') ? state : undefined;

@@ -94,6 +94,8 @@ export const de: Catalogue = {
   'error.form_expired': 'Das Formular ist abgelaufen. Laden Sie die Seite neu, um fortzufahren, oder kehren Sie zur Anwendung zurück und beginnen Sie von vorn.',
   'error.device_form_expired': 'Das Formular ist abgelaufen. Laden Sie die Seite neu und geben Sie den Code erneut ein.',
   'error.device_code_gone': 'Dieser Code ist abgelaufen oder wurde bereits verwendet. Beginnen Sie auf Ihrem Gerät von vorn, um einen neuen Code zu erhalten.',
+  // Device sign-in through another provider (issue 13).
+  'device_federation.denied': '{provider} hat Sie nicht angemeldet. Versuchen Sie es erneut oder melden Sie sich auf andere Weise an.',
   'error.logout_form_expired': 'Das Formular ist abgelaufen. Versuchen Sie erneut, sich abzumelden.',
 
   // Email (mail/messages.ts).

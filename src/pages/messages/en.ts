@@ -103,6 +103,8 @@ export const en = {
   'error.form_expired': 'The form has expired. Reload the page to continue, or go back to the application and start again.',
   'error.device_form_expired': 'The form has expired. Reload the page and enter the code again.',
   'error.device_code_gone': 'This code has expired or was already used. Start again on your device to get a new code.',
+  // Device sign-in through another provider (issue 13).
+  'device_federation.denied': '{provider} did not sign you in. Try again, or sign in another way.',
   'error.logout_form_expired': 'The form has expired. Try signing out again.',
 
   // Email (mail/messages.ts).

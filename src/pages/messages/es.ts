@@ -94,6 +94,8 @@ export const es: Catalogue = {
   'error.form_expired': 'El formulario ha caducado. Vuelve a cargar la página para continuar, o vuelve a la aplicación y empieza de nuevo.',
   'error.device_form_expired': 'El formulario ha caducado. Vuelve a cargar la página e introduce el código otra vez.',
   'error.device_code_gone': 'Este código ha caducado o ya se ha usado. Empieza de nuevo en tu dispositivo para obtener un código nuevo.',
+  // Device sign-in through another provider (issue 13).
+  'device_federation.denied': '{provider} no ha iniciado tu sesión. Inténtalo de nuevo o inicia sesión de otra manera.',
   'error.logout_form_expired': 'El formulario ha caducado. Vuelve a intentar cerrar la sesión.',
 
   // Email (mail/messages.ts).

@@ -94,6 +94,8 @@ export const fr: Catalogue = {
   'error.form_expired': 'Le formulaire a expiré. Rechargez la page pour continuer, ou revenez à l’application et recommencez.',
   'error.device_form_expired': 'Le formulaire a expiré. Rechargez la page et saisissez à nouveau le code.',
   'error.device_code_gone': 'Ce code a expiré ou a déjà été utilisé. Recommencez sur votre appareil pour obtenir un nouveau code.',
+  // Device sign-in through another provider (issue 13).
+  'device_federation.denied': '{provider} ne vous a pas connecté. Réessayez, ou connectez-vous autrement.',
   'error.logout_form_expired': 'Le formulaire a expiré. Essayez à nouveau de vous déconnecter.',
 
   // Email (mail/messages.ts).
