@@ -1,14 +1,13 @@
 /**
  * /account/security (issue 13): a signed-in person's authenticator app, recovery codes and passkeys. Reading needs a
- * session (else /account/login); every change also needs a recent authentication (core/accounts/recent-auth.ts),
- * else /account/confirm first, so that an unattended signed-in browser cannot be used to take the account over.
+ * session (else /account/login); every change also needs a recent authentication (core/accounts/recent-auth.ts)
+ * that reached two factors when the person has a second factor (account-factor-state.ts), else /account/confirm first, so that an unattended signed-in browser cannot be used to take the account over.
  */
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { relyingParty, registrationOptions, verifyRegistration } from '../../core/accounts/passkeys.js';
 import { isDisabled } from '../../core/accounts/person-scopes.js';
 import { regenerateRecoveryCodes } from '../../core/accounts/recovery-codes.js';
-import { isRecentlyAuthenticated } from '../../core/accounts/recent-auth.js';
 import { checkTotp } from '../../core/accounts/totp.js';
 import { OAuthError } from '../../core/errors.js';
 import { digest } from '../../core/tokens/hash.js';
@@ -20,6 +19,7 @@ import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { pageChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
+import { mayChangeFactors } from './account-factor-state.js';
 import { factorKey, passkeyScripts, pendingTotpSecret, totpQr } from './second-factor-page.js';
 
 const page = '/account/security';
@@ -75,7 +75,8 @@ function changing(ctx: AppContext, change: (request: FastifyRequest, reply: Fast
     if (!signed) return noStore(reply).redirect(loginUrl, 303);
     const { params } = bodyParams(request);
     if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf, { chrome: () => pageChrome(ctx, request), message: message('error.form_expired') });
-    if (!isRecentlyAuthenticated(signed.session, ctx.now())) return noStore(reply).redirect(confirmUrl, 303);
+    // Issue 13 (security fix): recent, and two factors for a person who has a second one (account-factor-state.ts).
+    if (!(await mayChangeFactors(ctx, signed.session))) return noStore(reply).redirect(confirmUrl, 303);
     return change(request, reply)(signed, params);
   };
 }
@@ -111,7 +112,7 @@ async function passkeyJson(ctx: AppContext, request: FastifyRequest, reply: Fast
   if (!signed) return sendJson(reply, { redirect: loginUrl });
   const browser = browserId(request);
   if (!browser || !checkCsrf(ctx, request, typeof body.csrf === 'string' ? body.csrf : undefined)) return sendJson(reply, { error: 'The page has expired. Reload it and try again.' }, 403);
-  if (!isRecentlyAuthenticated(signed.session, ctx.now())) return sendJson(reply, { redirect: confirmUrl });
+  if (!(await mayChangeFactors(ctx, signed.session))) return sendJson(reply, { redirect: confirmUrl });
   const deps = { passkeys: ctx.store.passkeys, rp: relyingParty(ctx.config.issuer, ctx.config.brandName ?? 'Latch'), now: ctx.now() };
   if (kind === 'options') return sendJson(reply, { options: await registrationOptions(deps, signed.user, digest(browser)) });
   if (typeof body.response !== 'object' || body.response === null) return sendJson(reply, { error: 'The passkey did not answer.' }, 400);
