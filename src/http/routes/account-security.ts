@@ -5,7 +5,9 @@
  */
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { relyingParty, registrationOptions, verifyRegistration } from '../../core/accounts/passkeys.js';
+import { ACR_PWD, acrFor } from '../../core/accounts/acr.js';
+import { amrAfterSecondFactor, OTP_METHODS } from '../../core/accounts/second-factor.js';
+import { passkeyMethods, relyingParty, registrationOptions, verifyRegistration } from '../../core/accounts/passkeys.js';
 import { isDisabled } from '../../core/accounts/person-scopes.js';
 import { regenerateRecoveryCodes } from '../../core/accounts/recovery-codes.js';
 import { checkTotp } from '../../core/accounts/totp.js';
@@ -14,7 +16,7 @@ import { digest } from '../../core/tokens/hash.js';
 import { recordEvent } from '../../observability/events.js';
 import { accountSecurityPage, accountTotpPage, message, type PageMessage, recoveryCodesPage } from '../../pages/index.js';
 import type { SessionRecord, UserRecord } from '../../storage/types.js';
-import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
+import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId, startSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { pageChrome } from '../page-chrome.js';
@@ -85,6 +87,16 @@ function event(ctx: AppContext, request: FastifyRequest, sub: string, type: 'fac
   return recordEvent(ctx.store, { type, by: { sub, clientId: null, address: request.ip }, sub, data: { ...data, via: 'account' } }, ctx.now(), request.log);
 }
 
+/**
+ * A factor just set up here was proved by its first code or its passkey ceremony, on a session allowed to change
+ * factors: like the enrolment in the sign-in journey, the session now states both factors (RFC 8176), so that the
+ * person can go on managing them without confirming again at once.
+ */
+async function provedFactor(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, signed: Signed, proved: readonly string[]): Promise<void> {
+  if (acrFor(signed.session.amr) !== ACR_PWD) return;
+  await startSession(ctx, request, reply, signed.user.sub, amrAfterSecondFactor(signed.session.amr, proved));
+}
+
 async function totpPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, signed: Signed, error?: PageMessage): Promise<FastifyReply> {
   const secret = await pendingTotpSecret(ctx, signed.user.sub);
   // A confirmed app is removed before another one is set up.
@@ -122,6 +134,7 @@ async function passkeyJson(ctx: AppContext, request: FastifyRequest, reply: Fast
     return sendJson(reply, { error: 'The passkey could not be created.' }, 400);
   }
   await event(ctx, request, signed.user.sub, 'factor.enrolled', { method: 'passkey', name: result.value.passkey.name });
+  await provedFactor(ctx, request, reply, signed, passkeyMethods(result.value.passkey.deviceType, result.value.userVerified));
   return sendJson(reply, { redirect: `${page}?saved=1` });
 }
 
@@ -138,6 +151,7 @@ export function registerAccountSecurity(app: FastifyInstance, ctx: AppContext): 
       const checked = record ? await checkTotp(record, params.get('code') ?? '', { totpSecrets: ctx.store.totpSecrets, key: factorKey(ctx), now: ctx.now() }, true) : 'invalid';
       if (checked !== 'accepted') return totpPage(ctx, request, reply, signed, message('factor.error_invalid'));
       await event(ctx, request, signed.user.sub, 'factor.enrolled', { method: 'totp' });
+      await provedFactor(ctx, request, reply, signed, OTP_METHODS);
       return codesPage(ctx, request, reply, signed.user.sub);
     }),
   );
