@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digest } from '../../src/core/tokens/hash.js';
 import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
 import type { TestClient, TestServer, TestUser } from '../helpers/server.js';
-import { finishSignIn, startLocalhostLatch, startSignIn, totpCode, typeCode, typePassword } from './step-up-helpers.js';
+import { enrolTotp, finishSignIn, startLocalhostLatch, startSignIn, totpCode, typeCode, typePassword } from './step-up-helpers.js';
 
 /**
  * Issue 13, security fix, in Chromium: the account pages honour second factors. A person with an authenticator app
@@ -111,6 +111,23 @@ describe.skipIf(!chromiumAvailable)('the account pages ask for the second factor
     expect(await page.textContent('[role="alert"]')).toContain('not right');
     await page.screenshot({ path: join(shots, '2-wrong-code.png'), fullPage: true });
 
+    // The pending password step is bound to this browser: taken to another browser (with its own CSRF token), nothing.
+    const pending = (await page.context().cookies()).find((c) => c.name === 'latch_account_factor');
+    expect(pending).toBeDefined();
+    const other = await fetch(`${latch.issuer}/account/login`);
+    const otherBrowser = /latch_browser=([^;]+)/.exec(other.headers.get('set-cookie') ?? '')?.[1];
+    const otherCsrf = /name="csrf" value="([^"]+)"/.exec(await other.text())?.[1];
+    expect(otherBrowser && otherCsrf).toBeTruthy();
+    const stolen = await fetch(`${latch.issuer}/account/factor/totp`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: `latch_browser=${otherBrowser}; latch_account_factor=${pending?.value}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: otherCsrf as string, code: totpCode(adaSecret, 1) }).toString(),
+    });
+    expect(stolen.status).toBe(303);
+    expect(stolen.headers.get('location')).toMatch(/^\/account\/login/);
+    expect(stolen.headers.get('set-cookie') ?? '').not.toContain('latch_session=');
+
     expect(await submitCode(page, totpCode(adaSecret, 1))).toBe(303);
     expect(new URL(page.url()).pathname).toBe('/account/security');
     expect(await page.textContent('#totp-status')).toContain('On');
@@ -202,5 +219,47 @@ describe.skipIf(!chromiumAvailable)('the account pages ask for the second factor
     expect(types).toContain('factor.throttled');
     await page.context().close();
     expect(csp).toEqual([]);
+  });
+});
+
+/** LATCH_MFA=required: a person without a factor signing in at /account/login sets one up before any session. */
+describe.skipIf(!chromiumAvailable)('the account pages with LATCH_MFA=required', { timeout: 60_000 }, () => {
+  let latch: TestServer;
+  let browser: Browser;
+  let cyd: TestUser;
+  const shots = screenshotDir('account-factor');
+
+  beforeAll(async () => {
+    latch = await startLocalhostLatch({ mfa: 'required' });
+    cyd = await latch.user({ email: 'cyd@example.com' });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await latch?.close();
+  });
+
+  it('has a person without a factor enrol an authenticator app at /account/factor, then signs them in with both', async () => {
+    const csp: string[] = [];
+    const page = await pageWithCspWatch(browser, csp);
+    await page.goto(`${latch.issuer}/account`);
+    await page.locator('input[name="email"]').fill(cyd.email);
+    await page.locator('input[name="password"]').fill(cyd.password);
+    await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+    expect(new URL(page.url()).pathname).toBe('/account/factor');
+    await page.getByRole('heading', { name: 'Set up a second step' }).waitFor();
+    expect((await page.context().cookies()).some((c) => c.name === 'latch_session')).toBe(false);
+    await page.screenshot({ path: join(shots, '5-required-enrol.png'), fullPage: true });
+    const { codes } = await enrolTotp(page);
+    expect(codes).toHaveLength(10);
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Continue' }).click()]);
+    await expect.poll(() => page.textContent('h1')).toBe('Your account');
+    const value = (await page.context().cookies()).find((c) => c.name === 'latch_session')?.value as string;
+    expect((await latch.latch.store.sessions.find(digest(value), Math.floor(Date.now() / 1000)))?.amr).toEqual(['pwd', 'otp', 'mfa']);
+    const types = (await latch.latch.store.events.page({ sub: cyd.sub }, { limit: 100 })).items.map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['factor.enrolled', 'login.succeeded']));
+    expect(csp).toEqual([]);
+    await page.context().close();
   });
 });
