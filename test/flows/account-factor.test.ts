@@ -172,6 +172,15 @@ describe.skipIf(!chromiumAvailable)('the account pages ask for the second factor
     await finishSignIn(page, latch, app, started);
     expect((await sessionOf(page))?.amr).toEqual(['pwd']);
 
+    // Nor change the password (how the account is recovered) with the password alone.
+    await page.goto(`${latch.issuer}/account`);
+    await page.locator('#current_password').fill(ada.password);
+    await page.locator('#new_password').fill('a brand new passphrase of the attacker');
+    await Promise.all([page.waitForNavigation(), page.locator('#new_password').locator('xpath=ancestor::form').locator('button[type="submit"]').click()]);
+    expect(page.url()).toBe(`${latch.issuer}/account/confirm?return_to=%2Faccount`);
+    const types0 = (await latch.latch.store.events.page({ sub: ada.sub }, { limit: 100 })).items.map((e) => e.type);
+    expect(types0).not.toContain('password.changed');
+
     await page.goto(`${latch.issuer}/account/security`);
     await Promise.all([page.waitForNavigation(), page.locator('#totp-status + form button').click()]);
     expect(page.url()).toBe(`${latch.issuer}/account/confirm?return_to=%2Faccount%2Fsecurity`);
@@ -194,6 +203,29 @@ describe.skipIf(!chromiumAvailable)('the account pages ask for the second factor
     expect(await page.textContent('#totp-status')).toContain('Not set up');
     expect(await latch.latch.store.totpSecrets.find(ada.sub)).toBeUndefined();
     await page.context().close();
+  });
+
+  it('answers the passkey calls without the CSRF token or a pending sign-in in JSON, and a code form without one by starting again', async () => {
+    const post = (path: string, body: unknown, cookie = '') =>
+      fetch(`${latch.issuer}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+    const noCsrf = await post('/account/factor/passkey/authenticate-options', {});
+    expect(noCsrf.status).toBe(403);
+    expect(await noCsrf.json()).toEqual({ error: expect.any(String) });
+    const fresh = await fetch(`${latch.issuer}/account/login`);
+    const browserValue = /latch_browser=([^;]+)/.exec(fresh.headers.get('set-cookie') ?? '')?.[1];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await fresh.text())?.[1];
+    const noPending = await post('/account/factor/passkey/authenticate', { csrf, response: {} }, `latch_browser=${browserValue}`);
+    expect(noPending.status).toBe(200);
+    expect(await noPending.json()).toEqual({ redirect: '/account/login' });
+    const forged = await fetch(`${latch.issuer}/account/factor/totp`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: `latch_browser=${browserValue}; latch_account_factor=e30.AAAA`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: csrf as string, code: '123456' }).toString(),
+    });
+    expect(forged.status).toBe(303);
+    expect(forged.headers.get('location')).toMatch(/^\/account\/login/);
+    expect((await fetch(`${latch.issuer}/account/factor`, { redirect: 'manual' })).status).toBe(303);
   });
 
   it('throttles wrong codes at /account/factor with 429 and Retry-After', async () => {

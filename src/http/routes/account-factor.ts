@@ -196,14 +196,15 @@ function jsonError(reply: FastifyReply, status: number, error: string): FastifyR
   return reply;
 }
 
-type PasskeyCall = { state: Pending; body: Record<string, unknown>; browser: string } | FastifyReply;
+/** The call's person, or the reply already sent (wrapped: a reply is thenable, an async function must not return it bare). */
+type PasskeyCall = { state: Pending; body: Record<string, unknown>; browser: string } | { sent: FastifyReply };
 
 async function passkeyCall(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<PasskeyCall> {
   const body = (typeof request.body === 'object' && request.body !== null && !(request.body instanceof URLSearchParams) ? request.body : {}) as Record<string, unknown>;
   const browser = browserId(request);
-  if (!browser || !checkCsrf(ctx, request, typeof body.csrf === 'string' ? body.csrf : undefined)) return jsonError(reply, 403, 'The page has expired. Reload it and try again.');
+  if (!browser || !checkCsrf(ctx, request, typeof body.csrf === 'string' ? body.csrf : undefined)) return { sent: jsonError(reply, 403, 'The page has expired. Reload it and try again.') };
   const state = await load(ctx, request);
-  if (!state) return sendJson(noStore(reply), { redirect: '/account/login' });
+  if (!state) return { sent: sendJson(noStore(reply), { redirect: '/account/login' }) };
   return { state, body, browser: digest(browser) };
 }
 
@@ -218,7 +219,7 @@ async function passkeyDone(ctx: AppContext, request: FastifyRequest, reply: Fast
 
 async function authenticateOptions(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('state' in call)) return call;
+  if ('sent' in call) return call.sent;
   const plan = await planOf(ctx, call.state.user.sub);
   if (plan.kind !== 'ask' || !plan.methods.includes('passkey')) return jsonError(reply, 409, 'Nothing to confirm: reload the page.');
   return sendJson(noStore(reply), { options: await authenticationOptions(passkeyDeps(ctx), call.browser, call.state.user.sub) });
@@ -226,7 +227,7 @@ async function authenticateOptions(ctx: AppContext, request: FastifyRequest, rep
 
 async function authenticate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('state' in call)) return call;
+  if ('sent' in call) return call.sent;
   const { state, body, browser } = call;
   const response = body.response as AuthenticationResponseJSON;
   if (typeof response !== 'object' || response === null) return jsonError(reply, 400, 'The passkey did not answer.');
@@ -247,14 +248,14 @@ async function authenticate(ctx: AppContext, request: FastifyRequest, reply: Fas
 
 async function registerOptions(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('state' in call)) return call;
+  if ('sent' in call) return call.sent;
   if ((await planOf(ctx, call.state.user.sub)).kind !== 'enrol') return jsonError(reply, 409, 'Nothing to set up: reload the page.');
   return sendJson(noStore(reply), { options: await registrationOptions(passkeyDeps(ctx), call.state.user, call.browser) });
 }
 
 async function register(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('state' in call)) return call;
+  if ('sent' in call) return call.sent;
   const { state, body, browser } = call;
   // Only a person with no factor yet enrols here: anyone else proves the one they have.
   if ((await planOf(ctx, state.user.sub)).kind !== 'enrol') return jsonError(reply, 409, 'Nothing to set up: reload the page.');
