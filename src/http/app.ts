@@ -18,6 +18,7 @@ import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
 import { registerAccount } from './routes/account.js';
+import { registerAccountFactor } from './routes/account-factor.js';
 import { registerPasswordReset } from './routes/password-reset.js';
 import { registerSignup } from './routes/signup.js';
 import { registerAdminApi } from './admin/register.js';
@@ -207,6 +208,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerSignup(scope, ctx);
     registerPasswordReset(scope, ctx);
     registerAccount(scope, ctx);
+    registerAccountFactor(scope, ctx);
   });
   return app;
 }

@@ -14,9 +14,9 @@ import { checkCsrf, currentSession, startSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { loginAccountLinks } from '../interaction-pages.js';
-import { submitLoginForm } from '../login-form.js';
 import { noStore, sendPage } from '../responses.js';
 import { rehashFailureReporter, throttleDeps, throttleLimits } from '../throttle.js';
+import { accountPasswordStep, askSecondFactor, needsSecondFactor } from './account-factor-state.js';
 import { chromeOf, formCsrf, pageRoute, personActor, sendFormExpired } from './account-shared.js';
 
 /** Events of the account pages' sign-ins name no application: the person signs in to Latch itself. */
@@ -78,10 +78,15 @@ async function login(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   const { params } = bodyParams(request);
   if (!checkCsrf(ctx, request, params.get('csrf'))) return sendFormExpired(ctx, request, reply);
   const returnTo = returnToOf(request, params);
-  // No sign-in journey of an application to record the sign-in on: the session is all there is.
-  const noJourney = { updateResult: async () => true };
-  const retry = await submitLoginForm(ctx, request, reply, params, { idDigest: '', result: {}, clientId: ACCOUNT_PAGES }, noJourney);
-  if (retry) return renderAccountLogin(ctx, request, reply, returnTo, retry);
+  const step = await accountPasswordStep(ctx, request, reply, params);
+  if (!('user' in step)) return renderAccountLogin(ctx, request, reply, returnTo, step);
+  // Issue 13 (security fix): a person with a second factor gets no session for the password alone; the factor first.
+  if (await needsSecondFactor(ctx, step.user.sub)) return askSecondFactor(ctx, request, reply, step.user.sub, 'login', returnTo);
+  // No second factor (and none required): the password is the whole sign-in, as before.
+  const session = await startSession(ctx, request, reply, step.user.sub, ['pwd']);
+  request.log.info({ event: 'login.succeeded' }, 'login succeeded');
+  const data = { sid: session.sid, amr: session.amr, via: 'account' };
+  await recordEvent(ctx.store, { type: 'login.succeeded', by: personActor(request, session.sub), sub: session.sub, clientId: ACCOUNT_PAGES, data }, ctx.now(), request.log);
   return noStore(reply).redirect(returnTo, 303);
 }
 
@@ -131,6 +136,8 @@ async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   if (!signedIn) return reply;
   const problem = await checkOwnPassword(ctx, request, reply, signedIn.user, params.get('password') ?? '');
   if (problem) return renderConfirm(ctx, request, reply, signedIn.user, returnTo, problem, reply.getHeader('Retry-After') ? 429 : 401);
+  // Issue 13 (security fix): confirming it is you is both factors when the person has a second one.
+  if (await needsSecondFactor(ctx, signedIn.user.sub)) return askSecondFactor(ctx, request, reply, signedIn.user.sub, 'confirm', returnTo);
   // A new session (a new cookie, as at every sign-in) with a fresh auth_time; the factors of the old one still count.
   const session = await startSession(ctx, request, reply, signedIn.user.sub, signedIn.session.amr);
   const now = ctx.now();

@@ -1,25 +1,27 @@
 /**
  * /account/security (issue 13): a signed-in person's authenticator app, recovery codes and passkeys. Reading needs a
- * session (else /account/login); every change also needs a recent authentication (core/accounts/recent-auth.ts),
- * else /account/confirm first, so that an unattended signed-in browser cannot be used to take the account over.
+ * session (else /account/login); every change also needs a recent authentication (core/accounts/recent-auth.ts)
+ * that reached two factors when the person has a second factor (account-factor-state.ts), else /account/confirm first, so that an unattended signed-in browser cannot be used to take the account over.
  */
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { relyingParty, registrationOptions, verifyRegistration } from '../../core/accounts/passkeys.js';
+import { ACR_PWD, acrFor } from '../../core/accounts/acr.js';
+import { amrAfterSecondFactor, OTP_METHODS } from '../../core/accounts/second-factor.js';
+import { passkeyMethods, relyingParty, registrationOptions, verifyRegistration } from '../../core/accounts/passkeys.js';
 import { isDisabled } from '../../core/accounts/person-scopes.js';
 import { regenerateRecoveryCodes } from '../../core/accounts/recovery-codes.js';
-import { isRecentlyAuthenticated } from '../../core/accounts/recent-auth.js';
 import { checkTotp } from '../../core/accounts/totp.js';
 import { OAuthError } from '../../core/errors.js';
 import { digest } from '../../core/tokens/hash.js';
 import { recordEvent } from '../../observability/events.js';
 import { accountSecurityPage, accountTotpPage, message, type PageMessage, recoveryCodesPage } from '../../pages/index.js';
 import type { SessionRecord, UserRecord } from '../../storage/types.js';
-import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId } from '../cookies.js';
+import { browserId, checkCsrf, csrfToken, currentSession, ensureBrowserId, startSession } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { pageChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage, sendJson, sendPage } from '../responses.js';
+import { mayChangeFactors } from './account-factor-state.js';
 import { factorKey, passkeyScripts, pendingTotpSecret, totpQr } from './second-factor-page.js';
 
 const page = '/account/security';
@@ -75,13 +77,24 @@ function changing(ctx: AppContext, change: (request: FastifyRequest, reply: Fast
     if (!signed) return noStore(reply).redirect(loginUrl, 303);
     const { params } = bodyParams(request);
     if (!checkCsrf(ctx, request, params.get('csrf'))) return sendErrorPage(reply, badCsrf, { chrome: () => pageChrome(ctx, request), message: message('error.form_expired') });
-    if (!isRecentlyAuthenticated(signed.session, ctx.now())) return noStore(reply).redirect(confirmUrl, 303);
+    // Issue 13 (security fix): recent, and two factors for a person who has a second one (account-factor-state.ts).
+    if (!(await mayChangeFactors(ctx, signed.session))) return noStore(reply).redirect(confirmUrl, 303);
     return change(request, reply)(signed, params);
   };
 }
 
 function event(ctx: AppContext, request: FastifyRequest, sub: string, type: 'factor.enrolled' | 'factor.removed', data: Record<string, string | number>) {
   return recordEvent(ctx.store, { type, by: { sub, clientId: null, address: request.ip }, sub, data: { ...data, via: 'account' } }, ctx.now(), request.log);
+}
+
+/**
+ * A factor just set up here was proved by its first code or its passkey ceremony, on a session allowed to change
+ * factors: like the enrolment in the sign-in journey, the session now states both factors (RFC 8176), so that the
+ * person can go on managing them without confirming again at once.
+ */
+async function provedFactor(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, signed: Signed, proved: readonly string[]): Promise<void> {
+  if (acrFor(signed.session.amr) !== ACR_PWD) return;
+  await startSession(ctx, request, reply, signed.user.sub, amrAfterSecondFactor(signed.session.amr, proved));
 }
 
 async function totpPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, signed: Signed, error?: PageMessage): Promise<FastifyReply> {
@@ -111,7 +124,7 @@ async function passkeyJson(ctx: AppContext, request: FastifyRequest, reply: Fast
   if (!signed) return sendJson(reply, { redirect: loginUrl });
   const browser = browserId(request);
   if (!browser || !checkCsrf(ctx, request, typeof body.csrf === 'string' ? body.csrf : undefined)) return sendJson(reply, { error: 'The page has expired. Reload it and try again.' }, 403);
-  if (!isRecentlyAuthenticated(signed.session, ctx.now())) return sendJson(reply, { redirect: confirmUrl });
+  if (!(await mayChangeFactors(ctx, signed.session))) return sendJson(reply, { redirect: confirmUrl });
   const deps = { passkeys: ctx.store.passkeys, rp: relyingParty(ctx.config.issuer, ctx.config.brandName ?? 'Latch'), now: ctx.now() };
   if (kind === 'options') return sendJson(reply, { options: await registrationOptions(deps, signed.user, digest(browser)) });
   if (typeof body.response !== 'object' || body.response === null) return sendJson(reply, { error: 'The passkey did not answer.' }, 400);
@@ -121,6 +134,7 @@ async function passkeyJson(ctx: AppContext, request: FastifyRequest, reply: Fast
     return sendJson(reply, { error: 'The passkey could not be created.' }, 400);
   }
   await event(ctx, request, signed.user.sub, 'factor.enrolled', { method: 'passkey', name: result.value.passkey.name });
+  await provedFactor(ctx, request, reply, signed, passkeyMethods(result.value.passkey.deviceType, result.value.userVerified));
   return sendJson(reply, { redirect: `${page}?saved=1` });
 }
 
@@ -137,6 +151,7 @@ export function registerAccountSecurity(app: FastifyInstance, ctx: AppContext): 
       const checked = record ? await checkTotp(record, params.get('code') ?? '', { totpSecrets: ctx.store.totpSecrets, key: factorKey(ctx), now: ctx.now() }, true) : 'invalid';
       if (checked !== 'accepted') return totpPage(ctx, request, reply, signed, message('factor.error_invalid'));
       await event(ctx, request, signed.user.sub, 'factor.enrolled', { method: 'totp' });
+      await provedFactor(ctx, request, reply, signed, OTP_METHODS);
       return codesPage(ctx, request, reply, signed.user.sub);
     }),
   );

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { revokeGrant } from '../../admin/grants.js';
 import { AdminInputError, setPassword, updateUser } from '../../admin/users.js';
+import { ACR_MFA, acrFor, satisfiesAcr } from '../../core/accounts/acr.js';
 import { issueAccountToken, validMinutes } from '../../core/accounts/account-tokens.js';
 import { cleanEmail, passwordProblemKind } from '../../core/accounts/signup.js';
 import { clientName } from '../../core/interaction/record.js';
@@ -20,6 +21,7 @@ import type { AppContext } from '../context.js';
 import { bodyParams } from '../form.js';
 import { noStore, sendPage } from '../responses.js';
 import { brandOf, chromeOf, field, formCsrf, issuerUrl, pageRoute, passwordProblemMessage, personActor, personLocale, sendFormExpired, sendMailInBackground, sendMailOrPage } from './account-shared.js';
+import { needsSecondFactor } from './account-factor-state.js';
 import { checkOwnPassword, registerAccountLogin, requireSignedIn } from './account-login.js';
 
 interface SignedIn {
@@ -102,10 +104,22 @@ async function profile(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   return render(ctx, request, reply, signedIn, { notice: message('account.saved') });
 }
 
+/**
+ * Issue 13 (security fix): the password and the email are how the account is recovered, so for a person with a
+ * second factor a session made with the password alone cannot change them: /account/confirm (password and factor)
+ * first. False when the change may go on; else true, and the redirect was sent (a boolean: a reply is thenable).
+ */
+async function needsBothFactors(ctx: AppContext, reply: FastifyReply, session: SessionRecord): Promise<boolean> {
+  if (satisfiesAcr(acrFor(session.amr), ACR_MFA) || !(await needsSecondFactor(ctx, session.sub))) return false;
+  void noStore(reply).redirect(`/account/confirm?return_to=${encodeURIComponent('/account')}`, 303);
+  return true;
+}
+
 async function password(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const form = await accountForm(ctx, request, reply);
   if (!form) return reply;
   const { signedIn, params } = form;
+  if (await needsBothFactors(ctx, reply, signedIn.session)) return reply;
   const refuse = (words: PageMessage, status = 400) => render(ctx, request, reply, signedIn, { error: { section: 'password', message: words }, status });
   const next = field(params, 'new_password');
   const problem = passwordProblemKind(ctx.passwords, next);
@@ -132,6 +146,7 @@ async function email(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   const form = await accountForm(ctx, request, reply);
   if (!form) return reply;
   const { signedIn, params } = form;
+  if (await needsBothFactors(ctx, reply, signedIn.session)) return reply;
   const refuse = (words: PageMessage, status = 400) => render(ctx, request, reply, signedIn, { error: { section: 'email', message: words }, status });
   const next = cleanEmail(params.get('new_email'));
   if (!next || next === signedIn.user.email) return refuse(message('account.error_email'));
