@@ -165,14 +165,16 @@ function jsonError(reply: FastifyReply, status: number, error: string): FastifyR
   return reply;
 }
 
-type PasskeyCall = { loaded: Loaded; body: PasskeyBody; browser: string } | FastifyReply;
+// A Fastify reply is thenable: an async function must not return it bare (awaiting it gives undefined), so a sent
+// answer comes back wrapped.
+type PasskeyCall = { loaded: Loaded; body: PasskeyBody; browser: string } | { sent: FastifyReply };
 
 async function passkeyCall(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<PasskeyCall> {
   const body = (typeof request.body === 'object' && request.body !== null && !(request.body instanceof URLSearchParams) ? request.body : {}) as PasskeyBody;
   const loaded = await loadFactorJourney(ctx, request);
-  if (!isResumed(loaded)) return jsonError(reply, 400, 'This sign-in request has expired. Go back to the application and start again.');
+  if (!isResumed(loaded)) return { sent: jsonError(reply, 400, 'This sign-in request has expired. Go back to the application and start again.') };
   const browser = browserId(request);
-  if (!browser || !checkCsrf(ctx, request, typeof body.csrf === 'string' ? body.csrf : undefined)) return jsonError(reply, 403, 'The page has expired. Reload it and try again.');
+  if (!browser || !checkCsrf(ctx, request, typeof body.csrf === 'string' ? body.csrf : undefined)) return { sent: jsonError(reply, 403, 'The page has expired. Reload it and try again.') };
   return { loaded, body, browser: digest(browser) };
 }
 
@@ -182,7 +184,7 @@ function passkeyDeps(ctx: AppContext) {
 
 async function authenticateOptions(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('loaded' in call)) return call;
+  if ('sent' in call) return call.sent;
   if (call.body.mode === 'login') return sendJson(noStore(reply), { options: await authenticationOptions(passkeyDeps(ctx), call.browser, null) });
   const state = await pendingFactor(ctx, request, call.loaded);
   if (!state?.step) return jsonError(reply, 409, 'Nothing to confirm: reload the page.');
@@ -193,7 +195,7 @@ async function authenticateOptions(ctx: AppContext, request: FastifyRequest, rep
 
 async function authenticate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('loaded' in call)) return call;
+  if ('sent' in call) return call.sent;
   const { loaded, body, browser } = call;
   const response = body.response as AuthenticationResponseJSON;
   if (typeof response !== 'object' || response === null) return jsonError(reply, 400, 'The passkey did not answer.');
@@ -239,7 +241,7 @@ async function enrolState(ctx: AppContext, request: FastifyRequest, loaded: Load
 
 async function registerOptions(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('loaded' in call)) return call;
+  if ('sent' in call) return call.sent;
   const state = await enrolState(ctx, request, call.loaded);
   const user = state && (await ctx.store.users.findBySub(state.auth.sub));
   if (!user) return jsonError(reply, 409, 'Nothing to set up: reload the page.');
@@ -248,7 +250,7 @@ async function registerOptions(ctx: AppContext, request: FastifyRequest, reply: 
 
 async function register(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const call = await passkeyCall(ctx, request, reply);
-  if (!('loaded' in call)) return call;
+  if ('sent' in call) return call.sent;
   const { loaded, body, browser } = call;
   const state = await enrolState(ctx, request, loaded);
   if (!state) return jsonError(reply, 409, 'Nothing to set up: reload the page.');
