@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mustVerifyBeforeSignIn } from '../core/accounts/email-verification.js';
 import { attemptLogin, failedLoginEvent, normalizeEmail } from '../core/accounts/login.js';
 import { recordEvent } from '../observability/events.js';
-import type { InteractionRecord, InteractionsRepository } from '../storage/types.js';
+import type { InteractionRecord, InteractionsRepository, UserRecord } from '../storage/types.js';
 import { startSession } from './cookies.js';
 import type { AppContext } from './context.js';
 import { message, type PageMessage, waitMessage } from '../pages/index.js';
@@ -22,18 +22,18 @@ export interface LoginRetry {
 export const accountDisabled = (): PageMessage => message('login.error_disabled');
 
 /**
- * A submitted login form (CSRF already checked): the shared password check with its rate limits, then a new
- * session recorded on the interaction. Returns undefined on success, or what to show on the login page again.
- * Every outcome is an audit event (the person when the email is known, the client, the address; never what was typed).
+ * The password of a submitted login form (CSRF already checked): the shared check with its rate limits, and an audit
+ * event for every refusal (the person when the email is known, the client, the address; never what was typed).
+ * Returns the person, or what the login page shows again. Starts no session: the caller decides what the password is
+ * enough for (the journey's interaction, or the account pages that may ask a second factor first).
  */
-export async function submitLoginForm(
+export async function checkLoginPassword(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   params: ReadonlyMap<string, string>,
-  interaction: Pick<InteractionRecord, 'idDigest' | 'result' | 'clientId'>,
-  interactions: Pick<InteractionsRepository, 'updateResult'> = ctx.store.interactions,
-): Promise<LoginRetry | undefined> {
+  context: { clientId: string | null; via: 'login_page' | 'account' },
+): Promise<{ user: UserRecord } | LoginRetry> {
   const email = normalizeEmail(params.get('email') ?? '');
   const now = ctx.now();
   const result = await attemptLogin(
@@ -45,10 +45,10 @@ export async function submitLoginForm(
     },
   );
   const address = request.ip;
-  const clientId = interaction.clientId;
+  const { clientId, via } = context;
   if (result.kind !== 'success') {
     request.log.info({ event: result.kind === 'throttled' ? 'login.throttled' : 'login.failed', reason: result.kind }, 'login failed');
-    await recordEvent(ctx.store, failedLoginEvent(result, { clientId, address, via: 'login_page' }), now, request.log);
+    await recordEvent(ctx.store, failedLoginEvent(result, { clientId, address, via }), now, request.log);
   }
   if (result.kind === 'throttled') {
     // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
@@ -59,14 +59,32 @@ export async function submitLoginForm(
   if (result.kind === 'disabled') return { email, error: accountDisabled(), status: 403 };
   // Said only after the right password, like a disabled account (issue 13: verification before sign-in).
   if (mustVerifyBeforeSignIn(ctx.config, result.user)) {
-    const data = { reason: 'email_unverified', via: 'login_page' };
+    const data = { reason: 'email_unverified', via };
     await recordEvent(ctx.store, { type: 'login.failed', sub: result.user.sub, clientId, address, data }, now, request.log);
     return { email, error: message('signup.error_unverified'), status: 403, unverified: true };
   }
-  const session = await startSession(ctx, request, reply, result.user.sub);
+  return { user: result.user };
+}
+
+/**
+ * A submitted login form of an interaction (CSRF already checked): the password check, then a new session recorded
+ * on the interaction. Returns undefined on success, or what to show on the login page again.
+ */
+export async function submitLoginForm(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  params: ReadonlyMap<string, string>,
+  interaction: Pick<InteractionRecord, 'idDigest' | 'result' | 'clientId'>,
+  interactions: Pick<InteractionsRepository, 'updateResult'> = ctx.store.interactions,
+): Promise<LoginRetry | undefined> {
+  const clientId = interaction.clientId;
+  const checked = await checkLoginPassword(ctx, request, reply, params, { clientId, via: 'login_page' });
+  if (!('user' in checked)) return checked;
+  const session = await startSession(ctx, request, reply, checked.user.sub);
   await interactions.updateResult(interaction.idDigest, { ...interaction.result, sub: session.sub, sid: session.sid, authTime: session.authTime, amr: session.amr });
   request.log.info({ event: 'login.succeeded' }, 'login succeeded');
-  const by = { sub: session.sub, clientId: null, address };
-  await recordEvent(ctx.store, { type: 'login.succeeded', by, sub: session.sub, clientId, data: { sid: session.sid, amr: session.amr } }, now, request.log);
+  const by = { sub: session.sub, clientId: null, address: request.ip };
+  await recordEvent(ctx.store, { type: 'login.succeeded', by, sub: session.sub, clientId, data: { sid: session.sid, amr: session.amr } }, ctx.now(), request.log);
   return undefined;
 }

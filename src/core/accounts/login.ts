@@ -89,7 +89,7 @@ async function rehashed(user: UserRecord, attempt: LoginAttempt, deps: LoginAtte
  */
 export function failedLoginEvent(
   result: Exclude<LoginAttemptResult, { kind: 'success' }>,
-  context: { clientId: string; address: string | null; via: 'login_page' | 'password_grant' },
+  context: { clientId: string | null; address: string | null; via: 'login_page' | 'password_grant' | 'account' },
 ): NewEvent {
   const { clientId, address, via } = context;
   if (result.kind === 'throttled') return { type: 'login.throttled', clientId, address, data: { retry_after: result.retryAfter, via } };

@@ -8,20 +8,15 @@
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { mustVerifyBeforeSignIn } from '../../core/accounts/email-verification.js';
-import { attemptLogin, failedLoginEvent, normalizeEmail } from '../../core/accounts/login.js';
 import { hasSecondFactor } from '../../core/accounts/mfa-policy.js';
 import { ACR_MFA, acrFor, satisfiesAcr } from '../../core/accounts/acr.js';
 import { isRecentlyAuthenticated } from '../../core/accounts/recent-auth.js';
 import { digest, randomToken, safeEqual } from '../../core/tokens/hash.js';
-import { recordEvent } from '../../observability/events.js';
-import { message, waitMessage } from '../../pages/index.js';
 import type { SessionRecord, UserRecord } from '../../storage/types.js';
 import { browserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
-import { accountDisabled, type LoginRetry } from '../login-form.js';
+import { checkLoginPassword, type LoginRetry } from '../login-form.js';
 import { noStore } from '../responses.js';
-import { rehashFailureReporter, throttleDeps, throttleLimits } from '../throttle.js';
 
 export const accountFactorCookie = 'latch_account_factor';
 export const ACCOUNT_FACTOR_PATH = '/account/factor';
@@ -123,34 +118,6 @@ export function clearPending(ctx: AppContext, reply: FastifyReply): void {
  * events, like login-form.ts submitLoginForm, but without starting a session - the caller decides whether the
  * password is enough. Returns the person, or what the login page shows again.
  */
-export async function accountPasswordStep(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, params: ReadonlyMap<string, string>): Promise<{ user: UserRecord } | LoginRetry> {
-  const email = normalizeEmail(params.get('email') ?? '');
-  const now = ctx.now();
-  const result = await attemptLogin(
-    { email, password: params.get('password') ?? '', ip: request.ip, now },
-    {
-      users: ctx.store.users,
-      throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log, ctx.passwordTurns),
-      reportRehashFailure: rehashFailureReporter(request.log),
-    },
-  );
-  const address = request.ip;
-  if (result.kind !== 'success') {
-    request.log.info({ event: result.kind === 'throttled' ? 'login.throttled' : 'login.failed', reason: result.kind }, 'login failed');
-    const failed = failedLoginEvent(result, { clientId: '', address, via: 'login_page' });
-    await recordEvent(ctx.store, { ...failed, data: { ...failed.data, via: 'account' } }, now, request.log);
-  }
-  if (result.kind === 'throttled') {
-    // RFC 6585 §4: 429 Too Many Requests, with Retry-After.
-    reply.header('Retry-After', String(result.retryAfter));
-    return { email, error: message('login.error_throttled', { wait: waitMessage(result.retryAfter) }), status: 429 };
-  }
-  if (result.kind === 'invalid') return { email, error: message('login.error_invalid'), status: 401 };
-  if (result.kind === 'disabled') return { email, error: accountDisabled(), status: 403 };
-  if (mustVerifyBeforeSignIn(ctx.config, result.user)) {
-    const data = { reason: 'email_unverified', via: 'account' };
-    await recordEvent(ctx.store, { type: 'login.failed', sub: result.user.sub, clientId: '', address, data }, now, request.log);
-    return { email, error: message('signup.error_unverified'), status: 403, unverified: true };
-  }
-  return { user: result.user };
+export function accountPasswordStep(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, params: ReadonlyMap<string, string>): Promise<{ user: UserRecord } | LoginRetry> {
+  return checkLoginPassword(ctx, request, reply, params, { clientId: null, via: 'account' });
 }
