@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { factorsCss, passkeysScript } from './assets-passkeys.js';
+import { accountsCss } from './assets-accounts.js';
+import { passkeysScript } from './assets-passkeys.js';
 import { describe, expect, it } from 'vitest';
 import { assets, formPostScript, latchCss } from './assets.js';
 
 describe('assets', () => {
   it('serves the stylesheet and the form_post script with content types', () => {
     // Issue 13: the factor pages' few styles follow the stylesheet's.
-    expect(assets['/assets/latch.css']).toMatchObject({ body: latchCss + factorsCss, contentType: 'text/css; charset=utf-8' });
+    expect(assets['/assets/latch.css']).toMatchObject({ body: latchCss + accountsCss, contentType: 'text/css; charset=utf-8' });
     expect(assets['/assets/form-post.js']).toMatchObject({
       body: formPostScript,
       contentType: 'text/javascript; charset=utf-8',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { factorsCss, passkeysScript, passkeysScriptPath, webauthnBrowserBundle, webauthnBrowserPath } from './assets-passkeys.js';
+import { accountsCss } from './assets-accounts.js';
+import { passkeysScript, passkeysScriptPath, webauthnBrowserBundle, webauthnBrowserPath } from './assets-passkeys.js';
 
 export const latchCss = `:root {
   color-scheme: light dark;
@@ -242,19 +243,6 @@ code.user-code { display: inline-block; padding: 0.375rem 0.875rem; }
   border: 0;
 }
 
-/* Accounts that look after themselves (issue 13): sign-up, reset and the account page. */
-input[hidden] { display: none; }
-.login-links { display: flex; justify-content: space-between; flex-wrap: wrap; gap: 0.5rem; margin-top: 1.25rem; font-size: 0.9375rem; }
-.notice { padding: 0.75rem 1rem; margin-bottom: 1.25rem; border: 1px solid var(--border); border-left: 4px solid var(--success); border-radius: 6px; }
-.account-section { padding-top: 1.25rem; margin-top: 1.25rem; border-top: 1px solid var(--border); }
-h2 { margin: 0 0 0.75rem; font-size: 1.125rem; font-weight: 600; }
-.account-list { list-style: none; margin: 0; padding: 0; }
-.account-item { display: flex; align-items: center; justify-content: space-between; gap: 0.75rem; padding: 0.625rem 0; border-bottom: 1px solid var(--border); }
-.account-item form { flex: none; }
-.account-item .button { width: auto; min-height: 2.25rem; padding: 0.375rem 0.75rem; font-size: 0.875rem; }
-.account-item-current strong { color: var(--primary); }
-.notice-link { text-decoration: none; }
-
 @media (max-width: 30rem) {
   body { justify-content: flex-start; padding: 0; background: var(--card); }
   .card { max-width: none; padding: 2rem 1.25rem; border: 0; border-radius: 0; box-shadow: none; }
@@ -302,7 +290,7 @@ function asset(body: string, contentType: string): Asset {
 }
 
 export const assets: Readonly<Record<string, Asset>> = Object.freeze({
-  '/assets/latch.css': asset(latchCss + factorsCss, 'text/css; charset=utf-8'),
+  '/assets/latch.css': asset(latchCss + accountsCss, 'text/css; charset=utf-8'),
   '/assets/form-post.js': asset(formPostScript, 'text/javascript; charset=utf-8'),
   // Issue 13: passkeys (assets-passkeys.ts).
   [webauthnBrowserPath]: asset(webauthnBrowserBundle(), 'text/javascript; charset=utf-8'),
