@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
 import { type DeviceAuthorization, pollToken, requestDeviceAuthorization } from '../helpers/device.js';
 import { PASSWORD, type TestClient, type TestServer } from '../helpers/server.js';
-import { addConnection, type OidcProviderUpstream, startLatchOnLocalhost, startOidcProvider, startUpstreamLatch } from './federation-upstreams.js';
+import { type FederationSetup, type OidcProviderUpstream, startFederation } from './federation-upstreams.js';
 
 /**
  * "Continue with <provider>" on the device login page (issue 13, RFC 8628 §3.3) in real Chromium, against the two
@@ -14,8 +14,8 @@ import { addConnection, type OidcProviderUpstream, startLatchOnLocalhost, startO
  * pending and the person on the login page. Screenshots in test-output/screenshots/device-federation/.
  */
 describe.skipIf(!chromiumAvailable)('device sign-in through another provider in Chromium', { timeout: 60_000 }, () => {
+  let setup: FederationSetup;
   let latch: TestServer;
-  let secret: Uint8Array;
   let upstream: TestServer;
   let op: OidcProviderUpstream;
   let tv: TestClient;
@@ -24,24 +24,15 @@ describe.skipIf(!chromiumAvailable)('device sign-in through another provider in 
   const csp: string[] = [];
 
   beforeAll(async () => {
-    ({ latch, secret } = await startLatchOnLocalhost());
-    const up = await startUpstreamLatch(`${latch.issuer}/federation/latch-up/callback`);
-    upstream = up.upstream;
-    await upstream.user({ email: 'grace@up.test', name: 'Grace Hopper' });
-    await upstream.user({ email: 'hedy@up.test', name: 'Hedy Lamarr' });
-    op = await startOidcProvider(`${latch.issuer}/federation/op/callback`);
-    await addConnection(latch, secret, { id: 'latch-up', name: 'Upstream Latch', issuer: upstream.issuer, client_id: up.clientId, client_secret: up.clientSecret });
-    await addConnection(latch, secret, { id: 'op', name: 'OIDC Provider', issuer: op.issuer, client_id: op.clientId, client_secret: op.clientSecret });
-    await latch.user({ email: 'bob@op.test', name: 'Bob Existing' });
+    setup = await startFederation();
+    ({ latch, upstream, op } = setup);
     tv = await latch.client({ kind: 'device', name: 'Living room TV' });
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await op?.close();
-    await upstream?.close();
-    await latch?.close();
+    await setup?.close();
   });
 
   /** The person opens verification_uri_complete and confirms the prefilled code: the device login page. */

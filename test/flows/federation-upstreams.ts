@@ -74,3 +74,38 @@ export async function startUpstreamLatch(redirectUri: string): Promise<{ upstrea
   const client = await upstream.client({ kind: 'web', name: 'Latch downstream', redirectUris: [redirectUri] });
   return { upstream, clientId: client.clientId, clientSecret: client.clientSecret! };
 }
+
+export interface FederationSetup {
+  latch: TestServer;
+  secret: Uint8Array;
+  upstream: TestServer;
+  op: OidcProviderUpstream;
+  close(): Promise<void>;
+}
+
+/**
+ * The Latch under test on localhost with its two upstreams on 127.0.0.1: another Latch (connection `latch-up`, with
+ * grace@ and hedy@up.test) and node-oidc-provider (connection `op`); bob@op.test already has an account here.
+ */
+export async function startFederation(): Promise<FederationSetup> {
+  const { latch, secret } = await startLatchOnLocalhost();
+  const up = await startUpstreamLatch(`${latch.issuer}/federation/latch-up/callback`);
+  const upstream = up.upstream;
+  await upstream.user({ email: 'grace@up.test', name: 'Grace Hopper' });
+  await upstream.user({ email: 'hedy@up.test', name: 'Hedy Lamarr' });
+  const op = await startOidcProvider(`${latch.issuer}/federation/op/callback`);
+  await addConnection(latch, secret, { id: 'latch-up', name: 'Upstream Latch', issuer: upstream.issuer, client_id: up.clientId, client_secret: up.clientSecret });
+  await addConnection(latch, secret, { id: 'op', name: 'OIDC Provider', issuer: op.issuer, client_id: op.clientId, client_secret: op.clientSecret });
+  await latch.user({ email: 'bob@op.test', name: 'Bob Existing' });
+  return {
+    latch,
+    secret,
+    upstream,
+    op,
+    async close() {
+      await op.close();
+      await upstream.close();
+      await latch.close();
+    },
+  };
+}

@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, pageWithCspWatch, screenshotDir } from '../helpers/chromium.js';
 import { discover } from '../helpers/rp.js';
 import { PASSWORD, type TestClient, type TestServer } from '../helpers/server.js';
-import { addConnection, type OidcProviderUpstream, startLatchOnLocalhost, startOidcProvider, startUpstreamLatch } from './federation-upstreams.js';
+import { type FederationSetup, type OidcProviderUpstream, startFederation } from './federation-upstreams.js';
 
 /**
  * Sign in with another provider (issue 13) in real Chromium, against two real upstreams on 127.0.0.1: a second Latch
  * and node-oidc-provider. The Latch under test runs on localhost; the app is openid-client.
  */
 describe.skipIf(!chromiumAvailable)('federation in Chromium', () => {
+  let setup: FederationSetup;
   let latch: TestServer;
-  let secret: Uint8Array;
   let upstream: TestServer;
   let op: OidcProviderUpstream;
   let app: TestClient;
@@ -23,15 +23,8 @@ describe.skipIf(!chromiumAvailable)('federation in Chromium', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    ({ latch, secret } = await startLatchOnLocalhost());
-    const up = await startUpstreamLatch(`${latch.issuer}/federation/latch-up/callback`);
-    upstream = up.upstream;
-    await upstream.user({ email: 'grace@up.test', name: 'Grace Hopper' });
-    await upstream.user({ email: 'hedy@up.test', name: 'Hedy Lamarr' });
-    op = await startOidcProvider(`${latch.issuer}/federation/op/callback`);
-    await addConnection(latch, secret, { id: 'latch-up', name: 'Upstream Latch', issuer: upstream.issuer, client_id: up.clientId, client_secret: up.clientSecret });
-    await addConnection(latch, secret, { id: 'op', name: 'OIDC Provider', issuer: op.issuer, client_id: op.clientId, client_secret: op.clientSecret });
-    await latch.user({ email: 'bob@op.test', name: 'Bob Existing' });
+    setup = await startFederation();
+    ({ latch, upstream, op } = setup);
     await latch.user({ email: 'unverified-carol@op.test', name: 'Carol Existing' });
     app = await latch.client({ kind: 'web', name: 'Photo album', redirectUris: [`${latch.issuer}/signed-in`] });
     rp = await discover(latch, app);
@@ -40,9 +33,7 @@ describe.skipIf(!chromiumAvailable)('federation in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await op?.close();
-    await upstream?.close();
-    await latch?.close();
+    await setup?.close();
   });
 
   /** The app starts a sign-in (openid-client: PKCE, state, nonce) and later redeems what comes back. */
