@@ -3,7 +3,9 @@
  * replay caches and interactions; every key under a prefix of this run, deleted at the end.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,6 +105,24 @@ describe('redis specifics', () => {
       expect(await elsewhere.replay.remember(jti, NOW + 60, NOW)).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close(), elsewhere.close()]);
+    }
+  });
+
+  it('on SQLite too: the rate limits are Redis\'s (shared), not the per-process cache', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latch-redis-'));
+    const [a, b] = [
+      await openMigratedStore({ dataDir: path.join(dir, 'a'), redisUrl, redisKeyPrefix: own }),
+      await openMigratedStore({ dataDir: path.join(dir, 'b'), redisUrl, redisKeyPrefix: own }),
+    ];
+    try {
+      const key = uniqueId('ip');
+      expect((await b.rateLimits.counts([key], 60, NOW)).get(key)).toEqual({ current: 0, previous: 0 });
+      await a.rateLimits.hit(key, 60, NOW);
+      expect((await b.rateLimits.counts([key], 60, NOW)).get(key)).toEqual({ current: 1, previous: 0 });
+      expect(await b.rateLimits.hit(key, 60, NOW)).toBe(2);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -69,18 +69,20 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
     lazyConnect: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
-  // Told once per outage, not at every reconnection attempt.
+  // Told once per outage (a refused connection, or one that closed), not at every reconnection attempt.
   let told = false;
-  client.on('ready', () => (told = false));
-  client.on('error', (error: Error) => {
-    if (!told) options.onError?.(error);
+  let closing: Promise<void> | undefined;
+  const tell = (error: Error) => {
+    if (!told && closing === undefined) options.onError?.(error);
     told = true;
-  });
+  };
+  client.on('ready', () => (told = false));
+  client.on('error', tell);
+  client.on('close', () => tell(new Error('the Redis connection closed; reconnecting')));
   await Promise.race([
     client.connect().catch(() => undefined),
     new Promise((resolve) => setTimeout(resolve, connectTimeout).unref()),
   ]);
-  let closing: Promise<void> | undefined;
   return {
     client,
     prefix: options.keyPrefix ?? 'latch:',
