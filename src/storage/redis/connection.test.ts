@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../config/load.js';
 import { openStore } from '../open.js';
 import { StoreUnavailableError } from '../unavailable.js';
-import { openRedis } from './connection.js';
+import { openRedis, requireRedis7 } from './connection.js';
 import { redisInteractionsRepository } from './interactions.js';
 import { redisRateLimitsRepository } from './rate-limits.js';
 import { freePort, redisProcess, type RedisProcess } from './redis-process.js';
@@ -39,6 +39,13 @@ describe('redisUrl', () => {
   });
 });
 
+describe('Redis version', () => {
+  it('refuses a Redis older than 7.0 (the scripts need PEXPIRETIME), naming the key', () => {
+    expect(() => requireRedis7('# Server\r\nredis_version:6.2.14\r\nredis_mode:standalone\r\n')).toThrowError(/^redisUrl: Redis 7\.0 or later is needed, the server is 6\.2$/);
+    expect(() => requireRedis7('# Server\r\nredis_version:7.0.15\r\n')).not.toThrow();
+  });
+});
+
 describe('Redis faults', () => {
   it('fails fast as unavailable (503) when nothing listens, without hanging or crashing', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
@@ -50,6 +57,8 @@ describe('Redis faults', () => {
         () => redisRateLimitsRepository(redis).hit('ip', 60, NOW),
         () => redisReplayRepository(redis).remember('jti', NOW + 60, NOW),
         () => redisInteractionsRepository(redis).find('id', NOW),
+        () => redisInteractionsRepository(redis).rebindBrowser('old', 'new', NOW),
+        () => redisRateLimitsRepository(redis).counts(['ip', 'account'], 60, NOW),
       ]) {
         const { error, ms } = await failure(call());
         expect(error).toBeInstanceOf(StoreUnavailableError);

@@ -56,7 +56,18 @@ export function validateRedisUrl(url: string): URL {
   return parsed;
 }
 
-/** Connects (waiting for the first connection up to the connect timeout, without failing when Redis is down). */
+/** The scripts use PEXPIRETIME and ZADD GT: Redis 7.0 or later. Throws naming the key for an older server. */
+export function requireRedis7(info: string): void {
+  const version = /^redis_version:(\d+)\.(\d+)/m.exec(info);
+  if (version && Number(version[1]) < 7) {
+    throw new Error(`redisUrl: Redis 7.0 or later is needed, the server is ${version[1]}.${version[2]}`);
+  }
+}
+
+/**
+ * Connects, waiting for the first connection up to the connect timeout; Redis down at start is not an error (the
+ * requests that need it answer 503 until it is up), an older Redis than the scripts need is.
+ */
 export async function openRedis(url: string, options: RedisOptions = {}): Promise<RedisConnection> {
   validateRedisUrl(url);
   const connectTimeout = options.connectTimeoutMs ?? 5000;
@@ -83,6 +94,14 @@ export async function openRedis(url: string, options: RedisOptions = {}): Promis
     client.connect().catch(() => undefined),
     new Promise((resolve) => setTimeout(resolve, connectTimeout).unref()),
   ]);
+  if (client.status === 'ready') {
+    try {
+      requireRedis7(await client.info('server'));
+    } catch (error) {
+      client.disconnect();
+      throw error;
+    }
+  }
   return {
     client,
     prefix: options.keyPrefix ?? 'latch:',

@@ -70,6 +70,6 @@ export function overRedis(store: OpenedStore, redis: RedisConnection): OpenedSto
       await replay.purge(now);
       await rateLimits.purge(now);
     },
-    close: () => (closing ??= Promise.allSettled([redis.close(), store.close()]).then(() => undefined)),
+    close: () => (closing ??= redis.close().then(() => store.close())),
   };
 }
