@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedStore, type OpenedStore } from '../../src/storage/open.js';
-import { redisProcess, type RedisProcess } from '../../src/storage/redis/redis-process.js';
+import { redisProcess, type RedisProcess } from '../../src/storage/redis/test-helpers.js';
 import { Browser, findConsentForm, findLoginForm, postLogin, type Page } from '../helpers/browser.js';
 import { codeFlowUrl, openLoginPage, random, tokenRequest } from '../helpers/oauth.js';
 import { discover } from '../helpers/rp.js';

@@ -7,7 +7,7 @@ import { StoreUnavailableError } from '../unavailable.js';
 import { openRedis, requireRedis7 } from './connection.js';
 import { redisInteractionsRepository } from './interactions.js';
 import { redisRateLimitsRepository } from './rate-limits.js';
-import { freePort, redisProcess, type RedisProcess } from './redis-process.js';
+import { freePort, redisProcess, type RedisProcess } from './test-helpers.js';
 import { redisReplayRepository } from './replay.js';
 import { anInteraction, NOW, uniqueId } from '../contract/fixtures.js';
 
