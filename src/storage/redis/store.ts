@@ -1,7 +1,8 @@
 /**
  * A store whose short-lived state lives in Redis: rate limits, replay caches and interactions; the rest stays in
- * SQL. Device codes stay in SQL: their polling state (interval, last poll) is read back with the record by `find`
- * and decided with it by `approve`/`consume` in SQL transactions, so it does not split from the code cleanly.
+ * SQL. Device codes stay in SQL: their polling state (interval, last poll) comes back in the same row as the status
+ * from `find`, and `recordPoll` records a poll only while the code is pending (an SQL status that `approve`/`consume`
+ * change in transactions); in Redis each poll would read two stores with nothing atomic between status and poll.
  */
 import type { OpenedStore, StoreOptions } from '../open.js';
 import { openRedis, type RedisConnection, type RedisOptions } from './connection.js';
