@@ -24,8 +24,9 @@ export function createContext(io: CliIO): CommandContext {
     config: () => (config ??= loadConfig(io.env)),
     passwords: () => (passwords ??= loadPasswordPolicy()),
     async withStore(fn) {
-      const { dataDir, databaseUrl } = context.config();
-      const store = await openMigratedStore(databaseUrl === undefined ? { dataDir } : { dataDir, databaseUrl });
+      const { dataDir, databaseUrl, redisUrl } = context.config();
+      // With Redis, deleting a client or a person also ends their interactions there, and purge sweeps it too.
+      const store = await openMigratedStore({ dataDir, ...(databaseUrl !== undefined && { databaseUrl }), ...(redisUrl !== undefined && { redisUrl }) });
       try {
         return await fn(store);
       } finally {

@@ -12,6 +12,7 @@ export const settings = {
   issuer: { env: 'LATCH_ISSUER', doc: 'Issuer identifier: the public base URL of this server, no trailing slash.', default: 'http://localhost:$PORT' },
   dataDir: { env: 'LATCH_DATA_DIR', doc: 'Directory for the embedded SQLite database and the local secret.', default: './data' },
   databaseUrl: { env: 'LATCH_DATABASE_URL', doc: 'A postgres:// URL switches storage to PostgreSQL; unset means SQLite in the data dir.', default: undefined },
+  redisUrl: { env: 'LATCH_REDIS_URL', doc: 'A redis:// or rediss:// URL keeps rate limits, replay caches and interactions in Redis 7+ (shared by every instance; a /<db> number in the URL keeps deployments apart).', default: undefined },
   secret: { env: 'LATCH_SECRET', doc: 'Base64url 32-byte key that encrypts signing keys at rest; default: generated into <dataDir>/secret.key.', default: undefined },
   allowLocalSecret: { env: 'LATCH_ALLOW_LOCAL_SECRET', doc: 'PostgreSQL without LATCH_SECRET: use <dataDir>/secret.key anyway (one instance only: others could not decrypt the keys).', default: false },
   logLevel: { env: 'LATCH_LOG_LEVEL', doc: 'fatal, error, warn, info, debug, trace or silent.', default: 'info' },
@@ -145,6 +146,10 @@ export const configSchema = z
     databaseUrl: z
       .string()
       .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL')
+      .optional(),
+    redisUrl: z
+      .string()
+      .refine((v) => /^rediss?:\/\/[^/?#]/.test(v) && URL.canParse(v), 'must be a redis:// or rediss:// URL')
       .optional(),
     secret: z
       .string()

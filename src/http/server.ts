@@ -45,6 +45,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       dataDir: config.dataDir,
       turnEnd,
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
       connectTimeoutMs: config.databaseConnectTimeout * 1000,
       onConnectionError: (error) => onConnectionError(error),
       sqliteLockWaitMs: config.sqliteLockTimeout * 1000,

@@ -48,6 +48,10 @@ export interface StoreOptions {
    * this long, then fail the writes with StoreUnavailableError. Unset (the CLI): block up to 5 s.
    */
   sqliteLockWaitMs?: number;
+  /** `redis://` or `rediss://` URL: rate limits, replay caches and interactions are then kept in Redis (redis/store.ts). */
+  redisUrl?: string;
+  /** Redis only: the prefix of every key; default `latch:`, or `latch:<schema>:` with a PostgreSQL schema. */
+  redisKeyPrefix?: string;
 }
 
 export interface OpenedStore extends Store {
@@ -62,6 +66,14 @@ export interface OpenedStore extends Store {
 
 /** Opens the store chosen by `options`. Does not migrate. */
 export async function openStore(options: StoreOptions): Promise<OpenedStore> {
+  const store = await openSqlStore(options);
+  if (options.redisUrl === undefined || options.redisUrl === '') return store;
+  // Loaded only when used, like the pg driver; on SQLite its Redis-backed rate limits replace the cached ones.
+  const { redisOptionsOf, withRedis } = await import('./redis/store.js');
+  return withRedis(store, options.redisUrl, redisOptionsOf(options));
+}
+
+async function openSqlStore(options: StoreOptions): Promise<OpenedStore> {
   const turnEnd = options.turnEnd ?? new TurnEnd();
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
     if (!/^postgres(ql)?:\/\//i.test(options.databaseUrl)) {

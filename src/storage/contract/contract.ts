@@ -24,6 +24,8 @@ export interface ContractBackend {
   open(): Promise<OpenedStore>;
   /** Removes the database, once every store is closed. */
   destroy(): Promise<void>;
+  /** How many replay entries or rate-limit windows `key` has, where the backend keeps them outside SQL (Redis). */
+  countEphemeral?(kind: 'replay' | 'rate_limits', key: string): Promise<number>;
 }
 
 export interface ContractContext {
