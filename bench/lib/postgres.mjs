@@ -146,8 +146,8 @@ export async function fillExpiredTokens(store, { rows, clientId, audience }) {
       const to = Math.min(rows, from + batch - 1);
       // SQLite has no SHA-256 in SQL: the key's second part is 43 characters of hex from randomblob, unique.
       await sql`
-        with recursive n(i) as (select ${from} union all select i + 1 from n where i < ${to}),
-        t(i, ms) as (select i, ${firstMs} + i * ${stepMs} from n)
+        with recursive n(i) as (select cast(${from} as integer) union all select i + 1 from n where i < cast(${to} as integer)),
+        t(i, ms) as (select i, cast(${firstMs} as integer) + i * cast(${stepMs} as integer) from n)
         insert into tokens (digest, kind, client_id, scope, audience, data, created_at, expires_at)
         select ${sql.raw(digits)} || '.' || substr(lower(hex(randomblob(22))), 1, 43), 'access_token', ${clientId}, 'read', ${audience}, ${data}, ms / 1000, ms / 1000 + 3600
         from t
