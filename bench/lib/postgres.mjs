@@ -34,8 +34,21 @@ async function adminQuery(sql, params = []) {
 
 let databaseCount = 0;
 
+/**
+ * Drops the bench databases left by runs that were killed before their clean-up (SIGINT, SIGKILL): those whose
+ * creating process (the pid in the name) no longer runs. Databases of running benchmarks are left alone.
+ */
+async function dropAbandoned() {
+  const { rows } = await adminQuery(`select datname from pg_database where datname like 'latch\\_bench\\_%'`);
+  for (const { datname } of rows) {
+    const pid = /^latch_bench_(\d+)_/.exec(datname)?.[1];
+    if (pid && !existsSync(`/proc/${pid}`)) await adminQuery(`drop database if exists ${datname} with (force)`);
+  }
+}
+
 /** Creates `latch_bench_<pid>_<time>_<n>`; returns its name, URL and `drop()` (which ends its connections first). */
 export async function createBenchDatabase() {
+  if (databaseCount === 0 && existsSync('/proc')) await dropAbandoned();
   const name = `latch_bench_${process.pid}_${Date.now().toString(36)}_${databaseCount++}`;
   await adminQuery(`create database ${name}`);
   return {
