@@ -6,7 +6,8 @@
  *   BENCH_WARMUP     seconds of warm-up (3)            BENCH_CONNECTIONS  concurrent connections (50)
  *   BENCH_QUICK=1    1 s warm-up, 1 run of 3 s: a smoke test of the harness, not a measurement
  *   BENCH_ONLY       comma-separated scenario ids (discovery, jwks, cc-opaque, cc-es256, cc-rs256,
- *                    introspection, refresh, code-flow)
+ *                    introspection, refresh, code-flow; cc-opaque-2x, introspection-2x, cc-opaque-expired,
+ *                    introspection-expired: by default only with BENCH_STORE=postgres)
  *   BENCH_SERVERS    comma-separated servers to start (latch, oidc-provider, fastify; default all three)
  *   BENCH_PROFILE=1  run Latch with --cpu-prof and summarize the profile (bench/results/profiles/)
  *   BENCH_OUT        results file (bench/results/latest.md for a full run, else bench/results/partial.md)

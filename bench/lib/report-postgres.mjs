@@ -33,6 +33,13 @@ export function postgresRows(rows, ceiling) {
     const min = POSTGRES_GOALS[row.scenario.id];
     const goals = [];
     const verdicts = [];
+    if (row.scenario.goal?.vs === 'ceiling') {
+      // Issue 5's goal for the answers that touch no store: a share of bare Fastify measured next to them.
+      const ceilingHere = row.results.fastify?.summary ?? ceiling?.summary;
+      const vsCeiling = divide(latch?.summary?.median, ceilingHere?.median);
+      goals.push(`≥ ${Math.round(row.scenario.goal.min * 100)}% of Fastify${vsCeiling === undefined ? '' : ` (${ratio(vsCeiling)})`}`);
+      verdicts.push(vsCeiling === undefined ? 'n/a' : vsCeiling >= row.scenario.goal.min ? 'yes' : 'NO');
+    }
     if (min) {
       goals.push(`≥ ${min}x node-oidc-provider by rate and by CPU`);
       verdicts.push(byRate === undefined || byCpu === undefined ? 'n/a' : byRate >= min && byCpu >= min ? 'yes' : 'NO');
