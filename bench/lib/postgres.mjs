@@ -99,7 +99,9 @@ export function startPostgresMeter(database) {
       if (!before.has(pid)) before.set(pid, initial ? cpu : 0);
       last.set(pid, cpu);
       const words = cmdline.split(' ');
-      if (!cmdline.startsWith('postgres:') || SHARED.test(cmdline) || words.includes(database)) ours.add(pid);
+      // A parallel worker names its leader, not the database: it is ours when its leader is.
+      const leader = /parallel worker for PID (\d+)/.exec(cmdline)?.[1];
+      if (!cmdline.startsWith('postgres:') || SHARED.test(cmdline) || words.includes(database) || (leader && ours.has(Number(leader)))) ours.add(pid);
     }
   };
   sample(true);
