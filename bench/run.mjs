@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRun, summarize } from './lib/load.mjs';
 import { pinning, pinSelf } from './lib/process.mjs';
-import { expiredRows as expiredTable, machine, machineLines, pairRows, postgresRows, resourceRows, scenarioRows } from './lib/report.mjs';
+import { expiredRows as expiredTable, machine, machineLines, pairRows, postgresRows, resourceRows, scalingRows, scenarioRows } from './lib/report.mjs';
 import { logIn, startFastify, startLatch, startOidcProvider } from './lib/servers.mjs';
 import { summarizeProfile } from './profile-summary.mjs';
 import { ceilingScenario, scenarios } from './scenarios.mjs';
@@ -201,6 +201,7 @@ async function main() {
     const servers = Object.fromEntries(started.map((s) => [s.name, s]));
     const table = rows.length === 0 && !ceiling ? '' : postgres ? postgresRows(rows, ceiling) : scenarioRows(rows, ceiling);
     const extraTables = [
+      postgres && rows.length ? scalingRows(rows) : '',
       groupRows.pair.length ? pairRows(groupRows.pair) : '',
       groupRows.expired.length ? expiredTable(groupRows.expired, settings.expiredRows, byName('latch-expired')?.fillSeconds) : '',
     ].filter(Boolean).join('\n\n');

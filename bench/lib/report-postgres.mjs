@@ -102,3 +102,26 @@ export function expiredRows(rows, count, fillSeconds) {
   }
   return lines.join('\n');
 }
+
+/** The scaling model of bench/README.md from this run's CPU per request: per core, and cores for a target rate. */
+export const SCALING_TARGET = { rate: 10_000, utilisation: 0.7 };
+
+export function scalingRows(rows) {
+  const { rate, utilisation } = SCALING_TARGET;
+  const lines = [
+    `Scaling model (bench/README.md) from this run: per core = 1e6 / CPU µs per request; cores for ${rate.toLocaleString('en-US')} HTTP requests/s at ${Math.round(utilisation * 100)}% use = ceil(rate × µs / 1e6 / ${utilisation}); one Latch instance per core.`,
+    '',
+    `| scenario | Latch µs/req L | PostgreSQL µs/req P | per Latch core 1e6/L | per PostgreSQL core 1e6/P | Latch instances for ${rate.toLocaleString('en-US')}/s | PostgreSQL cores for ${rate.toLocaleString('en-US')}/s | one machine, per core 1e6/(L+P) |`,
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const s = row.results.latch?.summary;
+    const L = s?.cpuPerRequest;
+    const P = s?.pgCpuPerRequest;
+    if (!L || !P || Number.isNaN(L) || P < 1) continue; // answers that touch no store (discovery, JWKS) are left out
+    const cores = (us_) => Math.ceil((rate * us_) / 1e6 / utilisation);
+    const per = (us_) => Math.round(1e6 / us_).toLocaleString('en-US');
+    lines.push(`| ${row.scenario.label}${row.scenario.requestsPerUnit ? ` (per HTTP request; ${row.scenario.requestsPerUnit} per flow)` : ''} | ${us(L)} | ${us(P)} | ${per(L)} | ${per(P)} | ${cores(L)} | ${cores(P)} | ${per(L + P)} |`);
+  }
+  return lines.join('\n');
+}

@@ -113,4 +113,4 @@ export function machineLines(m, settings) {
   ].join('\n');
 }
 
-export { expiredRows, pairRows, postgresRows } from './report-postgres.mjs';
+export { expiredRows, pairRows, postgresRows, scalingRows } from './report-postgres.mjs';
