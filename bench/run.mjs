@@ -6,10 +6,14 @@
  *   BENCH_WARMUP     seconds of warm-up (3)            BENCH_CONNECTIONS  concurrent connections (50)
  *   BENCH_QUICK=1    1 s warm-up, 1 run of 3 s: a smoke test of the harness, not a measurement
  *   BENCH_ONLY       comma-separated scenario ids (discovery, jwks, cc-opaque, cc-es256, cc-rs256,
- *                    introspection, refresh, code-flow)
+ *                    introspection, refresh, code-flow; cc-opaque-2x, introspection-2x, cc-opaque-expired,
+ *                    introspection-expired: by default only with BENCH_STORE=postgres)
  *   BENCH_SERVERS    comma-separated servers to start (latch, oidc-provider, fastify; default all three)
  *   BENCH_PROFILE=1  run Latch with --cpu-prof and summarize the profile (bench/results/profiles/)
  *   BENCH_OUT        results file (bench/results/latest.md for a full run, else bench/results/partial.md)
+ *   BENCH_STORE      sqlite (default) or postgres (a fresh database on the machine's PostgreSQL per Latch under test)
+ *   BENCH_EXPIRED_ROWS  expired tokens in the table for the *-expired scenarios (10000000)
+ *   BENCH_PG_URL     PostgreSQL to create the databases on (postgres://postgres@127.0.0.1:5432/postgres)
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -17,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRun, summarize } from './lib/load.mjs';
 import { pinning, pinSelf } from './lib/process.mjs';
-import { machine, machineLines, resourceRows, scenarioRows } from './lib/report.mjs';
+import { expiredRows as expiredTable, machine, machineLines, pairRows, postgresRows, resourceRows, scalingRows, scenarioRows } from './lib/report.mjs';
 import { logIn, startFastify, startLatch, startOidcProvider } from './lib/servers.mjs';
 import { summarizeProfile } from './profile-summary.mjs';
 import { ceilingScenario, scenarios } from './scenarios.mjs';
@@ -39,10 +43,14 @@ const settings = {
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
   profile: env.BENCH_PROFILE === '1',
   servers: new Set((env.BENCH_SERVERS ?? 'latch,oidc-provider,fastify').split(',').map((s) => s.trim())),
+  store: env.BENCH_STORE || 'sqlite',
+  expiredRows: Math.round(number('BENCH_EXPIRED_ROWS', 10_000_000, 100_000_000)),
   pinning,
 };
+if (!['sqlite', 'postgres'].includes(settings.store)) throw new Error(`BENCH_STORE must be sqlite or postgres, not ${JSON.stringify(settings.store)}`);
+const postgres = settings.store === 'postgres';
 const partial = quick || settings.only || settings.profile || settings.servers.size < 3;
-const outFile = env.BENCH_OUT ?? join(benchDir, 'results', partial ? 'partial.md' : 'latest.md');
+const outFile = env.BENCH_OUT ?? join(benchDir, 'results', `${partial ? 'partial' : 'latest'}${postgres ? '-postgres' : ''}.md`);
 const profileDir = join(benchDir, 'results', 'profiles');
 
 const pct = (x) => (x === undefined || Number.isNaN(x) ? '?' : `${Math.round(x * 100)}%`);
@@ -72,7 +80,14 @@ async function measure(scenario, servers, also = []) {
   const runs = new Map(ready.map(([s]) => [s.name, []]));
   const once = async (server, own, seconds) => {
     const prepared = await own.prepare(server, settings);
-    return loadRun(server.origin, prepared, { connections: settings.connections, seconds, pid: server.pid });
+    return loadRun(server.origin, prepared, {
+      connections: settings.connections,
+      seconds,
+      pid: server.pid,
+      pids: server.pids,
+      proxyPids: server.proxyPids,
+      pgDatabase: server.database,
+    });
   };
   for (const [server, own] of ready) await once(server, own, settings.warmup);
   // Timed runs interleaved between the servers, so that a disturbance of the machine hits all of them.
@@ -80,7 +95,9 @@ async function measure(scenario, servers, also = []) {
     for (const [server, own] of ready) {
       const run = await once(server, own, settings.duration);
       runs.get(server.name).push(run);
-      log(`  ${own.id} ${server.name} run ${i + 1}: ${run.rate.toFixed(0)} ${own.unit}, p99 ${run.p99} ms, server ${run.cpuPerRequest?.toFixed(1)} µs CPU/req, CPU server ${pct(run.serverCpu)} load ${pct(run.loadCpu)}${run.bad ? `, ${run.bad} failed (${run.lastError})` : ''}`);
+      const pg = run.pgCpuPerRequest === undefined ? '' : `, PostgreSQL ${run.pgCpuPerRequest.toFixed(1)} µs/req (all postgres processes ${run.pgAllCpuPerRequest?.toFixed(1)})`;
+      const proxy = run.proxyCpuPerRequest === undefined ? '' : `, HAProxy ${run.proxyCpuPerRequest.toFixed(1)} µs/req, instances ${run.instanceShares?.map(pct).join('/')}`;
+      log(`  ${own.id} ${server.name} run ${i + 1}: ${run.rate.toFixed(0)} ${own.unit}, p99 ${run.p99} ms, server ${run.cpuPerRequest?.toFixed(1)} µs CPU/req${pg}${proxy}, CPU server ${pct(run.serverCpu)} load ${pct(run.loadCpu)}${run.bad ? `, ${run.bad} failed (${run.lastError})` : ''}`);
     }
   }
   for (const [server] of ready) results[server.name] = { summary: summarize(runs.get(server.name)), runs: runs.get(server.name) };
@@ -94,7 +111,7 @@ const differences = `Configuration of node-oidc-provider (bench/oidc-provider-se
   refresh tokens rotated on every use and not bound to the session, ID tokens RS256, PKCE S256 on every flow.
 - Storage: node-oidc-provider keeps everything in its default in-memory adapter (an LRU of about 1000-2000
   entries, lost on restart; it evicts tokens under load, which breaks a few refresh token chains); Latch writes
-  every token, code and grant to SQLite (WAL). That adapter also lists every token of a grant on the grant and
+  every token, code and grant to ${postgres ? 'PostgreSQL (each write committed before its answer)' : 'SQLite (WAL)'}. That adapter also lists every token of a grant on the grant and
   rewrites the list on each save; as the code flows all share the one remembered grant, its code flow slows down
   from run to run (see its min–max).
 - Login and consent (done once, outside the measurement): Latch through its login and consent pages (argon2id);
@@ -105,11 +122,19 @@ const differences = `Configuration of node-oidc-provider (bench/oidc-provider-se
   opaque client credentials scenario uses the opaque API when the server has APIs, else no resource.
 - Introspection: of an opaque access token from the code flow, by the web client that holds it.`;
 
+const POSTGRES_NOTE = `On PostgreSQL, Latch CPU is the Latch process's (pinned to the server core); PostgreSQL CPU is that of
+the backends serving the bench database plus the postmaster and the shared background processes (WAL writer, checkpointer,
+background writer), which run unpinned on either core (bench/lib/postgres.mjs); total = Latch + PostgreSQL (+ HAProxy).
+Goals are those of issue 14: Latch on PostgreSQL at least 2.5x node-oidc-provider (in memory) for client credentials
+(opaque) and introspection, by rate and by total CPU per request, both in the same run.`;
+
 async function main() {
   const info = machine();
   if (pinSelf()) log(`pinned: servers on core ${pinning.server}, autocannon on core ${pinning.load}`);
   else log('not pinned (fewer than two cores or no taskset): results are noisier');
-  const chosen = scenarios.filter((s) => !settings.only || settings.only.has(s.id));
+  // The scenarios of issue 14 (two instances, expired tokens) run by default on PostgreSQL only: the default
+  // SQLite run stays what it was; BENCH_ONLY names them to run them on SQLite.
+  const chosen = scenarios.filter((s) => (settings.only ? settings.only.has(s.id) : !s.group || postgres));
   if (settings.only && chosen.length === 0) throw new Error(`BENCH_ONLY matches no scenario (${scenarios.map((s) => s.id).join(', ')})`);
 
   if (settings.profile) mkdirSync(profileDir, { recursive: true });
@@ -118,7 +143,16 @@ async function main() {
     const want = (name) => settings.servers.has(name);
     if (want('latch')) {
       log('starting Latch (first start migrates and creates keys, the second start is measured)...');
-      started.push(await startLatch(settings.profile ? { cpuProfileDir: profileDir } : {}));
+      started.push(await startLatch({ store: settings.store, log, ...(settings.profile && { cpuProfileDir: profileDir }) }));
+      if (postgres && chosen.some((s) => s.group === 'pair')) {
+        log('starting two Latch instances on one database behind HAProxy...');
+        started.push(await startLatch({ store: settings.store, name: 'latch-2x', label: 'Latch, 2 instances + HAProxy', instances: 2, log }));
+      }
+      if (chosen.some((s) => s.group === 'expired')) {
+        log(`starting two more Latch: an empty token table, and ${settings.expiredRows.toLocaleString('en-US')} expired tokens...`);
+        started.push(await startLatch({ store: settings.store, name: 'latch-empty', label: 'Latch, empty token table', log }));
+        started.push(await startLatch({ store: settings.store, name: 'latch-expired', label: 'Latch, expired tokens', expiredRows: settings.expiredRows, log }));
+      }
     }
     if (want('oidc-provider')) {
       log('starting node-oidc-provider...');
@@ -130,15 +164,27 @@ async function main() {
     }
     await sleep(1000);
     for (const server of started) server.rssIdle = server.rss();
-    const providers = started.filter((s) => s.name !== 'fastify');
+    const providers = started.filter((s) => s.name === 'latch' || s.name === 'oidc-provider');
+    const byName = (name) => started.find((s) => s.name === name);
+    const groupServers = {
+      pair: [byName('latch'), byName('latch-2x')].filter(Boolean),
+      expired: [byName('latch-empty'), byName('latch-expired')].filter(Boolean),
+    };
+    for (const server of Object.values(groupServers).flat()) if (!providers.includes(server)) providers.push(server);
     for (const server of providers) await logIn(server);
 
     const fastify = started.find((s) => s.name === 'fastify');
     const rows = [];
+    const groupRows = { pair: [], expired: [] };
     for (const scenario of chosen) {
       log(`scenario: ${scenario.label}`);
+      if (scenario.group) {
+        if (scenario.group === 'pair' && !postgres) groupRows.pair.push({ scenario, results: {}, unavailable: 'BENCH_STORE=postgres only' });
+        else groupRows[scenario.group].push({ scenario, results: await measure(scenario, groupServers[scenario.group]) });
+        continue;
+      }
       const also = fastify && scenario.goal?.vs === 'ceiling' ? [[fastify, ceilingScenario]] : [];
-      rows.push({ scenario, results: await measure(scenario, providers, also) });
+      rows.push({ scenario, results: await measure(scenario, providers.filter((s) => s.name === 'latch' || s.name === 'oidc-provider'), also) });
     }
     // The ceiling row: every bare Fastify run (each was measured next to the scenario it is compared with).
     const helloRuns = rows.flatMap((row) => row.results.fastify?.runs ?? []);
@@ -153,9 +199,14 @@ async function main() {
     info.loadAfter = loadavg()[0];
 
     const servers = Object.fromEntries(started.map((s) => [s.name, s]));
-    const table = scenarioRows(rows, ceiling);
+    const table = rows.length === 0 && !ceiling ? '' : postgres ? postgresRows(rows, ceiling) : scenarioRows(rows, ceiling);
+    const extraTables = [
+      postgres && rows.length ? scalingRows(rows) : '',
+      groupRows.pair.length ? pairRows(groupRows.pair) : '',
+      groupRows.expired.length ? expiredTable(groupRows.expired, settings.expiredRows, byName('latch-expired')?.fillSeconds) : '',
+    ].filter(Boolean).join('\n\n');
     const resources = resourceRows(servers);
-    const failures = rows
+    const failures = [...rows, ...groupRows.pair, ...groupRows.expired]
       .flatMap((row) => Object.entries(row.results).map(([name, r]) => [row.scenario.id, name, r]))
       .filter(([, , r]) => r.failed || r.summary?.bad)
       .map(([id, name, r]) => `- ${id} on ${name}: ${r.failed ?? `${r.summary.bad} failed requests, last: ${r.summary.lastError}`}`);
@@ -177,11 +228,11 @@ Requests (or whole flows) per second: the median of the timed runs, (min–max) 
 per HTTP request (median over the runs); server CPU per request: CPU time of the server process per HTTP request
 (steadier than a rate on a busy machine); CPU server / load: the share of one core used by the server process and by
 the load generator (autocannon) during the timed runs. A server at about 100% is the bound; a load generator near 100% means the
-number is a floor. Goals are those of issue 5; a ratio goal compares the medians of the same run (the verdict); the ratio of
-server CPU per request, in parentheses, says the same with less noise when other work shares the machine.
+number is a floor. ${postgres ? POSTGRES_NOTE : `Goals are those of issue 5; a ratio goal compares the medians of the same run (the verdict); the ratio of
+server CPU per request, in parentheses, says the same with less noise when other work shares the machine.`}
 
 ${table}
-
+${extraTables ? `\n${extraTables}\n` : ''}
 ${resources}
 ${failures.length ? `\nFailed requests:\n${failures.join('\n')}\n` : ''}
 ${differences}

@@ -292,3 +292,20 @@ export const ceilingScenario = {
   },
   prepare: () => ({ requests: [{ method: 'GET', path: '/hello' }] }),
 };
+
+/**
+ * The scenarios of issue 14, run on their own servers (run.mjs): `pair` on one Latch and on two Latch instances
+ * behind HAProxy on one PostgreSQL database (interleaved); `expired` on a Latch with an empty token table and one
+ * with BENCH_EXPIRED_ROWS expired tokens in it (interleaved). By default they run on PostgreSQL only.
+ */
+function variant(id, suffix, group, label) {
+  const base = scenarios.find((s) => s.id === id);
+  return { ...base, id: `${id}-${suffix}`, label: `${base.label}: ${label}`, group, goal: undefined };
+}
+
+scenarios.push(
+  variant('cc-opaque', '2x', 'pair', 'two instances behind HAProxy'),
+  variant('introspection', '2x', 'pair', 'two instances behind HAProxy'),
+  variant('cc-opaque', 'expired', 'expired', 'expired tokens in the table'),
+  variant('introspection', 'expired', 'expired', 'expired tokens in the table'),
+);

@@ -66,8 +66,13 @@ export function freePort() {
  * Output is kept (the last 64 kB) for error messages.
  */
 export function spawnServer(name, nodeArgs, env) {
-  const command = pinning ? 'taskset' : process.execPath;
-  const args = pinning ? ['-c', pinning.server, process.execPath, ...nodeArgs] : nodeArgs;
+  return spawnCommand(name, process.execPath, nodeArgs, env, { pinned: true });
+}
+
+/** Spawns `file <args>`, pinned to the server core when `pinned` (PostgreSQL and HAProxy run unpinned). */
+export function spawnCommand(name, file, fileArgs, env, { pinned }) {
+  const command = pinning && pinned ? 'taskset' : file;
+  const args = pinning && pinned ? ['-c', pinning.server, file, ...fileArgs] : fileArgs;
   const startedAt = performance.now();
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);

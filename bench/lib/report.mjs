@@ -31,11 +31,11 @@ export function machine() {
   };
 }
 
-const fmt = (n) => (n === undefined || Number.isNaN(n) ? '–' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
-const ratio = (n) => (n === undefined || !Number.isFinite(n) ? '–' : `${n.toFixed(2)}x`);
+export const fmt = (n) => (n === undefined || Number.isNaN(n) ? '–' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+export const ratio = (n) => (n === undefined || !Number.isFinite(n) ? '–' : `${n.toFixed(2)}x`);
 const mb = (n) => (n === undefined ? '–' : `${n.toFixed(0)} MB`);
 
-function cell(result) {
+export function cell(result) {
   if (!result) return '–';
   if (result.unavailable) return `n/a (${result.unavailable})`;
   if (result.failed) return `failed: ${result.failed.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 120)}`;
@@ -108,6 +108,9 @@ export function machineLines(m, settings) {
   return [
     `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb.toFixed(1)} GB; Node ${m.node}; Latch commit ${m.commit}; ${m.date}`,
     `- load: ${settings.connections} connections, pipelining 1, warm-up ${settings.warmup} s, then ${settings.runs} timed run(s) of ${settings.duration} s per scenario and server, runs interleaved between the servers${settings.quick ? ' (QUICK MODE: not a real measurement)' : ''}`,
+    `- store: ${settings.store === 'postgres' ? `PostgreSQL (the machine's, unpinned: a system service; a fresh database per Latch under test), node-oidc-provider in memory` : 'SQLite (embedded, a fresh data directory)'}`,
     `- pinning: ${settings.pinning ? `servers on core ${settings.pinning.server} (taskset), autocannon on core ${settings.pinning.load}` : 'none (fewer than two cores or no taskset)'}; 1-minute load average before the run ${m.loadBefore.toFixed(2)}${m.loadAfter === undefined ? '' : `, at its end ${m.loadAfter.toFixed(2)} (the benchmark itself keeps about 2 cores busy)`}`,
   ].join('\n');
 }
+
+export { expiredRows, pairRows, postgresRows, scalingRows } from './report-postgres.mjs';

@@ -1,14 +1,18 @@
 /**
  * The servers under load, each in its own child process pinned to the server core:
- * Latch (compiled, production mode, embedded SQLite in a fresh data directory, logs at warn),
+ * Latch (compiled, production mode, logs at warn; embedded SQLite in a fresh data directory, or a fresh PostgreSQL
+ * database with BENCH_STORE=postgres; one instance, or several behind HAProxy),
  * node-oidc-provider (bench/oidc-provider-server.mjs) and bare Fastify (the ceiling).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Browser, randomValue } from './http.mjs';
+import { startHaproxy } from './haproxy.mjs';
+import { createBenchDatabase, fillExpiredTokens } from './postgres.mjs';
 import { freePort, rssMb, spawnServer, waitUntilReady } from './process.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,66 +81,110 @@ async function createLatchApis(store) {
   return apis;
 }
 
-export async function startLatch({ cpuProfileDir } = {}) {
+/**
+ * Latch under test. `store`: 'sqlite' (a fresh data directory) or 'postgres' (a fresh database on the machine's
+ * PostgreSQL, dropped by `stop()`). `instances` > 1: that many processes on the same database behind HAProxy
+ * (round robin), which is then the origin and the issuer. `expiredRows`: expired tokens inserted before the
+ * measured start (BENCH_EXPIRED_ROWS).
+ */
+export async function startLatch({ cpuProfileDir, store = 'sqlite', name = 'latch', label = 'Latch', instances = 1, expiredRows = 0, log = () => undefined } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'latch-bench-'));
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  const database = store === 'postgres' ? await createBenchDatabase() : undefined;
+  const ports = [];
+  for (let i = 0; i < instances; i++) ports.push(await freePort());
+  const frontPort = instances > 1 ? await freePort() : ports[0];
+  const origin = `http://127.0.0.1:${frontPort}`;
   const env = {
     NODE_ENV: 'production',
     LATCH_LOG_LEVEL: 'warn',
     LATCH_DATA_DIR: dataDir,
     LATCH_HOST: '127.0.0.1',
     LATCH_ISSUER: origin,
-    PORT: String(port),
+    PORT: String(ports[0]),
+    // Every instance decrypts the same signing keys: one secret for all, as in production.
+    ...(database && { LATCH_DATABASE_URL: database.url, LATCH_SECRET: randomBytes(32).toString('base64url') }),
   };
   const bin = join(rootDir, 'bin/latch.js');
-
-  // First start: creates and migrates the database and generates the signing keys.
-  const first = spawnServer('latch (first start)', [bin, 'start'], env);
-  const firstStartMs = await waitUntilReady(first, `${origin}${DISCOVERY}`);
-  await first.stop();
-
-  // Set-up through the admin services, while the server is stopped.
-  const { openMigratedStore } = await import(join(rootDir, 'dist/storage/open.js'));
-  const { createClient } = await import(join(rootDir, 'dist/admin/clients.js'));
-  const { createUser } = await import(join(rootDir, 'dist/admin/users.js'));
-  const { loadPasswordPolicy } = await import(join(rootDir, 'dist/core/accounts/password-policy.js'));
-  const store = await openMigratedStore({ dataDir });
-  let clients;
-  let apis;
-  try {
-    await createUser(store, loadPasswordPolicy(), { email: USER.email, name: USER.name, password: USER.password, emailVerified: true });
-    const web = await createClient(store, { name: 'bench web app', kind: 'web', clientId: 'bench-web', redirectUris: [REDIRECT_URI] });
-    const m2m = await createClient(store, { name: 'bench service', kind: 'm2m', clientId: 'bench-m2m', scopes: [API_SCOPE] });
-    clients = {
-      web: { clientId: web.client.clientId, clientSecret: web.clientSecret, redirectUri: REDIRECT_URI },
-      m2m: { clientId: m2m.client.clientId, clientSecret: m2m.clientSecret },
-    };
-    apis = await createLatchApis(store);
-  } finally {
-    await store.close();
-  }
-
-  // Second start, measured: the database is already migrated and the keys exist.
-  const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, bin, 'start'] : [bin, 'start'];
-  const process_ = spawnServer('latch', nodeArgs, env);
-  const startupMs = await waitUntilReady(process_, `${origin}${DISCOVERY}`);
-  const server = {
-    name: 'latch',
-    label: 'Latch',
-    pid: process_.pid,
-    startupMs,
-    firstStartMs,
-    clients,
-    user: USER,
-    apis,
-    apiAlgs: API_ALGS,
-    async stop() {
-      await process_.stop(30_000);
-      await rm(dataDir, { recursive: true, force: true });
-    },
+  const processes = [];
+  let proxy;
+  const stopAll = async () => {
+    for (const p of processes.splice(0)) await p.stop(30_000);
+    if (proxy) await proxy.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    if (database) await database.drop();
   };
-  return describe(server, origin, origin);
+
+  try {
+    // First start: creates and migrates the database and generates the signing keys.
+    const first = spawnServer(`${name} (first start)`, [bin, 'start'], env);
+    const firstStartMs = await waitUntilReady(first, `http://127.0.0.1:${ports[0]}${DISCOVERY}`);
+    await first.stop();
+
+    // Set-up through the admin services, while the server is stopped.
+    const { openMigratedStore } = await import(join(rootDir, 'dist/storage/open.js'));
+    const { createClient } = await import(join(rootDir, 'dist/admin/clients.js'));
+    const { createUser } = await import(join(rootDir, 'dist/admin/users.js'));
+    const { loadPasswordPolicy } = await import(join(rootDir, 'dist/core/accounts/password-policy.js'));
+    const opened = await openMigratedStore({ dataDir, ...(database && { databaseUrl: database.url }) });
+    let clients;
+    let apis;
+    let fillSeconds;
+    try {
+      await createUser(opened, loadPasswordPolicy(), { email: USER.email, name: USER.name, password: USER.password, emailVerified: true });
+      const web = await createClient(opened, { name: 'bench web app', kind: 'web', clientId: 'bench-web', redirectUris: [REDIRECT_URI] });
+      const m2m = await createClient(opened, { name: 'bench service', kind: 'm2m', clientId: 'bench-m2m', scopes: [API_SCOPE] });
+      clients = {
+        web: { clientId: web.client.clientId, clientSecret: web.clientSecret, redirectUri: REDIRECT_URI },
+        m2m: { clientId: m2m.client.clientId, clientSecret: m2m.clientSecret },
+      };
+      apis = await createLatchApis(opened);
+      if (expiredRows > 0) {
+        log(`  ${name}: inserting ${expiredRows.toLocaleString('en-US')} expired tokens...`);
+        fillSeconds = await fillExpiredTokens(opened, { rows: expiredRows, clientId: m2m.client.clientId, audience: APIS.opaque.identifier });
+        log(`  ${name}: inserted in ${fillSeconds.toFixed(0)} s`);
+      }
+    } finally {
+      await opened.close();
+    }
+
+    // Second start, measured: the database is already migrated and the keys exist.
+    const startedAt = performance.now();
+    for (let i = 0; i < instances; i++) {
+      const profiled = cpuProfileDir && i === 0;
+      const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, bin, 'start'] : [bin, 'start'];
+      processes.push(spawnServer(instances > 1 ? `${name} #${i + 1}` : name, nodeArgs, { ...env, PORT: String(ports[i]) }));
+    }
+    let startupMs = 0;
+    for (let i = 0; i < instances; i++) startupMs = Math.max(startupMs, await waitUntilReady(processes[i], `http://127.0.0.1:${ports[i]}${DISCOVERY}`));
+    if (instances > 1) {
+      proxy = await startHaproxy(frontPort, ports);
+      await waitUntilReady(proxy, `${origin}${DISCOVERY}`);
+      startupMs = performance.now() - startedAt;
+    }
+    const server = {
+      name,
+      label,
+      store,
+      pid: processes[0].pid,
+      /** Every Latch process of this server, and the load balancer's: their CPU time is counted per request. */
+      pids: processes.map((p) => p.pid),
+      proxyPids: proxy ? [proxy.pid] : [],
+      database: database?.name,
+      expiredRows,
+      fillSeconds,
+      startupMs,
+      firstStartMs,
+      clients,
+      user: USER,
+      apis,
+      apiAlgs: API_ALGS,
+      stop: stopAll,
+    };
+    return await describe(server, origin, origin);
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function startOidcProvider() {
