@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,8 +20,7 @@ const execFileAsync = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const LATCH_BIN = join(ROOT, 'bin/latch.js');
 export const HAPROXY = '/usr/sbin/haproxy';
-/** Until /healthz is merged (another helper adds it), the health check asks for the discovery document. */
-export const HEALTH_PATH = '/.well-known/openid-configuration';
+const FALLBACK_HEALTH_PATH = '/.well-known/openid-configuration';
 
 const adminUrl = withUser(process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test');
 
@@ -122,7 +121,7 @@ export interface Cluster {
   client(input: Partial<CreateClientInput> & { kind: CreateClientInput['kind'] }): Promise<TestClient>;
   /** Runs `node bin/latch.js ...args` as a process with the instances' environment. */
   cli(args: string[]): Promise<{ stdout: string; stderr: string }>;
-  /** HAProxy's per-server counters (CSV of its stats page), keyed by server name i0, i1, ... */
+  /** HAProxy's per-server counters (CSV of its stats page), keyed i0, i1, ... (its servers latch1, latch2, ...). */
   serverStats(): Promise<Record<string, Record<string, string>>>;
   close(): Promise<void>;
 }
@@ -132,36 +131,30 @@ export function viewOf(base: string): TestServer {
   return { issuer: base, url: base } as unknown as TestServer;
 }
 
-/** The HAProxy configuration the test runs (docs/production.md shows the same shape). */
-export function haproxyConfig(options: { bind: string; stats: string; servers: string[]; healthPath?: string }): string {
-  return [
-    'global',
-    '  maxconn 2000',
-    'defaults',
-    '  mode http',
-    '  timeout connect 2s',
-    '  timeout client 30s',
-    '  timeout server 30s',
-    '  option forwardfor',
-    '  option redispatch',
-    '  retries 3',
-    '  retry-on conn-failure empty-response',
-    'frontend latch_front',
-    `  bind ${options.bind}`,
-    '  default_backend latch',
-    'backend latch',
-    '  balance roundrobin',
-    '  http-reuse safe',
-    `  option httpchk GET ${options.healthPath ?? HEALTH_PATH}`,
-    '  http-check expect status 200',
-    '  default-server check inter 500ms fall 2 rise 2',
-    ...options.servers.map((address, i) => `  server i${i} ${address}`),
-    'listen stats',
-    `  bind ${options.stats}`,
-    '  stats enable',
-    '  stats uri /stats',
-    '',
-  ].join('\n');
+/** A file of docs/ with only addresses, ports and paths changed; each change must apply exactly once. */
+export function adaptConfig(name: string, config: string, changes: [string, string][]): string {
+  let out = config;
+  for (const [from, to] of changes) {
+    const parts = out.split(from);
+    if (parts.length !== 2) throw new Error(`${name}: expected "${from}" once, found it ${parts.length - 1} times`);
+    out = parts.join(to);
+  }
+  return out;
+}
+
+/**
+ * docs/haproxy.cfg (the production guide's file) for these instances. Its health check asks /readyz; until an
+ * instance answers it (another part of issue 14 adds it), the check asks for the discovery document instead.
+ */
+export async function haproxyConfig(options: { bind: string; stats: string; servers: string[]; readyz: boolean }): Promise<string> {
+  const guide = await readFile(join(ROOT, 'docs/haproxy.cfg'), 'utf8');
+  if (options.servers.length !== 3) throw new Error('docs/haproxy.cfg names three instances');
+  return adaptConfig('docs/haproxy.cfg', guide, [
+    ['bind 10.0.0.10:80', `bind ${options.bind}`],
+    ['bind 127.0.0.1:8404', `bind ${options.stats}`],
+    ...options.servers.map((address, i): [string, string] => [`10.0.0.1${i + 1}:3000`, address]),
+    ...(options.readyz ? [] : [['GET /readyz', `GET ${FALLBACK_HEALTH_PATH}`] as [string, string]]),
+  ]);
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -227,7 +220,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     instances.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => startOne(i + 1)))));
 
     const cfg = join(dir, 'haproxy.cfg');
-    await writeFile(cfg, haproxyConfig({ bind: `127.0.0.1:${lbPort}`, stats: `127.0.0.1:${statsPort}`, servers: instances.map((i) => `127.0.0.1:${i.port}`) }));
+    const readyz = (await fetch(`${instances[0]!.url}/readyz`)).status === 200;
+    const servers = instances.map((i) => `127.0.0.1:${i.port}`);
+    await writeFile(cfg, await haproxyConfig({ bind: `127.0.0.1:${lbPort}`, stats: `127.0.0.1:${statsPort}`, servers, readyz }));
     haproxy = spawnKept(HAPROXY, ['-db', '-f', cfg], { PATH: process.env.PATH });
     const statsUrl = `http://127.0.0.1:${statsPort}/stats;csv`;
     const serverStats = async () => {
@@ -238,7 +233,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       for (const line of lines) {
         const values = line.split(',');
         const row = Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']));
-        if (row.pxname === 'latch' && row.svname!.startsWith('i')) out[row.svname!] = row;
+        if (row.pxname === 'latch' && row.svname!.startsWith('latch')) out[`i${Number(row.svname!.slice(5)) - 1}`] = row;
       }
       return out;
     };
