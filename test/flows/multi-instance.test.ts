@@ -279,7 +279,7 @@ describe('an instance killed under load', () => {
     const failed = results.filter((r) => r.status !== 200);
     expect(failed.length, JSON.stringify(byStatus)).toBeLessThanOrEqual(CONCURRENCY);
     for (const r of failed) expect([502, 503, 504], JSON.stringify(byStatus)).toContain(r.status);
-    expect(results.filter((r) => r.status === 200 && r.at > killedAt + 500).length).toBeGreaterThan(20);
+    expect(results.filter((r) => r.status === 200 && r.at > killedAt + 500).length).toBeGreaterThan(10);
     console.log(`kill under load: ${results.length} requests, by status ${JSON.stringify(byStatus)}`);
 
     // Nothing acknowledged is lost: every token whose 200 was received introspects active on the survivors.
