@@ -4,6 +4,8 @@
  * sign-in failures live in the database. Steps sent straight to instance k % 3 prove it step by step; the same
  * flow through HAProxy proves the balancer set-up. Last, one instance is killed under load.
  */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +54,12 @@ async function adminCall(instance: Instance, method: string, path: string, body?
   if (body !== undefined) headers['content-type'] = 'application/json';
   return fetch(`${instance.url}/admin/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
+
+it('runs docs/haproxy.cfg, the file docs/production.md shows', async () => {
+  const docs = resolve(import.meta.dirname, '../../docs');
+  const guide = await readFile(join(docs, 'production.md'), 'utf8');
+  expect(guide).toContain(`\`\`\`haproxy\n${await readFile(join(docs, 'haproxy.cfg'), 'utf8')}\`\`\``);
+});
 
 describe('the code flow across three instances', () => {
   it('sends every step to the next instance directly (issuer: the balancer): authorize, login, consent, token and userinfo', async () => {

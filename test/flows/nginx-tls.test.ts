@@ -192,6 +192,11 @@ describe('Latch behind nginx with TLS (docs/nginx.conf)', () => {
     await expect.poll(signedIn).toEqual([CLIENT_ADDRESS]);
   });
 
+  it('is the configuration docs/production.md shows', async () => {
+    const guide = await readFile(resolve(import.meta.dirname, '../../docs/production.md'), 'utf8');
+    expect(guide).toContain(`\`\`\`nginx\n${await readFile(GUIDE_CONFIG, 'utf8')}\`\`\``);
+  });
+
   it('answers plain http with a redirect to https, without reaching Latch', async () => {
     const res = await fetch(`http://127.0.0.1:${httpPort}/authorize?client_id=x`, { redirect: 'manual' });
     expect(res.status).toBe(301);
