@@ -194,11 +194,21 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   try {
     const instances: Instance[] = [];
     const startOne = async (index: number): Promise<Instance> => {
-      const port = await freePort();
-      const s = spawnKept(process.execPath, [LATCH_BIN, 'start', '--json'], { ...env, PORT: String(port), LATCH_DATA_DIR: join(dir, `data-${index}`) });
-      spawned.push(s);
-      // `start --json` prints its one JSON line once it listens.
-      await waitFor(`instance ${index}`, s, () => s.output().includes('"discovery"'));
+      let port = 0;
+      let s: Spawned | undefined;
+      // A port free a moment ago may be taken by another test in between: try another one.
+      for (let attempt = 0; s === undefined; attempt++) {
+        port = await freePort();
+        const tried = spawnKept(process.execPath, [LATCH_BIN, 'start', '--json'], { ...env, PORT: String(port), LATCH_DATA_DIR: join(dir, `data-${index}`) });
+        spawned.push(tried);
+        try {
+          // `start --json` prints its one JSON line once it listens.
+          await waitFor(`instance ${index}`, tried, () => tried.output().includes('"discovery"'));
+          s = tried;
+        } catch (err) {
+          if (attempt >= 2 || !/EADDRINUSE|already in use/i.test(tried.output())) throw err;
+        }
+      }
       const url = `http://127.0.0.1:${port}`;
       const instance: Instance = {
         index,
