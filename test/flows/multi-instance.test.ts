@@ -5,6 +5,7 @@
  * flow through HAProxy proves the balancer set-up. Last, one instance is killed under load.
  */
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
@@ -257,6 +258,39 @@ describe('changes made through one instance', () => {
     // LATCH_THROTTLE_MAX_FAILURES (5) per account and address, wherever they were tried.
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
     for (let i = 0; i < 3; i++) expect((await signIn(on(i), target.password)).status).toBe(429);
+  });
+});
+
+describe('the client address behind HAProxy', () => {
+  it('every instance records the address HAProxy saw (option forwardfor, LATCH_TRUST_PROXY), not a forged one', async () => {
+    const target = await cluster.user();
+    const before = await cluster.serverStats();
+    for (let i = 0; i < 3; i++) {
+      // Four requests per round (this one, authorize, login page, the post): round robin sends each post elsewhere.
+      expect((await fetch(`${cluster.issuer}/jwks`)).status).toBe(200);
+      const browser = new Browser();
+      const login = await browser.navigate(codeFlowUrl(cluster.lb, web), { stopAt: web.redirectUri });
+      if (login.kind !== 'page') throw new Error('expected the login page');
+      const form = findLoginForm(login.page)!;
+      const body = hiddenFields(form);
+      body.set('email', target.email);
+      body.set('password', `wrong-${i}`);
+      const cookie = Object.entries(browser.cookies(form.action)).map(([k, v]) => `${k}=${v}`).join('; ');
+      // From 127.0.0.2${i}, claiming another address: straight to HAProxy, which adds the one it saw.
+      const status = await new Promise<number>((done, fail) => {
+        const req = httpRequest(form.action, { method: 'POST', localAddress: `127.0.0.2${i}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '203.0.113.9' } }, (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        });
+        req.on('error', fail);
+        req.end(body.toString());
+      });
+      expect(status).toBe(401);
+    }
+    const addresses = async () => (await cluster.store.events.page({ type: 'login.failed', sub: target.sub }, { limit: 10 })).items.map((e) => e.address).sort();
+    await expect.poll(addresses).toEqual(['127.0.0.20', '127.0.0.21', '127.0.0.22']);
+    const after = await cluster.serverStats();
+    for (const name of Object.keys(after)) expect(Number(after[name]!.hrsp_4xx) - Number(before[name]!.hrsp_4xx), name).toBe(1);
   });
 });
 
