@@ -10,7 +10,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 esbuild
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY bin ./bin
 RUN npm run build
 
 # Production dependencies only, without `prepare` (it would build). better-sqlite3's install script fetches its

@@ -41,3 +41,16 @@ it('every package the server imports at run time is a production dependency', as
   }
   expect([...missing]).toEqual([]);
 });
+
+it('the Dockerfile copies files that exist, among them every file of src/ the server reads at run time', async () => {
+  const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+  const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+  for (const path of copied) await expect(readFile(join(ROOT, path)).then(() => true, (err: NodeJS.ErrnoException) => err.code === 'EISDIR'), path).resolves.toBe(true);
+  const readAtRunTime = new Set<string>();
+  for (const file of await sources(join(ROOT, 'src'))) {
+    const text = await readFile(join(ROOT, 'src', file), 'utf8');
+    for (const m of text.matchAll(/new URL\('(?:\.\.\/)+(src\/[^']+)'/g)) readAtRunTime.add(m[1]!);
+  }
+  expect(readAtRunTime.size).toBeGreaterThan(0);
+  for (const path of readAtRunTime) expect(copied, path).toContain(path);
+});
