@@ -593,6 +593,8 @@ export interface PurgeOptions {
   eventsBefore?: number;
   /** Rows one statement deletes at most; default per dialect (repositories/purge.ts). */
   batchSize?: number;
+  /** Stops the run after the batch under way (shutdown); what it deleted so far is reported. */
+  signal?: AbortSignal;
 }
 
 export interface PurgeReport {

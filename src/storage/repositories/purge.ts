@@ -39,7 +39,8 @@ export function emptyCounts(): Record<PurgedTable, number> {
 
 /**
  * Deletes every row whose lifetime ended at or before `now`, and the events older than `eventsBefore` (the audit
- * trail's retention), table by table in batches of at most `batchSize` rows, until a batch comes back short.
+ * trail's retention), table by table in batches of at most `batchSize` rows, until a batch comes back short
+ * (or `signal` aborts: the run stops after the batch under way, and reports what it deleted).
  * Grants and consents do not expire.
  *
  * On PostgreSQL only the instance that holds the advisory lock purges; the others skip (`ran: false`). The lock is
@@ -59,30 +60,45 @@ export function emptyCounts(): Record<PurgedTable, number> {
 export async function purgeExpired(db: Kysely<Database>, dialect: Dialect, now: number, options: PurgeOptions = {}): Promise<PurgeReport> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE[dialect];
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`purge batch size must be a positive integer, not ${batchSize}`);
+  const batches: Batches = { batchSize, signal: options.signal };
   if (dialect === 'sqlite') {
     // One process writes; each statement joins the writes of its turn and commits with them (group-commit.ts).
-    return { ran: true, deleted: await purgeTables(db, dialect, now, batchSize, options.eventsBefore) };
+    return { ran: true, deleted: await purgeTables(db, dialect, now, batches, options.eventsBefore) };
   }
   return db.connection().execute(async (connection) => {
     const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${LOCK_KEY}) as locked`.execute(connection);
     if (rows[0]?.locked !== true) return { ran: false, deleted: emptyCounts() };
     try {
-      return { ran: true, deleted: await purgeTables(connection, dialect, now, batchSize, options.eventsBefore) };
+      return { ran: true, deleted: await purgeTables(connection, dialect, now, batches, options.eventsBefore) };
     } finally {
       await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(connection).catch(() => undefined);
     }
   });
 }
 
-async function purgeTables(db: Kysely<Database>, dialect: Dialect, now: number, batchSize: number, eventsBefore: number | undefined): Promise<Record<PurgedTable, number>> {
+interface Batches {
+  batchSize: number;
+  signal: AbortSignal | undefined;
+}
+
+async function purgeTables(db: Kysely<Database>, dialect: Dialect, now: number, batches: Batches, eventsBefore: number | undefined): Promise<Record<PurgedTable, number>> {
   const deleted = emptyCounts();
-  for (const table of EXPIRING_TABLES) deleted[table] = await purgeTable(db, dialect, table, sql`expires_at <= ${now}`, batchSize);
-  if (eventsBefore !== undefined) deleted.events = await purgeTable(db, dialect, 'events', sql`at < ${eventsBefore}`, batchSize);
+  for (const table of EXPIRING_TABLES) {
+    if (batches.signal?.aborted === true) return deleted;
+    deleted[table] = await purgeTable(db, dialect, table, sql`expires_at <= ${now}`, batches);
+  }
+  if (eventsBefore !== undefined && batches.signal?.aborted !== true) deleted.events = await purgeTable(db, dialect, 'events', sql`at < ${eventsBefore}`, batches);
   return deleted;
 }
 
 /** Deletes the rows of `table` that match `expired`, at most `batchSize` per statement, until a batch comes back short. */
-async function purgeTable(db: Kysely<Database>, dialect: Dialect, table: PurgedTable, expired: ReturnType<typeof sql>, batchSize: number): Promise<number> {
+async function purgeTable(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  table: PurgedTable,
+  expired: ReturnType<typeof sql>,
+  { batchSize, signal }: Batches,
+): Promise<number> {
   // The physical row address, which every table has whatever its key: SQLite's rowid (no table is WITHOUT ROWID),
   // PostgreSQL's ctid (`= any(array(...))` makes a TID scan of the rows the index found).
   const statement =
@@ -94,7 +110,7 @@ async function purgeTable(db: Kysely<Database>, dialect: Dialect, table: PurgedT
     const result = await statement.execute(db);
     const count = Number(result.numAffectedRows ?? 0n);
     total += count;
-    if (count < batchSize) return total;
+    if (count < batchSize || signal?.aborted === true) return total;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
