@@ -130,6 +130,23 @@ export function purgeContract({ store, backend }: ContractContext): void {
       expect(await s.purgeExpired(AT)).toEqual({ ran: true, deleted: Object.fromEntries(Object.keys(report.deleted).map((t) => [t, 0])) });
     });
 
+    it('finds the expired rows of every table through an index that starts with its expiry column', async () => {
+      const s = store();
+      const tables: Array<[table: string, column: string]> = [...EXPIRING_TABLES.map((t): [string, string] => [t, 'expires_at']), ['events', 'at']];
+      for (const [table, column] of tables) {
+        if (s.dialect === 'sqlite') {
+          const indexes = (await sql<{ name: string }>`select name from pragma_index_list(${table})`.execute(s.kysely)).rows;
+          const leading = await Promise.all(indexes.map(async ({ name }) => (await sql<{ name: string }>`select name from pragma_index_info(${name}) where seqno = 0`.execute(s.kysely)).rows[0]?.name));
+          expect(leading, table).toContain(column);
+          const plan = (await sql.raw<{ detail: string }>(`explain query plan select rowid from ${table} where ${column} <= 5 limit 10`).execute(s.kysely)).rows.map((r) => r.detail).join(' | ');
+          expect(plan, table).toMatch(new RegExp(`SEARCH ${table} USING (COVERING )?INDEX \\w+ \\(${column}<\\?\\)`));
+        } else {
+          const { rows } = await sql<{ indexdef: string }>`select indexdef from pg_indexes where schemaname = current_schema() and tablename = ${table}`.execute(s.kysely);
+          expect(rows.map((r) => /\((\w+)/.exec(r.indexdef)?.[1]), table).toContain(column);
+        }
+      }
+    });
+
     it('refuses a batch size that is not a positive integer', async () => {
       await expect(store().purgeExpired(AT, { batchSize: 0 })).rejects.toThrow(RangeError);
       await expect(store().purgeExpired(AT, { batchSize: 2.5 })).rejects.toThrow(/batch size/);
