@@ -47,12 +47,17 @@ async function countTokens(db: Kysely<Database>, clientId: string): Promise<{ li
 class AffectedRows implements KyselyPlugin {
   readonly counts: number[] = [];
 
+  constructor(readonly onCount: (count: number) => void = () => undefined) {}
+
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     return args.node;
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    if (args.result.numAffectedRows !== undefined) this.counts.push(Number(args.result.numAffectedRows));
+    if (args.result.numAffectedRows !== undefined) {
+      this.counts.push(Number(args.result.numAffectedRows));
+      this.onCount(Number(args.result.numAffectedRows));
+    }
     return args.result;
   }
 }
@@ -145,6 +150,26 @@ export function purgeContract({ store, backend }: ContractContext): void {
           expect(rows.map((r) => /\((\w+)/.exec(r.indexdef)?.[1]), table).toContain(column);
         }
       }
+    });
+
+    it('stops after the batch under way when its signal aborts, and reports what it deleted', async () => {
+      const s = store();
+      const client = aClient();
+      await s.clients.create(client);
+      await s.purgeExpired(AT);
+      await insertTokens(s.kysely, client.clientId, 2_500, AT);
+      const before = new AbortController();
+      before.abort();
+      expect(await s.purgeExpired(AT, { signal: before.signal })).toEqual({ ran: true, deleted: expect.objectContaining({ tokens: 0 }) });
+      expect(await countTokens(s.kysely, client.clientId)).toEqual({ live: 0, dead: 2_500 });
+
+      const during = new AbortController();
+      const counter = new AffectedRows((count) => {
+        if (count === 1000) during.abort();
+      });
+      const report = await purgeExpired(s.kysely.withPlugin(counter), s.dialect, AT, { batchSize: 1000, signal: during.signal });
+      expect(report.deleted.tokens).toBe(1000);
+      expect(await countTokens(s.kysely, client.clientId)).toEqual({ live: 0, dead: 1_500 });
     });
 
     it('refuses a batch size that is not a positive integer', async () => {

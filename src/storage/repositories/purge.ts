@@ -86,11 +86,8 @@ interface Batches {
 
 async function purgeTables(db: Kysely<Database>, dialect: Dialect, now: number, batches: Batches, eventsBefore: number | undefined): Promise<Record<PurgedTable, number>> {
   const deleted = emptyCounts();
-  for (const table of EXPIRING_TABLES) {
-    if (batches.signal?.aborted === true) return deleted;
-    deleted[table] = await purgeTable(db, dialect, table, sql`expires_at <= ${now}`, batches);
-  }
-  if (eventsBefore !== undefined && batches.signal?.aborted !== true) deleted.events = await purgeTable(db, dialect, 'events', sql`at < ${eventsBefore}`, batches);
+  for (const table of EXPIRING_TABLES) deleted[table] = await purgeTable(db, dialect, table, sql`expires_at <= ${now}`, batches);
+  if (eventsBefore !== undefined) deleted.events = await purgeTable(db, dialect, 'events', sql`at < ${eventsBefore}`, batches);
   return deleted;
 }
 
@@ -110,13 +107,27 @@ async function purgeTable(
       : sql`delete from ${sql.table(table)} where ctid = any(array(select ctid from ${sql.table(table)} where ${expired} limit ${batchSize}))`;
   let total = 0;
   for (;;) {
+    if (signal?.aborted === true) return total;
     const started = performance.now();
     const result = await statement.execute(db);
     const count = Number(result.numAffectedRows ?? 0n);
     total += count;
-    if (count < batchSize || signal?.aborted === true) return total;
+    if (count < batchSize) return total;
     // As long a pause as the batch took: the purge takes at most about half of the event loop (SQLite) or of
     // the database's time, however many rows are left; the requests get the rest.
-    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(performance.now() - started, MAX_PAUSE_MS)));
+    await pause(Math.min(performance.now() - started, MAX_PAUSE_MS), signal);
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts meanwhile. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
