@@ -3,10 +3,12 @@ import { ConfigError } from '../config/load.js';
 import { SecretError } from '../keys/secret.js';
 import { StoreOpenError } from '../storage/open-error.js';
 import { apisCommand } from './commands/apis.js';
+import { backupCommand } from './commands/backup.js';
 import { connectionsCommand, connectionsUsage } from './commands/connections.js';
 import { clientsCommand } from './commands/clients.js';
 import { grantsCommand } from './commands/grants.js';
 import { keysCommand } from './commands/keys.js';
+import { purgeCommand } from './commands/purge.js';
 import { migrateCommand, startCommand } from './commands/server.js';
 import { usersCommand } from './commands/users.js';
 import { createContext, type CommandContext } from './context.js';
@@ -27,6 +29,8 @@ const commands: Record<string, Command> = {
   apis: apisCommand,
   grants: grantsCommand,
   connections: connectionsCommand,
+  purge: purgeCommand,
+  backup: backupCommand,
 };
 
 const helpTopics: Record<string, string> = {
@@ -38,6 +42,8 @@ const helpTopics: Record<string, string> = {
   apis: usage.apis,
   grants: usage.grants,
   connections: connectionsUsage,
+  purge: usage.purge,
+  backup: usage.backup,
 };
 
 /** CLI flags for the fields AdminInputError names. */
@@ -99,7 +105,7 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
       return 0;
     }
     const command = commands[name];
-    if (!command) throw new UsageError(`unknown command "${name}" (start, migrate, users, clients, keys, apis, grants, connections, help)`);
+    if (!command) throw new UsageError(`unknown command "${name}" (start, migrate, users, clients, keys, apis, grants, connections, purge, backup, help)`);
     return await command(createContext(fullIO), args);
   } catch (err) {
     const failure = describeFailure(err);

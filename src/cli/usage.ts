@@ -11,6 +11,8 @@ Commands:
   apis create|list|show|update|delete   APIs (resource servers) that accept Latch access tokens
   grants list|revoke             what a person authorized, and taking it back
   connections create|list|show|update|delete   upstream providers ("Continue with <name>")
+  purge                          delete expired tokens, codes, sessions... and old events now
+  backup <file> [--force]        a consistent copy of the SQLite database, while the server runs
   help [command]                 show help
 
 Every command takes --json (print one JSON object on stdout) and --help.
@@ -206,4 +208,25 @@ const grants = `Usage: latch grants <command> [options]
 Options: --json, --help
 `;
 
-export const usage = { main, start, migrate, users, usersCreate, clients, clientsCreate, clientsUpdate, clientsAdvise, keys, apis, apisCreate, grants } as const;
+const purge = `Usage: latch purge [--batch-size N] [--json]
+
+Deletes now what the servers purge every LATCH_PURGE_INTERVAL seconds: expired authorization codes, device
+codes, tokens, sessions, interactions, replay entries, rate-limit windows, sign-in states, account links
+and passkey challenges, and the events older than LATCH_EVENT_RETENTION_DAYS. Safe while servers run: each
+statement deletes at most N rows (default 1000 on SQLite, 5000 on PostgreSQL) in its own short transaction.
+On PostgreSQL one instance purges at a time; if another is purging, nothing is done here (exit 0).
+Prints the rows deleted per table.
+`;
+
+const backup = `Usage: latch backup <file> [--force] [--json]
+
+SQLite: writes a consistent copy of LATCH_DATA_DIR/latch.db to <file> while servers keep running (VACUUM
+INTO: one snapshot, checked with PRAGMA integrity_check). An existing <file> is replaced only with --force.
+The signing keys in the copy are encrypted with the secret (LATCH_SECRET or <dataDir>/secret.key), which
+is not in it: keep the secret with the copy. To restore: stop Latch, put the copy in place as latch.db in
+the data directory, remove latch.db-wal and latch.db-shm there, and start Latch with the same secret.
+
+PostgreSQL: prints the pg_dump command for LATCH_DATABASE_URL and exits 1 (pg_dump is the tool there).
+`;
+
+export const usage = { main, start, migrate, users, usersCreate, clients, clientsCreate, clientsUpdate, clientsAdvise, keys, apis, apisCreate, grants, purge, backup } as const;

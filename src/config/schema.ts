@@ -51,6 +51,7 @@ export const settings = {
   signupVerify: { env: 'LATCH_SIGNUP_VERIFY', doc: 'With sign-up open: an account whose email address is not verified cannot sign in until the person follows the link mailed to them.', default: true },
   mfa: { env: 'LATCH_MFA', doc: 'When a sign-in needs a second factor: required (every sign-in needs TOTP, a recovery code or a passkey; people without one enrol during sign-in), enrolled (every sign-in of a person who set one up) or off (only clients with default_acr_values, or requests with acr_values, ask for one).', default: 'off' },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
+  purgeInterval: { env: 'LATCH_PURGE_INTERVAL', doc: 'Seconds between two purges of expired rows and old events (on PostgreSQL one instance purges at a time); 0 turns the periodic purge off (then run `latch purge`).', default: 600 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
@@ -201,6 +202,8 @@ export const configSchema = z
     smtpUrl: smtpUrlSchema.optional(),
     mailFrom: mailFromSchema.optional(),
     eventRetentionDays: z.coerce.number().int().positive().default(90),
+    // At most what setInterval can wait (2^31 - 1 ms, about 24 days).
+    purgeInterval: secondsOrOff.max(2_147_483, 'must be at most 2147483 seconds (about 24 days); 0 turns it off').default(600),
     signup: z.enum(['open', 'off'], { message: 'must be open or off' }).default('off'),
     signupDomains: signupDomainsSchema.default([]),
     signupVerify: z

@@ -12,6 +12,7 @@ import { createLogoCache } from '../pages/logo-cache.js';
 import { createMailer } from '../mail/create-mailer.js';
 import { TurnEnd } from '../runtime/turn-end.js';
 import { openMigratedStore, type OpenedStore } from '../storage/open.js';
+import { startPurgeSchedule } from '../storage/purge-schedule.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 
@@ -29,7 +30,6 @@ export interface LatchServer {
 
 /** A safety net only: the store tells the server about key changes as they happen (followKeyChanges). */
 const keyReloadInterval = 5 * 60_000;
-const purgeInterval = 10 * 60_000;
 
 /** Opens (and migrates) the store, loads or creates the signing keys, and listens. */
 export async function startServer(config: Config, options: { store?: OpenedStore } = {}): Promise<LatchServer> {
@@ -89,11 +89,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       throw err;
     }
 
-    const timers = [
-      // Events older than the retention go with the expired rows.
-      setInterval(() => store.purgeExpired(ctx.now(), { eventsBefore: ctx.now() - config.eventRetentionDays * 86_400 }).catch((err) => app.log.error({ err }, 'purge failed')), purgeInterval),
-    ];
-    for (const timer of timers) timer.unref();
+    const purges = startPurgeSchedule(store, { intervalSeconds: config.purgeInterval, eventRetentionDays: config.eventRetentionDays, now: ctx.now, log: app.log });
 
     return {
       url: address,
@@ -103,7 +99,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       config,
       setupKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch admin setup', 32)),
       async close() {
-        for (const timer of timers) clearInterval(timer);
+        await purges.stop();
         stopFollowingKeys();
         await app.close();
         if (ownsStore) await store.close();

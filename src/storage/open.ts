@@ -166,7 +166,7 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     totpSecrets: totpSecretsRepository(kysely),
     recoveryCodes: recoveryCodesRepository(kysely),
     passkeys: passkeysRepository(kysely),
-    purgeExpired: (now, options) => purgeExpired(kysely, now, options),
+    purgeExpired: (now, options) => purgeExpired(kysely, dialect, now, options),
     close: () => (closing ??= kysely.destroy()),
   };
 }

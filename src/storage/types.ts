@@ -574,6 +574,36 @@ export interface SettingsRepository {
   consumeAdminSetup(tokenDigest: string, now: number): Promise<boolean>;
 }
 
+/** The tables a purge deletes from. */
+export type PurgedTable =
+  | 'authorization_codes'
+  | 'device_codes'
+  | 'tokens'
+  | 'sessions'
+  | 'interactions'
+  | 'replay'
+  | 'rate_limits'
+  | 'federation_states'
+  | 'account_tokens'
+  | 'passkey_challenges'
+  | 'events';
+
+export interface PurgeOptions {
+  /** Events dated before this (Unix seconds) are deleted too; unset: no event is. */
+  eventsBefore?: number;
+  /** Rows one statement deletes at most; default per dialect (repositories/purge.ts). */
+  batchSize?: number;
+  /** Stops the run after the batch under way (shutdown); what it deleted so far is reported. */
+  signal?: AbortSignal;
+}
+
+export interface PurgeReport {
+  /** False when another instance held the purge lock (PostgreSQL): this one deleted nothing. */
+  ran: boolean;
+  /** Rows deleted, per table. */
+  deleted: Record<PurgedTable, number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientsRepository;
@@ -599,10 +629,12 @@ export interface Store {
   readonly recoveryCodes: RecoveryCodesRepository;
   readonly passkeys: PasskeysRepository;
   /**
-   * Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows),
-   * and events older than `eventsBefore` (Unix seconds) when it is given.
+   * Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows,
+   * federation states, account tokens, passkey challenges), and events older than `eventsBefore` (Unix seconds)
+   * when it is given, in bounded batches (repositories/purge.ts). On PostgreSQL only one instance purges at a time:
+   * the others skip (`ran: false`).
    */
-  purgeExpired(now: number, options?: { eventsBefore?: number }): Promise<void>;
+  purgeExpired(now: number, options?: PurgeOptions): Promise<PurgeReport>;
   close(): Promise<void>;
 }
 

@@ -18,6 +18,7 @@ import { settingsContract } from './settings.contract.js';
 import { federationContract } from './federation.contract.js';
 import { accountTokensContract } from './account-tokens.contract.js';
 import { factorsContract } from './factors.contract.js';
+import { purgeContract } from './purge.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -74,5 +75,6 @@ export function storeContract(name: string, backend: ContractBackend): void {
     federationContract(context);
     accountTokensContract(context);
     factorsContract(context);
+    purgeContract(context);
   });
 }
