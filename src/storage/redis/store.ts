@@ -65,11 +65,13 @@ export function overRedis(store: OpenedStore, redis: RedisConnection): OpenedSto
       },
     },
     async purgeExpired(now, options) {
-      await store.purgeExpired(now, options);
-      // Redis's TTLs drop these by the real clock; the purge drops them by the `now` it is given, like the SQL rows.
+      const report = await store.purgeExpired(now, options);
+      // Redis's TTLs drop these by the real clock; the purge drops them by the `now` it is given, like the SQL rows
+      // (Redis counts nothing: the SQL tables it replaces report 0).
       await interactions.purge(now);
       await replay.purge(now);
       await rateLimits.purge(now);
+      return report;
     },
     close: () => (closing ??= redis.close().then(() => store.close())),
   };
