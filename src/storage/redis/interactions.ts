@@ -20,7 +20,7 @@ type Scripted = {
 export interface RedisInteractions extends InteractionsRepository {
   deleteByClient(clientId: string): Promise<number>;
   deleteBySub(sub: string): Promise<number>;
-  purge(now: number): Promise<void>;
+  purge(now: number): Promise<number>;
 }
 
 export function interactionKeys(prefix: string) {
@@ -97,7 +97,11 @@ export function redisInteractionsRepository(redis: RedisConnection): RedisIntera
     deleteBySub: (sub) => redis.run(() => client.latchIxDeleteListed(keys.user(sub), prefix, 'sub', sub)),
 
     async purge(now) {
-      while ((await redis.run(() => client.latchIxPurge(keys.index, prefix, now, PURGE_BATCH))) === PURGE_BATCH);
+      let deleted = 0;
+      for (let batch = PURGE_BATCH; batch === PURGE_BATCH; deleted += batch) {
+        batch = Number(await redis.run(() => client.latchIxPurge(keys.index, prefix, now, PURGE_BATCH)));
+      }
+      return deleted;
     },
   };
 }

@@ -60,7 +60,7 @@ export function rateLimitKeys(prefix: string) {
   return { hash: (key: string) => `${prefix}rate:${key}`, index: `${prefix}rate-expiry` };
 }
 
-export function redisRateLimitsRepository(redis: RedisConnection): RateLimitsRepository & { purge(now: number): Promise<void> } {
+export function redisRateLimitsRepository(redis: RedisConnection): RateLimitsRepository & { purge(now: number): Promise<number> } {
   redis.client.defineCommand('latchRateHit', { numberOfKeys: 2, lua: HIT });
   redis.client.defineCommand('latchRatePurge', { numberOfKeys: 1, lua: PURGE });
   const client = redis.client as unknown as Scripted;
@@ -99,7 +99,11 @@ export function redisRateLimitsRepository(redis: RedisConnection): RateLimitsRep
     },
 
     async purge(now) {
-      while ((await redis.run(() => client.latchRatePurge(keys.index, now, PURGE_BATCH))) === PURGE_BATCH);
+      let deleted = 0;
+      for (let batch = PURGE_BATCH; batch === PURGE_BATCH; deleted += batch) {
+        batch = Number(await redis.run(() => client.latchRatePurge(keys.index, now, PURGE_BATCH)));
+      }
+      return deleted;
     },
   };
 }

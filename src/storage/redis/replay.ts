@@ -34,7 +34,7 @@ export function replayKeys(prefix: string) {
   return { value: (key: string) => `${prefix}replay:${key}`, index: `${prefix}replay-expiry` };
 }
 
-export function redisReplayRepository(redis: RedisConnection): ReplayRepository & { purge(now: number): Promise<void> } {
+export function redisReplayRepository(redis: RedisConnection): ReplayRepository & { purge(now: number): Promise<number> } {
   redis.client.defineCommand('latchReplayRemember', { numberOfKeys: 2, lua: REMEMBER });
   redis.client.defineCommand('latchReplayPurge', { numberOfKeys: 1, lua: PURGE });
   const client = redis.client as unknown as Scripted;
@@ -45,7 +45,11 @@ export function redisReplayRepository(redis: RedisConnection): ReplayRepository 
       return remembered === 1;
     },
     async purge(now) {
-      while ((await redis.run(() => client.latchReplayPurge(keys.index, now, PURGE_BATCH))) === PURGE_BATCH);
+      let deleted = 0;
+      for (let batch = PURGE_BATCH; batch === PURGE_BATCH; deleted += batch) {
+        batch = Number(await redis.run(() => client.latchReplayPurge(keys.index, now, PURGE_BATCH)));
+      }
+      return deleted;
     },
   };
 }

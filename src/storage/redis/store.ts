@@ -66,11 +66,12 @@ export function overRedis(store: OpenedStore, redis: RedisConnection): OpenedSto
     },
     async purgeExpired(now, options) {
       const report = await store.purgeExpired(now, options);
-      // Redis's TTLs drop these by the real clock; the purge drops them by the `now` it is given, like the SQL rows
-      // (Redis counts nothing: the SQL tables it replaces report 0).
-      await interactions.purge(now);
-      await replay.purge(now);
-      await rateLimits.purge(now);
+      // Redis's TTLs drop these by the real clock; the purge drops them by the `now` it is given, like the SQL rows,
+      // and reports them under the tables they replace.
+      const { deleted } = report;
+      deleted.interactions += await interactions.purge(now);
+      deleted.replay += await replay.purge(now);
+      deleted.rate_limits += await rateLimits.purge(now);
       return report;
     },
     close: () => (closing ??= redis.close().then(() => store.close())),
