@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, Dialect } from '../storage/database.js';
 import type { KeyRing } from '../keys/types.js';
 
-export type Readiness = { status: 'ready' } | { status: 'unavailable' | 'draining'; reason: string };
+export type Readiness = { status: 'ready' | 'draining' } | { status: 'unavailable'; reason: string };
 
 export interface ReadinessDeps {
   kysely: Kysely<Database>;
@@ -40,7 +40,7 @@ function reasonOf(error: unknown): string {
 export function readinessCheck(deps: ReadinessDeps): () => Promise<Readiness> {
   let expected: Promise<string[]> | undefined;
   return async () => {
-    if (deps.draining()) return { status: 'draining', reason: 'shutting down' };
+    if (deps.draining()) return { status: 'draining' };
     let applied: Set<string>;
     try {
       const { rows } = await withTimeout(sql<{ name: string }>`select name from kysely_migration`.execute(deps.kysely), deps.timeoutMs);
