@@ -2,11 +2,15 @@
  * Issue 14, observability: /healthz and /readyz on the public port; Prometheus metrics on their own listener only
  * (one registry per server); an access line per request that never holds a credential or a query string.
  */
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.js';
 import { expectTokenError, expectTokens, getJson, obtainCode, postForm, redeemCode } from '../helpers/oauth.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/server.js';
+import { openMigratedStore, openStore, type OpenedStore } from '../../src/storage/open.js';
+
+const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 
 /** Log lines the server wrote, parsed. */
 function logSink() {
@@ -177,5 +181,47 @@ describe('settings', () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('on PostgreSQL', () => {
+  const schema = `latch_obs_${randomBytes(6).toString('hex')}`;
+  let store: OpenedStore;
+  let ts: TestServer;
+
+  beforeAll(async () => {
+    store = await openMigratedStore({ dataDir: '/nonexistent', databaseUrl, schema });
+    ts = await startTestServer({ metricsAddress: '127.0.0.1:0' }, { store });
+  });
+  afterAll(async () => {
+    await ts?.close();
+    await store?.close();
+    const admin = await openStore({ dataDir: '/nonexistent', databaseUrl });
+    try {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(admin.kysely);
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it('shows the pool (connections, idle, waiting) and times statements under dialect postgres', async () => {
+    const m2m = await ts.client({ kind: 'm2m' });
+    expectTokens(await postForm(`${ts.url}/token`, { grant_type: 'client_credentials' }, m2m));
+    const text = await scrape(ts);
+    expect(value(text, 'latch_postgres_pool_connections')).toBeGreaterThan(0);
+    expect(value(text, 'latch_postgres_pool_idle')).toBeGreaterThan(0);
+    expect(text).toMatch(/^latch_postgres_pool_waiting 0$/m);
+    expect(value(text, 'latch_store_query_duration_seconds_count{dialect="postgres",kind="select"}')).toBeGreaterThan(0);
+    expect(value(text, 'latch_store_query_duration_seconds_count{dialect="postgres",kind="insert"}')).toBeGreaterThan(0);
+    expect(text).not.toContain('latch_sqlite_commit_batch_size_count 1');
+  });
+
+  it('/readyz answers 503 with the store reason when the database is gone, while /healthz stays 200', async () => {
+    expect((await getJson(`${ts.url}/readyz`)).status).toBe(200);
+    await store.close();
+    const res = await getJson(`${ts.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'unavailable', reason: expect.stringMatching(/^store: ./) });
+    expect((await getJson(`${ts.url}/healthz`)).status).toBe(200);
   });
 });
