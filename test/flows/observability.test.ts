@@ -140,14 +140,18 @@ describe('health, readiness, metrics and the access log', () => {
   it('writes one access line per request: method, route, status, duration, client_id, address; no credential, no query string', async () => {
     log.lines.length = 0;
     expectTokens(await postForm(`${ts.url}/token`, { grant_type: 'client_credentials' }, m2m));
-    await fetch(`${ts.url}/authorize?client_id=${m2m.clientId}&code_challenge=challenge-value-123&state=state-value-456`);
+    const web = await ts.client({ kind: 'web' });
+    const authorize = new URL(`${ts.url}/authorize`);
+    const query = { response_type: 'code', client_id: web.clientId, redirect_uri: web.redirectUri, scope: 'openid', code_challenge: 'challenge-value-123-abcdefghijklmnopqrstuvwx', code_challenge_method: 'S256', state: 'state-value-456' };
+    for (const [k, v] of Object.entries(query)) authorize.searchParams.set(k, v);
+    expect((await fetch(authorize, { redirect: 'manual' })).status).toBe(303);
     await getJson(`${ts.url}/healthz`);
     await getJson(`${ts.url}/readyz`);
     await expect.poll(() => log.lines.filter((l) => l.event === 'http.request').length).toBe(2);
     const access = log.lines.filter((l) => l.event === 'http.request');
     expect(access[0]).toMatchObject({ level: 30, method: 'POST', route: '/token', status: 200, client_id: m2m.clientId, remoteAddress: '127.0.0.1', msg: 'request' });
     expect(access[0]?.ms).toEqual(expect.any(Number));
-    expect(access[1]).toMatchObject({ method: 'GET', route: '/authorize' });
+    expect(access[1]).toMatchObject({ method: 'GET', route: '/authorize', status: 303, client_id: web.clientId });
     const all = JSON.stringify(log.lines);
     expect(all).not.toContain(m2m.clientSecret!);
     expect(all).not.toContain('challenge-value-123');
