@@ -20,7 +20,7 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { listenMetrics, MetricsListenError, type MetricsListener } from '../observability/metrics-listener.js';
 import { readinessCheck } from '../observability/readiness.js';
 import { drain, DrainState } from '../observability/shutdown.js';
-import { startTracing } from '../observability/tracing.js';
+import { startTracing, type Tracing } from '../observability/tracing.js';
 import type { EventType } from '../observability/events.js';
 import type { Store } from '../storage/types.js';
 
@@ -85,11 +85,13 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       sqliteLockWaitMs: config.sqliteLockTimeout * 1000,
     }));
   const ownsStore = !options.store;
-  const metrics = config.metricsAddress === 'off' ? undefined : createMetrics();
-  const tracing = await startTracing();
-  const stopProbing = attachProbe(store, metrics, tracing);
+  const metrics = config.metricsAddress === 'off' ? undefined : await createMetrics();
+  let tracing: Tracing | undefined;
+  let stopProbing = () => undefined as void;
   const drainState = new DrainState();
   try {
+    tracing = await startTracing();
+    stopProbing = attachProbe(store, metrics, tracing);
     await ensureBuiltins(store, config.issuer);
     const secret = await resolveSecret(config, { sharedDatabase: store.dialect === 'postgres' });
     const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms, turnEnd });
@@ -113,7 +115,9 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       turnEnd,
       timeouts: { request: config.requestTimeout, headers: config.headersTimeout },
       ...(options.logStream && { logStream: options.logStream }),
-      onResponse: responseObserver({ accessLog: config.accessLog, quiet: healthPaths, ...(metrics && { metrics }), ...(tracing && { tracing }) }),
+      ...((config.accessLog || metrics || tracing) && {
+        onResponse: responseObserver({ accessLog: config.accessLog, quiet: healthPaths, ...(metrics && { metrics }), ...(tracing && { tracing }) }),
+      }),
       ...(tracing && { tracing }),
       draining: () => drainState.draining,
     });
@@ -186,7 +190,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
 }
 
 /** Store statements (and SQLite batches, PostgreSQL's pool) to the metrics and the traces. */
-function attachProbe(store: OpenedStore, metrics: Metrics | undefined, tracing: Awaited<ReturnType<typeof startTracing>>): () => void {
+function attachProbe(store: OpenedStore, metrics: Metrics | undefined, tracing: Tracing | undefined): () => void {
   const listeners = [metrics?.storeListener(store.dialect), tracing?.storeListener(store.dialect)].filter((l) => l !== undefined);
   if (metrics) metrics.watchPool(store.probe);
   const detach = listeners.map((listener) => store.probe.attach(listener));

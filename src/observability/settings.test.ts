@@ -44,8 +44,8 @@ describe('store statement labels', () => {
 
 describe('metrics', () => {
   it('each server has its own registry: counts never cross, and unknown error codes share one label', async () => {
-    const a = createMetrics();
-    const b = createMetrics();
+    const a = await createMetrics();
+    const b = await createMetrics();
     a.tokenFailed('invalid_grant');
     a.tokenFailed('Not A Code; with spaces');
     expect(await a.text()).toContain('latch_token_failures_total{error="invalid_grant"} 1');
