@@ -39,16 +39,23 @@ function reasonOf(error: unknown): string {
 
 export function readinessCheck(deps: ReadinessDeps): () => Promise<Readiness> {
   let expected: Promise<string[]> | undefined;
+  // A store that hangs keeps the query (and its connection) busy past the timeout: later probes wait for that one
+  // instead of taking another connection each.
+  let inFlight: Promise<{ rows: Array<{ name: string }> }> | undefined;
+  const applied = () =>
+    (inFlight ??= sql<{ name: string }>`select name from kysely_migration`.execute(deps.kysely).finally(() => {
+      inFlight = undefined;
+    }));
   return async () => {
     if (deps.draining()) return { status: 'draining' };
-    let applied: Set<string>;
+    let names: Set<string>;
     try {
-      const { rows } = await withTimeout(sql<{ name: string }>`select name from kysely_migration`.execute(deps.kysely), deps.timeoutMs);
-      applied = new Set(rows.map((r) => r.name));
+      const { rows } = await withTimeout(applied(), deps.timeoutMs);
+      names = new Set(rows.map((r) => r.name));
     } catch (error) {
       return { status: 'unavailable', reason: `store: ${reasonOf(error)}` };
     }
-    const pending = (await (expected ??= knownMigrations(deps.dialect))).filter((name) => !applied.has(name));
+    const pending = (await (expected ??= knownMigrations(deps.dialect))).filter((name) => !names.has(name));
     if (pending.length > 0) return { status: 'unavailable', reason: `migrations: ${pending.length} pending (${pending.slice(0, 3).join(', ')}); run latch migrate` };
     if (deps.keys.algorithms.length === 0) return { status: 'unavailable', reason: 'keys: no active signing key loaded' };
     return { status: 'ready' };

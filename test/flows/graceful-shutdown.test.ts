@@ -134,4 +134,34 @@ describe('graceful shutdown of latch start', () => {
     expect(stderr).toContain('SIGTERM: shutting down');
     agent.destroy();
   });
+
+  it('after LATCH_SHUTDOWN_TIMEOUT a request still in flight is cut off, and the process still exits 0', async () => {
+    const quick = { ...env, LATCH_SHUTDOWN_DELAY: '0', LATCH_SHUTDOWN_TIMEOUT: '1', LATCH_METRICS_ADDRESS: 'off' };
+    const latch = spawn(process.execPath, [bin, 'start', '--json'], { env: quick, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = latch;
+    let stdout = '';
+    let stderr = '';
+    latch.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    latch.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => latch.on('exit', (code) => resolve(code)));
+    await expect.poll(() => stdout.includes('"discovery"'), { timeout: 30_000 }).toBe(true);
+
+    // A body that never completes.
+    const stuck = net.connect(port, '127.0.0.1');
+    const stuckClosed = new Promise<void>((resolve) => stuck.on('close', () => resolve()));
+    stuck.on('error', () => undefined);
+    await new Promise<void>((resolve) => stuck.on('connect', () => resolve()));
+    stuck.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const signalledAt = Date.now();
+    latch.kill('SIGINT');
+    expect(await exited).toBe(0);
+    await stuckClosed;
+    const tookMs = Date.now() - signalledAt;
+    expect(tookMs).toBeGreaterThanOrEqual(1000);
+    expect(tookMs).toBeLessThan(4000);
+    expect(stderr).toContain('SIGINT: shutting down');
+    expect(stderr).toContain('requests still in flight after 1 s were cut off');
+  });
 });

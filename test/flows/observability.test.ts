@@ -220,6 +220,30 @@ describe('on PostgreSQL', () => {
     expect(text).not.toContain('latch_sqlite_commit_batch_size_count 1');
   });
 
+  it('/readyz answers 503 when the database takes longer than 2 s to answer (a lock held elsewhere)', async () => {
+    const other = await openStore({ dataDir: '/nonexistent', databaseUrl, schema });
+    try {
+      const reply = await other.kysely.transaction().execute(async (trx) => {
+        await sql`lock table kysely_migration in access exclusive mode`.execute(trx);
+        const started = Date.now();
+        const [res, ...others] = await Promise.all([1, 2, 3].map(() => getJson(`${ts.url}/readyz`)));
+        const tookMs = Date.now() - started;
+        // The three probes waited on one query: one connection of the pool blocked, not three.
+        const { rows } = await sql<{ waiting: number }>`select count(*)::int as waiting from pg_locks where relation = ${`${schema}.kysely_migration`}::regclass and not granted`.execute(trx);
+        return { res: res!, others, tookMs, waiting: rows[0]?.waiting };
+      });
+      expect(reply.others.map((r) => r.status)).toEqual([503, 503]);
+      expect(reply.waiting).toBe(1);
+      expect(reply.res.status).toBe(503);
+      expect(reply.res.body).toEqual({ status: 'unavailable', reason: 'store: no answer within 2000 ms' });
+      expect(reply.tookMs).toBeGreaterThanOrEqual(1900);
+      expect(reply.tookMs).toBeLessThan(4000);
+    } finally {
+      await other.close();
+    }
+    await expect.poll(async () => (await getJson(`${ts.url}/readyz`)).status).toBe(200);
+  });
+
   it('/readyz answers 503 with the store reason when the database is gone, while /healthz stays 200', async () => {
     expect((await getJson(`${ts.url}/readyz`)).status).toBe(200);
     await store.close();
