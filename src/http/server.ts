@@ -109,14 +109,16 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       now: () => Math.floor(Date.now() / 1000),
       ...(metrics && { metrics }),
     };
+    // Below info the access line would be built only to be dropped.
+    const accessLog = config.accessLog && ['info', 'debug', 'trace'].includes(config.logLevel);
     const app = buildApp(ctx, {
       logLevel: config.logLevel,
       trustProxy: config.trustProxy,
       turnEnd,
       timeouts: { request: config.requestTimeout, headers: config.headersTimeout },
       ...(options.logStream && { logStream: options.logStream }),
-      ...((config.accessLog || metrics || tracing) && {
-        onResponse: responseObserver({ accessLog: config.accessLog, quiet: healthPaths, ...(metrics && { metrics }), ...(tracing && { tracing }) }),
+      ...((accessLog || metrics || tracing) && {
+        onResponse: responseObserver({ accessLog, quiet: healthPaths, ...(metrics && { metrics }), ...(tracing && { tracing }) }),
       }),
       ...(tracing && { tracing }),
       draining: () => drainState.draining,

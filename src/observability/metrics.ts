@@ -72,11 +72,21 @@ export async function createMetrics(): Promise<Metrics> {
   poolGauge('latch_postgres_pool_idle', 'PostgreSQL pool: idle connections.', (s) => s.idle);
   poolGauge('latch_postgres_pool_waiting', 'PostgreSQL pool: queries waiting for a connection.', (s) => s.waiting);
 
+  // The labelled series of each route, method and status, looked up once: prom-client hashes the labels on every call.
+  const perRequest = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  const perQuery = new Map<string, { observe(v: number): void }>();
+
   return {
     registry,
     request(route, method, status, seconds) {
-      requests.inc({ route, method, status });
-      duration.observe({ route, method }, seconds);
+      const key = `${status} ${method} ${route}`;
+      let series = perRequest.get(key);
+      if (series === undefined) {
+        series = { count: requests.labels({ route, method, status }), duration: duration.labels({ route, method }) };
+        perRequest.set(key, series);
+      }
+      series.count.inc();
+      series.duration.observe(seconds);
       if (status === 429) rateLimited.inc({ route });
     },
     // Only grant types of the registry issue tokens: the label set is bounded by it.
@@ -94,7 +104,12 @@ export async function createMetrics(): Promise<Metrics> {
     storeListener(dialect) {
       return {
         query(o: QueryObservation) {
-          queries.observe({ dialect, kind: o.kind }, o.durationMs / 1000);
+          let series = perQuery.get(dialect + o.kind);
+          if (series === undefined) {
+            series = queries.labels({ dialect, kind: o.kind });
+            perQuery.set(dialect + o.kind, series);
+          }
+          series.observe(o.durationMs / 1000);
           if (o.failed) queryErrors.inc({ dialect, kind: o.kind });
         },
         ...(dialect === 'sqlite' && { batch: (size: number) => batches.observe(size) }),

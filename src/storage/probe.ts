@@ -67,8 +67,20 @@ export function queryTable(sql: string): string {
   return TABLE.exec(sql.slice(0, 400))?.[1]?.toLowerCase() ?? '';
 }
 
+/** Statement texts whose labels are remembered: Kysely's texts are parameterized, so a server has a few hundred. */
+const LABEL_CACHE_SIZE = 2000;
+
 export function createStoreProbe(poolStats: () => PoolStats | undefined = () => undefined): StoreProbe & ProbeSink {
   const listeners = new Set<StoreListener>();
+  const labels = new Map<string, { kind: QueryKind; table: string }>();
+  const labelsOf = (sql: string) => {
+    let known = labels.get(sql);
+    if (known === undefined) {
+      known = { kind: queryKind(sql), table: queryTable(sql) };
+      if (labels.size < LABEL_CACHE_SIZE) labels.set(sql, known);
+    }
+    return known;
+  };
   let current: StoreListener | undefined;
   const refresh = () => {
     const all = [...listeners];
@@ -93,7 +105,8 @@ export function createStoreProbe(poolStats: () => PoolStats | undefined = () => 
     query(sql, startedAt, failed) {
       const listener = current?.query ? current : undefined;
       if (!listener) return;
-      listener.query?.({ kind: queryKind(sql), table: queryTable(sql), startedAt, durationMs: performance.now() - startedAt, failed });
+      const { kind, table } = labelsOf(sql);
+      listener.query?.({ kind, table, startedAt, durationMs: performance.now() - startedAt, failed });
     },
     batch(size) {
       current?.batch?.(size);

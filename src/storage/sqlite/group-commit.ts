@@ -179,11 +179,24 @@ class GroupCommitDriver implements Driver {
   execute(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
     const probe = this.#probe;
     if (probe?.listener === undefined) return this.#execute(connection, query);
+    // Timed: a statement answered at once (a read) is told at once; one that waits (a batch, a lock) when it settles.
     const startedAt = performance.now();
-    return this.#execute(connection, query).then(
-      (result) => (probe.query(query.sql, startedAt, false), result),
-      (error: unknown) => (probe.query(query.sql, startedAt, true), Promise.reject(error)),
-    );
+    const settled = (failed: boolean) => probe.query(query.sql, startedAt, failed);
+    const timed = (pending: Promise<QueryResult<unknown>>) =>
+      pending.then(
+        (result) => (settled(false), result),
+        (error: unknown) => (settled(true), Promise.reject(error)),
+      );
+    if (this.#owner !== undefined && this.#owner !== connection) return timed(this.#executeAfterOwner(connection, query));
+    try {
+      const outcome = this.#executeNow(connection, query);
+      if (outcome instanceof Promise) return timed(outcome);
+      settled(false);
+      return Promise.resolve(outcome);
+    } catch (error) {
+      settled(true);
+      return Promise.reject(classifyStoreError(error));
+    }
   }
 
   #execute(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
