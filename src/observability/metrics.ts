@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Dialect } from '../storage/database.js';
 import type { QueryObservation, StoreListener, StoreProbe } from '../storage/probe.js';
 import type { EventType } from './events.js';
+import { SeriesCounter, SeriesHistogram } from './series.js';
 
 /** Seconds: from a cached answer (100 µs) to a slow password hash or a store outage (10 s). */
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -43,14 +44,18 @@ export async function createMetrics(): Promise<Metrics> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const requests = new Counter({ name: 'latch_http_requests_total', help: 'HTTP requests answered, by route template, method and status.', labelNames: ['route', 'method', 'status'], registers });
-  const duration = new Histogram({ name: 'latch_http_request_duration_seconds', help: 'Time from request to answer, by route template and method.', labelNames: ['route', 'method'], buckets: latencyBuckets, registers });
+  // The per-request and per-statement series (series.ts): the hot path.
+  const requests = new SeriesCounter('latch_http_requests_total', 'HTTP requests answered, by route template, method and status.');
+  const duration = new SeriesHistogram('latch_http_request_duration_seconds', 'Time from request to answer, by route template and method.', latencyBuckets);
+  const queries = new SeriesHistogram('latch_store_query_duration_seconds', 'Store statements, from hand-off to the driver to result (SQLite: including the wait for the batch commit).', queryBuckets);
+  for (const metric of [requests, duration, queries]) registry.registerMetric(metric as never);
+  // One lookup per answer for both of its series; bounded by routes x methods x statuses.
+  const perRequest = new Map<string, { count: ReturnType<SeriesCounter['cell']>; duration: ReturnType<SeriesHistogram['cell']> }>();
   const rateLimited = new Counter({ name: 'latch_rate_limited_total', help: 'Answers 429 Too Many Requests (throttled sign-ins, client secrets, codes, polls), by route.', labelNames: ['route'], registers });
   const tokens = new Counter({ name: 'latch_tokens_issued_total', help: 'Successful token responses, by grant type and client type.', labelNames: ['grant_type', 'client_type'], registers });
   const tokenFailures = new Counter({ name: 'latch_token_failures_total', help: 'Refused token requests, by OAuth error code.', labelNames: ['error'], registers });
   const events = new Counter({ name: 'latch_events_total', help: 'Audit events recorded, by type (observability/events.ts).', labelNames: ['type'], registers });
   const signIns = new Counter({ name: 'latch_sign_ins_total', help: 'Sign-in attempts, by outcome (succeeded, failed, throttled).', labelNames: ['outcome'], registers });
-  const queries = new Histogram({ name: 'latch_store_query_duration_seconds', help: 'Store statements, from hand-off to the driver to result (SQLite: including the wait for the batch commit).', labelNames: ['dialect', 'kind'], buckets: queryBuckets, registers });
   const queryErrors = new Counter({ name: 'latch_store_query_errors_total', help: 'Store statements that failed, by dialect and kind.', labelNames: ['dialect', 'kind'], registers });
   const batches = new Histogram({ name: 'latch_sqlite_commit_batch_size', help: 'SQLite group commit: statements committed together at the end of a turn.', buckets: batchBuckets, registers });
   const pools: StoreProbe[] = [];
@@ -72,21 +77,18 @@ export async function createMetrics(): Promise<Metrics> {
   poolGauge('latch_postgres_pool_idle', 'PostgreSQL pool: idle connections.', (s) => s.idle);
   poolGauge('latch_postgres_pool_waiting', 'PostgreSQL pool: queries waiting for a connection.', (s) => s.waiting);
 
-  // The labelled series of each route, method and status, looked up once: prom-client hashes the labels on every call.
-  const perRequest = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
-  const perQuery = new Map<string, { observe(v: number): void }>();
 
   return {
     registry,
     request(route, method, status, seconds) {
       const key = `${status} ${method} ${route}`;
-      let series = perRequest.get(key);
-      if (series === undefined) {
-        series = { count: requests.labels({ route, method, status }), duration: duration.labels({ route, method }) };
-        perRequest.set(key, series);
+      let cells = perRequest.get(key);
+      if (cells === undefined) {
+        cells = { count: requests.cell(key, () => ({ route, method, status })), duration: duration.cell(`${method} ${route}`, () => ({ route, method })) };
+        perRequest.set(key, cells);
       }
-      series.count.inc();
-      series.duration.observe(seconds);
+      cells.count.value += 1;
+      duration.observe(cells.duration, seconds);
       if (status === 429) rateLimited.inc({ route });
     },
     // Only grant types of the registry issue tokens: the label set is bounded by it.
@@ -104,12 +106,7 @@ export async function createMetrics(): Promise<Metrics> {
     storeListener(dialect) {
       return {
         query(o: QueryObservation) {
-          let series = perQuery.get(dialect + o.kind);
-          if (series === undefined) {
-            series = queries.labels({ dialect, kind: o.kind });
-            perQuery.set(dialect + o.kind, series);
-          }
-          series.observe(o.durationMs / 1000);
+          queries.observe(queries.cell(dialect + o.kind, () => ({ dialect, kind: o.kind })), o.durationMs / 1000);
           if (o.failed) queryErrors.inc({ dialect, kind: o.kind });
         },
         ...(dialect === 'sqlite' && { batch: (size: number) => batches.observe(size) }),
