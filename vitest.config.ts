@@ -14,6 +14,9 @@ export default defineConfig({
     // rotation generates RSA keys), not a timing target (those live in bench/).
     expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
+    // Servers started by tests (and the processes they spawn) serve no metrics unless a test asks: the listener's
+    // fixed default port (127.0.0.1:9464) would collide between them.
+    env: { LATCH_METRICS_ADDRESS: 'off' },
     reporters: ['default'],
   },
 });

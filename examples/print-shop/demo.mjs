@@ -24,7 +24,7 @@ export const PHOTOS_API = 'https://photos.example';
  */
 export async function startDemo(latch, { dataDir, latchPort, photosPort, shopPort, host = 'localhost', logLevel = 'warn' }) {
   const issuer = `http://localhost:${latchPort}`;
-  const config = latch.loadConfig({}, { port: latchPort, host, issuer, dataDir, logLevel });
+  const config = latch.loadConfig({}, { port: latchPort, host, issuer, dataDir, logLevel, metricsAddress: 'off' });
   const server = await latch.startServer(config);
   const parts = [server];
   try {

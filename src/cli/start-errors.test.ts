@@ -119,11 +119,11 @@ describe('latch start: errors that name the setting', () => {
     const schema = `latch_secret_${randomBytes(6).toString('hex')}`;
     const store = await openMigratedStore({ dataDir, databaseUrl, schema });
     try {
-      await expect(startServer(loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' }), { store })).rejects.toThrow(
+      await expect(startServer(loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', metricsAddress: 'off' }), { store })).rejects.toThrow(
         /^LATCH_SECRET: required with PostgreSQL/,
       );
       expect(await store.keys.list()).toEqual([]);
-      const server = await startServer(loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', allowLocalSecret: true }), { store });
+      const server = await startServer(loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', allowLocalSecret: true, metricsAddress: 'off' }), { store });
       await server.close();
       expect((await store.keys.list()).length).toBeGreaterThan(0);
     } finally {
@@ -137,7 +137,7 @@ describe('latch start: errors that name the setting', () => {
   it.skipIf(!built)('node bin/latch.js start: one line on stderr, exit code 1, no stack trace', async () => {
     const port = await listening();
     const child = spawn(process.execPath, [bin, 'start'], {
-      env: { PATH: process.env.PATH, LATCH_DATA_DIR: dataDir, LATCH_LOG_LEVEL: 'silent', PORT: String(port), LATCH_HOST: '127.0.0.1' },
+      env: { PATH: process.env.PATH, LATCH_DATA_DIR: dataDir, LATCH_LOG_LEVEL: 'silent', PORT: String(port), LATCH_HOST: '127.0.0.1', LATCH_METRICS_ADDRESS: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -35,7 +35,8 @@ export async function runLatch(
       },
     },
     stdin,
-    env: options.env,
+    // Tests run many servers at once: the metrics listener's fixed default port would collide; a test that wants it says so.
+    env: { LATCH_METRICS_ADDRESS: 'off', ...options.env },
   };
   if (options.signal) io.signal = options.signal;
   const code = await main(argv, io);

@@ -28,6 +28,9 @@ Getting started:
 const start = `Usage: latch start [--json]
 
 Migrates the database, creates signing keys on first start, and serves until SIGINT or SIGTERM.
+On the signal: /readyz answers 503 for LATCH_SHUTDOWN_DELAY seconds while requests are still served, then the
+requests in flight get LATCH_SHUTDOWN_TIMEOUT seconds to finish; a second signal stops at once.
+Prometheus metrics: http://127.0.0.1:9464/metrics (LATCH_METRICS_ADDRESS).
 `;
 
 const migrate = `Usage: latch migrate [--json]

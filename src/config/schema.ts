@@ -52,10 +52,36 @@ export const settings = {
   mfa: { env: 'LATCH_MFA', doc: 'When a sign-in needs a second factor: required (every sign-in needs TOTP, a recovery code or a passkey; people without one enrol during sign-in), enrolled (every sign-in of a person who set one up) or off (only clients with default_acr_values, or requests with acr_values, ask for one).', default: 'off' },
   eventRetentionDays: { env: 'LATCH_EVENT_RETENTION_DAYS', doc: 'Days the audit trail (events) is kept; older events are deleted by the periodic purge.', default: 90 },
   purgeInterval: { env: 'LATCH_PURGE_INTERVAL', doc: 'Seconds between two purges of expired rows and old events (on PostgreSQL one instance purges at a time); 0 turns the periodic purge off (then run `latch purge`).', default: 600 },
+  metricsAddress: { env: 'LATCH_METRICS_ADDRESS', doc: 'host:port of the separate listener serving Prometheus metrics at /metrics (never the public port); off disables it.', default: '127.0.0.1:9464' },
+  accessLog: { env: 'LATCH_ACCESS_LOG', doc: 'One info line per request (method, route, status, duration, client_id, address; never a query string or credential); false turns it off.', default: true },
+  shutdownDelay: { env: 'LATCH_SHUTDOWN_DELAY', doc: 'On SIGTERM/SIGINT: seconds /readyz answers 503 draining while the server still serves, so load balancers stop sending traffic; 0 allowed.', default: 5 },
+  shutdownTimeout: { env: 'LATCH_SHUTDOWN_TIMEOUT', doc: 'After the delay: seconds requests in flight get to finish before the remaining connections are closed.', default: 10 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
 const secondsOrOff = z.coerce.number().int().min(0);
+
+/**
+ * LATCH_METRICS_ADDRESS: `host:port` (an IPv6 host in brackets), or `off`. Port 0 picks a free port (tests).
+ */
+const metricsAddressSchema = z.string().default('127.0.0.1:9464').transform((v, ctx): { host: string; port: number } | 'off' => {
+  const text = v.trim();
+  if (text === 'off') return 'off';
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
+  if (!match || port > 65535 || (match[1]?.startsWith('[') && isIP(host) !== 6)) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not host:port (e.g. 127.0.0.1:9464 or [::1]:9464) or off` });
+    return z.NEVER;
+  }
+  return { host, port };
+});
+
+const booleanSetting = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], { message: 'must be true or false' })
+    .default(fallback)
+    .transform((v) => v === true || v === 'true' || v === '1');
 
 /** proxy-addr's names for address ranges, which Fastify's trustProxy accepts besides addresses and CIDR ranges. */
 const namedRanges = ['loopback', 'linklocal', 'uniquelocal'];
@@ -211,6 +237,10 @@ export const configSchema = z
       .default(true)
       .transform((v) => v === true || v === 'true' || v === '1'),
     mfa: z.enum(['off', 'enrolled', 'required'], { message: 'must be off, enrolled or required' }).default('off'),
+    metricsAddress: metricsAddressSchema,
+    accessLog: booleanSetting(true),
+    shutdownDelay: secondsOrOff.default(5),
+    shutdownTimeout: seconds.default(10),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

@@ -25,6 +25,8 @@ import { registerAdminApi } from './admin/register.js';
 import type { TurnEnd } from '../runtime/turn-end.js';
 import { asStoreUnavailable } from '../storage/unavailable.js';
 import { createCors, type CorsPolicy } from './cors.js';
+import type { OnResponse } from '../observability/access-log.js';
+import type { Tracing } from '../observability/tracing.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,6 +47,12 @@ export interface BuildOptions {
   turnEnd: TurnEnd;
   /** Seconds a client has for a whole request (0: no limit), and for its headers. */
   timeouts?: { request: number; headers: number };
+  /** Told of every answer: the access log and the request metrics (observability/access-log.ts). */
+  onResponse?: OnResponse;
+  /** A span per request (observability/tracing.ts), when traces are exported. */
+  tracing?: Tracing;
+  /** True while the server shuts down: answers then close their connection (observability/shutdown.ts). */
+  draining?: () => boolean;
 }
 
 /** Without a proxy in front, a slow client must not hold a connection open forever (Fastify's requestTimeout is 0). */
@@ -146,15 +154,24 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     ...(options.timeouts && timeoutOptions(options.timeouts)),
   });
   registerFormParser(app);
+  app.decorateRequest('clientId', null);
+  if (options.tracing) {
+    app.addHook('onRequest', options.tracing.onRequest);
+    app.addHook('preHandler', options.tracing.preHandler);
+  }
+  if (options.onResponse) app.addHook('onResponse', options.onResponse);
+  const draining = options.draining;
   const noteForwardedFor = options.trustProxy === false ? proxyWarning(app) : undefined;
 
   // Every answer goes out at the end of the event-loop turn that produced it, with the others of that turn.
   const turnWrites = options.turnEnd.queue(undefined, (err) => app.log.error({ err }, 'writing an answer failed'));
   const cors = createCors(ctx.store, ctx.now);
-  // One callback hook, not an async one, and no other per-request hook: it runs on every answer, and needs no
+  // One callback hook, not an async one (besides the response observer's, also a callback): it runs on every answer, and needs no
   // promise unless CORS has to look up who may read the answer (an Origin header on a `client` route).
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(baseHeaders);
+    // A keep-alive client reconnects, to an instance that is not shutting down.
+    if (draining?.()) reply.header('Connection', 'close');
     noteForwardedFor?.(request);
     if (request.headers.origin === undefined || request.routeOptions.config.cors !== 'client') {
       cors.headers(request, reply);

@@ -38,7 +38,9 @@ export async function redirectTargetOrPage(
   parsed: ParsedParams,
 ): Promise<RedirectTarget | undefined> {
   try {
-    return await resolveRedirectTarget(parsed, ctx.store.clients);
+    const target = await resolveRedirectTarget(parsed, ctx.store.clients);
+    request.clientId = target.client.clientId;
+    return target;
   } catch (err) {
     if (!isOAuthError(err)) throw err;
     await sendErrorPage(reply, err, { chrome: lazyChrome(ctx, request, parsed.params.get('ui_locales')) });

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { LogoSource } from '../pages/logo-cache.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { KeyRing } from '../keys/types.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../storage/types.js';
 
 /** What the HTTP adapter hands to routes: the store, the keys, the config and the clock. */
@@ -27,4 +28,6 @@ export interface AppContext {
   keySecret?: Uint8Array;
   /** Unix seconds. */
   now(): number;
+  /** Prometheus metrics of this server, unless LATCH_METRICS_ADDRESS is off (observability/metrics.ts). */
+  metrics?: Metrics;
 }

@@ -15,6 +15,15 @@ import { openMigratedStore, type OpenedStore } from '../storage/open.js';
 import { startPurgeSchedule } from '../storage/purge-schedule.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
+import { registerHealth, healthPaths } from './routes/health.js';
+import { responseObserver } from '../observability/access-log.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { listenMetrics, MetricsListenError, type MetricsListener } from '../observability/metrics-listener.js';
+import { readinessCheck } from '../observability/readiness.js';
+import { drain, DrainState } from '../observability/shutdown.js';
+import { startTracing, type Tracing } from '../observability/tracing.js';
+import type { EventType } from '../observability/events.js';
+import type { Store } from '../storage/types.js';
 
 export interface LatchServer {
   /** Where the server listens (may differ from the issuer behind a proxy). */
@@ -25,14 +34,40 @@ export interface LatchServer {
   config: Config;
   /** Derives the first-admin setup link's token (admin/setup.ts), from the server secret. */
   setupKey: Buffer;
+  /** Where /metrics is served (LATCH_METRICS_ADDRESS), unless off. */
+  metricsUrl?: string;
   close(): Promise<void>;
+  /**
+   * Graceful shutdown (observability/shutdown.ts): /readyz says draining for `delay` seconds while serving, then no new
+   * connections and the requests in flight get `timeout` seconds; then everything closes. Defaults: the config's.
+   */
+  shutdown(options?: { delay?: number; timeout?: number }): Promise<{ forced: boolean }>;
+}
+
+/** How long /readyz waits for the store's answer. */
+const readinessTimeoutMs = 2000;
+
+/** The store as the routes see it: every recorded event is counted too. */
+function countingEvents(store: OpenedStore, metrics: Metrics | undefined): Store {
+  if (!metrics) return store;
+  const events = store.events;
+  return {
+    ...store,
+    events: {
+      record: (event) => {
+        metrics.event(event.type as EventType);
+        return events.record(event);
+      },
+      page: (filter, query) => events.page(filter, query),
+    },
+  };
 }
 
 /** A safety net only: the store tells the server about key changes as they happen (followKeyChanges). */
 const keyReloadInterval = 5 * 60_000;
 
 /** Opens (and migrates) the store, loads or creates the signing keys, and listens. */
-export async function startServer(config: Config, options: { store?: OpenedStore } = {}): Promise<LatchServer> {
+export async function startServer(config: Config, options: { store?: OpenedStore; logStream?: { write(line: string): void } } = {}): Promise<LatchServer> {
   // One end of the turn for the store, the keys and the app, so that their stages order (runtime/turn-end.ts);
   // a store opened by the caller brings its own.
   const turnEnd = options.store?.turnEnd ?? new TurnEnd();
@@ -51,13 +86,19 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       sqliteLockWaitMs: config.sqliteLockTimeout * 1000,
     }));
   const ownsStore = !options.store;
+  const metrics = config.metricsAddress === 'off' ? undefined : await createMetrics();
+  let tracing: Tracing | undefined;
+  let stopProbing = () => undefined as void;
+  const drainState = new DrainState();
   try {
+    tracing = await startTracing();
+    stopProbing = attachProbe(store, metrics, tracing);
     await ensureBuiltins(store, config.issuer);
     const secret = await resolveSecret(config, { sharedDatabase: store.dialect === 'postgres' });
     const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms, turnEnd });
     const ctx: AppContext = {
       config,
-      store,
+      store: countingEvents(store, metrics),
       keys,
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
@@ -67,13 +108,23 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       mailer: createMailer(config, { log: () => app.log }),
       keySecret: secret,
       now: () => Math.floor(Date.now() / 1000),
+      ...(metrics && { metrics }),
     };
+    // Below info the access line would be built only to be dropped.
+    const accessLog = config.accessLog && ['info', 'debug', 'trace'].includes(config.logLevel);
     const app = buildApp(ctx, {
       logLevel: config.logLevel,
       trustProxy: config.trustProxy,
       turnEnd,
       timeouts: { request: config.requestTimeout, headers: config.headersTimeout },
+      ...(options.logStream && { logStream: options.logStream }),
+      ...((accessLog || metrics || tracing) && {
+        onResponse: responseObserver({ accessLog, quiet: healthPaths, ...(metrics && { metrics }), ...(tracing && { tracing }) }),
+      }),
+      ...(tracing && { tracing }),
+      draining: () => drainState.draining,
     });
+    registerHealth(app, readinessCheck({ kysely: store.kysely, dialect: store.dialect, keys, timeoutMs: readinessTimeoutMs, draining: () => drainState.draining }));
     onConnectionError = (err) => app.log.error({ err }, 'database connection lost; the pool reconnects on the next query');
     onLogoFailure = (url, reason) => app.log.warn({ event: 'pages.logo_unavailable', url, reason }, 'a logo could not be fetched; the pages show none for now');
     // Another instance or `latch keys rotate` may change the keys; expired rows are swept now and then.
@@ -82,8 +133,16 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       onError: (err) => app.log.error({ err }, 'key reload failed'),
     });
     let address: string;
+    let metricsListener: MetricsListener | undefined;
     try {
       address = await app.listen({ port: config.port, host: config.host });
+      const metricsAddress = config.metricsAddress;
+      if (metrics && metricsAddress !== 'off') {
+        metricsListener = await listenMetrics(metrics, metricsAddress, (err) => app.log.error({ err }, 'metrics listener failed')).catch(async (err: unknown) => {
+          await app.close();
+          throw new MetricsListenError(metricsAddress, err);
+        });
+      }
     } catch (err) {
       stopFollowingKeys();
       throw err;
@@ -91,6 +150,15 @@ export async function startServer(config: Config, options: { store?: OpenedStore
 
     const purges = startPurgeSchedule(store, { intervalSeconds: config.purgeInterval, eventRetentionDays: config.eventRetentionDays, now: ctx.now, log: app.log });
 
+    let closing: Promise<void> | undefined;
+    const closeRest = async () => {
+      await purges.stop();
+      stopFollowingKeys();
+      await metricsListener?.close();
+      stopProbing();
+      await tracing?.shutdown().catch((err: unknown) => app.log.warn({ err }, 'sending the last traces failed'));
+      if (ownsStore) await store.close();
+    };
     return {
       url: address,
       app,
@@ -98,15 +166,32 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       keys,
       config,
       setupKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch admin setup', 32)),
-      async close() {
-        await purges.stop();
-        stopFollowingKeys();
-        await app.close();
-        if (ownsStore) await store.close();
+      ...(metricsListener && { metricsUrl: metricsListener.url }),
+      close: () => (closing ??= app.close().then(closeRest)),
+      async shutdown(options = {}) {
+        const result = await drain(drainState, {
+          delayMs: (options.delay ?? config.shutdownDelay) * 1000,
+          timeoutMs: (options.timeout ?? config.shutdownTimeout) * 1000,
+          server: app.server,
+          closeApp: () => app.close(),
+          log: app.log,
+        });
+        await (closing ??= closeRest());
+        return result;
       },
     };
   } catch (err) {
+    stopProbing();
+    await tracing?.shutdown().catch(() => undefined);
     if (ownsStore) await store.close();
     throw err;
   }
+}
+
+/** Store statements (and SQLite batches, PostgreSQL's pool) to the metrics and the traces. */
+function attachProbe(store: OpenedStore, metrics: Metrics | undefined, tracing: Tracing | undefined): () => void {
+  const listeners = [metrics?.storeListener(store.dialect), tracing?.storeListener(store.dialect)].filter((l) => l !== undefined);
+  if (metrics) metrics.watchPool(store.probe);
+  const detach = listeners.map((listener) => store.probe.attach(listener));
+  return () => detach.forEach((d) => d());
 }

@@ -25,6 +25,7 @@ import { cachedApis, cachedClients, cachedRateLimits, ChangeWatch } from './sqli
 import { migrateSqlite, openSqliteDatabase, SQLITE_FILE_NAME } from './sqlite/connection.js';
 import { sqliteReason, StoreOpenError } from './open-error.js';
 import { announcingKeyWrites, KeyChangeHub, sqliteKeyChangeSource, type KeyChanges } from './key-changes.js';
+import { createStoreProbe, type PoolStats, type ProbeSink, type StoreProbe } from './probe.js';
 import type { Store } from './types.js';
 
 export interface StoreOptions {
@@ -62,6 +63,8 @@ export interface OpenedStore extends Store {
   readonly turnEnd: TurnEnd;
   /** Tells a running server when the signing keys change, here or in another process. */
   readonly keyChanges: KeyChanges;
+  /** Statement times, SQLite batches and PostgreSQL's pool, for whoever attaches (observability/). */
+  readonly probe: StoreProbe;
 }
 
 /** Opens the store chosen by `options`. Does not migrate. */
@@ -81,17 +84,22 @@ async function openSqlStore(options: StoreOptions): Promise<OpenedStore> {
     }
     // Loaded only when used: the embedded default never needs the pg driver in memory.
     const { migratePostgres, openPostgres } = await import('./postgres/connection.js');
-    const { kysely, schema, connectionString } = await openPostgres(options.databaseUrl, {
+    let pool: (() => PoolStats) | undefined;
+    const probe = createStoreProbe(() => pool?.());
+    const { kysely, schema, connectionString, poolStats } = await openPostgres(options.databaseUrl, {
+      probe,
       ...(options.schema !== undefined && { schema: options.schema }),
       ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.onConnectionError !== undefined && { onError: options.onConnectionError }),
     });
+    pool = poolStats;
     const { postgresKeyChangeSource } = await import('./postgres/key-changes.js');
     const keyChanges = new KeyChangeHub(postgresKeyChangeSource({ kysely, connectionString, schema }));
-    return withKeyChanges(createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema)), keyChanges);
+    return withKeyChanges(createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema), probe), keyChanges);
   }
-  const { kysely, dataVersion } = openSqliteOrExplain(options.dataDir, turnEnd, options.sqliteLockWaitMs);
-  const store = createStore(kysely, 'sqlite', turnEnd, () => migrateSqlite(kysely));
+  const probe = createStoreProbe();
+  const { kysely, dataVersion } = openSqliteOrExplain(options.dataDir, turnEnd, options.sqliteLockWaitMs, probe);
+  const store = createStore(kysely, 'sqlite', turnEnd, () => migrateSqlite(kysely), probe);
   // One process writes through one connection, so clients and APIs can be kept in memory until SQLite says otherwise.
   const watch = new ChangeWatch(dataVersion);
   const keyChanges = new KeyChangeHub(sqliteKeyChangeSource(dataVersion, () => keysFingerprint(store)));
@@ -101,9 +109,9 @@ async function openSqlStore(options: StoreOptions): Promise<OpenedStore> {
   );
 }
 
-function openSqliteOrExplain(dataDir: string, turnEnd: TurnEnd, lockWaitMs: number | undefined): ReturnType<typeof openSqliteDatabase> {
+function openSqliteOrExplain(dataDir: string, turnEnd: TurnEnd, lockWaitMs: number | undefined, probe: ProbeSink): ReturnType<typeof openSqliteDatabase> {
   try {
-    return openSqliteDatabase(dataDir, turnEnd, lockWaitMs);
+    return openSqliteDatabase(dataDir, turnEnd, lockWaitMs, probe);
   } catch (error) {
     throw new StoreOpenError('sqlite', path.join(dataDir, SQLITE_FILE_NAME), sqliteReason(error), { cause: error });
   }
@@ -137,10 +145,11 @@ export async function openMigratedStore(options: StoreOptions): Promise<OpenedSt
   return store;
 }
 
-function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEnd, migrate: () => Promise<string[]>): StoreWithoutKeyChanges {
+function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEnd, migrate: () => Promise<string[]>, probe: StoreProbe): StoreWithoutKeyChanges {
   let closing: Promise<void> | undefined;
   return {
     dialect,
+    probe,
     kysely,
     turnEnd,
     migrate,

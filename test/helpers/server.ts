@@ -69,7 +69,7 @@ function unique(prefix: string): string {
   return `${prefix}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function startTestServer(overrides: ConfigOverrides = {}, options: { store?: OpenedStore } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: ConfigOverrides = {}, options: { store?: OpenedStore; logStream?: { write(line: string): void } } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'latch-flow-'));
   const passwords = loadPasswordPolicy();
   // PostgreSQL needs LATCH_SECRET (every instance decrypts the same keys): a fresh one unless the test shares one.
@@ -81,7 +81,8 @@ export async function startTestServer(overrides: ConfigOverrides = {}, options: 
     const config = loadConfig(
       {},
       // Tests fetch logos (and upstream providers) from loopback servers: LATCH_FETCH_ALLOW_PRIVATE, unless a test says not.
-      { port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}`, dataDir, logLevel: 'silent', fetchAllowPrivate: true, ...overrides },
+      // No metrics listener unless a test asks (its fixed default port would collide between servers).
+      { port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}`, dataDir, logLevel: 'silent', fetchAllowPrivate: true, metricsAddress: 'off', ...overrides },
     );
     let latch: LatchServer;
     try {

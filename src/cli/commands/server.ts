@@ -1,7 +1,9 @@
 import { ensureSetupLink, setupLinkText } from '../../admin/setup.js';
 import { resolveSecret } from '../../keys/secret.js';
 import { openStore } from '../../storage/open.js';
+import { MetricsListenError } from '../../observability/metrics-listener.js';
 import { listenFailure } from '../start-errors.js';
+import { CliError } from '../io.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { usage } from '../usage.js';
@@ -22,6 +24,7 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
   try {
     server = await startServer(config);
   } catch (error) {
+    if (error instanceof MetricsListenError) throw new CliError(error.message, { field: 'LATCH_METRICS_ADDRESS', cause: error });
     throw listenFailure(error, config) ?? error;
   }
   const discovery = `${config.issuer}/.well-known/openid-configuration`;
@@ -36,6 +39,7 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
     `  issuer:    ${config.issuer}`,
     `  discovery: ${discovery}`,
     `  console:   ${config.issuer}/console/`,
+    ...(server.metricsUrl ? [`  metrics:   ${server.metricsUrl}/metrics`] : []),
     '',
     ...(setupLink ? [...setupLinkText(setupLink), ''] : []),
     'Next, in another terminal:',
@@ -44,11 +48,34 @@ export async function startCommand(ctx: CommandContext, args: string[]): Promise
     '',
     'Press Ctrl+C to stop.',
   ].join('\n');
-  ctx.print(values.json, { issuer: config.issuer, url: server.url, discovery, ...(setupLink ? { setup_link: setupLink } : {}) }, text);
+  ctx.print(
+    values.json,
+    { issuer: config.issuer, url: server.url, discovery, ...(server.metricsUrl ? { metrics: `${server.metricsUrl}/metrics` } : {}), ...(setupLink ? { setup_link: setupLink } : {}) },
+    text,
+  );
 
   const signal = await waitForShutdown(ctx.io.signal);
-  ctx.io.stderr.write(`${signal ? `${signal}: ` : ''}shutting down...\n`);
-  await server.close();
+  if (signal === undefined) {
+    // Aborted by the caller (tests, an embedding program): no load balancer to tell.
+    ctx.io.stderr.write('shutting down...\n');
+    await server.close();
+    return 0;
+  }
+  ctx.io.stderr.write(`${signal}: shutting down: /readyz answers 503 for ${config.shutdownDelay} s, then up to ${config.shutdownTimeout} s for the requests in flight (a second signal stops at once)\n`);
+  // A second Ctrl+C (or SIGTERM) means now: the store's writes are committed per turn, so nothing committed is lost.
+  const now = () => {
+    ctx.io.stderr.write('second signal: stopping now\n');
+    process.exit(1);
+  };
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  try {
+    const { forced } = await server.shutdown();
+    if (forced) ctx.io.stderr.write(`requests still in flight after ${config.shutdownTimeout} s were cut off\n`);
+  } finally {
+    process.off('SIGINT', now);
+    process.off('SIGTERM', now);
+  }
   return 0;
 }
 

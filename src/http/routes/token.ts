@@ -33,6 +33,7 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
       now,
     },
   );
+  request.clientId = client.clientId;
   return { client, params: parsed.params, multi: parsed.multi, now };
 }
 
@@ -89,8 +90,10 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       if (grants.get(params.get('grant_type') ?? '')?.parameters.includes('resource')) requestedResource(multi.get('resource'));
       const response = await handleTokenRequest(client, params, now, grantDeps, request.ip);
       request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
+      ctx.metrics?.tokenIssued(params.get('grant_type') ?? '', client.metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential');
       return sendJson(reply, response);
     } catch (err) {
+      ctx.metrics?.tokenFailed(isOAuthError(err) ? err.code : 'server_error');
       await recordTokenFailure(ctx, request, client, err);
       throw err;
     }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from '../database.js';
+import type { PoolStats, ProbeSink } from '../probe.js';
 import { classifyStoreError } from '../unavailable.js';
 import { postgresReason, postgresTarget, StoreOpenError } from '../open-error.js';
 import { migrationProvider } from './migration-provider.js';
@@ -30,6 +31,8 @@ export interface OpenedPostgres {
   schema: string;
   /** What the pool connects with, for a dedicated connection (LISTEN). */
   connectionString: string;
+  /** The pool's connections right now (metrics). */
+  poolStats(): PoolStats;
 }
 
 export interface PostgresOptions {
@@ -39,6 +42,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Told about a connection the pool lost while it was idle (the pool drops it and reconnects when needed). */
   onError?: (error: Error) => void;
+  /** Told each statement's time (storage/probe.ts). */
+  probe?: ProbeSink;
 }
 
 /**
@@ -81,11 +86,12 @@ export async function openPostgres(databaseUrl: string, options: PostgresOptions
     await pool.end();
     throw new StoreOpenError('postgres', postgresTarget(connectionString), postgresReason(error), { cause: error });
   }
-  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) }), schema, connectionString };
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool, options.probe) }) }), schema, connectionString, poolStats };
 }
 
 /** The pool as Kysely sees it, its connection and query failures classified once (StoreUnavailableError). */
-function classifyingPool(pool: pg.Pool): PostgresPool {
+function classifyingPool(pool: pg.Pool, probe: ProbeSink | undefined): PostgresPool {
   // Kysely keeps one connection object per client: hand it the same wrapper every time.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
@@ -100,8 +106,15 @@ function classifyingPool(pool: pg.Pool): PostgresPool {
       if (!wrapper) {
         const inner = client;
         wrapper = {
-          query: ((text: string, parameters: unknown[]) =>
-            inner.query(text, parameters).catch((error: unknown) => Promise.reject(classifyStoreError(error)))) as PostgresPoolClient['query'],
+          query: ((text: string, parameters: unknown[]) => {
+            const startedAt = probe?.listener === undefined ? -1 : performance.now();
+            const settled = inner.query(text, parameters).catch((error: unknown) => Promise.reject(classifyStoreError(error)));
+            if (startedAt < 0 || probe === undefined) return settled;
+            return settled.then(
+              (result) => (probe.query(text, startedAt, false), result),
+              (error: unknown) => (probe.query(text, startedAt, true), Promise.reject(error)),
+            );
+          }) as PostgresPoolClient['query'],
           release: () => inner.release(),
         };
         wrappers.set(client, wrapper);

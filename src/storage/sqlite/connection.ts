@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Database } from '../database.js';
 import type { TurnEnd } from '../../runtime/turn-end.js';
+import type { ProbeSink } from '../probe.js';
 import { GroupCommitDialect, type SqliteHandle, type SqliteHandleStatement } from './group-commit.js';
 import { registerDirectExecute } from '../repositories/prepared.js';
 import { migrationProvider } from './migration-provider.js';
@@ -30,7 +31,7 @@ export interface OpenedSqlite {
  * writes wait for it asynchronously up to that long (group-commit.ts), then fail with StoreUnavailableError.
  * Without (the CLI, which may block): SQLite's busy timeout waits up to 5 s.
  */
-export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd, lockWaitMs?: number): OpenedSqlite {
+export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd, lockWaitMs?: number, probe?: ProbeSink): OpenedSqlite {
   const file = createPrivately(dataDir);
   const busyTimeout = lockWaitMs === undefined ? 5000 : 0;
   const db = new BetterSqlite3(file, { timeout: busyTimeout });
@@ -44,7 +45,7 @@ export function openSqliteDatabase(dataDir: string, turnEnd: TurnEnd, lockWaitMs
     throw error;
   }
   const dataVersion = db.prepare('pragma data_version').pluck();
-  const dialect = new GroupCommitDialect(new CachedStatements(db), turnEnd, lockWaitMs === undefined ? {} : { lockWaitMs });
+  const dialect = new GroupCommitDialect(new CachedStatements(db), turnEnd, { ...(lockWaitMs !== undefined && { lockWaitMs }), ...(probe && { probe }) });
   const kysely = new Kysely<Database>({ dialect });
   registerDirectExecute(kysely, dialect.directExecute());
   return { kysely, dataVersion: () => dataVersion.get() as number };

@@ -14,6 +14,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import { TurnStage, type TurnEnd } from '../../runtime/turn-end.js';
+import type { ProbeSink } from '../probe.js';
 import { classifyStoreError, StoreUnavailableError } from '../unavailable.js';
 
 /** A prepared statement; `readonly` when it cannot write (a plain SELECT, not an UPDATE ... RETURNING). */
@@ -57,6 +58,8 @@ export interface GroupCommitOptions {
    * timeout applies, and blocks the event loop while it waits (fine for the CLI, not for the server).
    */
   lockWaitMs?: number;
+  /** Told each statement's time and each batch's size (storage/probe.ts). */
+  probe?: ProbeSink;
 }
 
 /** #commitQueued's answer when another process holds the write lock. */
@@ -103,6 +106,7 @@ class GroupCommitDriver implements Driver {
   readonly #db: SqliteHandle;
   readonly #turnEnd: TurnEnd;
   readonly #lockWaitMs: number | undefined;
+  readonly #probe: ProbeSink | undefined;
   #batch: Batch | undefined;
   #blocked: Blocked | undefined;
   /** The read transaction shared by the reads of this turn, if one is open. */
@@ -116,6 +120,7 @@ class GroupCommitDriver implements Driver {
     this.#db = db;
     this.#turnEnd = turnEnd;
     this.#lockWaitMs = options.lockWaitMs;
+    this.#probe = options.probe;
   }
 
   async init(): Promise<void> {}
@@ -172,6 +177,29 @@ class GroupCommitDriver implements Driver {
 
   /** Runs one statement for `connection`, batching it when it is outside an explicit transaction. */
   execute(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
+    const probe = this.#probe;
+    if (probe?.listener === undefined) return this.#execute(connection, query);
+    // Timed: a statement answered at once (a read) is told at once; one that waits (a batch, a lock) when it settles.
+    const startedAt = performance.now();
+    const settled = (failed: boolean) => probe.query(query.sql, startedAt, failed);
+    const timed = (pending: Promise<QueryResult<unknown>>) =>
+      pending.then(
+        (result) => (settled(false), result),
+        (error: unknown) => (settled(true), Promise.reject(error)),
+      );
+    if (this.#owner !== undefined && this.#owner !== connection) return timed(this.#executeAfterOwner(connection, query));
+    try {
+      const outcome = this.#executeNow(connection, query);
+      if (outcome instanceof Promise) return timed(outcome);
+      settled(false);
+      return Promise.resolve(outcome);
+    } catch (error) {
+      settled(true);
+      return Promise.reject(classifyStoreError(error));
+    }
+  }
+
+  #execute(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
     if (this.#owner !== undefined && this.#owner !== connection) return this.#executeAfterOwner(connection, query);
     // Not an async function: a query runs on every request, and this spares it a promise and the extra turns of
     // the microtask queue that an async function returning a promise costs.
@@ -185,7 +213,7 @@ class GroupCommitDriver implements Driver {
 
   async #executeAfterOwner(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
     while (this.#owner !== undefined && this.#owner !== connection) await this.#ownerReleased;
-    return this.execute(connection, query);
+    return this.#execute(connection, query);
   }
 
   #executeNow(connection: GroupCommitConnection, query: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> {
@@ -346,6 +374,7 @@ class GroupCommitDriver implements Driver {
         if (this.#lockWaitMs !== undefined && isBusy(error)) return LOCKED;
         throw error;
       }
+      this.#probe?.batch(queued.length);
       for (let i = 0; i < queued.length; i++) {
         const { statement, parameters } = queued[i] as Queued;
         try {
