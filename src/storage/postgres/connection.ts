@@ -5,6 +5,7 @@ import type { Database } from '../database.js';
 import { classifyStoreError } from '../unavailable.js';
 import { postgresReason, postgresTarget, StoreOpenError } from '../open-error.js';
 import { migrationProvider } from './migration-provider.js';
+import { preparedQueries } from './prepared-statements.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -84,7 +85,10 @@ export async function openPostgres(databaseUrl: string, options: PostgresOptions
   return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) }), schema, connectionString };
 }
 
-/** The pool as Kysely sees it, its connection and query failures classified once (StoreUnavailableError). */
+/**
+ * The pool as Kysely sees it, its connection and query failures classified once (StoreUnavailableError), and
+ * its statements with parameters prepared once per connection (prepared-statements.ts).
+ */
 function classifyingPool(pool: pg.Pool): PostgresPool {
   // Kysely keeps one connection object per client: hand it the same wrapper every time.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
@@ -99,9 +103,10 @@ function classifyingPool(pool: pg.Pool): PostgresPool {
       let wrapper = wrappers.get(client);
       if (!wrapper) {
         const inner = client;
+        const query = preparedQueries(inner);
         wrapper = {
           query: ((text: string, parameters: unknown[]) =>
-            inner.query(text, parameters).catch((error: unknown) => Promise.reject(classifyStoreError(error)))) as PostgresPoolClient['query'],
+            query(text, parameters).catch((error: unknown) => Promise.reject(classifyStoreError(error)))) as PostgresPoolClient['query'],
           release: () => inner.release(),
         };
         wrappers.set(client, wrapper);
