@@ -141,3 +141,22 @@ describe('a store that never reads a client opens no listening connection', () =
     }
   });
 });
+
+describe('a closed store', () => {
+  it('opens no listening connection again when read after close (the process can end)', async () => {
+    const schema = `latch_changes_${randomBytes(6).toString('hex')}`;
+    const store = await openMigratedStore({ dataDir: os.tmpdir(), databaseUrl, schema });
+    const admin = await openMigratedStore({ dataDir: os.tmpdir(), databaseUrl, schema });
+    try {
+      await store.clients.find('nobody');
+      await store.close();
+      await store.clients.find('nobody').catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const rows = await sql`select pid from pg_stat_activity where application_name = ${changeListenerApplicationName(schema)}`.execute(admin.kysely);
+      expect(rows.rows).toHaveLength(0);
+    } finally {
+      await sql.raw(`drop schema if exists "${schema}" cascade`).execute(admin.kysely);
+      await admin.close();
+    }
+  });
+});

@@ -34,6 +34,7 @@ export class PostgresChangeListener {
   readonly #generations = new Map<ChangeTopic, number>(TOPICS.map((topic) => [topic, 0]));
   readonly #listeners = new Set<(topic: ChangeTopic) => void>();
   #running = false;
+  #closed = false;
   #live = false;
   #client: pg.Client | undefined;
   #retry: NodeJS.Timeout | undefined;
@@ -68,12 +69,14 @@ export class PostgresChangeListener {
   }
 
   start(): void {
-    if (this.#running) return;
+    if (this.#running || this.#closed) return;
     this.#running = true;
     void this.#connect();
   }
 
+  /** For good (the store closes): later reads go to the database, or fail as the store is closed. */
   async stop(): Promise<void> {
+    this.#closed = true;
     this.#running = false;
     this.#live = false;
     this.#listeners.clear();
