@@ -80,9 +80,17 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
     // Clients and APIs are kept in memory while every change to them is heard (LISTEN/NOTIFY, postgres/changes.ts).
     const changes = new PostgresChangeListener({ connectionString, schema });
     const keyChanges = new KeyChangeHub(postgresKeyChangeSource({ kysely, schema, changes }));
+    const { batchedRateLimits, batchedTokens } = await import('./postgres/batched.js');
     const store = createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema));
     return withKeyChanges(
-      { ...store, clients: cachedClients(store.clients, changes.watch('clients')), apis: cachedApis(store.apis, changes.watch('apis')) },
+      {
+        ...store,
+        clients: cachedClients(store.clients, changes.watch('clients')),
+        apis: cachedApis(store.apis, changes.watch('apis')),
+        // The token writes, introspections and rate-limit reads of one turn: one round trip each (postgres/batched.ts).
+        tokens: batchedTokens(store.tokens, kysely),
+        rateLimits: batchedRateLimits(store.rateLimits, kysely),
+      },
       keyChanges,
       () => changes.stop(),
     );
