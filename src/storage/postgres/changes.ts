@@ -1,3 +1,7 @@
+/**
+ * Guarantee: a change to clients, APIs or signing keys committed by any writer is heard by every instance on the
+ * schema within a second, and nothing is served from a cache while changes cannot be heard.
+ */
 import pg from 'pg';
 import type { CacheWatch } from '../cached-lookups.js';
 
