@@ -21,7 +21,8 @@ import { sessionsRepository } from './repositories/sessions.js';
 import { settingsRepository } from './repositories/settings.js';
 import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
-import { cachedApis, cachedClients, cachedRateLimits, ChangeWatch } from './sqlite/cached-lookups.js';
+import { cachedApis, cachedClients } from './cached-lookups.js';
+import { cachedRateLimits, ChangeWatch } from './sqlite/cached-lookups.js';
 import { migrateSqlite, openSqliteDatabase, SQLITE_FILE_NAME } from './sqlite/connection.js';
 import { sqliteReason, StoreOpenError } from './open-error.js';
 import { announcingKeyWrites, KeyChangeHub, sqliteKeyChangeSource, type KeyChanges } from './key-changes.js';
@@ -94,8 +95,24 @@ async function openSqlStore(options: StoreOptions): Promise<OpenedStore> {
     });
     pool = poolStats;
     const { postgresKeyChangeSource } = await import('./postgres/key-changes.js');
-    const keyChanges = new KeyChangeHub(postgresKeyChangeSource({ kysely, connectionString, schema }));
-    return withKeyChanges(createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema), probe), keyChanges);
+    const { PostgresChangeListener } = await import('./postgres/changes.js');
+    // Clients and APIs are kept in memory while every change to them is heard (LISTEN/NOTIFY, postgres/changes.ts).
+    const changes = new PostgresChangeListener({ connectionString, schema });
+    const keyChanges = new KeyChangeHub(postgresKeyChangeSource({ kysely, schema, changes }));
+    const { batchedRateLimits, batchedTokens } = await import('./postgres/batched.js');
+    const store = createStore(kysely, 'postgres', turnEnd, () => migratePostgres(kysely, schema), probe);
+    return withKeyChanges(
+      {
+        ...store,
+        clients: cachedClients(store.clients, changes.watch('clients')),
+        apis: cachedApis(store.apis, changes.watch('apis')),
+        // The token writes, introspections and rate-limit reads of one turn: one round trip each (postgres/batched.ts).
+        tokens: batchedTokens(store.tokens, kysely),
+        rateLimits: batchedRateLimits(store.rateLimits, kysely),
+      },
+      keyChanges,
+      () => changes.stop(),
+    );
   }
   const probe = createStoreProbe();
   const { kysely, dataVersion } = openSqliteOrExplain(options.dataDir, turnEnd, options.sqliteLockWaitMs, probe);
@@ -119,13 +136,13 @@ function openSqliteOrExplain(dataDir: string, turnEnd: TurnEnd, lockWaitMs: numb
 
 type StoreWithoutKeyChanges = Omit<OpenedStore, 'keyChanges'>;
 
-function withKeyChanges(store: StoreWithoutKeyChanges, hub: KeyChangeHub): OpenedStore {
+function withKeyChanges(store: StoreWithoutKeyChanges, hub: KeyChangeHub, stopWatching = async () => {}): OpenedStore {
   let closing: Promise<void> | undefined;
   return {
     ...store,
     keys: announcingKeyWrites(store.keys, hub),
     keyChanges: hub,
-    close: () => (closing ??= hub.close().then(() => store.close())),
+    close: () => (closing ??= hub.close().then(stopWatching).then(() => store.close())),
   };
 }
 

@@ -6,6 +6,7 @@ import type { PoolStats, ProbeSink } from '../probe.js';
 import { classifyStoreError } from '../unavailable.js';
 import { postgresReason, postgresTarget, StoreOpenError } from '../open-error.js';
 import { migrationProvider } from './migration-provider.js';
+import { preparedQueries } from './prepared-statements.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -90,7 +91,10 @@ export async function openPostgres(databaseUrl: string, options: PostgresOptions
   return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool, options.probe) }) }), schema, connectionString, poolStats };
 }
 
-/** The pool as Kysely sees it, its connection and query failures classified once (StoreUnavailableError). */
+/**
+ * The pool as Kysely sees it, its connection and query failures classified once (StoreUnavailableError), its
+ * statements with parameters prepared once per connection (prepared-statements.ts), and timed for the probe.
+ */
 function classifyingPool(pool: pg.Pool, probe: ProbeSink | undefined): PostgresPool {
   // Kysely keeps one connection object per client: hand it the same wrapper every time.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
@@ -105,10 +109,11 @@ function classifyingPool(pool: pg.Pool, probe: ProbeSink | undefined): PostgresP
       let wrapper = wrappers.get(client);
       if (!wrapper) {
         const inner = client;
+        const query = preparedQueries(inner);
         wrapper = {
           query: ((text: string, parameters: unknown[]) => {
             const startedAt = probe?.listener === undefined ? -1 : performance.now();
-            const settled = inner.query(text, parameters).catch((error: unknown) => Promise.reject(classifyStoreError(error)));
+            const settled = query(text, parameters).catch((error: unknown) => Promise.reject(classifyStoreError(error)));
             if (startedAt < 0 || probe === undefined) return settled;
             return settled.then(
               (result) => (probe.query(text, startedAt, false), result),

@@ -12,6 +12,7 @@ import * as m010 from './migrations/010-federation.js';
 import * as m011 from './migrations/011-factors.js';
 import * as m012 from './migrations/012-account-tokens.js';
 import * as m013 from './migrations/013-verification-required.js';
+import * as m015 from './migrations/015-change-notices.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '011-factors': m011,
   '012-account-tokens': m012,
   '013-verification-required': m013,
+  '015-change-notices': m015,
 };
 
 export const migrationProvider: MigrationProvider = {

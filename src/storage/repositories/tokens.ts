@@ -27,7 +27,8 @@ type ReuseRow = Selectable<TokensTable> & {
   grant_revoked_at: number | null;
 };
 
-function toRow(token: TokenRecord): Insertable<TokensTable> {
+/** The row of a token (exported for PostgreSQL's batched writes, postgres/batched.ts). */
+export function toRow(token: TokenRecord): Insertable<TokensTable> {
   return {
     digest: token.digest,
     kind: token.kind,
@@ -44,7 +45,7 @@ function toRow(token: TokenRecord): Insertable<TokensTable> {
   };
 }
 
-function toRecord(row: Selectable<TokensTable>): TokenRecord {
+export function toRecord(row: Selectable<TokensTable>): TokenRecord {
   return {
     digest: row.digest,
     kind: row.kind as TokenKind,
@@ -59,6 +60,11 @@ function toRecord(row: Selectable<TokensTable>): TokenRecord {
     consumedAt: row.consumed_at,
     revokedAt: row.revoked_at,
   };
+}
+
+/** A token read with its grant: revoked when its grant is gone or revoked. */
+export function withGrantState(row: Selectable<TokensTable> & { grant_found: string | null; grant_revoked_at: number | null }) {
+  return { token: toRecord(row), grantRevoked: row.grant_id !== null && (row.grant_found === null || row.grant_revoked_at !== null) };
 }
 
 export function tokensRepository(db: Kysely<Database>): TokensRepository {
@@ -142,8 +148,7 @@ export function tokensRepository(db: Kysely<Database>): TokensRepository {
 
     async findWithGrant(digest) {
       const row = await first(byDigestWithGrant({ digest }));
-      if (!row) return undefined;
-      return { token: toRecord(row), grantRevoked: row.grant_id !== null && (row.grant_found === null || row.grant_revoked_at !== null) };
+      return row && withGrantState(row);
     },
 
     async consume(digest, expected, now) {
