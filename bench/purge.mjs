@@ -105,6 +105,9 @@ try {
     LATCH_ISSUER: origin,
     LATCH_DATA_DIR: dataDir,
     LATCH_LOG_LEVEL: 'info',
+    // The purge's lines at info, without one access-log line per request of the load.
+    LATCH_ACCESS_LOG: 'false',
+    LATCH_METRICS_ADDRESS: '127.0.0.1:0',
     LATCH_SECRET: secret,
     LATCH_PURGE_INTERVAL: byCli ? '0' : String(purgeAt),
     ...(onPostgres && { LATCH_DATABASE_URL: `${databaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}` }),

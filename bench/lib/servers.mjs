@@ -97,6 +97,8 @@ export async function startLatch({ cpuProfileDir, store = 'sqlite', name = 'latc
   const env = {
     NODE_ENV: 'production',
     LATCH_LOG_LEVEL: 'warn',
+    // Metrics on, as in production, each instance on a port of its own (the default 127.0.0.1:9464 fits one only).
+    LATCH_METRICS_ADDRESS: '127.0.0.1:0',
     LATCH_DATA_DIR: dataDir,
     LATCH_HOST: '127.0.0.1',
     LATCH_ISSUER: origin,
