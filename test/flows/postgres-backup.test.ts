@@ -70,7 +70,14 @@ it('pg_dump while Latch answers, restore into a fresh database: same JWKS, same 
   const m2m = { clientId: created.client.clientId, clientSecret: created.clientSecret! };
 
   const first = await startLatch({ ...base, LATCH_DATABASE_URL: source.url, LATCH_DATA_DIR: join(dir, 'a') });
-  const jwks = (await getJson(`${first.url}/jwks`)).body;
+  // A key rotation before the dump: the copy must hold both keys (the JWKS shows the new and the previous one).
+  await sh(process.execPath, [join(ROOT, 'bin/latch.js'), 'keys', 'rotate'], { env: { ...base, LATCH_DATABASE_URL: source.url, LATCH_DATA_DIR: join(dir, 'cli') } });
+  let jwks = (await getJson(`${first.url}/jwks`)).body;
+  for (let i = 0; i < 30 && jwks.keys.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    jwks = (await getJson(`${first.url}/jwks`)).body;
+  }
+  expect(jwks.keys.length).toBeGreaterThanOrEqual(2);
   const before: string[] = [];
   for (let i = 0; i < 20; i++) before.push((await tokenRequest(viewOf(first.url), { grant_type: 'client_credentials' }, m2m)).body.access_token as string);
 
