@@ -96,7 +96,8 @@ export interface Instance {
   /** The oauth.ts helpers against this instance (they read only `issuer` and `url`). */
   server: TestServer;
   alive: boolean;
-  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Sends `signal` (SIGKILL unless told) and resolves with the exit code once the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
   output(): string;
 }
 
@@ -220,7 +221,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         async kill(signal = 'SIGKILL') {
           instance.alive = false;
           s.proc.kill(signal);
-          await s.exited;
+          return s.exited;
         },
       };
       return instance;
