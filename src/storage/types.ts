@@ -58,6 +58,36 @@ export interface ClientMetadata {
   tos_uri?: string;
   /** OIDC Dynamic Client Registration §2: the acr values asked for when a request sends no acr_values (issue 13). */
   default_acr_values?: string[];
+  /** RFC 7591 §2: ways to reach the people responsible for the client. */
+  contacts?: string[];
+  /** RFC 7591 §2: the client's key set by reference (https); exclusive with `jwks`. */
+  jwks_uri?: string;
+  /** OIDC Dynamic Registration §2: `auth_time` in every ID token; a max age applied when a request sends none. */
+  require_auth_time?: boolean;
+  default_max_age?: number;
+  /** OIDC Dynamic Registration §2: UserInfo answered as a signed JWT (application/jwt) with this alg. */
+  userinfo_signed_response_alg?: string;
+  /** RFC 9101 / OIDC Core §6: the alg request objects must use ('none' only when registered so). */
+  request_object_signing_alg?: string;
+  /** RFC 9101 §10.5: every authorization request of this client must be a signed request object. */
+  require_signed_request_object?: boolean;
+  /** RFC 9126 §6: every authorization request of this client must come through /par. */
+  require_pushed_authorization_requests?: boolean;
+  /** RFC 9449 §5.2: access tokens of this client are always DPoP-bound. */
+  dpop_bound_access_tokens?: boolean;
+  /** OIDC Back-Channel Logout 1.0 §2.2. */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
+  /** OIDC Front-Channel Logout 1.0 §2. */
+  frontchannel_logout_uri?: string;
+  frontchannel_logout_session_required?: boolean;
+  /** OIDC Core §8: `pairwise` gives this client its own `sub` for each person (by sector, §8.1). */
+  subject_type?: 'public' | 'pairwise';
+  sector_identifier_uri?: string;
+  /** Latch: the FAPI 2.0 Security Profile applies to this client (also server-wide with LATCH_FAPI2). */
+  latch_profile?: 'fapi2';
+  /** Latch: made by POST /register (RFC 7591), not by an operator; such a client never gets admin scopes or APIs. */
+  latch_registered?: boolean;
 }
 
 export interface ClientRecord {
