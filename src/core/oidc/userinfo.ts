@@ -83,9 +83,13 @@ export async function userinfo(token: string, deps: UserinfoDeps, now: number): 
  * (the active key of that alg), with iss and aud ("SHOULD contain the Claims iss (issuer) and aud (audience)");
  * undefined for a client that wants plain JSON.
  */
-export async function signedUserinfo(result: UserinfoResult, keys: Pick<KeyRing, 'sign'>, issuer: string, now: number): Promise<string | undefined> {
+export async function signedUserinfo(result: UserinfoResult, keys: Pick<KeyRing, 'sign' | 'algorithms'>, issuer: string, now: number): Promise<string | undefined> {
   const alg = result.client.metadata.userinfo_signed_response_alg;
   if (!alg) return undefined;
+  // OIDC Registration §2: the alg must be one the provider supports (userinfo_signing_alg_values_supported).
+  if (!(keys.algorithms as readonly string[]).includes(alg)) {
+    throw new OAuthError('invalid_client', `userinfo_signed_response_alg ${alg} of this client is not supported by this server`, { status: 400 });
+  }
   const payload = { ...result.claims, iss: issuer, aud: result.client.clientId, iat: now };
   return keys.sign(payload, { alg: alg as SigningAlg, typ: 'JWT' });
 }
