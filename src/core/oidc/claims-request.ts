@@ -20,15 +20,18 @@ export interface ClaimsRequest {
 /** Longer than any sensible request for every standard claim; anything bigger is refused. */
 const MAX_CLAIMS_LENGTH = 8192;
 
-const claimRequest = z.union([
-  z.null(),
-  // OIDC Core §5.5.1: "Other members MAY be defined ... Any members used that are not understood MUST be ignored."
-  z.object({
-    essential: z.boolean({ error: 'essential must be true or false' }).optional(),
-    value: z.unknown().optional(),
-    values: z.array(z.unknown(), { error: 'values must be an array' }).optional(),
-  }),
-]);
+// OIDC Core §5.5.1: null (voluntary, default), or an object; "Other members MAY be defined ... Any members used that
+// are not understood MUST be ignored."
+const claimRequest = z
+  .object(
+    {
+      essential: z.boolean({ error: 'essential must be true or false' }).optional(),
+      value: z.unknown().optional(),
+      values: z.array(z.unknown(), { error: 'values must be an array' }).optional(),
+    },
+    { error: 'a claim request must be null or an object' },
+  )
+  .nullable();
 
 const requestedClaims = z.record(z.string(), claimRequest, { error: 'must be an object of claim names' });
 
