@@ -94,6 +94,38 @@ describe('claims in the ID token', () => {
   });
 });
 
+describe('consent for claims requested by name', () => {
+  it('covers their scope: prompt=none gets consent_required, the consent page asks, and the answer is remembered', async () => {
+    const person = await ts.user({ profile: { given_name: 'Dorothy', family_name: 'Vaughan' } });
+    const app = await ts.client({ kind: 'web' });
+    const browser = new Browser();
+    await obtainTokens(ts, browser, app, person, { scope: 'openid' });
+    expect((await ts.latch.store.consents.find(person.sub, app.clientId))?.scopes).toEqual(['openid']);
+    const claims = claimsParam({ id_token: { email: { essential: true } } });
+
+    const silent = await browser.navigate(
+      authorizeUrl(ts, {
+        response_type: 'code',
+        client_id: app.clientId,
+        redirect_uri: app.redirectUri,
+        scope: 'openid',
+        state: random(),
+        prompt: 'none',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        ...claims,
+      }),
+      { stopAt: app.redirectUri },
+    );
+    expect(silent.kind === 'redirect' && silent.url.searchParams.get('error')).toBe('consent_required');
+
+    const { code, tokens } = await obtainTokens(ts, browser, app, person, { scope: 'openid', extra: claims });
+    expect(code.sawConsent).toBe(true);
+    expect((await idTokenClaims(tokens.id_token, app)).email).toBe(person.email);
+    expect((await ts.latch.store.consents.find(person.sub, app.clientId))?.scopes).toEqual(['email', 'openid']);
+  });
+});
+
 describe('claims in UserInfo', () => {
   it('with openid-client: the userinfo member is answered at /userinfo, not in the ID token', async () => {
     const config = await discover(ts, web, {}, client.ClientSecretBasic(web.clientSecret!));

@@ -11,6 +11,7 @@ import { issueAuthorizationResponse } from './issue-response.js';
 import type { AuthorizationRequest } from './request.js';
 import { buildAuthorizationResponse } from './response.js';
 import { requestedSub } from '../oidc/claims-request.js';
+import { consentScopes } from '../oidc/claims.js';
 import { namesPerson } from '../oidc/pairwise.js';
 
 export interface AuthorizeDeps {
@@ -69,7 +70,7 @@ export async function proceed(
   const mfa = policy.mfa ?? 'off';
   const secondFactor = secondFactorStep(authz, decision.auth, mfa, mfa === 'enrolled' && (await hasSecondFactor(store, decision.auth)));
   if (secondFactor) return secondFactor;
-  if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: authz.scopes };
+  if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: consentScopes(authz) };
   const issued = await issueAuthorizationResponse(authz, decision.auth, deps, now);
   const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, policy.issuer);
   return { kind: 'issue', response };

@@ -1,5 +1,5 @@
 import type { UserRecord } from '../../storage/types.js';
-import type { RequestedClaims } from './claims-request.js';
+import type { ClaimsRequest, RequestedClaims } from './claims-request.js';
 
 /** OIDC Core §5.4: the claims each standard scope asks for. */
 export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
@@ -35,6 +35,20 @@ export function claimsForScopes(user: UserRecord, scopes: readonly string[]): Re
 /** The scope whose claims include `claim` (OIDC Core §5.4), if any. */
 function scopeOfClaim(claim: string): string | undefined {
   return Object.keys(scopeClaims).find((scope) => scopeClaims[scope]?.includes(claim));
+}
+
+/**
+ * The scopes the person consents to: those requested, plus each scope (the client is registered for) whose claims
+ * the claims parameter asks for one by one (OIDC Core §5.5): a claim is never released that the person was not
+ * asked about, whether it came by scope or by name.
+ */
+export function consentScopes(
+  request: { scopes: readonly string[]; claims?: ClaimsRequest | undefined; client: { metadata: { scope: string } } },
+): string[] {
+  const registered = request.client.metadata.scope.split(' ');
+  const named = [...Object.keys(request.claims?.id_token ?? {}), ...Object.keys(request.claims?.userinfo ?? {})];
+  const extra = named.map(scopeOfClaim).filter((s): s is string => s !== undefined && registered.includes(s));
+  return [...new Set([...request.scopes, ...extra])];
 }
 
 /**
