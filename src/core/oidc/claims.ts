@@ -45,6 +45,7 @@ function scopeOfClaim(claim: string): string | undefined {
 export function consentScopes(
   request: { scopes: readonly string[]; claims?: ClaimsRequest | undefined; client: { metadata: { scope: string } } },
 ): string[] {
+  if (!request.claims) return [...request.scopes];
   const registered = request.client.metadata.scope.split(' ');
   const named = [...Object.keys(request.claims?.id_token ?? {}), ...Object.keys(request.claims?.userinfo ?? {})];
   const extra = named.map(scopeOfClaim).filter((s): s is string => s !== undefined && registered.includes(s));
