@@ -1,4 +1,5 @@
 import type { UserRecord } from '../../storage/types.js';
+import { spaceList } from '../params.js';
 import type { ClaimsRequest, RequestedClaims } from './claims-request.js';
 
 /** OIDC Core §5.4: the claims each standard scope asks for. */
@@ -46,7 +47,7 @@ export function consentScopes(
   request: { scopes: readonly string[]; claims?: ClaimsRequest | undefined; client: { metadata: { scope: string } } },
 ): string[] {
   if (!request.claims) return [...request.scopes];
-  const registered = request.client.metadata.scope.split(' ');
+  const registered = spaceList(request.client.metadata.scope);
   const named = [...Object.keys(request.claims?.id_token ?? {}), ...Object.keys(request.claims?.userinfo ?? {})];
   const extra = named.map(scopeOfClaim).filter((s): s is string => s !== undefined && registered.includes(s));
   return [...new Set([...request.scopes, ...extra])];
