@@ -26,6 +26,7 @@ describe('X-Forwarded-For while LATCH_TRUST_PROXY is off', () => {
       keys: await loadKeyRing({ repo: store.keys, secret, algorithms: ['RS256', 'ES256'] }),
       csrfKey: secret,
       refreshSuccessorKey: secret,
+      pairwiseSalt: secret,
       passwordTurns: new OneAtATime(),
       passwords: loadPasswordPolicy(),
       logos: createLogoCache(),

@@ -25,6 +25,7 @@ export function authorizeDeps(ctx: AppContext): AuthorizeJourneyDeps {
       idTokenTtl: config.idTokenTtl,
       refreshTokenTtl: config.refreshTokenTtl,
       codeTtl: config.codeTtl,
+      pairwiseSalt: ctx.pairwiseSalt,
       mfa: config.mfa,
     },
   };

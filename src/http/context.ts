@@ -16,6 +16,8 @@ export interface AppContext {
   csrfKey: Buffer;
   /** Key that derives a rotated refresh token's successor from it, derived from the server secret. */
   refreshSuccessorKey: Buffer;
+  /** Salt of pairwise subject identifiers (OIDC Core §8.1), derived from the server secret. */
+  pairwiseSalt: Buffer;
   /** Password checks of one account from one address, one at a time (core/accounts/throttle.ts). */
   passwordTurns: OneAtATime;
   /** What a new password must be, with the common-password list read at start (core/accounts/password-policy.ts). */

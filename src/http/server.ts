@@ -102,6 +102,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       keys,
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
+      pairwiseSalt: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch pairwise subject', 32)),
       passwordTurns: new OneAtATime(),
       passwords: loadPasswordPolicy(),
       logos: createLogoCache({ allowPrivate: config.fetchAllowPrivate, onFailure: (url, reason) => onLogoFailure(url, reason) }),

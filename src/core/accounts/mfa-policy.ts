@@ -11,6 +11,7 @@ import { OAuthError } from '../errors.js';
 import type { SecondFactor } from '../interaction/next.js';
 import { spaceList } from '../params.js';
 import { ACR_MFA, ACR_PWD, type AcrValue, acrFor, isAcrValue, satisfiesAcr } from './acr.js';
+import { essentialAcrValues } from '../oidc/claims-request.js';
 
 /** LATCH_MFA: nobody unless a client asks, everyone who set up a second factor, or everyone. */
 export type MfaSetting = 'off' | 'enrolled' | 'required';
@@ -27,10 +28,16 @@ function leastOf(values: readonly string[] | undefined): AcrValue | undefined {
   return least;
 }
 
-export function requiredAcr(input: { global: MfaSetting; defaultAcrValues?: readonly string[] | undefined; acrValues?: string | undefined }): AcrValue {
+export function requiredAcr(input: {
+  global: MfaSetting;
+  defaultAcrValues?: readonly string[] | undefined;
+  acrValues?: string | undefined;
+  /** OIDC Core §5.5.1.1: acr requested as essential with values in the claims parameter, honoured like acr_values. */
+  essentialAcrValues?: readonly string[] | undefined;
+}): AcrValue {
   const global: AcrValue = input.global === 'required' ? (ACR_MFA as AcrValue) : (ACR_PWD as AcrValue);
   let most = global;
-  for (const value of [leastOf(input.defaultAcrValues), leastOf(spaceList(input.acrValues))]) {
+  for (const value of [leastOf(input.defaultAcrValues), leastOf(spaceList(input.acrValues)), leastOf(input.essentialAcrValues)]) {
     if (value !== undefined && !satisfiesAcr(most, value)) most = value;
   }
   return most;
@@ -46,7 +53,12 @@ export function clientRequiredAcr(global: MfaSetting, defaultAcrValues: readonly
  * else nothing. With prompt=none no page may be shown (OIDC Core §3.1.2.6): interaction_required.
  */
 export function secondFactorStep(authz: AuthorizationRequest, auth: Authentication, global: MfaSetting, hasSecondFactor: boolean): SecondFactor | undefined {
-  let required = requiredAcr({ global, defaultAcrValues: authz.client.metadata.default_acr_values, acrValues: authz.params.acr_values });
+  let required = requiredAcr({
+    global,
+    defaultAcrValues: authz.client.metadata.default_acr_values,
+    acrValues: authz.params.acr_values,
+    essentialAcrValues: essentialAcrValues(authz.claims),
+  });
   // LATCH_MFA=enrolled: a person who set up a second factor is asked for it at every sign-in, whatever the client
   // asks (the factor guards their account, not one application).
   if (global === 'enrolled' && hasSecondFactor && !satisfiesAcr(required, ACR_MFA)) required = ACR_MFA as AcrValue;

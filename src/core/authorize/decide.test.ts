@@ -58,4 +58,12 @@ describe('decide', () => {
   it('asks for login when id_token_hint names another person', () => {
     expect(decide({ request: request(), auth, consent, consentedNow: undefined, hintSub: 'someone-else', now }).kind).toBe('login');
   });
+
+  it('asks for consent to the scope of a claim requested by name (OIDC Core §5.5)', () => {
+    const client = { metadata: { scope: 'openid email phone' } } as AuthorizationRequest['client'];
+    const named = request({ scopes: ['openid'], client, claims: { id_token: { phone_number: null } } });
+    expect(decide({ request: named, auth, consent, consentedNow: undefined, hintSub: undefined, now }).kind).toBe('consent');
+    const covered = request({ scopes: ['openid'], client, claims: { userinfo: { email: null } } });
+    expect(decide({ request: covered, auth, consent, consentedNow: undefined, hintSub: undefined, now }).kind).toBe('issue');
+  });
 });

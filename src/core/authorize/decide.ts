@@ -1,6 +1,7 @@
 import type { ConsentRecord } from '../../storage/types.js';
 import { OAuthError } from '../errors.js';
 import type { AuthorizationRequest } from './request.js';
+import { consentScopes } from '../oidc/claims.js';
 
 /** Who the person is, as far as this request knows. */
 export interface Authentication {
@@ -43,7 +44,7 @@ export function decide({ request, auth, consent, consentedNow, hintSub, now }: D
   }
   const granted = new Set([...(consent?.scopes ?? []), ...(consentedNow ?? [])]);
   const consentNeeded =
-    (request.prompt.has('consent') && consentedNow === undefined) || request.scopes.some((scope) => !granted.has(scope));
+    (request.prompt.has('consent') && consentedNow === undefined) || consentScopes(request).some((scope) => !granted.has(scope));
   if (consentNeeded) {
     if (promptNone) throw new OAuthError('consent_required', 'the person must consent, but prompt=none was requested', { redirectable: true });
     return { kind: 'consent', auth };

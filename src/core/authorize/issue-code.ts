@@ -1,5 +1,6 @@
 import type { AuthorizationCodesRepository, GrantsRepository } from '../../storage/types.js';
 import { newSortableId, newTokenValue, tokenKey } from '../tokens/token-key.js';
+import { claimsData } from '../oidc/claims-request.js';
 import type { Authentication } from './decide.js';
 import type { AuthorizationRequest } from './request.js';
 
@@ -53,7 +54,12 @@ export async function issueCodeForGrant(
     authTime: auth.authTime,
     sid: auth.sid,
     // RFC 8707 §2.2: the token request may only narrow the resource authorized here.
-    data: request.resource === undefined ? { redirect_uri_sent: request.redirectUriSent } : { redirect_uri_sent: request.redirectUriSent, resource: request.resource },
+    data: {
+      redirect_uri_sent: request.redirectUriSent,
+      ...(request.resource === undefined ? {} : { resource: request.resource }),
+      // OIDC Core §5.5: the claims parameter reaches the token endpoint (ID token) and, with the tokens, UserInfo.
+      ...claimsData(request.claims),
+    },
     createdAt: now,
     expiresAt: now + deps.codeTtl,
     consumedAt: null,

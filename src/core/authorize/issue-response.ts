@@ -5,6 +5,7 @@ import type { TokenPolicy } from '../grants/types.js';
 import { issueIdToken } from '../tokens/id-token.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { authenticationData } from '../tokens/authentication-data.js';
+import { claimsData } from '../oidc/claims-request.js';
 import { resolveResource } from '../tokens/resource.js';
 import type { Authentication } from './decide.js';
 import { createAuthorizationGrant, issueCodeForGrant } from './issue-code.js';
@@ -68,7 +69,7 @@ export async function issueAuthorizationResponse(
         api: target.api,
         authTime: auth.authTime,
         amr: auth.amr,
-        data: authenticationData(auth.authTime, auth.sid, auth.amr),
+        data: { ...authenticationData(auth.authTime, auth.sid, auth.amr), ...claimsData(request.claims) },
         now,
       },
       deps,
@@ -93,6 +94,8 @@ export async function issueAuthorizationResponse(
         nonce: request.nonce ?? null,
         ...(params.access_token !== undefined ? { accessToken: params.access_token } : {}),
         ...(params.code !== undefined ? { code: params.code } : {}),
+        claims: request.claims,
+        pairwiseSalt: policy.pairwiseSalt,
         now,
         ttl: policy.idTokenTtl,
       },

@@ -10,6 +10,9 @@ import { hintSubject } from './id-token-hint.js';
 import { issueAuthorizationResponse } from './issue-response.js';
 import type { AuthorizationRequest } from './request.js';
 import { buildAuthorizationResponse } from './response.js';
+import { requestedSub } from '../oidc/claims-request.js';
+import { consentScopes } from '../oidc/claims.js';
+import { namesPerson } from '../oidc/pairwise.js';
 
 export interface AuthorizeDeps {
   store: Pick<Store, 'grants' | 'codes' | 'tokens' | 'users' | 'apis' | 'consents' | 'totpSecrets' | 'passkeys'>;
@@ -56,7 +59,10 @@ export async function proceed(
   // The person is asked for, and granted, only their share of the scopes (no admin scopes without the admin role);
   // a disabled account (whose sessions ended with it) counts as nobody signed in.
   const { auth, authz, user } = await forPerson(store.users, requested, signedIn);
-  const hintSub = await hintSubject(deps.keys, policy.issuer, authz.idTokenHint);
+  // OIDC Core §3.1.2.1 id_token_hint and §5.5.1 `sub` requested with a value: the person they name must be the one
+  // signed in. A pairwise client names them by its own sub (§8.1), which is mapped back to the local one here.
+  const named = [await hintSubject(deps.keys, policy.issuer, authz.idTokenHint), requestedSub(authz.claims)].filter((s) => s !== undefined);
+  const hintSub = named.find((s) => !auth || !namesPerson(s, auth.sub, authz.client, policy.pairwiseSalt)) ?? (named.length > 0 ? auth?.sub : undefined);
   const consent = auth ? await store.consents.find(auth.sub, authz.client.clientId) : undefined;
   const decision = decide({ request: authz, auth, consent, consentedNow, hintSub, now });
   if (decision.kind === 'login') return { kind: 'login' };
@@ -64,7 +70,7 @@ export async function proceed(
   const mfa = policy.mfa ?? 'off';
   const secondFactor = secondFactorStep(authz, decision.auth, mfa, mfa === 'enrolled' && (await hasSecondFactor(store, decision.auth)));
   if (secondFactor) return secondFactor;
-  if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: authz.scopes };
+  if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: consentScopes(authz) };
   const issued = await issueAuthorizationResponse(authz, decision.auth, deps, now);
   const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, policy.issuer);
   return { kind: 'issue', response };

@@ -1,4 +1,5 @@
 import type { ClientRecord, ClientsRepository } from '../../storage/types.js';
+import type { ClaimsRequest } from '../oidc/claims-request.js';
 import { InvalidRequest, OAuthError } from '../errors.js';
 import { collectParams, type ParsedParams, spaceList } from '../params.js';
 import { isRegisteredRedirectUri } from './redirect-uri.js';
@@ -22,6 +23,8 @@ export interface AuthorizationRequest {
   uiLocales: string | undefined;
   /** RFC 8707: the API the access token is requested for (checked against the registered APIs before issuing). */
   resource: string | undefined;
+  /** OIDC Core §5.5: the parsed claims parameter, if sent. */
+  claims?: ClaimsRequest | undefined;
   /** The validated parameters, kept to resume the request after an interaction. */
   params: Record<string, string>;
 }

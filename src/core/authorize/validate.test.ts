@@ -35,6 +35,8 @@ describe('validateAuthorizationRequest', () => {
       'prompt',
       'resource',
       'max_age',
+      'claims',
+      'pairwise sector',
     ]);
     // Both the scope and the prompt are wrong: scope is checked first.
     expect(code(() => validate({ scope: 'admin', prompt: 'bogus' }))).toBe('invalid_scope');
@@ -50,5 +52,20 @@ describe('validateAuthorizationRequest', () => {
   it('returns the typed request', () => {
     const request = validate({ scope: 'openid email openid', max_age: '60', login_hint: 'a@example.com' });
     expect(request).toMatchObject({ scopes: ['openid', 'email'], maxAge: 60, loginHint: 'a@example.com', responseType: 'code', redirectUri: 'https://app.example/cb' });
+  });
+
+  it('applies the client’s default_max_age when the request sends no max_age (OIDC Registration §2)', () => {
+    const strict = { ...client, metadata: { ...client.metadata, default_max_age: 300 } } as ClientRecord;
+    const strictTarget = { ...target, client: strict };
+    const run = (params: Record<string, string>) =>
+      validateAuthorizationRequest(collectParams(Object.entries({ client_id: 'c', response_type: 'code', scope: 'openid', ...params })), strictTarget);
+    expect(run({}).maxAge).toBe(300);
+    expect(run({ max_age: '0' }).maxAge).toBe(0);
+    expect(validate({ scope: 'openid' }).maxAge).toBeUndefined();
+  });
+
+  it('parses the claims parameter into the typed request, and refuses a malformed one', () => {
+    expect(validate({ scope: 'openid', claims: '{"id_token":{"email":null}}' }).claims).toEqual({ id_token: { email: null } });
+    expect(code(() => validate({ scope: 'openid', claims: '{"id_token":1}' }))).toBe('invalid_request');
   });
 });

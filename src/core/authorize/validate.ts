@@ -2,6 +2,9 @@ import type { ClientRecord } from '../../storage/types.js';
 import { InvalidScope, OAuthError, UnauthorizedClient } from '../errors.js';
 import { type ParsedParams, type Params, rejectDuplicates, spaceList } from '../params.js';
 import { s256ChallengePattern } from '../pkce.js';
+import { isAcrValue } from '../accounts/acr.js';
+import { essentialAcrValues, parseClaimsParameter } from '../oidc/claims-request.js';
+import { sectorOf } from '../oidc/pairwise.js';
 import { requestedResource } from '../tokens/resource.js';
 import type { AuthorizationRequest, RedirectTarget } from './request.js';
 import { responseModes, type ResponseType, responseTypes } from './response-types.js';
@@ -139,7 +142,41 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
       if (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge)) fail('invalid_request', 'max_age must be a non-negative integer number of seconds');
     },
   },
+  {
+    name: 'claims',
+    check({ params, type, responseType }) {
+      // OIDC Core §5.5: a JSON object whose userinfo and id_token members are objects of claim requests.
+      const claims = parseClaimsParameter(params.get('claims'));
+      // §5.5: "When the userinfo member is used, the request MUST also use a response_type value that results in an
+      // Access Token being issued to the Client for use at the UserInfo Endpoint."
+      if (claims?.userinfo && !type.issuesCode && !type.returnsAccessToken) {
+        fail('invalid_request', `claims.userinfo cannot be used with response_type ${responseType}: no access token is issued`);
+      }
+      // §5.5.1.1: an essential acr that cannot be met "MUST [be treated] as a failed authentication attempt".
+      const essential = essentialAcrValues(claims);
+      if (essential.length > 0 && !essential.some(isAcrValue)) {
+        fail('access_denied', `none of the essential acr values requested is supported (supported: see acr_values_supported)`);
+      }
+    },
+  },
+  {
+    name: 'pairwise sector',
+    check({ client }) {
+      // OIDC Core §8.1: a pairwise client needs one sector; without it no sub can be computed (refused before login).
+      if (client.metadata.subject_type === 'pairwise') sectorOf(client.metadata);
+    },
+  },
 ];
+
+/**
+ * OIDC Dynamic Registration §2 default_max_age: "Specifies that the End-User MUST be actively authenticated if the
+ * End-User was authenticated longer ago than the specified number of seconds"; max_age in the request overrides it.
+ */
+function effectiveMaxAge(sent: string | undefined, client: ClientRecord): number | undefined {
+  if (sent !== undefined) return Number(sent);
+  const fallback = client.metadata.default_max_age;
+  return typeof fallback === 'number' && Number.isInteger(fallback) && fallback >= 0 ? fallback : undefined;
+}
 
 /**
  * Step 2 of the pipeline: everything after the client and redirect URI (step 1, `resolveRedirectTarget`).
@@ -155,7 +192,6 @@ export function validateAuthorizationRequest(
   const input: CheckInput = { parsed, params, target, client, ...readResponseType(parsed, client) };
   for (const { check } of checks) check(input);
 
-  const maxAge = params.get('max_age');
   return {
     client,
     redirectUri: target.redirectUri,
@@ -167,11 +203,12 @@ export function validateAuthorizationRequest(
     nonce: params.get('nonce'),
     codeChallenge: params.get('code_challenge'),
     prompt: new Set(spaceList(params.get('prompt'))),
-    maxAge: maxAge === undefined ? undefined : Number(maxAge),
+    maxAge: effectiveMaxAge(params.get('max_age'), client),
     loginHint: params.get('login_hint'),
     idTokenHint: params.get('id_token_hint'),
     uiLocales: params.get('ui_locales'),
     resource: requestedResource(parsed.multi.get('resource'), true),
+    claims: parseClaimsParameter(params.get('claims')),
     params: Object.fromEntries(params),
   };
 }

@@ -5,6 +5,7 @@ import { codeVerifierPattern, verifyS256 } from '../pkce.js';
 import { tokenKey } from '../tokens/token-key.js';
 import { checkResourceIdentifier, invalidTarget, resolveResource } from '../tokens/resource.js';
 import { issueTokenSet } from '../tokens/token-set.js';
+import { claimsRequestOf } from '../oidc/claims-request.js';
 import type { Grant } from './types.js';
 
 export const authorizationCode: Grant = {
@@ -80,6 +81,7 @@ export const authorizationCode: Grant = {
         nonce: record.nonce,
         withRefreshToken: client.metadata.grant_types.includes('refresh_token'),
         withIdToken: scopes.includes('openid'),
+        claims: claimsRequestOf(record.data),
         now,
       },
       deps,

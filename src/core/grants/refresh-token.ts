@@ -7,6 +7,7 @@ import { tokenKey } from '../tokens/token-key.js';
 import { checkResourceIdentifier, invalidTarget, resolveResource, type ResolvedResource } from '../tokens/resource.js';
 import { amrOf } from '../tokens/authentication-data.js';
 import { issueTokenSet } from '../tokens/token-set.js';
+import { claimsRequestOf } from '../oidc/claims-request.js';
 import type { Grant, GrantDeps, RefreshReusePolicy } from './types.js';
 
 interface Narrowing {
@@ -125,6 +126,8 @@ export const refreshToken: Grant = {
         nonce: null,
         withRefreshToken: true,
         withIdToken: requested.includes('openid'),
+        // OIDC Core §5.5: the claims request of the grant still applies after a refresh (kept in the token's data).
+        claims: claimsRequestOf(record.data),
         now,
       },
       deps,

@@ -18,6 +18,8 @@ export interface TokenPolicy {
   accessTokenTtl: number;
   idTokenTtl: number;
   refreshTokenTtl: number;
+  /** OIDC Core §8.1: the salt of pairwise subjects, derived from the server secret (core/oidc/pairwise.ts). */
+  pairwiseSalt: Buffer;
 }
 
 /** The settings that switch grants on (the Config satisfies it). */

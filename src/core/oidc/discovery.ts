@@ -49,8 +49,11 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     // RFC 8414 §2: grant_types_supported lists the token endpoint grants enabled here, plus "implicit" for the
     // response types that return tokens from the authorization endpoint.
     grant_types_supported: [...enabledGrantTypes(settings), 'implicit'],
-    subject_types_supported: ['public'],
+    // OIDC Core §8: public, and pairwise for clients registered with subject_type pairwise (core/oidc/pairwise.ts).
+    subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: [...signingAlgs],
+    // OIDC Core §5.3.2: signed UserInfo responses, with the same keys as ID tokens.
+    userinfo_signing_alg_values_supported: [...signingAlgs],
     token_endpoint_auth_methods_supported: authMethods,
     token_endpoint_auth_signing_alg_values_supported: clientAssertionAlgs,
     introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
@@ -61,7 +64,8 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     claims_supported: claimsSupported,
     // OIDC Discovery §3: the authentication context classes Latch can satisfy (core/accounts/acr.ts).
     acr_values_supported: [...ACR_VALUES_SUPPORTED],
-    claims_parameter_supported: false,
+    // OIDC Core §5.5 (core/oidc/claims-request.ts).
+    claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],

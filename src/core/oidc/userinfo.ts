@@ -1,8 +1,11 @@
-import type { Store } from '../../storage/types.js';
+import type { KeyRing, SigningAlg } from '../../keys/types.js';
+import type { ClientRecord, Store } from '../../storage/types.js';
 import { OAuthError } from '../errors.js';
 import { spaceList } from '../params.js';
 import { findUsableToken } from '../tokens/opaque.js';
-import { claimsForScopes } from './claims.js';
+import { releasedClaims } from './claims.js';
+import { claimsRequestOf } from './claims-request.js';
+import { subjectFor } from './pairwise.js';
 
 const bearerError = (code: 'invalid_token' | 'insufficient_scope' | 'invalid_request', description: string, status: number) =>
   new OAuthError(code, description, {
@@ -41,8 +44,24 @@ export function extractBearerToken({ authorization, body, query }: PresentedBear
   return token;
 }
 
-/** OIDC Core §5.3: the claims about the person, for the scopes of the access token. */
-export async function userinfo(token: string, store: Pick<Store, 'tokens' | 'users'>, now: number): Promise<Record<string, unknown>> {
+export interface UserinfoDeps {
+  store: Pick<Store, 'tokens' | 'users' | 'clients'>;
+  /** OIDC Core §8.1: the salt of pairwise subjects. */
+  pairwiseSalt: Buffer;
+}
+
+/** The UserInfo answer: the claims, and the client they are for (whose metadata may ask for a signed response). */
+export interface UserinfoResult {
+  claims: Record<string, unknown>;
+  client: ClientRecord;
+}
+
+/**
+ * OIDC Core §5.3: the claims about the person, for the scopes of the access token and the `userinfo` member of the
+ * claims parameter (§5.5) that the token kept; `sub` as the client knows the person (pairwise, §8).
+ */
+export async function userinfo(token: string, deps: UserinfoDeps, now: number): Promise<UserinfoResult> {
+  const { store } = deps;
   const record = await findUsableToken(token, store.tokens, now);
   if (!record || record.kind !== 'access_token') {
     throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
@@ -51,7 +70,26 @@ export async function userinfo(token: string, store: Pick<Store, 'tokens' | 'use
   if (!record.sub || !scopes.includes('openid')) {
     throw bearerError('insufficient_scope', 'the access token was not issued for the openid scope', 403);
   }
-  const user = await store.users.findBySub(record.sub);
+  const [user, client] = await Promise.all([store.users.findBySub(record.sub), store.clients.find(record.clientId)]);
   if (!user) throw bearerError('invalid_token', 'the user of this access token no longer exists', 401);
-  return { sub: user.sub, ...claimsForScopes(user, scopes) };
+  if (!client) throw bearerError('invalid_token', 'the client of this access token no longer exists', 401);
+  const requested = claimsRequestOf(record.data)?.userinfo;
+  const claims = { sub: subjectFor(client, user.sub, deps.pairwiseSalt), ...releasedClaims(user, scopes, requested, spaceList(client.metadata.scope)) };
+  return { claims, client };
+}
+
+/**
+ * OIDC Core §5.3.2: with `userinfo_signed_response_alg` registered, the claims as a JWT signed like ID tokens
+ * (the active key of that alg), with iss and aud ("SHOULD contain the Claims iss (issuer) and aud (audience)");
+ * undefined for a client that wants plain JSON.
+ */
+export async function signedUserinfo(result: UserinfoResult, keys: Pick<KeyRing, 'sign' | 'algorithms'>, issuer: string, now: number): Promise<string | undefined> {
+  const alg = result.client.metadata.userinfo_signed_response_alg;
+  if (!alg) return undefined;
+  // OIDC Registration §2: the alg must be one the provider supports (userinfo_signing_alg_values_supported).
+  if (!(keys.algorithms as readonly string[]).includes(alg)) {
+    throw new OAuthError('invalid_client', `userinfo_signed_response_alg ${alg} of this client is not supported by this server`, { status: 400 });
+  }
+  const payload = { ...result.claims, iss: issuer, aud: result.client.clientId, iat: now };
+  return keys.sign(payload, { alg: alg as SigningAlg, typ: 'JWT' });
 }

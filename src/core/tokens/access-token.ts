@@ -3,6 +3,7 @@ import type { AccessTokenFormat, ApiRecord, ClientRecord, TokenRecord, TokensRep
 import { signJwtAccessToken } from './jwt-access-token.js';
 import { issueOpaqueToken } from './opaque.js';
 import { newSortableId, tokenKey } from './token-key.js';
+import { subjectFor } from '../oidc/pairwise.js';
 
 export interface AccessTokenInput {
   client: ClientRecord;
@@ -23,7 +24,7 @@ export interface AccessTokenInput {
 export interface AccessTokenDeps {
   store: { tokens: Pick<TokensRepository, 'create'> };
   keys: Pick<KeyRing, 'sign'>;
-  policy: { issuer: string; accessTokenTtl: number };
+  policy: { issuer: string; accessTokenTtl: number; /** OIDC Core §8.1: pairwise subjects' salt. */ pairwiseSalt?: Buffer };
 }
 
 export interface IssuedAccessToken {
@@ -54,8 +55,9 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
   const value = await signJwtAccessToken(
     {
       issuer: deps.policy.issuer,
-      // RFC 9068 §2.2: without a resource owner, sub is the client_id.
-      sub: input.sub ?? client.clientId,
+      // RFC 9068 §2.2: without a resource owner, sub is the client_id. OIDC Core §8: a pairwise client's sub for the
+      // person (as node-oidc-provider does), so that the API and the client know them by the same identifier.
+      sub: input.sub === null ? client.clientId : subjectFor(client, input.sub, deps.policy.pairwiseSalt),
       clientId: client.clientId,
       audience: api.identifier,
       scopes: input.scopes,

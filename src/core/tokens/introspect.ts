@@ -4,6 +4,7 @@ import { type Params, required } from '../params.js';
 import { acrFor } from '../accounts/acr.js';
 import { findUsableToken } from './opaque.js';
 import { amrOf } from './authentication-data.js';
+import { subjectFor } from '../oidc/pairwise.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -23,7 +24,7 @@ async function mayIntrospect(caller: ClientRecord, record: TokenRecord, apis: Pi
 export async function introspect(
   caller: ClientRecord,
   params: Params,
-  deps: { store: Pick<Store, 'tokens' | 'apis'>; issuer: string; now: number },
+  deps: { store: Pick<Store, 'tokens' | 'apis' | 'clients'>; issuer: string; now: number; /** OIDC Core §8.1 */ pairwiseSalt: Buffer },
 ): Promise<IntrospectionResponse> {
   if (caller.metadata.token_endpoint_auth_method === 'none') {
     throw new UnauthorizedClient('public clients may not use token introspection');
@@ -45,6 +46,11 @@ export async function introspect(
   };
   // RFC 9068 §2.2: without a resource owner the subject is the client, as in the JWT form of the same token.
   response.sub = record.sub ?? record.clientId;
+  // OIDC Core §8: the person as the token's client knows them (its pairwise sub), as node-oidc-provider does.
+  if (record.sub) {
+    const owner = record.clientId === caller.clientId ? caller : await deps.store.clients.find(record.clientId);
+    if (owner) response.sub = subjectFor(owner, record.sub, deps.pairwiseSalt);
+  }
   if (record.audience) response.aud = record.audience;
   // How the person authenticated, as the ID token and a JWT access token say it (RFC 9068 §2.2.1).
   if (typeof record.data.auth_time === 'number') response.auth_time = record.data.auth_time;

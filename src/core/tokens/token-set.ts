@@ -5,6 +5,7 @@ import { issueAccessToken } from './access-token.js';
 import { authenticationData } from './authentication-data.js';
 import { issueIdToken } from './id-token.js';
 import { issueOpaqueToken, opaqueTokenRecord } from './opaque.js';
+import { claimsData, type ClaimsRequest } from '../oidc/claims-request.js';
 
 export interface TokenSetInput {
   client: ClientRecord;
@@ -32,6 +33,8 @@ export interface TokenSetInput {
    */
   refreshSuccessor?: string;
   withIdToken: boolean;
+  /** OIDC Core §5.5: the claims parameter of the authorization request; every token of the grant keeps it. */
+  claims?: ClaimsRequest | undefined;
   now: number;
 }
 
@@ -39,7 +42,7 @@ export interface TokenSetInput {
 export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Promise<TokenResponse> {
   const { client, grantId, user, now } = input;
   const { policy, store } = deps;
-  const data = authenticationData(input.authTime, input.sid, input.amr);
+  const data = { ...authenticationData(input.authTime, input.sid, input.amr), ...claimsData(input.claims) };
   // A role scope (admin:read, admin:write) only while the person holds the role, whatever the grant says.
   const scopes = scopesForPerson(user, input.scopes);
   const accessScopes = scopesForPerson(user, input.accessScopes ?? input.scopes);
@@ -84,6 +87,8 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
         sid: input.sid,
         nonce: input.nonce,
         accessToken: access.value,
+        claims: input.claims,
+        pairwiseSalt: policy.pairwiseSalt,
         now,
         ttl: policy.idTokenTtl,
       },

@@ -31,6 +31,7 @@ beforeAll(async () => {
     keys: await loadKeyRing({ repo: store.keys, secret, algorithms: ['ES256'] }),
     csrfKey: secret,
     refreshSuccessorKey: secret,
+    pairwiseSalt: secret,
     passwordTurns: new OneAtATime(),
     passwords: loadPasswordPolicy(),
     logos: createLogoCache(),

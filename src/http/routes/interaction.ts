@@ -13,6 +13,7 @@ import { lazyChrome } from '../page-chrome.js';
 import { noStore, sendErrorPage } from '../responses.js';
 import { authorizeDeps, sendAuthorizeNext, sendNext } from '../authorize-flow.js';
 import { type LoadedInteraction, loadInteraction, renderAuthorizeLogin } from '../interaction-pages.js';
+import { consentScopes } from '../../core/oidc/claims.js';
 
 // A form of this browser goes stale when the browser signs in (in another tab, say): its interaction is still there.
 const badCsrf = new OAuthError('invalid_request', 'The form has expired. Reload the page to continue, or go back to the application and start again.', { status: 403 });
@@ -74,7 +75,7 @@ async function consent(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   if (!auth) return noStore(reply).redirect(`/interaction/${resumed.interaction.id}`, 303);
   const now = ctx.now();
   const allowed = params.get('decision') === 'allow';
-  const denied = await answerConsent(authorizeDeps(ctx), resumed, resumed.interaction.record, auth, authz.scopes, allowed, now);
+  const denied = await answerConsent(authorizeDeps(ctx), resumed, resumed.interaction.record, auth, consentScopes(authz), allowed, now);
   const event = { by: { sub: auth.sub, clientId: null, address: request.ip }, sub: auth.sub, clientId: authz.client.clientId, data: { scopes: authz.scopes } };
   await recordEvent(ctx.store, { type: allowed ? 'consent.granted' : 'consent.denied', ...event }, now, request.log);
   if (denied) return sendNext(ctx, request, reply, denied, resumed.request.uiLocales);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOAuthError, OAuthError } from '../../core/errors.js';
 import { type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '../../core/oidc/logout.js';
+import { namesPerson } from '../../core/oidc/pairwise.js';
 import { collectParams, rejectDuplicates } from '../../core/params.js';
 import { recordEvent } from '../../observability/events.js';
 import type { SessionRecord } from '../../storage/types.js';
@@ -50,7 +51,8 @@ async function logout(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const session = await currentSession(ctx, request);
   // §2: the OP MUST ask unless a valid id_token_hint names the signed-in person. With nobody signed in there is
   // nothing to ask about: the logout is complete, and a validated post_logout_redirect_uri is honoured (§3).
-  if (!session || (logoutRequest.hint && session.sub === logoutRequest.hint.sub)) {
+  // A pairwise client's ID token names the person by its own sub (OIDC Core §8.1).
+  if (!session || (logoutRequest.hint && namesPerson(logoutRequest.hint.sub, session.sub, logoutRequest.client, ctx.pairwiseSalt))) {
     await endSession(ctx, request, reply);
     if (session) await recordLogout(ctx, request, session, logoutRequest);
     return finish(ctx, request, reply, logoutRequest, uiLocales);

@@ -72,6 +72,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       accessTokenTtl: ctx.config.accessTokenTtl,
       idTokenTtl: ctx.config.idTokenTtl,
       refreshTokenTtl: ctx.config.refreshTokenTtl,
+      pairwiseSalt: ctx.pairwiseSalt,
     },
     settings: ctx.config,
     throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), app.log, ctx.passwordTurns),
@@ -101,7 +102,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
 
   app.post('/introspect', async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.introspection);
-    const response = await introspect(client, params, { store: ctx.store, issuer: ctx.config.issuer, now });
+    const response = await introspect(client, params, { store: ctx.store, issuer: ctx.config.issuer, now, pairwiseSalt: ctx.pairwiseSalt });
     return sendJson(reply, response);
   });
 
