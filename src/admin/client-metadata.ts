@@ -41,7 +41,8 @@ export const CLIENT_INFO_URIS = { logoUri: 'logo_uri', clientUri: 'client_uri', 
 
 export const CLIENT_KINDS: readonly ClientKind[] = ['web', 'spa', 'native', 'm2m', 'device'];
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, 'implicit', 'password'];
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, 'implicit', 'password', TOKEN_EXCHANGE_GRANT];
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'none'];
 export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
