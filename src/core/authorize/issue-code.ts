@@ -1,4 +1,5 @@
 import type { AuthorizationCodesRepository, GrantsRepository } from '../../storage/types.js';
+import { codeLifetime } from '../fapi/profile.js';
 import { newSortableId, newTokenValue, tokenKey } from '../tokens/token-key.js';
 import type { Authentication } from './decide.js';
 import type { AuthorizationRequest } from './request.js';
@@ -55,7 +56,7 @@ export async function issueCodeForGrant(
     // RFC 8707 §2.2: the token request may only narrow the resource authorized here.
     data: request.resource === undefined ? { redirect_uri_sent: request.redirectUriSent } : { redirect_uri_sent: request.redirectUriSent, resource: request.resource },
     createdAt: now,
-    expiresAt: now + deps.codeTtl,
+    expiresAt: now + codeLifetime(request.client, deps.codeTtl),
     consumedAt: null,
   });
   return code;

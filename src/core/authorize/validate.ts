@@ -3,6 +3,7 @@ import { InvalidScope, OAuthError, UnauthorizedClient } from '../errors.js';
 import { type ParsedParams, type Params, rejectDuplicates, spaceList } from '../params.js';
 import { s256ChallengePattern } from '../pkce.js';
 import { requestedResource } from '../tokens/resource.js';
+import { fapi2AuthorizationChecks } from '../fapi/authorize-checks.js';
 import type { AuthorizationRequest, RedirectTarget } from './request.js';
 import { responseModes, type ResponseType, responseTypes } from './response-types.js';
 
@@ -139,6 +140,7 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
       if (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge)) fail('invalid_request', 'max_age must be a non-negative integer number of seconds');
     },
   },
+  ...fapi2AuthorizationChecks,
 ];
 
 /**
