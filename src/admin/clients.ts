@@ -114,6 +114,7 @@ function inputOf(client: ClientRecord): CreateClientInput {
   if (m.client_uri !== undefined) input.clientUri = m.client_uri;
   if (m.policy_uri !== undefined) input.policyUri = m.policy_uri;
   if (m.tos_uri !== undefined) input.tosUri = m.tos_uri;
+  if (m.latch_profile !== undefined) input.profile = m.latch_profile;
   return input;
 }
 
