@@ -139,11 +139,17 @@ describe('an API calling another API on the person\'s behalf', () => {
     });
   });
 
-  it('an ID token issued to the calling client, within what the person consented to', async () => {
-    const { id_token: idToken } = await ordersToken();
+  it('an ID token issued to the calling client, within the person\'s grant to it, and revoked with that grant', async () => {
+    const { id_token: idToken, access_token: accessToken } = await ordersToken();
     const issued = expectTokens(await raw(shop, { subject_token: idToken, subject_token_type: ID, resource: STOCK, scope: 'stock:read' }));
     expect(decodeJwt(issued.access_token)).toMatchObject({ sub: user.sub, aud: STOCK, client_id: shop.clientId, scope: 'stock:read' });
     expect(issued.expires_in).toBeLessThanOrEqual(decodeJwt(idToken).exp! - Math.floor(Date.now() / 1000) + 1);
+    const grantId = (await ts.latch.store.tokens.find(tokenKey(accessToken)))!.grantId!;
+    expect((await ts.latch.store.tokens.find(tokenKey(issued.access_token)))!.grantId).toBe(grantId);
+    await revokeGrant(ts.latch.store, grantId);
+    expect((await introspect(ts, issued.access_token, auth(stockService))).body).toEqual({ active: false });
+    // Without a live grant of the person to the client, the ID token is no subject any more.
+    expectTokenError(await raw(shop, { subject_token: idToken, subject_token_type: ID, resource: STOCK }), 400, 'invalid_request');
   });
 
   it('an exchanged token is of the person\'s grant: revoking the grant revokes it', async () => {

@@ -23,7 +23,7 @@ const ADMIN_API = 'urn:latch:admin';
 interface PresentedToken {
   sub: string | null;
   clientId: string;
-  /** The scopes it carries; for an ID token, what the person consented to for the calling client. */
+  /** The scopes it carries; for an ID token, those of the person's grant to the calling client. */
   scopes: string[];
   grantId: string | null;
   expiresAt: number;
@@ -83,13 +83,19 @@ async function idToken(name: string, value: string, client: ClientRecord, deps: 
   }
   if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw unacceptable(name, 'an ID token without sub or exp');
   if (payload.exp <= now) throw unacceptable(name, 'expired');
-  // An ID token carries no scope: what the person consented to for this client bounds the exchange.
-  const consent = await deps.store.consents.find(payload.sub, client.clientId);
+  // An ID token carries no scope and no grant: the person's live grant to this client (of the ID token's session when
+  // it names one, only those) bounds the exchange, and the new token joins it, so that revoking the grant revokes it too.
+  const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+  const live = (await deps.store.grants.listBySub(payload.sub)).filter(
+    (g) => g.clientId === client.clientId && g.revokedAt === null && (sid === undefined || g.sid === sid),
+  );
+  const [grant] = live.sort((a, b) => b.createdAt - a.createdAt);
+  if (!grant) throw unacceptable(name, 'about a person who no longer authorizes this client (no live grant)');
   return {
     sub: payload.sub,
     clientId: client.clientId,
-    scopes: consent?.scopes ?? [],
-    grantId: null,
+    scopes: spaceList(grant.scope),
+    grantId: grant.grantId,
     expiresAt: payload.exp,
     authTime: typeof payload.auth_time === 'number' ? payload.auth_time : undefined,
     amr: Array.isArray(payload.amr) && payload.amr.every((m) => typeof m === 'string') ? (payload.amr as string[]) : undefined,

@@ -32,7 +32,7 @@ export interface GrantSettings {
 }
 
 export interface GrantDeps {
-  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes' | 'events' | 'totpSecrets' | 'passkeys' | 'consents'>;
+  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes' | 'events' | 'totpSecrets' | 'passkeys'>;
   keys: KeyRing;
   policy: TokenPolicy;
   /** Operator switches for grants that are off by default. */
