@@ -8,7 +8,11 @@
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AdminInputError, createClient } from '../../src/admin/clients.js';
+import { runLatch } from '../../src/cli/test-helpers.js';
 import { tokenKey } from '../../src/core/tokens/token-key.js';
 import { Browser } from '../helpers/browser.js';
 import { authorizeUrl, expectTokenError, getJson, pkcePair, random, tokenRequest } from '../helpers/oauth.js';
@@ -221,6 +225,29 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
       const error = await createClient(ts.latch.store, input as Parameters<typeof createClient>[1]).catch((e: unknown) => e);
       expect(error, field).toBeInstanceOf(AdminInputError);
       expect((error as AdminInputError).field, field).toBe(field);
+    }
+  });
+});
+
+describe('latch clients create --profile fapi2', () => {
+  it('refuses a client secret, naming the member, and registers a private_key_jwt client under the profile', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'latch-fapi2-cli-'));
+    try {
+      const env = { LATCH_DATA_DIR: dataDir };
+      const base = ['clients', 'create', '--name', 'Bank', '--type', 'web', '--redirect-uri', 'https://bank.example/cb', '--profile', 'fapi2'];
+      const refused = await runLatch(base, { env });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/--auth-method|token_endpoint_auth_method/);
+      const key = await signingKey('ES256');
+      const jwksFile = join(dataDir, 'jwks.json');
+      await writeFile(jwksFile, JSON.stringify({ keys: [key.jwk] }));
+      const created = await runLatch([...base, '--auth-method', 'private_key_jwt', '--jwks-file', jwksFile, '--id-token-alg', 'PS256', '--json'], { env });
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.json()).toMatchObject({ latch_profile: 'fapi2', token_endpoint_auth_method: 'private_key_jwt' });
+      const unknown = await runLatch([...base.slice(0, -1), 'fapi1'], { env });
+      expect(unknown.stderr).toMatch(/--profile|latch_profile/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
