@@ -34,26 +34,50 @@ export async function discover(ts: TestServer): Promise<oauth.AuthorizationServe
   return oauth.processDiscoveryResponse(new URL(ts.issuer), await oauth.discoveryRequest(new URL(ts.issuer), { [allow]: true }));
 }
 
+/** oauth4webapi's private_key_jwt for a client with its key. */
+export function keyAuth(c: KeyedClient): oauth.ClientAuth {
+  return oauth.PrivateKeyJwt({ key: c.privateKey, kid: c.kid });
+}
+
 /**
- * The front channel for a FAPI client: PKCE S256, code, through the browser. After the merge with PAR this request
- * must be pushed first (require_pushed_authorization_requests is implied by the profile).
+ * RFC 9449 for the token requests once the server offers DPoP (dpop_signing_alg_values_supported): the profile binds
+ * every access token of the client (dpop_bound_access_tokens). Without DPoP on the server, plain requests.
  */
-export async function frontChannel(ts: TestServer, c: TestClient, user: TestUser, params: Record<string, string> = {}) {
+export async function dpopOptions(as: oauth.AuthorizationServer): Promise<{ DPoP?: oauth.DPoPHandle }> {
+  if (!as.dpop_signing_alg_values_supported) return {};
+  return { DPoP: oauth.DPoP({}, await oauth.generateKeyPair('ES256')) };
+}
+
+/**
+ * The front channel for a FAPI client: PKCE S256, code, through the browser. Pushed first (RFC 9126) when the server
+ * has a PAR endpoint, as the profile requires (require_pushed_authorization_requests); else sent directly.
+ */
+export async function frontChannel(ts: TestServer, c: TestClient | KeyedClient, user: TestUser, params: Record<string, string> = {}) {
+  const as = await discover(ts);
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
-  const url = authorizeUrl(ts, {
+  const nonce = random();
+  const parameters: Record<string, string> = {
     response_type: 'code',
     client_id: c.clientId,
     redirect_uri: c.redirectUri,
     scope: 'openid profile offline_access',
     state,
-    nonce: random(),
+    nonce,
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     ...params,
-  });
+  };
+  let url: URL;
+  if (as.pushed_authorization_request_endpoint && 'privateKey' in c) {
+    const rp: oauth.Client = { client_id: c.clientId };
+    const pushed = await oauth.processPushedAuthorizationResponse(as, rp, await oauth.pushedAuthorizationRequest(as, rp, keyAuth(c), parameters, { [allow]: true }));
+    url = authorizeUrl(ts, { client_id: c.clientId, request_uri: pushed.request_uri });
+  } else {
+    url = authorizeUrl(ts, parameters);
+  }
   const result = await new Browser().authorize(url, { stopAt: c.redirectUri, credentials: { email: user.email, password: user.password }, decision: 'allow' });
-  return { result, verifier, state, nonce: url.searchParams.get('nonce')! };
+  return { result, verifier, state, nonce };
 }
 
 /** An /authorize request refused before any sign-in: the error redirect's parameters, or the error page's status. */

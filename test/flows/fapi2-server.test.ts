@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLatch } from '../../src/cli/test-helpers.js';
 import { expectTokenError, getJson, pkcePair, tokenRequest } from '../helpers/oauth.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
-import { allow, authorizeRefusal, discover, frontChannel, signingKey } from './fapi2-helpers.js';
+import { allow, authorizeRefusal, discover, dpopOptions, frontChannel, keyAuth, signingKey } from './fapi2-helpers.js';
 
 describe('latch clients create --profile fapi2', () => {
   it('refuses a client secret, naming the member, and registers a private_key_jwt client under the profile', async () => {
@@ -91,12 +91,13 @@ describe('the whole server under the profile (LATCH_FAPI2=true)', () => {
 
   it('signs ID tokens ES256 for a client registered with RS256, and codes still work with a FAPI client', async () => {
     const key = await signingKey('PS256');
-    const c = await ts.client({ kind: 'web', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.jwk] } });
+    const registered = await ts.client({ kind: 'web', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.jwk] } });
+    const c = { ...registered, privateKey: key.privateKey, kid: key.kid };
     const as = await discover(ts);
     const { result, verifier, state, nonce } = await frontChannel(ts, c, user);
     const rp: oauth.Client = { client_id: c.clientId, id_token_signed_response_alg: 'ES256' };
     const params = oauth.validateAuthResponse(as, rp, result.callback, state);
-    const response = await oauth.authorizationCodeGrantRequest(as, rp, oauth.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }), params, c.redirectUri, verifier, { [allow]: true });
+    const response = await oauth.authorizationCodeGrantRequest(as, rp, keyAuth(c), params, c.redirectUri, verifier, { [allow]: true, ...(await dpopOptions(as)) });
     const tokens = await oauth.processAuthorizationCodeResponse(as, rp, response, { expectedNonce: nonce, requireIdToken: true });
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256');
   });

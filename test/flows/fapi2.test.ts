@@ -11,7 +11,7 @@ import { AdminInputError, createClient } from '../../src/admin/clients.js';
 import { tokenKey } from '../../src/core/tokens/token-key.js';
 import { expectTokenError, random, tokenRequest } from '../helpers/oauth.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
-import { allow, assertion, assertionType, authorizeRefusal, discover, fapiClient, frontChannel, type KeyedClient, signingKey } from './fapi2-helpers.js';
+import { allow, assertion, assertionType, authorizeRefusal, discover, dpopOptions, fapiClient, frontChannel, keyAuth, type KeyedClient, signingKey } from './fapi2-helpers.js';
 
 describe('a client under the profile (latch_profile: "fapi2")', () => {
   let ts: TestServer;
@@ -37,9 +37,11 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
     // RFC 9207 / FAPI 2.0 §5.3.2.2: iss in the authorization response; oauth4webapi checks it.
     expect(result.params.get('iss')).toBe(ts.issuer);
     const params = oauth.validateAuthResponse(as, rp, result.callback, state);
-    const response = await oauth.authorizationCodeGrantRequest(as, rp, oauth.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }), params, c.redirectUri, verifier, { [allow]: true });
+    // The same DPoP key (once the server offers DPoP) for the code and for every refresh of these tokens.
+    const options = { [allow]: true, ...(await dpopOptions(as)) };
+    const response = await oauth.authorizationCodeGrantRequest(as, rp, keyAuth(c), params, c.redirectUri, verifier, options);
     const tokens = await oauth.processAuthorizationCodeResponse(as, rp, response, { expectedNonce: nonce, requireIdToken: true });
-    return { tokens, rp };
+    return { tokens, rp, options };
   }
 
   it('signs in with PKCE S256, private_key_jwt and iss; the ID token is PS256', async () => {
@@ -60,13 +62,12 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
   });
 
   it('does not rotate refresh tokens: the same one works again, and no new one is issued', async () => {
-    const { tokens, rp } = await tokensFor(bank);
-    const auth = () => oauth.PrivateKeyJwt({ key: bank.privateKey, kid: bank.kid });
-    const first = await oauth.processRefreshTokenResponse(as, rp, await oauth.refreshTokenGrantRequest(as, rp, auth(), tokens.refresh_token!, { [allow]: true }));
+    const { tokens, rp, options } = await tokensFor(bank);
+    const first = await oauth.processRefreshTokenResponse(as, rp, await oauth.refreshTokenGrantRequest(as, rp, keyAuth(bank), tokens.refresh_token!, options));
     expect(first.refresh_token).toBeUndefined();
     expect(first.access_token).not.toBe(tokens.access_token);
     // Well beyond the reuse interval a rotation would allow: still the same refresh token, and no family revoked.
-    const second = await oauth.processRefreshTokenResponse(as, rp, await oauth.refreshTokenGrantRequest(as, rp, auth(), tokens.refresh_token!, { [allow]: true }));
+    const second = await oauth.processRefreshTokenResponse(as, rp, await oauth.refreshTokenGrantRequest(as, rp, keyAuth(bank), tokens.refresh_token!, options));
     expect(second.refresh_token).toBeUndefined();
     const record = await ts.latch.store.tokens.find(tokenKey(tokens.refresh_token!));
     expect(record).toMatchObject({ kind: 'refresh_token', consumedAt: null, revokedAt: null, clientId: bank.clientId });
@@ -75,7 +76,7 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
   });
 
   it('keeps the refresh token bound to its client: another client is refused and changes nothing', async () => {
-    const { tokens, rp } = await tokensFor(bank);
+    const { tokens, rp, options } = await tokensFor(bank);
     const other = await fapiClient(ts);
     const res = await tokenRequest(ts, {
       grant_type: 'refresh_token',
@@ -84,7 +85,7 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
       client_assertion: await assertion(ts, other),
     });
     expectTokenError(res, 400, 'invalid_grant');
-    const again = await oauth.refreshTokenGrantRequest(as, rp, oauth.PrivateKeyJwt({ key: bank.privateKey, kid: bank.kid }), tokens.refresh_token!, { [allow]: true });
+    const again = await oauth.refreshTokenGrantRequest(as, rp, keyAuth(bank), tokens.refresh_token!, options);
     expect((await oauth.processRefreshTokenResponse(as, rp, again)).access_token).toEqual(expect.any(String));
   });
 
