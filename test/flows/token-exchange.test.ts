@@ -185,6 +185,8 @@ describe('what token exchange refuses', () => {
     expectTokenError(await raw(ordersService, { ...base(), resource: 'urn:latch:admin' }), 400, 'invalid_target');
     const { resource: _, ...noResource } = base();
     expectTokenError(await raw(ordersService, { ...noResource, audience: 'urn:latch:admin' }), 400, 'invalid_target');
+    // Refused for what it asks, before any token is looked at: even a subject token that is no token at all.
+    expectTokenError(await raw(ordersService, { ...base(), subject_token: 'not-a-token', resource: 'urn:latch:admin', scope: 'admin:read' }), 400, 'invalid_target');
   });
 
   it('an unknown API, or resource and audience naming two: invalid_target', async () => {
