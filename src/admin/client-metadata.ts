@@ -4,6 +4,7 @@
  */
 import type { JWK } from 'jose';
 import { ACR_VALUES_SUPPORTED, isAcrValue } from '../core/accounts/acr.js';
+import { fapi2Contradictions } from '../core/fapi/profile.js';
 import type { ClientKind, ClientMetadata, TokenEndpointAuthMethod } from '../storage/types.js';
 import { checkApiIdentifier } from './apis.js';
 import { AdminInputError } from './errors.js';
@@ -34,6 +35,8 @@ export interface CreateClientInput {
   clientUri?: string;
   policyUri?: string;
   tosUri?: string;
+  /** `latch_profile`: "fapi2" puts the client under the FAPI 2.0 Security Profile (core/fapi/profile.ts). */
+  profile?: 'fapi2';
 }
 
 /** The RFC 7591 §2 URLs about the client shown to people, by the CreateClientInput key that holds each. */
@@ -41,7 +44,8 @@ export const CLIENT_INFO_URIS = { logoUri: 'logo_uri', clientUri: 'client_uri', 
 
 export const CLIENT_KINDS: readonly ClientKind[] = ['web', 'spa', 'native', 'm2m', 'device'];
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, 'implicit', 'password'];
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, 'implicit', 'password', TOKEN_EXCHANGE_GRANT];
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'none'];
 export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
@@ -239,6 +243,13 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
   for (const [key, field] of Object.entries(CLIENT_INFO_URIS) as [keyof typeof CLIENT_INFO_URIS, (typeof CLIENT_INFO_URIS)[keyof typeof CLIENT_INFO_URIS]][]) {
     const value = input[key];
     if (value !== undefined && value.trim() !== '') metadata[field] = checkClientInfoUri(field, value);
+  }
+  if (input.profile !== undefined) {
+    if (input.profile !== 'fapi2') throw new AdminInputError('latch_profile', `"${String(input.profile)}" is not a profile Latch knows (fapi2)`);
+    metadata.latch_profile = 'fapi2';
+    // A client registered under the profile says nothing against it (FAPI 2.0 §5.3.2.1, §5.4.1).
+    const [contradiction] = fapi2Contradictions(metadata);
+    if (contradiction) throw new AdminInputError(contradiction.field, contradiction.message);
   }
   return metadata;
 }

@@ -114,6 +114,7 @@ function inputOf(client: ClientRecord): CreateClientInput {
   if (m.client_uri !== undefined) input.clientUri = m.client_uri;
   if (m.policy_uri !== undefined) input.policyUri = m.policy_uri;
   if (m.tos_uri !== undefined) input.tosUri = m.tos_uri;
+  if (m.latch_profile !== undefined) input.profile = m.latch_profile;
   return input;
 }
 
@@ -209,6 +210,7 @@ export function clientToJson(client: ClientRecord, clientSecret?: string): Recor
   if (m.latch_default_resource !== undefined) out.latch_default_resource = m.latch_default_resource;
   if (m.allowed_cors_origins !== undefined) out.allowed_cors_origins = m.allowed_cors_origins;
   if (m.default_acr_values !== undefined) out.default_acr_values = m.default_acr_values;
+  if (m.latch_profile !== undefined) out.latch_profile = m.latch_profile;
   for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const) {
     if (m[field] !== undefined) out[field] = m[field];
   }

@@ -73,6 +73,7 @@ const flagForField: Record<string, string> = {
   client_uri: '--client-uri',
   policy_uri: '--policy-uri',
   tos_uri: '--tos-uri',
+  latch_profile: '--profile',
   grace_seconds: '--grace',
   email: '--email',
   name: '--name',

@@ -129,6 +129,8 @@ Options (repeatable ones marked ...):
                                   (a second factor) or phr (a passkey); urn:latch:acr:pwd is one factor
   --logo-uri U, --client-uri U, --policy-uri U, --tos-uri U
                                   RFC 7591 URLs the consent page shows: https (or http on loopback)
+  --profile fapi2                 the FAPI 2.0 Security Profile (private_key_jwt, PS256/ES256/EdDSA, PAR,
+                                  DPoP, PKCE S256, code only); metadata against it is refused
   --json                          print the RFC 7591 client information as JSON
 
 A client secret, when there is one, is printed once and never again.

@@ -31,6 +31,8 @@ export const settings = {
   throttleMaxDelay: { env: 'LATCH_THROTTLE_MAX_DELAY', doc: 'Longest slowdown in seconds (1 s at the threshold, doubling per further failure).', default: 8 },
   throttleWindow: { env: 'LATCH_THROTTLE_WINDOW', doc: 'Seconds over which failures are counted (a sliding window); a lock lasts until the count falls below the limit.', default: 900 },
   passwordGrant: { env: 'LATCH_PASSWORD_GRANT', doc: 'Allow the resource owner password grant (discouraged) for clients registered with it.', default: false },
+  tokenExchange: { env: 'LATCH_TOKEN_EXCHANGE', doc: 'Allow RFC 8693 token exchange (an API trading a person\'s token for one for another API) for clients registered with it.', default: false },
+  fapi2: { env: 'LATCH_FAPI2', doc: 'Apply the FAPI 2.0 Security Profile to every client (PAR, DPoP, private_key_jwt, PKCE S256, code only, 60 s codes, exact redirects, no refresh rotation).', default: false },
   keyAlgorithms: { env: 'LATCH_KEY_ALGORITHMS', doc: 'Comma-separated signing algorithms to keep keys for (RS256 and ES256 always).', default: 'RS256,ES256,PS256,EdDSA' },
   trustProxy: { env: 'LATCH_TRUST_PROXY', doc: 'Whose X-Forwarded-For to believe: false, comma-separated proxy addresses/CIDR ranges, a hop count, or true (trust everyone).', default: false },
   requestTimeout: { env: 'LATCH_REQUEST_TIMEOUT', doc: 'Seconds a client has to send a whole request, headers and body (408 and close after); 0: no limit.', default: 30 },
@@ -202,6 +204,14 @@ export const configSchema = z
     throttleMaxDelay: z.coerce.number().min(0).max(60).default(8),
     throttleWindow: seconds.default(900),
     passwordGrant: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .default(false)
+      .transform((v) => v === true || v === 'true' || v === '1'),
+    tokenExchange: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .default(false)
+      .transform((v) => v === true || v === 'true' || v === '1'),
+    fapi2: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
       .default(false)
       .transform((v) => v === true || v === 'true' || v === '1'),

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget } from '../core/authorize/request.js';
 import { errorResponse } from '../core/authorize/respond.js';
 import { isOAuthError } from '../core/errors.js';
+import { profiledClients } from '../core/fapi/profile.js';
 import type { AuthorizeJourneyDeps } from '../core/interaction/authorize.js';
 import { type ErrorStep, errorStep, type Issue, type Next } from '../core/interaction/next.js';
 import { newInteraction } from '../core/interaction/record.js';
@@ -18,6 +19,8 @@ export function authorizeDeps(ctx: AppContext): AuthorizeJourneyDeps {
   const { config } = ctx;
   return {
     store: ctx.store,
+    // The FAPI 2.0 profile's implied metadata, for every check of the authorization request (core/fapi/profile.ts).
+    clients: profiledClients(ctx.store.clients, config),
     keys: ctx.keys,
     policy: {
       issuer: config.issuer,
@@ -39,7 +42,7 @@ export async function redirectTargetOrPage(
   parsed: ParsedParams,
 ): Promise<RedirectTarget | undefined> {
   try {
-    const target = await resolveRedirectTarget(parsed, ctx.store.clients);
+    const target = await resolveRedirectTarget(parsed, profiledClients(ctx.store.clients, ctx.config));
     request.clientId = target.client.clientId;
     return target;
   } catch (err) {

@@ -20,6 +20,8 @@ export const EVENT_TYPES = [
   // Tokens.
   'token.failed',
   'grant.revoked',
+  // RFC 8693: a token exchanged for a token for another API (issue 15).
+  'token.exchanged',
   // Operators' changes (admin services: the API, the console and the CLI).
   'client.created',
   'client.updated',

@@ -45,6 +45,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     'client-uri': { type: 'string' },
     'policy-uri': { type: 'string' },
     'tos-uri': { type: 'string' },
+    profile: { type: 'string' },
   });
   if (values.help) {
     ctx.io.stdout.write(usage.clientsCreate);
@@ -78,6 +79,7 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['client-uri'] !== undefined) input.clientUri = values['client-uri'];
   if (values['policy-uri'] !== undefined) input.policyUri = values['policy-uri'];
   if (values['tos-uri'] !== undefined) input.tosUri = values['tos-uri'];
+  if (values.profile !== undefined) input.profile = values.profile as 'fapi2';
 
   const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input));
   const lines = [`Created ${client.metadata.latch_client_kind} client "${client.metadata.client_name}"`, '', `  client_id:     ${client.clientId}`];

@@ -1,4 +1,5 @@
 import type { AuthorizationCodesRepository, GrantsRepository } from '../../storage/types.js';
+import { codeLifetime } from '../fapi/profile.js';
 import { newSortableId, newTokenValue, tokenKey } from '../tokens/token-key.js';
 import { claimsData } from '../oidc/claims-request.js';
 import type { Authentication } from './decide.js';
@@ -61,7 +62,7 @@ export async function issueCodeForGrant(
       ...claimsData(request.claims),
     },
     createdAt: now,
-    expiresAt: now + deps.codeTtl,
+    expiresAt: now + codeLifetime(request.client, deps.codeTtl),
     consumedAt: null,
   });
   return code;

@@ -1,4 +1,5 @@
 import type { ClientRecord } from '../../storage/types.js';
+import { isFapi2 } from '../fapi/profile.js';
 
 const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -13,6 +14,8 @@ function isLoopbackHttp(url: URL): boolean {
 export function isRegisteredRedirectUri(client: ClientRecord, requested: string): boolean {
   const registered = client.metadata.redirect_uris;
   if (registered.includes(requested)) return true;
+  // FAPI 2.0 §5.3.2.2 / RFC 9700 §2.1: exact string matching, without the loopback port relaxation.
+  if (isFapi2(client)) return false;
   if (client.metadata.application_type !== 'native') return false;
   let url: URL;
   try {

@@ -37,6 +37,8 @@ describe('validateAuthorizationRequest', () => {
       'max_age',
       'claims',
       'pairwise sector',
+      'FAPI 2.0: response type code',
+      'FAPI 2.0: PKCE S256',
     ]);
     // Both the scope and the prompt are wrong: scope is checked first.
     expect(code(() => validate({ scope: 'admin', prompt: 'bogus' }))).toBe('invalid_scope');

@@ -6,6 +6,7 @@ import { isAcrValue } from '../accounts/acr.js';
 import { essentialAcrValues, parseClaimsParameter } from '../oidc/claims-request.js';
 import { sectorOf } from '../oidc/pairwise.js';
 import { requestedResource } from '../tokens/resource.js';
+import { fapi2AuthorizationChecks } from '../fapi/authorize-checks.js';
 import type { AuthorizationRequest, RedirectTarget } from './request.js';
 import { responseModes, type ResponseType, responseTypes } from './response-types.js';
 
@@ -166,6 +167,7 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
       if (client.metadata.subject_type === 'pairwise') sectorOf(client.metadata);
     },
   },
+  ...fapi2AuthorizationChecks,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import { InvalidClient, InvalidRequest } from '../errors.js';
+import { FAPI2_ALGS, isFapi2 } from '../fapi/profile.js';
 import { digest } from '../tokens/hash.js';
 import type { ClientAuthMethod } from './types.js';
 
@@ -37,9 +38,10 @@ export const privateKeyJwt: ClientAuthMethod = {
       async verify(client, deps) {
         const keys = client.metadata.jwks;
         if (!keys || keys.keys.length === 0) throw new InvalidClient('client has no registered keys');
-        const algorithms = client.metadata.token_endpoint_auth_signing_alg
-          ? [client.metadata.token_endpoint_auth_signing_alg]
-          : allowedAlgorithms;
+        const fapi2 = isFapi2(client);
+        const registeredAlgs = client.metadata.token_endpoint_auth_signing_alg ? [client.metadata.token_endpoint_auth_signing_alg] : allowedAlgorithms;
+        // FAPI 2.0 §5.4.1: PS256, ES256 or EdDSA only.
+        const algorithms = fapi2 ? registeredAlgs.filter((alg) => FAPI2_ALGS.includes(alg)) : registeredAlgs;
         let payload;
         try {
           // RFC 7523 §3: iss and sub are the client_id; aud identifies the authorization server; exp is required.
@@ -47,7 +49,8 @@ export const privateKeyJwt: ClientAuthMethod = {
             algorithms,
             issuer: client.clientId,
             subject: client.clientId,
-            audience: [deps.issuer, ...deps.assertionAudiences],
+            // FAPI 2.0 §5.3.2.1: "shall only accept its issuer identifier value ... as a string in the aud claim".
+            audience: fapi2 ? deps.issuer : [deps.issuer, ...deps.assertionAudiences],
             requiredClaims: ['exp', 'jti'],
             currentDate: new Date(deps.now * 1000),
             clockTolerance: 30,
@@ -56,6 +59,7 @@ export const privateKeyJwt: ClientAuthMethod = {
           const reason = err instanceof joseErrors.JOSEError ? err.message : 'verification failed';
           throw new InvalidClient(`client_assertion is invalid: ${reason}`);
         }
+        if (fapi2 && typeof payload.aud !== 'string') throw new InvalidClient('client_assertion aud must be the issuer identifier, as a string (FAPI 2.0)');
         const exp = payload.exp as number;
         if (exp - deps.now > maxAssertionLifetime) {
           throw new InvalidClient(`client_assertion must expire within ${maxAssertionLifetime} seconds`);

@@ -8,6 +8,7 @@ import { checkResourceIdentifier, invalidTarget, resolveResource, type ResolvedR
 import { amrOf } from '../tokens/authentication-data.js';
 import { issueTokenSet } from '../tokens/token-set.js';
 import { claimsRequestOf } from '../oidc/claims-request.js';
+import { isFapi2 } from '../fapi/profile.js';
 import type { Grant, GrantDeps, RefreshReusePolicy } from './types.js';
 
 interface Narrowing {
@@ -67,6 +68,25 @@ async function replay(consumed: TokenConsumption, presented: string, policy: Ref
   throw new InvalidGrant('refresh token was already used; every token of this grant has been revoked');
 }
 
+/**
+ * FAPI 2.0 §5.3.2.1: "shall not use refresh token rotation unless ... retrying the request (with the previous refresh
+ * token) will succeed". For a client under the profile the refresh token is not rotated: the same one stays valid
+ * (until it expires, is revoked or its grant is), bound to the client it was issued to, and no new one is issued.
+ */
+async function refreshWithoutRotation(value: string, client: ClientRecord, deps: GrantDeps, now: number): Promise<TokenRecord> {
+  const found = await deps.store.tokens.findWithGrant(tokenKey(value));
+  // RFC 6749 §6: the refresh token must have been issued to the authenticated client; another client's is unknown to it.
+  if (!found || found.token.kind !== 'refresh_token' || found.token.clientId !== client.clientId) {
+    throw new InvalidGrant('refresh token is invalid, or was issued to another client');
+  }
+  const { token, grantRevoked } = found;
+  if (token.revokedAt !== null || grantRevoked) throw new InvalidGrant('refresh token has been revoked');
+  if (token.expiresAt <= now) throw new InvalidGrant('refresh token has expired');
+  // Rotated before the client came under the profile: the rotated one is spent, as it was.
+  if (token.consumedAt !== null) throw new InvalidGrant('refresh token was already rotated; use its successor');
+  return token;
+}
+
 export const refreshToken: Grant = {
   grantType: 'refresh_token',
   parameters: ['refresh_token', 'scope', 'resource'],
@@ -77,9 +97,10 @@ export const refreshToken: Grant = {
     const key = tokenKey(value);
     const expected = { kind: 'refresh_token', clientId: client.clientId } as const;
 
+    const rotates = !isFapi2(client);
     // A request that narrows scope or resource is checked before the token is rotated: a refused request changes nothing.
     let checked: Narrowing | undefined;
-    if (params.has('scope') || params.has('resource')) {
+    if (rotates && (params.has('scope') || params.has('resource'))) {
       const found = await store.tokens.find(key);
       if (found && found.kind === expected.kind && found.clientId === expected.clientId) checked = await narrow(found, client, params, deps);
     }
@@ -87,12 +108,18 @@ export const refreshToken: Grant = {
     // RFC 6749 §6: the refresh token must have been issued to the authenticated client. The store rotates it only for
     // that client and only if it is a refresh token: another client's attempt, or an access token sent as
     // refresh_token, is refused with invalid_grant and changes nothing (the owner's next refresh still works).
-    const next = newRefreshSuccessor(refreshReuse.successorKey, value);
-    const consumed = await store.tokens.consume(key, { ...expected, successorDigest: next.key }, now);
-    if (!consumed) throw new InvalidGrant('refresh token is invalid, or was issued to another client');
-    const successor = consumed.firstUse ? next.value : await replay(consumed, value, refreshReuse, deps, now);
+    let record: TokenRecord;
+    let successor: string | undefined;
+    if (rotates) {
+      const next = newRefreshSuccessor(refreshReuse.successorKey, value);
+      const consumed = await store.tokens.consume(key, { ...expected, successorDigest: next.key }, now);
+      if (!consumed) throw new InvalidGrant('refresh token is invalid, or was issued to another client');
+      successor = consumed.firstUse ? next.value : await replay(consumed, value, refreshReuse, deps, now);
+      record = consumed.record;
+    } else {
+      record = await refreshWithoutRotation(value, client, deps, now);
+    }
 
-    const { record } = consumed;
     if (!record.grantId || !record.sub) throw new InvalidGrant('refresh token is invalid');
     // A deleted person's tokens are deleted with them; one deleted meanwhile gets nothing, not even a grace answer.
     const user = await store.users.findBySub(record.sub);
@@ -119,12 +146,13 @@ export const refreshToken: Grant = {
         accessScopes: target.scopes,
         refreshResource: grantedResource ?? null,
         refreshScopes: granted,
-        refreshSuccessor: successor,
+        ...(successor === undefined ? {} : { refreshSuccessor: successor }),
         authTime,
         amr,
         sid,
         nonce: null,
-        withRefreshToken: true,
+        // RFC 6749 §5.1: without rotation no refresh token is issued; the client keeps using the one it has.
+        withRefreshToken: rotates,
         withIdToken: requested.includes('openid'),
         // OIDC Core §5.5: the claims request of the grant still applies after a refresh (kept in the token's data).
         claims: claimsRequestOf(record.data),

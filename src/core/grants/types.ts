@@ -11,6 +11,8 @@ export interface TokenResponse {
   scope?: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1: the type of the token issued by token exchange. */
+  issued_token_type?: string;
 }
 
 export interface TokenPolicy {
@@ -27,6 +29,8 @@ export interface GrantSettings {
   passwordGrant: boolean;
   /** LATCH_MFA: a second factor for everyone (the password grant cannot give one). */
   mfa?: MfaSetting;
+  /** LATCH_TOKEN_EXCHANGE: RFC 8693 token exchange for clients registered with it. */
+  tokenExchange?: boolean;
 }
 
 export interface GrantDeps {

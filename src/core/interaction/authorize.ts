@@ -9,6 +9,8 @@ import { type ErrorStep, errorStep, type Next } from './next.js';
 
 export interface AuthorizeJourneyDeps extends AuthorizeDeps {
   store: AuthorizeDeps['store'] & Pick<Store, 'clients' | 'interactions' | 'consents'>;
+  /** How a request finds its client: the store's clients with their effective metadata (core/fapi/profile.ts). */
+  clients?: Pick<Store['clients'], 'find'>;
 }
 
 /** An authorization request resumed from its interaction: trusted target, re-validated request. */
@@ -35,7 +37,7 @@ export async function resumeAuthorize(
   const parsed = storedParams(request);
   let target: RedirectTarget;
   try {
-    target = await resolveRedirectTarget(parsed, deps.store.clients);
+    target = await resolveRedirectTarget(parsed, deps.clients ?? deps.store.clients);
   } catch (err) {
     return asErrorStep(err, undefined, deps.policy.issuer);
   }

@@ -5,6 +5,7 @@ import { enabledGrantTypes } from '../grants/registry.js';
 import type { GrantSettings } from '../grants/types.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
+import { FAPI2_ALGS, type ProfileSettings } from '../fapi/profile.js';
 
 export const endpointPaths = {
   authorization: '/authorize',
@@ -29,10 +30,10 @@ export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths,
 const clientAssertionAlgs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** OIDC Discovery 1.0 §3 and RFC 8414 §2: the provider metadata, computed once at start. */
-export function providerMetadata(issuer: string, signingAlgs: readonly string[], settings: GrantSettings): Record<string, unknown> {
+export function providerMetadata(issuer: string, signingAlgs: readonly string[], settings: GrantSettings & ProfileSettings): Record<string, unknown> {
   const urls = endpointUrls(issuer);
   const authMethods = [...supportedAuthMethods];
-  return {
+  const metadata: Record<string, unknown> = {
     issuer,
     authorization_endpoint: urls.authorization,
     token_endpoint: urls.token,
@@ -73,4 +74,25 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).
     ui_locales_supported: ['en', 'de', 'fr', 'es'],
   };
+  return settings.fapi2 === true ? fapi2ProviderMetadata(metadata) : metadata;
+}
+
+/** LATCH_FAPI2: what every client is held to (core/fapi/profile.ts), advertised instead of the general offer. */
+function fapi2ProviderMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  const only = (key: string, allowed: readonly string[]) => (metadata[key] as string[]).filter((v) => allowed.includes(v));
+  const out: Record<string, unknown> = {
+    ...metadata,
+    response_types_supported: ['code'],
+    grant_types_supported: (metadata.grant_types_supported as string[]).filter((g) => g !== 'implicit' && g !== 'password'),
+    token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    id_token_signing_alg_values_supported: only('id_token_signing_alg_values_supported', FAPI2_ALGS),
+  };
+  for (const key of ['token_endpoint_auth_signing_alg_values_supported', 'introspection_endpoint_auth_signing_alg_values_supported', 'revocation_endpoint_auth_signing_alg_values_supported']) {
+    out[key] = only(key, FAPI2_ALGS);
+  }
+  out.introspection_endpoint_auth_methods_supported = ['private_key_jwt'];
+  out.revocation_endpoint_auth_methods_supported = ['private_key_jwt'];
+  // FAPI 2.0 §5.3.2.2: response_type code only, so only the modes of a code response.
+  out.response_modes_supported = only('response_modes_supported', ['query', 'form_post', 'query.jwt', 'form_post.jwt', 'jwt']);
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { KeyRing, SigningAlg } from '../../keys/types.js';
 import type { AccessTokenFormat, ApiRecord, ClientRecord, TokenRecord, TokensRepository } from '../../storage/types.js';
+import type { ActClaim } from './act.js';
 import { signJwtAccessToken } from './jwt-access-token.js';
 import { issueOpaqueToken } from './opaque.js';
 import { newSortableId, tokenKey } from './token-key.js';
@@ -18,6 +19,10 @@ export interface AccessTokenInput {
   amr?: readonly string[] | undefined;
   /** Extra data kept with the token (auth_time, sid, ...). */
   data?: Record<string, unknown>;
+  /** RFC 8693 §4.1: the actor of a delegated token (token exchange), in the JWT and kept for introspection. */
+  act?: ActClaim | undefined;
+  /** The latest expiry allowed (token exchange: never beyond the subject token's). */
+  notAfter?: number | undefined;
   now: number;
 }
 
@@ -41,12 +46,14 @@ export interface IssuedAccessToken {
  */
 export async function issueAccessToken(input: AccessTokenInput, deps: AccessTokenDeps): Promise<IssuedAccessToken> {
   const { api, client, now } = input;
-  const ttl = api?.accessTokenTtl ?? deps.policy.accessTokenTtl;
+  const fullTtl = api?.accessTokenTtl ?? deps.policy.accessTokenTtl;
+  const ttl = input.notAfter === undefined ? fullTtl : Math.max(0, Math.min(fullTtl, input.notAfter - now));
+  const data = input.act === undefined ? (input.data ?? {}) : { ...input.data, act: input.act };
   const scope = input.scopes.join(' ');
   const audience = api?.identifier ?? null;
   if (api?.tokenFormat !== 'jwt') {
     const { value, record } = await issueOpaqueToken(
-      { kind: 'access_token', grantId: input.grantId, clientId: client.clientId, sub: input.sub, scope, audience, data: input.data ?? {}, now, ttl },
+      { kind: 'access_token', grantId: input.grantId, clientId: client.clientId, sub: input.sub, scope, audience, data, now, ttl },
       deps.store.tokens,
     );
     return { value, format: 'opaque', expiresIn: ttl, record };
@@ -67,6 +74,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
       authTime: input.authTime,
       amr: input.amr,
       alg: api.signingAlg as SigningAlg,
+      act: input.act,
     },
     deps.keys,
   );
@@ -78,7 +86,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
     sub: input.sub,
     scope,
     audience,
-    data: { ...input.data, jti },
+    data: { ...data, jti },
     createdAt: now,
     expiresAt: now + ttl,
     consumedAt: null,

@@ -5,6 +5,7 @@ import { acrFor } from '../accounts/acr.js';
 import { findUsableToken } from './opaque.js';
 import { amrOf } from './authentication-data.js';
 import { subjectFor } from '../oidc/pairwise.js';
+import { isActClaim } from './act.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -20,6 +21,19 @@ async function mayIntrospect(caller: ClientRecord, record: TokenRecord, apis: Pi
   return api?.introspectionClients.includes(caller.clientId) ?? false;
 }
 
+/**
+ * The token `value` as introspection sees it for `caller`: usable now (active, of a live grant) and one the caller
+ * may be told about; undefined otherwise. Token exchange (RFC 8693) reads its subject and actor tokens through it.
+ */
+export async function introspectableToken(
+  caller: ClientRecord,
+  value: string,
+  deps: { store: Pick<Store, 'tokens' | 'apis'>; now: number },
+): Promise<TokenRecord | undefined> {
+  const record = await findUsableToken(value, deps.store.tokens, deps.now);
+  return record && (await mayIntrospect(caller, record, deps.store.apis)) ? record : undefined;
+}
+
 /** RFC 7662 §2: token introspection for authenticated confidential clients (resource servers). */
 export async function introspect(
   caller: ClientRecord,
@@ -32,8 +46,8 @@ export async function introspect(
   const token = required(params, 'token');
   // RFC 7662 §2.1: token_type_hint only speeds up the search; Latch finds any token by its digest.
   if (token.length > 4096) throw new InvalidRequest('token is too long');
-  const record = await findUsableToken(token, deps.store.tokens, deps.now);
-  if (!record || !(await mayIntrospect(caller, record, deps.store.apis))) return { active: false };
+  const record = await introspectableToken(caller, token, deps);
+  if (!record) return { active: false };
   // RFC 7662 §2.2
   const response: Record<string, unknown> = {
     active: true,
@@ -59,5 +73,7 @@ export async function introspect(
     response.acr = acrFor(amr);
     response.amr = amr;
   }
+  // RFC 8693 §4.1: a token issued by token exchange for an actor states it (and the actors before it).
+  if (isActClaim(record.data.act)) response.act = record.data.act;
   return response as IntrospectionResponse;
 }

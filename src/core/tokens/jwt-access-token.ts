@@ -1,5 +1,6 @@
 import type { KeyRing, SigningAlg } from '../../keys/types.js';
 import { acrFor } from '../accounts/acr.js';
+import type { ActClaim } from './act.js';
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 export const JWT_ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -18,6 +19,8 @@ export interface JwtAccessTokenInput {
   authTime?: number | undefined;
   amr?: readonly string[] | undefined;
   alg: SigningAlg;
+  /** RFC 8693 §4.1: the actor of a delegated token. */
+  act?: ActClaim | undefined;
 }
 
 /** RFC 9068 §2: a JWT access token, signed with the active key for `alg`. */
@@ -40,6 +43,8 @@ export async function signJwtAccessToken(input: JwtAccessTokenInput, keys: Pick<
     payload.acr = acrFor(input.amr);
     payload.amr = [...input.amr];
   }
+  // RFC 8693 §4.1: "The act (actor) claim provides a means within a JWT to express that delegation has occurred".
+  if (input.act !== undefined) payload.act = input.act;
   // RFC 9068 §2.1: "Resource servers MUST verify that the 'typ' header value is 'at+jwt'".
   return keys.sign(payload, { alg: input.alg, typ: JWT_ACCESS_TOKEN_TYPE });
 }

@@ -5,6 +5,7 @@ import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { rejectDuplicates } from '../../core/params.js';
 import { grants } from '../../core/grants/registry.js';
 import { handleTokenRequest } from '../../core/token-endpoint.js';
+import { profiledClients } from '../../core/fapi/profile.js';
 import { introspect } from '../../core/tokens/introspect.js';
 import { requestedResource } from '../../core/tokens/resource.js';
 import { revoke } from '../../core/tokens/revoke.js';
@@ -25,7 +26,8 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
   const client: ClientRecord = await authenticateClient(
     { authorization: request.headers.authorization, params: parsed.params, endpointUrl, address: request.ip },
     {
-      clients: ctx.store.clients,
+      // The FAPI 2.0 profile's implied metadata, for every check of this request (core/fapi/profile.ts).
+      clients: profiledClients(ctx.store.clients, ctx.config),
       throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log),
       replay: ctx.store.replay,
       issuer: ctx.config.issuer,
