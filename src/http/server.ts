@@ -1,3 +1,4 @@
+import { createClientKeys } from '../core/client-auth/client-keys.js';
 import { hkdfSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ensureBuiltins } from '../admin/builtins.js';
@@ -106,6 +107,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       passwords: loadPasswordPolicy(),
       logos: createLogoCache({ allowPrivate: config.fetchAllowPrivate, onFailure: (url, reason) => onLogoFailure(url, reason) }),
       mailer: createMailer(config, { log: () => app.log }),
+      clientKeys: createClientKeys({ allowPrivate: config.fetchAllowPrivate }),
       keySecret: secret,
       now: () => Math.floor(Date.now() / 1000),
       ...(metrics && { metrics }),

@@ -9,12 +9,13 @@ import { type Authentication, decide } from './decide.js';
 import { hintSubject } from './id-token-hint.js';
 import { issueAuthorizationResponse } from './issue-response.js';
 import type { AuthorizationRequest } from './request.js';
+import type { RequestPolicy } from './validate.js';
 import { buildAuthorizationResponse } from './response.js';
 
 export interface AuthorizeDeps {
   store: Pick<Store, 'grants' | 'codes' | 'tokens' | 'users' | 'apis' | 'consents' | 'totpSecrets' | 'passkeys'>;
   keys: KeyRing;
-  policy: TokenPolicy & { codeTtl: number; /** LATCH_MFA (core/accounts/mfa-policy.ts). */ mfa?: MfaSetting };
+  policy: TokenPolicy & { codeTtl: number; /** LATCH_MFA (core/accounts/mfa-policy.ts). */ mfa?: MfaSetting } & RequestPolicy;
 }
 
 /**

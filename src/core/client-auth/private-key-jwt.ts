@@ -1,6 +1,7 @@
-import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import { digest } from '../tokens/hash.js';
+import { ClientKeysError, inlineClientKeys } from './client-keys.js';
 import type { ClientAuthMethod } from './types.js';
 
 export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -35,15 +36,15 @@ export const privateKeyJwt: ClientAuthMethod = {
       method: 'private_key_jwt',
       clientId,
       async verify(client, deps) {
-        const keys = client.metadata.jwks;
-        if (!keys || keys.keys.length === 0) throw new InvalidClient('client has no registered keys');
+        const { jwks, jwks_uri: jwksUri } = client.metadata;
+        if ((!jwks || jwks.keys.length === 0) && !jwksUri) throw new InvalidClient('client has no registered keys');
         const algorithms = client.metadata.token_endpoint_auth_signing_alg
           ? [client.metadata.token_endpoint_auth_signing_alg]
           : allowedAlgorithms;
         let payload;
         try {
           // RFC 7523 §3: iss and sub are the client_id; aud identifies the authorization server; exp is required.
-          ({ payload } = await jwtVerify(assertion, createLocalJWKSet(keys), {
+          ({ payload } = await jwtVerify(assertion, (deps.clientKeys ?? inlineClientKeys).resolver(client), {
             algorithms,
             issuer: client.clientId,
             subject: client.clientId,
@@ -53,7 +54,7 @@ export const privateKeyJwt: ClientAuthMethod = {
             clockTolerance: 30,
           }));
         } catch (err) {
-          const reason = err instanceof joseErrors.JOSEError ? err.message : 'verification failed';
+          const reason = err instanceof joseErrors.JOSEError || err instanceof ClientKeysError ? err.message : 'verification failed';
           throw new InvalidClient(`client_assertion is invalid: ${reason}`);
         }
         const exp = payload.exp as number;

@@ -3,6 +3,7 @@ import { supportedAuthMethods } from '../client-auth/authenticate.js';
 import { deviceCodeGrantType } from '../device/device-authorization.js';
 import { enabledGrantTypes } from '../grants/registry.js';
 import type { GrantSettings } from '../grants/types.js';
+import { requestObjectAlgorithms } from '../authorize/request-object.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
 
@@ -17,6 +18,8 @@ export const endpointPaths = {
   deviceAuthorization: '/device_authorization',
   /** RFC 8628 §3.2 verification_uri: the page where a person enters a device's user code. */
   deviceVerification: '/device',
+  /** RFC 9126 §5: pushed authorization requests. */
+  pushedAuthorizationRequest: '/par',
 } as const;
 
 export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths, string> {
@@ -29,7 +32,17 @@ export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths,
 const clientAssertionAlgs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** OIDC Discovery 1.0 §3 and RFC 8414 §2: the provider metadata, computed once at start. */
-export function providerMetadata(issuer: string, signingAlgs: readonly string[], settings: GrantSettings): Record<string, unknown> {
+/** Settings of the authorization request that discovery states (LATCH_REQUIRE_PAR, LATCH_REQUEST_URI_REMOTE). */
+export interface AuthorizationRequestSettings {
+  requirePar?: boolean;
+  requestUriRemote?: boolean;
+}
+
+export function providerMetadata(
+  issuer: string,
+  signingAlgs: readonly string[],
+  settings: GrantSettings & AuthorizationRequestSettings,
+): Record<string, unknown> {
   const urls = endpointUrls(issuer);
   const authMethods = [...supportedAuthMethods];
   return {
@@ -62,8 +75,15 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     // OIDC Discovery §3: the authentication context classes Latch can satisfy (core/accounts/acr.ts).
     acr_values_supported: [...ACR_VALUES_SUPPORTED],
     claims_parameter_supported: false,
-    request_parameter_supported: false,
-    request_uri_parameter_supported: false,
+    // RFC 9126 §5: pushed authorization requests, and whether every client must use them.
+    pushed_authorization_request_endpoint: urls.pushedAuthorizationRequest,
+    require_pushed_authorization_requests: settings.requirePar === true,
+    // RFC 9101 §10.5 / OIDC Discovery §3: request objects by value and by reference (Latch's own /par request_uri
+    // always; others only with LATCH_REQUEST_URI_REMOTE, which Latch does not ask to be registered first).
+    request_parameter_supported: true,
+    request_uri_parameter_supported: true,
+    require_request_uri_registration: false,
+    request_object_signing_alg_values_supported: [...requestObjectAlgorithms, 'none'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     authorization_response_iss_parameter_supported: true,
     // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).
