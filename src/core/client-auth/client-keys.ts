@@ -63,15 +63,16 @@ export function createClientKeys(options: ClientKeysOptions): ClientKeys {
     return entry;
   }
 
-  function load(uri: string, force: boolean): Promise<Entry> {
+  /** The cached set, or a fetched one (`fetched`: by this call, so refetching it again would not help). */
+  async function load(uri: string, force: boolean): Promise<{ entry: Entry; fetched: boolean }> {
     const cached = cache.get(uri);
-    if (!force && cached && now() - cached.fetchedAt < maxAge) return Promise.resolve(cached);
+    if (!force && cached && now() - cached.fetchedAt < maxAge) return { entry: cached, fetched: false };
     let running = pending.get(uri);
     if (!running) {
       running = download(uri).finally(() => pending.delete(uri));
       pending.set(uri, running);
     }
-    return running;
+    return { entry: await running, fetched: true };
   }
 
   return {
@@ -86,11 +87,11 @@ export function createClientKeys(options: ClientKeysOptions): ClientKeys {
       return async (header, token) => {
         const first = await load(uri, false);
         try {
-          return await first.keys(header, token);
+          return await first.entry.keys(header, token);
         } catch (err) {
           // An unknown kid: the client may have rotated its keys since the set was cached; fetch it once more.
-          if (!(err instanceof joseErrors.JWKSNoMatchingKey) || now() - first.fetchedAt < 1) throw err;
-          return (await load(uri, true)).keys(header, token);
+          if (!(err instanceof joseErrors.JWKSNoMatchingKey) || first.fetched) throw err;
+          return (await load(uri, true)).entry.keys(header, token);
         }
       };
     },
