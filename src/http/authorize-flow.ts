@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget } from '../core/authorize/request.js';
 import { readAuthorizationRequest, type ReadDeps } from '../core/authorize/read.js';
-import { errorResponse } from '../core/authorize/respond.js';
+import { errorResponse, sealResponse } from '../core/authorize/respond.js';
 import { inlineClientKeys } from '../core/client-auth/client-keys.js';
 import { isOAuthError } from '../core/errors.js';
 import { outboundFetch } from '../outbound/index.js';
@@ -114,8 +114,8 @@ export async function sendAuthorizeError(
   return sendNext(ctx, request, reply, errorStep(err, errorResponse(target, err, ctx.config.issuer)), uiLocales);
 }
 
-/** The last steps in HTTP: the authorization response (a redirect or form_post), or an error page. */
-export function sendNext(
+/** The last steps in HTTP: the authorization response (a redirect or form_post, JARM signed now), or an error page. */
+export async function sendNext(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -123,9 +123,10 @@ export function sendNext(
   uiLocales: string | undefined,
 ): Promise<FastifyReply> {
   const chrome = lazyChrome(ctx, request, uiLocales);
-  if (next.kind === 'issue') return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
-  if (next.response) return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
-  return sendErrorPage(reply, next.error, { chrome });
+  const { response } = next;
+  if (response === undefined) return sendErrorPage(reply, (next as ErrorStep).error, { chrome });
+  const sealed = await sealResponse(response, ctx.keys, ctx.config.issuer, ctx.now());
+  return sendAuthorizationResponse(reply, sealed, ctx.config.issuer, chrome);
 }
 
 /**

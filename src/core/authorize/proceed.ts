@@ -67,6 +67,6 @@ export async function proceed(
   if (secondFactor) return secondFactor;
   if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: authz.scopes };
   const issued = await issueAuthorizationResponse(authz, decision.auth, deps, now);
-  const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, policy.issuer);
+  const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, policy.issuer, authz.client.clientId);
   return { kind: 'issue', response };
 }

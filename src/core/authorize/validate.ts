@@ -98,8 +98,9 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
         fail('invalid_request', `response_mode ${requestedMode} is not supported`);
       }
       // OAuth 2.0 Multiple Response Types §5: tokens must not be returned in the query string.
-      if (target.responseMode === 'query' && type.returnsTokens) {
-        fail('invalid_request', `response_mode=query is not allowed with response_type ${responseType}`);
+      // JARM §2.3.1: nor in a query.jwt response unless encrypted (Latch does not encrypt responses).
+      if ((target.responseMode === 'query' || target.responseMode === 'query.jwt') && type.returnsTokens) {
+        fail('invalid_request', `response_mode=${target.responseMode} is not allowed with response_type ${responseType}`);
       }
     },
   },

@@ -4,6 +4,7 @@ import { deviceCodeGrantType } from '../device/device-authorization.js';
 import { enabledGrantTypes } from '../grants/registry.js';
 import type { GrantSettings } from '../grants/types.js';
 import { requestObjectAlgorithms } from '../authorize/request-object.js';
+import { authorizationSigningAlg } from '../authorize/respond.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
 
@@ -59,6 +60,8 @@ export function providerMetadata(
     scopes_supported: [...standardScopes],
     response_types_supported: [...responseTypes.keys()],
     response_modes_supported: [...responseModes],
+    // JARM §4.1: the alg of JWT responses (response_mode jwt, query.jwt, fragment.jwt, form_post.jwt).
+    authorization_signing_alg_values_supported: [authorizationSigningAlg],
     // RFC 8414 §2: grant_types_supported lists the token endpoint grants enabled here, plus "implicit" for the
     // response types that return tokens from the authorization endpoint.
     grant_types_supported: [...enabledGrantTypes(settings), 'implicit'],
