@@ -347,3 +347,45 @@ describe('discovery', () => {
     expect(metadata.request_object_signing_alg_values_supported).toContain('none');
   });
 });
+
+describe('remote request_uri (LATCH_REQUEST_URI_REMOTE)', () => {
+  let remote: TestServer;
+  let server: Server;
+  let served = '';
+  let base: string;
+
+  beforeAll(async () => {
+    remote = await startTestServer({ requestUriRemote: true });
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/oauth-authz-req+jwt' }).end(served);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await remote?.close();
+  });
+
+  it('fetches the request object through the outbound rules and verifies it like a request parameter', async () => {
+    const key = await signingKey();
+    const c = await remote.client({ kind: 'web', tokenEndpointAuthMethod: 'client_secret_basic', jwks: { keys: [key.jwk] } });
+    const now = Math.floor(Date.now() / 1000);
+    const payload = { ...claims(c), aud: remote.issuer, iat: now, nbf: now };
+    served = await sign(key, payload);
+    const page = await new Browser().request(authorizeUrl(remote, { client_id: c.clientId, request_uri: `${base}/ro/${random()}` }));
+    expect(page.status).toBe(303);
+    expect(page.location!.pathname).toMatch(/^\/interaction\//);
+    // The same object again: its jti was used.
+    const again = await new Browser().request(authorizeUrl(remote, { client_id: c.clientId, request_uri: `${base}/ro/${random()}` }));
+    expect(responseParams(again.location!).get('error')).toBe('invalid_request_object');
+    // A forged one from the same place.
+    served = await sign(await signingKey(), { ...payload, jti: random() });
+    const forged = await new Browser().request(authorizeUrl(remote, { client_id: c.clientId, request_uri: `${base}/ro/${random()}` }));
+    expect(responseParams(forged.location!).get('error')).toBe('invalid_request_object');
+    // Nothing answers there: invalid_request_uri.
+    const gone = await new Browser().request(authorizeUrl(remote, { client_id: c.clientId, request_uri: 'http://127.0.0.1:1/nothing' }));
+    expect(responseParams(gone.location!).get('error')).toBe('invalid_request_uri');
+  });
+});

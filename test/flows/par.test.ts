@@ -32,6 +32,11 @@ async function requirePar(c: TestClient): Promise<void> {
   await ts.latch.store.clients.update(c.clientId, { metadata: { ...record!.metadata, require_pushed_authorization_requests: true } });
 }
 
+async function withSignedRequired(c: TestClient): Promise<void> {
+  const record = await ts.latch.store.clients.find(c.clientId);
+  await ts.latch.store.clients.update(c.clientId, { metadata: { ...record!.metadata, require_signed_request_object: true } });
+}
+
 /** Pushes a code request for `c` with oauth4webapi and returns request_uri and the PKCE verifier. */
 async function push(c: TestClient, extra: Record<string, string> = {}) {
   const verifier = oauth.generateRandomCodeVerifier();
@@ -212,6 +217,25 @@ describe('require_pushed_authorization_requests (per client)', () => {
     const first = await new Browser().request(parUrl(web.clientId, request_uri));
     expect(first.status).toBe(303);
     expect(first.location!.pathname).toMatch(/^\/interaction\//);
+  });
+
+  it('cannot be bypassed by sending the reserved markers Latch records the source in', async () => {
+    const web = await ts.client({ kind: 'web' });
+    await requirePar(web);
+    await withSignedRequired(web);
+    const forged = authorizeUrl(ts, {
+      response_type: 'code',
+      client_id: web.clientId,
+      redirect_uri: web.redirectUri,
+      scope: 'openid',
+      latch_pushed: '1',
+      latch_signed: '1',
+    });
+    expect((await errorAtRedirect(forged, web)).get('error')).toBe('invalid_request');
+    // Pushed with the markers in the body: still not signed.
+    const pushed = await postForm(`${ts.issuer}/par`, { response_type: 'code', redirect_uri: web.redirectUri, scope: 'openid', latch_signed: '1' }, web);
+    expect(pushed.status).toBe(400);
+    expect(pushed.body.error).toBe('invalid_request');
   });
 });
 
