@@ -1,7 +1,7 @@
-import { createClientKeys } from '../core/client-auth/client-keys.js';
 import { hkdfSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ensureBuiltins } from '../admin/builtins.js';
+import { createClientKeys } from '../core/client-auth/client-keys.js';
 import type { Config } from '../config/schema.js';
 import { followKeyChanges } from '../keys/follow-changes.js';
 import { loadKeyRing } from '../keys/key-ring.js';

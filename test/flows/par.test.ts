@@ -196,11 +196,24 @@ describe('errors at /par are JSON and store nothing', () => {
     }
   });
 
-  it('answers 201 with request_uri and expires_in, and no-store', async () => {
-    const res = await par(base);
-    expect(res.status).toBe(201);
+  it('answers 201 with request_uri and expires_in, and no-store; the client secret is not kept', async () => {
+    const post = await ts.client({ kind: 'web', tokenEndpointAuthMethod: 'client_secret_post' });
+    const body = { ...base, redirect_uri: post.redirectUri, client_id: post.clientId, client_secret: post.clientSecret! };
+    const res = await postForm(`${ts.issuer}/par`, body);
+    expect(res.status, res.text).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(Object.keys(res.body).sort()).toEqual(['expires_in', 'request_uri']);
+    const record = await ts.latch.store.pushedRequests.consume(requestUriDigest(res.body.request_uri)!, post.clientId, Math.floor(Date.now() / 1000));
+    expect(record?.params).toMatchObject({ client_id: post.clientId, redirect_uri: post.redirectUri, latch_pushed: '1' });
+    expect(JSON.stringify(record)).not.toContain(post.clientSecret!);
+    expect(Object.keys(record!.params)).not.toContain('client_secret');
+  });
+
+  it('a refused push stores nothing', async () => {
+    const count = async () => Number((await ts.latch.store.kysely.selectFrom('pushed_authorization_requests').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n);
+    const before = await count();
+    expect((await par({ ...base, scope: 'openid urn:latch:admin' })).status).toBe(400);
+    expect(await count()).toBe(before);
   });
 });
 

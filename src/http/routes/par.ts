@@ -16,13 +16,19 @@ import type { AppContext } from '../context.js';
 import { sendJson } from '../responses.js';
 import { authenticatedRequest } from './token.js';
 
+const clientCredentialParams: ReadonlySet<string> = new Set(['client_secret', 'client_assertion', 'client_assertion_type']);
+
 export function registerPar(app: FastifyInstance, ctx: AppContext): void {
   const endpointUrl = ctx.config.issuer + endpointPaths.pushedAuthorizationRequest;
   app.post(endpointPaths.pushedAuthorizationRequest, async (request, reply) => {
     // RFC 9126 §2.1: the client authenticates as it would at the token endpoint.
     const { client, params, multi, now } = await authenticatedRequest(ctx, request, endpointUrl);
     const entries: Array<[string, string]> = [];
-    for (const [name, value] of params) for (const one of multi.get(name) ?? [value]) entries.push([name, one]);
+    for (const [name, value] of params) {
+      // The client's credentials authenticated this request; they are not part of it (and never stored).
+      if (clientCredentialParams.has(name)) continue;
+      for (const one of multi.get(name) ?? [value]) entries.push([name, one]);
+    }
     // The authenticated client is the request's client (RFC 9126 §2.1: client_id as in the authorization request).
     if (!params.has('client_id')) entries.push(['client_id', client.clientId]);
     const outer = collectParams(entries);
