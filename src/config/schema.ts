@@ -57,6 +57,9 @@ export const settings = {
   metricsAddress: { env: 'LATCH_METRICS_ADDRESS', doc: 'host:port of the separate listener serving Prometheus metrics at /metrics (never the public port); off disables it.', default: '127.0.0.1:9464' },
   accessLog: { env: 'LATCH_ACCESS_LOG', doc: 'One info line per request (method, route, status, duration, client_id, address; never a query string or credential); false turns it off.', default: true },
   shutdownDelay: { env: 'LATCH_SHUTDOWN_DELAY', doc: 'On SIGTERM/SIGINT: seconds /readyz answers 503 draining while the server still serves, so load balancers stop sending traffic; 0 allowed.', default: 5 },
+  parTtl: { env: 'LATCH_PAR_TTL', doc: 'RFC 9126: seconds a request_uri from /par stays valid (single use), at most 600.', default: 60 },
+  requirePar: { env: 'LATCH_REQUIRE_PAR', doc: 'RFC 9126 §5: every authorization request must come through /par (clients can require it one by one with require_pushed_authorization_requests).', default: false },
+  requestUriRemote: { env: 'LATCH_REQUEST_URI_REMOTE', doc: 'Accept request_uri values other than those of /par: request objects Latch fetches from the client (https, public addresses, 5 s, 64 KB).', default: false },
   shutdownTimeout: { env: 'LATCH_SHUTDOWN_TIMEOUT', doc: 'After the delay: seconds requests in flight get to finish before the remaining connections are closed.', default: 10 },
 } as const;
 
@@ -251,6 +254,9 @@ export const configSchema = z
     accessLog: booleanSetting(true),
     shutdownDelay: secondsOrOff.default(5),
     shutdownTimeout: seconds.default(10),
+    parTtl: seconds.max(600, 'must be at most 600 seconds').default(60),
+    requirePar: booleanSetting(false),
+    requestUriRemote: booleanSetting(false),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

@@ -6,6 +6,7 @@ import { pageChrome } from './page-chrome.js';
 import { registerFormParser } from './form.js';
 import { baseHeaders, sendErrorPage, sendJson, sendOAuthError } from './responses.js';
 import { registerAuthorize } from './routes/authorize.js';
+import { registerPar } from './routes/par.js';
 import { registerBrandAssets } from './routes/brand-assets.js';
 import { registerConsole } from './routes/console.js';
 import { registerDevice } from './routes/device.js';
@@ -207,6 +208,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerDiscovery(scope, ctx, turnWrites);
     registerBrandAssets(scope, ctx);
     registerTokenEndpoints(scope, ctx);
+    registerPar(scope, ctx);
     registerUserinfo(scope, ctx);
   });
   // The admin API (bearer tokens, RFC 9457 problem details): no cookies, errors of its own.

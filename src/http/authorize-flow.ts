@@ -1,8 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget } from '../core/authorize/request.js';
-import { errorResponse } from '../core/authorize/respond.js';
+import { readAuthorizationRequest, type ReadDeps } from '../core/authorize/read.js';
+import { errorResponse, sealResponse } from '../core/authorize/respond.js';
+import { inlineClientKeys } from '../core/client-auth/client-keys.js';
 import { isOAuthError } from '../core/errors.js';
 import { profiledClients } from '../core/fapi/profile.js';
+import { outboundFetch } from '../outbound/index.js';
 import type { AuthorizeJourneyDeps } from '../core/interaction/authorize.js';
 import { type ErrorStep, errorStep, type Issue, type Next } from '../core/interaction/next.js';
 import { newInteraction } from '../core/interaction/record.js';
@@ -30,8 +33,59 @@ export function authorizeDeps(ctx: AppContext): AuthorizeJourneyDeps {
       codeTtl: config.codeTtl,
       pairwiseSalt: ctx.pairwiseSalt,
       mfa: config.mfa,
+      requirePar: config.requirePar,
     },
   };
+}
+
+/** A remote request_uri (LATCH_REQUEST_URI_REMOTE): its request object, fetched under the outbound rules. */
+async function fetchRequestObject(uri: string, allowPrivate: boolean): Promise<string> {
+  const answer = await outboundFetch(uri, {
+    allowPrivate,
+    timeoutMs: 5000,
+    maxBytes: 64 * 1024,
+    headers: { accept: 'application/oauth-authz-req+jwt, application/jwt' },
+  });
+  return answer.body.toString('utf8');
+}
+
+/** What step 0 of the pipeline (core/authorize/read.ts) needs: the clients, /par's records, the client keys. */
+export function readDeps(ctx: AppContext): ReadDeps {
+  const now = ctx.now();
+  const { config } = ctx;
+  return {
+    clients: ctx.store.clients,
+    pushedRequests: ctx.store.pushedRequests,
+    requestObjects: { clientKeys: ctx.clientKeys ?? inlineClientKeys, replay: ctx.store.replay, issuer: config.issuer, now },
+    ...(config.requestUriRemote && { fetchRequestUri: (uri: string) => fetchRequestObject(uri, config.fetchAllowPrivate) }),
+    now,
+  };
+}
+
+/**
+ * Step 0 over HTTP: the request as its PAR record or request object says. A redirectable error goes to the redirect
+ * URI of the outer parameters when client and redirect URI are trusted (RFC 9101 §6.3); else an error page.
+ */
+export async function readRequestOrRespond(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  outer: ParsedParams,
+): Promise<ParsedParams | undefined> {
+  try {
+    return await readAuthorizationRequest(outer, readDeps(ctx), 'authorize');
+  } catch (err) {
+    if (!isOAuthError(err)) throw err;
+    const uiLocales = outer.params.get('ui_locales');
+    const target = err.redirectable ? await resolveRedirectTarget(outer, ctx.store.clients).catch(() => undefined) : undefined;
+    if (target) {
+      request.clientId = target.client.clientId;
+      await sendAuthorizeError(ctx, request, reply, target, err, uiLocales);
+    } else {
+      await sendErrorPage(reply, err, { chrome: lazyChrome(ctx, request, uiLocales) });
+    }
+    return undefined;
+  }
 }
 
 /** Step 1 of the pipeline over HTTP: which client and redirect URI errors may go to; an error page otherwise. */
@@ -64,8 +118,8 @@ export async function sendAuthorizeError(
   return sendNext(ctx, request, reply, errorStep(err, errorResponse(target, err, ctx.config.issuer)), uiLocales);
 }
 
-/** The last steps in HTTP: the authorization response (a redirect or form_post), or an error page. */
-export function sendNext(
+/** The last steps in HTTP: the authorization response (a redirect or form_post, JARM signed now), or an error page. */
+export async function sendNext(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -73,9 +127,10 @@ export function sendNext(
   uiLocales: string | undefined,
 ): Promise<FastifyReply> {
   const chrome = lazyChrome(ctx, request, uiLocales);
-  if (next.kind === 'issue') return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
-  if (next.response) return sendAuthorizationResponse(reply, next.response, ctx.config.issuer, chrome);
-  return sendErrorPage(reply, next.error, { chrome });
+  const { response } = next;
+  if (response === undefined) return sendErrorPage(reply, (next as ErrorStep).error, { chrome });
+  const sealed = await sealResponse(response, ctx.keys, ctx.config.issuer, ctx.now());
+  return sendAuthorizationResponse(reply, sealed, ctx.config.issuer, chrome);
 }
 
 /**

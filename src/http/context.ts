@@ -1,6 +1,7 @@
 import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { PasswordPolicy } from '../core/accounts/password-policy.js';
 import type { Config } from '../config/schema.js';
+import type { ClientKeys } from '../core/client-auth/client-keys.js';
 import type { LogoSource } from '../pages/logo-cache.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { KeyRing } from '../keys/types.js';
@@ -28,6 +29,8 @@ export interface AppContext {
   mailer: Mailer;
   /** The server secret that encrypts the signing keys: what a key rotation through the admin API needs. */
   keySecret?: Uint8Array;
+  /** Clients' keys from jwks or jwks_uri, cached per instance (private_key_jwt, request objects). */
+  clientKeys?: ClientKeys;
   /** Unix seconds. */
   now(): number;
   /** Prometheus metrics of this server, unless LATCH_METRICS_ADDRESS is off (observability/metrics.ts). */

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { AuthorizationResponse } from '../core/authorize/response.js';
+import type { DeliveredResponse } from '../core/authorize/response.js';
 import type { OAuthError } from '../core/errors.js';
 import { describeError, errorPage, formPostPage, formPostScriptPath, type PageChrome, type PageMessage } from '../pages/index.js';
 
@@ -83,7 +83,7 @@ export async function sendErrorPage(reply: FastifyReply, err: OAuthError, option
  * Delivers an authorization response: a 303 redirect (RFC 9700 §4.12) or an auto-submitting form (form_post).
  * The form_post page may run exactly one script, its own submit script, loaded from the issuer's origin.
  */
-export async function sendAuthorizationResponse(reply: FastifyReply, response: AuthorizationResponse, issuer: string, chrome?: ChromeSource): Promise<FastifyReply> {
+export async function sendAuthorizationResponse(reply: FastifyReply, response: DeliveredResponse, issuer: string, chrome?: ChromeSource): Promise<FastifyReply> {
   if (response.kind === 'redirect') return noStore(reply).redirect(response.location, 303);
   return sendPage(reply, formPostPage({ action: response.action, fields: response.fields, ...(await resolveChrome(chrome)) }), {
     formTargets: [response.action],

@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ensureBuiltins } from '../admin/builtins.js';
+import { createClientKeys } from '../core/client-auth/client-keys.js';
 import type { Config } from '../config/schema.js';
 import { followKeyChanges } from '../keys/follow-changes.js';
 import { loadKeyRing } from '../keys/key-ring.js';
@@ -107,6 +108,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
       passwords: loadPasswordPolicy(),
       logos: createLogoCache({ allowPrivate: config.fetchAllowPrivate, onFailure: (url, reason) => onLogoFailure(url, reason) }),
       mailer: createMailer(config, { log: () => app.log }),
+      clientKeys: createClientKeys({ allowPrivate: config.fetchAllowPrivate }),
       keySecret: secret,
       now: () => Math.floor(Date.now() / 1000),
       ...(metrics && { metrics }),

@@ -294,6 +294,15 @@ export interface PasskeyChallengesTable {
   expires_at: number;
 }
 
+/** RFC 9126 pushed authorization requests (migration 017), by the digest of their request_uri's random part. */
+export interface PushedAuthorizationRequestsTable {
+  digest: string;
+  client_id: string;
+  params: Json;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -319,6 +328,7 @@ export interface Database {
   passkey_users: PasskeyUsersTable;
   passkeys: PasskeysTable;
   passkey_challenges: PasskeyChallengesTable;
+  pushed_authorization_requests: PushedAuthorizationRequestsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

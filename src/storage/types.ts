@@ -604,6 +604,29 @@ export interface SettingsRepository {
   consumeAdminSetup(tokenDigest: string, now: number): Promise<boolean>;
 }
 
+/**
+ * RFC 9126: a pushed authorization request, found by the digest of the random part of its request_uri, never the
+ * request_uri itself. `params` are the validated parameters of the request (core/authorize/read.ts).
+ */
+export interface PushedRequestRecord {
+  digest: string;
+  clientId: string;
+  params: Record<string, string>;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PushedRequestsRepository {
+  /** Throws StorageConflictError when the digest exists. */
+  create(record: PushedRequestRecord): Promise<void>;
+  /**
+   * RFC 9126 §4: single use. Atomically deletes and returns the record if it was pushed by `clientId` and has not
+   * expired at `now`; of concurrent calls exactly one gets it. Another client's call, or an expired record, gets
+   * undefined and changes nothing.
+   */
+  consume(digest: string, clientId: string, now: number): Promise<PushedRequestRecord | undefined>;
+}
+
 /** The tables a purge deletes from. */
 export type PurgedTable =
   | 'authorization_codes'
@@ -616,6 +639,7 @@ export type PurgedTable =
   | 'federation_states'
   | 'account_tokens'
   | 'passkey_challenges'
+  | 'pushed_authorization_requests'
   | 'events';
 
 export interface PurgeOptions {
@@ -658,6 +682,7 @@ export interface Store {
   readonly totpSecrets: TotpSecretsRepository;
   readonly recoveryCodes: RecoveryCodesRepository;
   readonly passkeys: PasskeysRepository;
+  readonly pushedRequests: PushedRequestsRepository;
   /**
    * Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows,
    * federation states, account tokens, passkey challenges), and events older than `eventsBefore` (Unix seconds)

@@ -250,7 +250,7 @@ describe('discovery', () => {
   it('lists exactly the supported response types and modes, and the implicit grant type', async () => {
     const m = (await (await fetch(`${ts.issuer}/.well-known/openid-configuration`)).json()) as { response_types_supported: string[]; response_modes_supported: string[]; grant_types_supported: string[] };
     expect([...m.response_types_supported].sort()).toEqual(['code', 'code id_token', 'code id_token token', 'code token', 'id_token', 'id_token token']);
-    expect(m.response_modes_supported).toEqual(['query', 'fragment', 'form_post']);
+    expect(m.response_modes_supported).toEqual(['query', 'fragment', 'form_post', 'jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt']);
     expect(m.grant_types_supported).toContain('implicit');
     expect(m.grant_types_supported).not.toContain('password');
   });

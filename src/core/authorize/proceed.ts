@@ -9,6 +9,7 @@ import { type Authentication, decide } from './decide.js';
 import { hintSubject } from './id-token-hint.js';
 import { issueAuthorizationResponse } from './issue-response.js';
 import type { AuthorizationRequest } from './request.js';
+import type { RequestPolicy } from './validate.js';
 import { buildAuthorizationResponse } from './response.js';
 import { requestedSub } from '../oidc/claims-request.js';
 import { consentScopes } from '../oidc/claims.js';
@@ -17,7 +18,7 @@ import { namesPerson } from '../oidc/pairwise.js';
 export interface AuthorizeDeps {
   store: Pick<Store, 'grants' | 'codes' | 'tokens' | 'users' | 'apis' | 'consents' | 'totpSecrets' | 'passkeys'>;
   keys: KeyRing;
-  policy: TokenPolicy & { codeTtl: number; /** LATCH_MFA (core/accounts/mfa-policy.ts). */ mfa?: MfaSetting };
+  policy: TokenPolicy & { codeTtl: number; /** LATCH_MFA (core/accounts/mfa-policy.ts). */ mfa?: MfaSetting } & RequestPolicy;
 }
 
 /**
@@ -72,6 +73,6 @@ export async function proceed(
   if (secondFactor) return secondFactor;
   if (decision.kind === 'consent') return { kind: 'consent', auth: decision.auth, email: user?.email ?? '', scopes: consentScopes(authz) };
   const issued = await issueAuthorizationResponse(authz, decision.auth, deps, now);
-  const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, policy.issuer);
+  const response = buildAuthorizationResponse(authz.redirectUri, authz.responseMode, { ...issued, state: authz.state }, policy.issuer, authz.client.clientId);
   return { kind: 'issue', response };
 }

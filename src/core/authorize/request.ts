@@ -3,7 +3,7 @@ import type { ClaimsRequest } from '../oidc/claims-request.js';
 import { InvalidRequest, OAuthError } from '../errors.js';
 import { collectParams, type ParsedParams, spaceList } from '../params.js';
 import { isRegisteredRedirectUri } from './redirect-uri.js';
-import { defaultResponseMode, type ResponseMode, responseModes } from './response-types.js';
+import { defaultResponseMode, type RequestedResponseMode, type ResponseMode, resolveResponseMode, responseModes } from './response-types.js';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -66,7 +66,7 @@ export async function resolveRedirectTarget(parsed: ParsedParams, clients: Pick<
   const responseType = params.get('response_type') ?? '';
   const responseMode =
     requestedMode && (responseModes as readonly string[]).includes(requestedMode)
-      ? (requestedMode as ResponseMode)
+      ? resolveResponseMode(requestedMode as RequestedResponseMode, responseType)
       : defaultResponseMode(responseType);
   return { client, redirectUri, responseMode, state: duplicates.includes('state') ? undefined : params.get('state') };
 }

@@ -1,5 +1,19 @@
-export const responseModes = ['query', 'fragment', 'form_post'] as const;
-export type ResponseMode = (typeof responseModes)[number];
+/** OAuth 2.0 Multiple Response Types §2.1, Form Post Response Mode, and JARM §2.3 (the response as a signed JWT). */
+export const responseModes = ['query', 'fragment', 'form_post', 'jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt'] as const;
+export type RequestedResponseMode = (typeof responseModes)[number];
+/** The mode a response is delivered in: `jwt` is resolved to the response type's default (JARM §2.3.4). */
+export type ResponseMode = Exclude<RequestedResponseMode, 'jwt'>;
+
+/** JARM §2.3.4: `jwt` means the response type's default mode, with the response as a JWT. */
+export function resolveResponseMode(requested: RequestedResponseMode, responseType: string): ResponseMode {
+  return requested === 'jwt' ? `${defaultResponseMode(responseType)}.jwt` : requested;
+}
+
+/** The plain mode under a JWT mode, and whether the response is a JWT (JARM §2.3.1-§2.3.3). */
+export function deliveryOf(mode: ResponseMode): { base: 'query' | 'fragment' | 'form_post'; jwt: boolean } {
+  const jwt = mode.endsWith('.jwt');
+  return { base: (jwt ? mode.slice(0, -4) : mode) as 'query' | 'fragment' | 'form_post', jwt };
+}
 
 export interface ResponseType {
   /**
@@ -51,7 +65,7 @@ export const responseTypes: ReadonlyMap<string, ResponseType> = new Map(
 );
 
 /** OAuth 2.0 Multiple Response Types §2.1 / §5: query for code, fragment when tokens are returned. */
-export function defaultResponseMode(responseType: string): ResponseMode {
+export function defaultResponseMode(responseType: string): 'query' | 'fragment' {
   const values = responseType.split(' ');
   return values.includes('token') || values.includes('id_token') ? 'fragment' : 'query';
 }

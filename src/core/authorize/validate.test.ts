@@ -3,7 +3,8 @@ import type { ClientRecord } from '../../storage/types.js';
 import { OAuthError } from '../errors.js';
 import { collectParams } from '../params.js';
 import type { RedirectTarget } from './request.js';
-import { authorizationChecks, validateAuthorizationRequest } from './validate.js';
+import { sourceParams } from './read.js';
+import { authorizationChecks, type RequestPolicy, validateAuthorizationRequest } from './validate.js';
 
 const client = {
   clientId: 'c',
@@ -11,8 +12,12 @@ const client = {
 } as unknown as ClientRecord;
 const target: RedirectTarget = { client, redirectUri: 'https://app.example/cb', responseMode: 'query', state: 's' };
 
-function validate(params: Record<string, string>, checks = authorizationChecks) {
-  return validateAuthorizationRequest(collectParams(Object.entries({ client_id: 'c', response_type: 'code', ...params })), target, checks);
+function validate(params: Record<string, string>, checks = authorizationChecks, policy: RequestPolicy = {}, on: RedirectTarget = target) {
+  return validateAuthorizationRequest(collectParams(Object.entries({ client_id: 'c', response_type: 'code', ...params })), on, policy, checks);
+}
+
+function withMetadata(metadata: Partial<ClientRecord['metadata']>): RedirectTarget {
+  return { ...target, client: { ...client, metadata: { ...client.metadata, ...metadata } } };
 }
 
 function code(fn: () => unknown): string | undefined {
@@ -27,6 +32,8 @@ function code(fn: () => unknown): string | undefined {
 describe('validateAuthorizationRequest', () => {
   it('runs its named checks in order: the first broken rule is the error', () => {
     expect(authorizationChecks.map((c) => c.name)).toEqual([
+      'pushed authorization request',
+      'signed request object',
       'grant types of the response type',
       'response_mode',
       'scope',
@@ -69,5 +76,20 @@ describe('validateAuthorizationRequest', () => {
   it('parses the claims parameter into the typed request, and refuses a malformed one', () => {
     expect(validate({ scope: 'openid', claims: '{"id_token":{"email":null}}' }).claims).toEqual({ id_token: { email: null } });
     expect(code(() => validate({ scope: 'openid', claims: '{"id_token":1}' }))).toBe('invalid_request');
+  });
+
+  it('requires /par when the server or the client says so (RFC 9126 §5, §6)', () => {
+    const pushed = { [sourceParams.pushed]: '1', scope: 'openid' };
+    expect(code(() => validate({ scope: 'openid' }, authorizationChecks, { requirePar: true }))).toBe('invalid_request');
+    expect(code(() => validate(pushed, authorizationChecks, { requirePar: true }))).toBeUndefined();
+    const parClient = withMetadata({ require_pushed_authorization_requests: true });
+    expect(code(() => validate({ scope: 'openid' }, authorizationChecks, {}, parClient))).toBe('invalid_request');
+    expect(code(() => validate(pushed, authorizationChecks, {}, parClient))).toBeUndefined();
+  });
+
+  it('requires a signed request object when the client registered require_signed_request_object (RFC 9101 §10.5)', () => {
+    const signedClient = withMetadata({ require_signed_request_object: true });
+    expect(code(() => validate({ scope: 'openid' }, authorizationChecks, {}, signedClient))).toBe('invalid_request');
+    expect(code(() => validate({ scope: 'openid', [sourceParams.signed]: '1' }, authorizationChecks, {}, signedClient))).toBeUndefined();
   });
 });

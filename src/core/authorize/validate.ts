@@ -7,6 +7,8 @@ import { essentialAcrValues, parseClaimsParameter } from '../oidc/claims-request
 import { sectorOf } from '../oidc/pairwise.js';
 import { requestedResource } from '../tokens/resource.js';
 import { fapi2AuthorizationChecks } from '../fapi/authorize-checks.js';
+import { type ParSettings, parRequired } from './par.js';
+import { type RequestSource, requestSource } from './read.js';
 import type { AuthorizationRequest, RedirectTarget } from './request.js';
 import { responseModes, type ResponseType, responseTypes } from './response-types.js';
 
@@ -20,7 +22,13 @@ export interface CheckInput {
   responseType: string;
   normalized: string;
   type: ResponseType;
+  /** Where the request came from (core/authorize/read.ts): pushed to /par, in a signed request object. */
+  source: RequestSource;
+  policy: RequestPolicy;
 }
+
+/** Server-wide settings the checks read. */
+export type RequestPolicy = ParSettings;
 
 /** One rule of the authorization request: throws a redirectable OAuthError when the request breaks it. */
 export interface AuthorizationCheck {
@@ -38,9 +46,9 @@ function fail(code: ConstructorParameters<typeof OAuthError>[0], description: st
 function readResponseType(parsed: ParsedParams, client: ClientRecord): Pick<CheckInput, 'responseType' | 'normalized' | 'type'> {
   rejectDuplicates(parsed, true);
   const { params } = parsed;
-  // OIDC Core §6: request objects are optional; say so with the dedicated codes.
-  if (params.has('request')) fail('request_not_supported', 'the request parameter is not supported');
-  if (params.has('request_uri')) fail('request_uri_not_supported', 'the request_uri parameter is not supported');
+  // OIDC Core §6: request and request_uri are read before the checks (read.ts); left here, nobody read them.
+  if (params.has('request')) fail('request_not_supported', 'the request parameter was not read');
+  if (params.has('request_uri')) fail('request_uri_not_supported', 'the request_uri parameter was not read');
   if (params.has('registration')) fail('registration_not_supported', 'the registration parameter is not supported');
 
   const responseType = params.get('response_type');
@@ -61,6 +69,24 @@ function requestedScopes(params: Params): string[] {
 /** The rules of an authorization request, in the order they are checked (the first broken one is the error). */
 export const authorizationChecks: readonly AuthorizationCheck[] = [
   {
+    name: 'pushed authorization request',
+    check({ client, source, policy }) {
+      // RFC 9126 §5 / §6: the server, or the client's require_pushed_authorization_requests, demands /par.
+      if (parRequired(client, policy) && !source.pushed) {
+        fail('invalid_request', 'this authorization request must be pushed to the pushed authorization request endpoint (/par) first');
+      }
+    },
+  },
+  {
+    name: 'signed request object',
+    check({ client, source }) {
+      // RFC 9101 §10.5: require_signed_request_object: "the authorization server MUST reject" an unsigned request.
+      if (client.metadata.require_signed_request_object === true && !source.signed) {
+        fail('invalid_request', 'this client must send its authorization requests as signed request objects (request parameter)');
+      }
+    },
+  },
+  {
     name: 'grant types of the response type',
     check({ client, type }) {
       // RFC 7591 §2.1: the response type's grant types must be registered too (implicit for tokens from this endpoint).
@@ -76,8 +102,9 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
         fail('invalid_request', `response_mode ${requestedMode} is not supported`);
       }
       // OAuth 2.0 Multiple Response Types §5: tokens must not be returned in the query string.
-      if (target.responseMode === 'query' && type.returnsTokens) {
-        fail('invalid_request', `response_mode=query is not allowed with response_type ${responseType}`);
+      // JARM §2.3.1: nor in a query.jwt response unless encrypted (Latch does not encrypt responses).
+      if ((target.responseMode === 'query' || target.responseMode === 'query.jwt') && type.returnsTokens) {
+        fail('invalid_request', `response_mode=${target.responseMode} is not allowed with response_type ${responseType}`);
       }
     },
   },
@@ -187,11 +214,12 @@ function effectiveMaxAge(sent: string | undefined, client: ClientRecord): number
 export function validateAuthorizationRequest(
   parsed: ParsedParams,
   target: RedirectTarget,
+  policy: RequestPolicy = {},
   checks: readonly AuthorizationCheck[] = authorizationChecks,
 ): AuthorizationRequest {
   const { params } = parsed;
   const { client } = target;
-  const input: CheckInput = { parsed, params, target, client, ...readResponseType(parsed, client) };
+  const input: CheckInput = { parsed, params, target, client, source: requestSource(parsed), policy, ...readResponseType(parsed, client) };
   for (const { check } of checks) check(input);
 
   return {

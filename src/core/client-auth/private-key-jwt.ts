@@ -1,7 +1,8 @@
-import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import { FAPI2_ALGS, isFapi2 } from '../fapi/profile.js';
 import { digest } from '../tokens/hash.js';
+import { ClientKeysError, inlineClientKeys } from './client-keys.js';
 import type { ClientAuthMethod } from './types.js';
 
 export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -36,8 +37,8 @@ export const privateKeyJwt: ClientAuthMethod = {
       method: 'private_key_jwt',
       clientId,
       async verify(client, deps) {
-        const keys = client.metadata.jwks;
-        if (!keys || keys.keys.length === 0) throw new InvalidClient('client has no registered keys');
+        const { jwks, jwks_uri: jwksUri } = client.metadata;
+        if ((!jwks || jwks.keys.length === 0) && !jwksUri) throw new InvalidClient('client has no registered keys');
         const fapi2 = isFapi2(client);
         const registeredAlgs = client.metadata.token_endpoint_auth_signing_alg ? [client.metadata.token_endpoint_auth_signing_alg] : allowedAlgorithms;
         // FAPI 2.0 §5.4.1: PS256, ES256 or EdDSA only.
@@ -45,7 +46,7 @@ export const privateKeyJwt: ClientAuthMethod = {
         let payload;
         try {
           // RFC 7523 §3: iss and sub are the client_id; aud identifies the authorization server; exp is required.
-          ({ payload } = await jwtVerify(assertion, createLocalJWKSet(keys), {
+          ({ payload } = await jwtVerify(assertion, (deps.clientKeys ?? inlineClientKeys).resolver(client), {
             algorithms,
             issuer: client.clientId,
             subject: client.clientId,
@@ -56,7 +57,7 @@ export const privateKeyJwt: ClientAuthMethod = {
             clockTolerance: 30,
           }));
         } catch (err) {
-          const reason = err instanceof joseErrors.JOSEError ? err.message : 'verification failed';
+          const reason = err instanceof joseErrors.JOSEError || err instanceof ClientKeysError ? err.message : 'verification failed';
           throw new InvalidClient(`client_assertion is invalid: ${reason}`);
         }
         if (fapi2 && typeof payload.aud !== 'string') throw new InvalidClient('client_assertion aud must be the issuer identifier, as a string (FAPI 2.0)');

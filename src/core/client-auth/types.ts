@@ -1,6 +1,7 @@
 import type { ThrottleDeps } from '../accounts/throttle.js';
 import type { ClientRecord, ClientsRepository, ReplayRepository, TokenEndpointAuthMethod } from '../../storage/types.js';
 import type { Params } from '../params.js';
+import type { ClientKeys } from './client-keys.js';
 
 export interface ClientAuthInput {
   /** The Authorization header, if any. */
@@ -21,6 +22,8 @@ export interface ClientAuthDeps {
   now: number;
   /** Throttles failing secrets and assertions (RFC 6749 §2.3.1); without it nothing is throttled. */
   throttle?: ThrottleDeps;
+  /** The clients' keys from jwks or jwks_uri (client-keys.ts); without it only inline jwks are used. */
+  clientKeys?: ClientKeys;
 }
 
 /** A credential found in the request, before it is checked against a client. */

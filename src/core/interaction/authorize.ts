@@ -42,7 +42,7 @@ export async function resumeAuthorize(
     return asErrorStep(err, undefined, deps.policy.issuer);
   }
   try {
-    return { kind: 'resumed', target, request: validateAuthorizationRequest(parsed, target) };
+    return { kind: 'resumed', target, request: validateAuthorizationRequest(parsed, target, deps.policy) };
   } catch (err) {
     await deps.store.interactions.delete(record.idDigest);
     return asErrorStep(err, target, deps.policy.issuer);

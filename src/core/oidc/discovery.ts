@@ -3,6 +3,8 @@ import { supportedAuthMethods } from '../client-auth/authenticate.js';
 import { deviceCodeGrantType } from '../device/device-authorization.js';
 import { enabledGrantTypes } from '../grants/registry.js';
 import type { GrantSettings } from '../grants/types.js';
+import { requestObjectAlgorithms } from '../authorize/request-object.js';
+import { authorizationSigningAlg } from '../authorize/respond.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
 import { FAPI2_ALGS, type ProfileSettings } from '../fapi/profile.js';
@@ -18,6 +20,8 @@ export const endpointPaths = {
   deviceAuthorization: '/device_authorization',
   /** RFC 8628 §3.2 verification_uri: the page where a person enters a device's user code. */
   deviceVerification: '/device',
+  /** RFC 9126 §5: pushed authorization requests. */
+  pushedAuthorizationRequest: '/par',
 } as const;
 
 export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths, string> {
@@ -29,8 +33,18 @@ export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths,
 
 const clientAssertionAlgs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
+/** Settings of the authorization request that discovery states (LATCH_REQUIRE_PAR, LATCH_REQUEST_URI_REMOTE). */
+export interface AuthorizationRequestSettings {
+  requirePar?: boolean;
+  requestUriRemote?: boolean;
+}
+
 /** OIDC Discovery 1.0 §3 and RFC 8414 §2: the provider metadata, computed once at start. */
-export function providerMetadata(issuer: string, signingAlgs: readonly string[], settings: GrantSettings & ProfileSettings): Record<string, unknown> {
+export function providerMetadata(
+  issuer: string,
+  signingAlgs: readonly string[],
+  settings: GrantSettings & ProfileSettings & AuthorizationRequestSettings,
+): Record<string, unknown> {
   const urls = endpointUrls(issuer);
   const authMethods = [...supportedAuthMethods];
   const metadata: Record<string, unknown> = {
@@ -47,6 +61,8 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     scopes_supported: [...standardScopes],
     response_types_supported: [...responseTypes.keys()],
     response_modes_supported: [...responseModes],
+    // JARM §4.1: the alg of JWT responses (response_mode jwt, query.jwt, fragment.jwt, form_post.jwt).
+    authorization_signing_alg_values_supported: [authorizationSigningAlg],
     // RFC 8414 §2: grant_types_supported lists the token endpoint grants enabled here, plus "implicit" for the
     // response types that return tokens from the authorization endpoint.
     grant_types_supported: [...enabledGrantTypes(settings), 'implicit'],
@@ -67,8 +83,15 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     acr_values_supported: [...ACR_VALUES_SUPPORTED],
     // OIDC Core §5.5 (core/oidc/claims-request.ts).
     claims_parameter_supported: true,
-    request_parameter_supported: false,
-    request_uri_parameter_supported: false,
+    // RFC 9126 §5: pushed authorization requests, and whether every client must use them.
+    pushed_authorization_request_endpoint: urls.pushedAuthorizationRequest,
+    require_pushed_authorization_requests: settings.requirePar === true || settings.fapi2 === true,
+    // RFC 9101 §10.5 / OIDC Discovery §3: request objects by value and by reference (Latch's own /par request_uri
+    // always; others only with LATCH_REQUEST_URI_REMOTE, which Latch does not ask to be registered first).
+    request_parameter_supported: true,
+    request_uri_parameter_supported: true,
+    require_request_uri_registration: false,
+    request_object_signing_alg_values_supported: [...requestObjectAlgorithms, 'none'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     authorization_response_iss_parameter_supported: true,
     // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).

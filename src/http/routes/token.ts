@@ -32,6 +32,7 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
       replay: ctx.store.replay,
       issuer: ctx.config.issuer,
       assertionAudiences: [endpointUrl, ctx.config.issuer + endpointPaths.token],
+      ...(ctx.clientKeys && { clientKeys: ctx.clientKeys }),
       now,
     },
   );

@@ -19,6 +19,7 @@ export const EXPIRING_TABLES = [
   'federation_states',
   'account_tokens',
   'passkey_challenges',
+  'pushed_authorization_requests',
 ] as const satisfies ReadonlyArray<PurgedTable>;
 
 /**
