@@ -56,6 +56,8 @@ export const settings = {
   accessLog: { env: 'LATCH_ACCESS_LOG', doc: 'One info line per request (method, route, status, duration, client_id, address; never a query string or credential); false turns it off.', default: true },
   shutdownDelay: { env: 'LATCH_SHUTDOWN_DELAY', doc: 'On SIGTERM/SIGINT: seconds /readyz answers 503 draining while the server still serves, so load balancers stop sending traffic; 0 allowed.', default: 5 },
   shutdownTimeout: { env: 'LATCH_SHUTDOWN_TIMEOUT', doc: 'After the delay: seconds requests in flight get to finish before the remaining connections are closed.', default: 10 },
+  backchannelLogoutTimeout: { env: 'LATCH_BACKCHANNEL_LOGOUT_TIMEOUT', doc: "Back-Channel Logout: seconds each attempt to POST a logout token to a client's backchannel_logout_uri may take (decimals allowed).", default: 5 },
+  backchannelLogoutAttempts: { env: 'LATCH_BACKCHANNEL_LOGOUT_ATTEMPTS', doc: 'Back-Channel Logout: attempts per logout token (1 s before the first retry, doubling) before a logout.backchannel_failed event.', default: 4 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
@@ -241,6 +243,8 @@ export const configSchema = z
     accessLog: booleanSetting(true),
     shutdownDelay: secondsOrOff.default(5),
     shutdownTimeout: seconds.default(10),
+    backchannelLogoutTimeout: z.coerce.number().positive().max(60).default(5),
+    backchannelLogoutAttempts: z.coerce.number().int().min(1).max(10).default(4),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

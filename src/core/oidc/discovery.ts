@@ -68,5 +68,8 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     authorization_response_iss_parameter_supported: true,
     // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).
     ui_locales_supported: ['en', 'de', 'fr', 'es'],
+    // OIDC Back-Channel Logout 1.0 §2.1: logout tokens to every client of a session that ends, always with its sid.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   };
 }

@@ -51,7 +51,7 @@ async function logout(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   // §2: the OP MUST ask unless a valid id_token_hint names the signed-in person. With nobody signed in there is
   // nothing to ask about: the logout is complete, and a validated post_logout_redirect_uri is honoured (§3).
   if (!session || (logoutRequest.hint && session.sub === logoutRequest.hint.sub)) {
-    await endSession(ctx, request, reply);
+    await endSessionAndTell(ctx, request, reply, session);
     if (session) await recordLogout(ctx, request, session, logoutRequest);
     return finish(ctx, request, reply, logoutRequest, uiLocales);
   }
@@ -88,9 +88,19 @@ async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyR
     return sendPage(reply, stillSignedInPage({ ...(clientName ? { clientName } : {}), ...(await pageChrome(ctx, request, { uiLocales })) }));
   }
   const session = await currentSession(ctx, request);
-  await endSession(ctx, request, reply);
+  await endSessionAndTell(ctx, request, reply, session);
   if (session) await recordLogout(ctx, request, session, logoutRequest);
   return finish(ctx, request, reply, logoutRequest, uiLocales);
+}
+
+/**
+ * Ends the browser's session, then (Back-Channel Logout 1.0 §2.5) every client of that session with a
+ * backchannel_logout_uri gets a logout token, in the background: the answer to the person does not wait for them.
+ */
+async function endSessionAndTell(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, session: SessionRecord | undefined): Promise<void> {
+  const notices = session && ctx.backchannelLogout ? await ctx.backchannelLogout.plan({ sub: session.sub, sids: [session.sid] }) : [];
+  await endSession(ctx, request, reply);
+  if (notices.length > 0) ctx.backchannelLogout?.send(notices);
 }
 
 function recordLogout(ctx: AppContext, request: FastifyRequest, session: SessionRecord, logoutRequest: LogoutRequest): Promise<void> {

@@ -1,0 +1,133 @@
+/**
+ * Delivers logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.5) from an in-process queue made at start:
+ * a few deliveries at a time, each attempt with its own timeout, failed attempts retried with a doubling backoff;
+ * the outcome of each delivery is recorded as an event (never the token). A person's logout only enqueues.
+ */
+import type { KeyRing } from '../../keys/types.js';
+import { recordEvent, type EventLog } from '../../observability/events.js';
+import { OutboundFetchError, outboundFetch } from '../../outbound/index.js';
+import type { Store } from '../../storage/types.js';
+import { issueLogoutToken } from '../tokens/logout-token.js';
+import { type BackchannelLogout, type EndedSessions, type LogoutNotice, logoutNotices, sessionClients } from './backchannel-logout.js';
+import { subjectFor } from './backchannel-subject.js';
+
+export interface BackchannelDeliveryOptions {
+  issuer: string;
+  store: Pick<Store, 'grants' | 'clients' | 'events'>;
+  keys: Pick<KeyRing, 'sign'>;
+  /** LATCH_FETCH_ALLOW_PRIVATE: loopback and private receivers (tests, development). */
+  allowPrivate: boolean;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Attempts per logout token, the first included. */
+  attempts: number;
+  /** Wait before the first retry; doubled for each further one. */
+  backoffMs?: number;
+  /** Deliveries in flight at once; the rest wait their turn. */
+  concurrency?: number;
+  now(): number;
+  log?: EventLog;
+}
+
+export interface BackchannelDelivery extends BackchannelLogout {
+  /** Resolves when every delivery queued so far has ended (succeeded or failed for good), or after `timeoutMs`. */
+  drain(timeoutMs?: number): Promise<{ pending: number }>;
+}
+
+interface Failure {
+  reason: string;
+  status?: number;
+  /** Retrying cannot help: the URL itself is refused. */
+  final: boolean;
+}
+
+// §2.8: "If the logout succeeded, the RP MUST respond with HTTP 200 OK"; 204 is accepted as well.
+const delivered = (status: number) => status === 200 || status === 204;
+
+async function attempt(notice: LogoutNotice, token: string, options: BackchannelDeliveryOptions): Promise<Failure | undefined> {
+  try {
+    // §2.5: an HTTP POST with the logout token as the form parameter logout_token.
+    const answer = await outboundFetch(notice.uri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ logout_token: token }).toString(),
+      allowPrivate: options.allowPrivate,
+      timeoutMs: options.timeoutMs,
+      maxBytes: 64 * 1024,
+      maxRedirects: 0,
+      acceptStatus: () => true,
+    });
+    return delivered(answer.status) ? undefined : { reason: 'status', status: answer.status, final: false };
+  } catch (err) {
+    if (!(err instanceof OutboundFetchError)) return { reason: 'network', final: false };
+    return { reason: err.reason, ...(err.status !== undefined && { status: err.status }), final: err.reason === 'scheme' || err.reason === 'address' };
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createBackchannelDelivery(options: BackchannelDeliveryOptions): BackchannelDelivery {
+  const concurrency = options.concurrency ?? 8;
+  const backoffMs = options.backoffMs ?? 1000;
+  const waiting: LogoutNotice[] = [];
+  const running = new Set<Promise<void>>();
+  let idle: Array<() => void> = [];
+
+  async function deliver(notice: LogoutNotice): Promise<void> {
+    const { client, sid } = notice;
+    const base = { sub: notice.sub, clientId: client.clientId };
+    let failure: Failure | undefined;
+    let tries = 0;
+    try {
+      const token = await issueLogoutToken({ issuer: options.issuer, client, sub: subjectFor(client, notice.sub), sid, now: options.now() }, options.keys);
+      for (; tries < options.attempts; ) {
+        if (tries > 0) await sleep(backoffMs * 2 ** (tries - 1));
+        tries += 1;
+        failure = await attempt(notice, token, options);
+        if (!failure || failure.final) break;
+      }
+    } catch (err) {
+      options.log?.warn({ err, client_id: client.clientId }, 'a logout token could not be made');
+      failure = { reason: 'signing', final: true };
+    }
+    const data = { sid, attempts: tries, ...(failure && { reason: failure.reason, ...(failure.status !== undefined && { status: failure.status }) }) };
+    const type = failure ? 'logout.backchannel_failed' : 'logout.backchannel_delivered';
+    await recordEvent(options.store, { type, ...base, data }, options.now(), options.log);
+  }
+
+  function pump(): void {
+    while (running.size < concurrency && waiting.length > 0) {
+      const job = deliver(waiting.shift() as LogoutNotice).finally(() => {
+        running.delete(job);
+        pump();
+      });
+      running.add(job);
+    }
+    if (running.size === 0 && waiting.length === 0) {
+      const waiters = idle;
+      idle = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  return {
+    async plan(ended: EndedSessions) {
+      return logoutNotices(await sessionClients(options.store, ended));
+    },
+    send(notices) {
+      waiting.push(...notices);
+      pump();
+    },
+    async drain(timeoutMs = 10_000) {
+      if (running.size > 0 || waiting.length > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => idle.push(resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+        ]);
+        clearTimeout(timer);
+      }
+      return { pending: running.size + waiting.length };
+    },
+  };
+}
