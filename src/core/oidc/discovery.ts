@@ -71,5 +71,8 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     // OIDC Back-Channel Logout 1.0 §2.1: logout tokens to every client of a session that ends, always with its sid.
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
+    // OIDC Front-Channel Logout 1.0 §3: the logged-out page frames each client's frontchannel_logout_uri, with iss and sid.
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
 }
