@@ -7,6 +7,7 @@
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCode, runLatch } from '../../src/cli/test-helpers.js';
 import type { ClientMetadata } from '../../src/storage/types.js';
 import { adminApi, machineAdmin } from '../helpers/admin.js';
 import { Browser, findLoginForm, hiddenFields, parseForms } from '../helpers/browser.js';
@@ -236,5 +237,19 @@ describe('the admin API', () => {
     const events = await eventsOf('logout.backchannel_delivered', a.clientId);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ sub: user.sub, clientId: a.clientId, data: { sid: signed.sid, attempts: 1 } });
+  });
+});
+
+describe('the CLI', () => {
+  it('latch users disable tells the clients of the person\'s sessions before it exits', async () => {
+    const user = await ts.user();
+    const a = await rp('cli');
+    const signed = await signIn(new Browser(), a, user);
+    const env = { LATCH_DATA_DIR: ts.dataDir, LATCH_ISSUER: ts.issuer, LATCH_FETCH_ALLOW_PRIVATE: 'true', LATCH_LOG_LEVEL: 'silent' };
+    const result = await runLatch(['users', 'disable', user.sub], { env });
+    expectCode(result, 0);
+    // Delivered before the command returned: no waiting here.
+    expect(receiver.for(a.uri!)).toHaveLength(1);
+    await expectToken(a, { sub: user.sub, sid: signed.sid });
   });
 });
