@@ -104,6 +104,8 @@ describe('discovery', () => {
     const res = await getJson(`${ts.issuer}/.well-known/openid-configuration`);
     expect(res.body.backchannel_logout_supported).toBe(true);
     expect(res.body.backchannel_logout_session_supported).toBe(true);
+    expect(res.body.frontchannel_logout_supported).toBe(true);
+    expect(res.body.frontchannel_logout_session_supported).toBe(true);
   });
 });
 
@@ -166,6 +168,17 @@ describe('RP-initiated logout', () => {
 });
 
 describe('the account page', () => {
+  const nowhere = { stopAt: 'https://never.example.test/' };
+
+  async function accountPage(browser: Browser, user: TestUser) {
+    const first = await browser.navigate(`${ts.issuer}/account`, nowhere);
+    if (first.kind !== 'page') throw new Error('expected a page');
+    const login = findLoginForm(first.page);
+    const account = login ? await browser.submit(login, { email: user.email, password: user.password }, nowhere) : first;
+    if (account.kind !== 'page') throw new Error('expected the account page');
+    return account;
+  }
+
   it('ending another session of one\'s own tells that session\'s clients', async () => {
     const user = await ts.user();
     const a = await rp('account');
@@ -173,17 +186,29 @@ describe('the account page', () => {
     const signed = await signIn(laptop, a, user);
 
     const phone = new Browser();
-    const login = await phone.navigate(`${ts.issuer}/account/login?return_to=%2Faccount`, { stopAt: 'https://never.example.test/' });
-    if (login.kind !== 'page') throw new Error('expected the login page');
-    const loginForm = findLoginForm(login.page)!;
-    const account = await phone.submit(loginForm, { email: user.email, password: user.password }, { stopAt: 'https://never.example.test/' });
-    if (account.kind !== 'page') throw new Error('expected the account page');
+    const account = await accountPage(phone, user);
     const end = parseForms(account.page.body, account.page.url).find((f) => f.action.pathname === '/account/sessions/end' && hiddenFields(f).get('sid') === signed.sid);
     expect(end, account.page.body.slice(0, 400)).toBeDefined();
-    const ended = await phone.submit(end!, {}, { stopAt: 'https://never.example.test/' });
+    const ended = await phone.submit(end!, {}, nowhere);
     expect(ended.kind).toBe('page');
 
     await expectToken(a, { sub: user.sub, sid: signed.sid });
+  });
+
+  it('a new password signs the other sessions out, and their clients are told; this browser\'s are not', async () => {
+    const user = await ts.user();
+    const a = await rp('password-elsewhere');
+    const here = await rp('password-here');
+    const laptop = await signIn(new Browser(), a, user);
+    const phone = new Browser();
+    await signIn(phone, here, user);
+    const account = await accountPage(phone, user);
+    const form = parseForms(account.page.body, account.page.url).find((f) => f.action.pathname === '/account/password')!;
+    const changed = await phone.submit(form, { current_password: user.password, new_password: 'a brand new passphrase for ada' }, nowhere);
+    expect(changed.kind).toBe('page');
+    await expectToken(a, { sub: user.sub, sid: laptop.sid });
+    await settle();
+    expect(receiver.for(here.uri!)).toHaveLength(0);
   });
 });
 
