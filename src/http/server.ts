@@ -171,7 +171,7 @@ export async function startServer(config: Config, options: { store?: OpenedStore
     let closing: Promise<void> | undefined;
     const closeRest = async () => {
       // Logout tokens still being delivered get a moment (the store must still be open to record how it went).
-      await backchannel.drain(backchannelDrainMs);
+      await backchannel.close(backchannelDrainMs);
       await purges.stop();
       stopFollowingKeys();
       await metricsListener?.close();

@@ -4,8 +4,12 @@
  * the person's logout, and after the last attempt a logout.backchannel_failed event says why (never the token);
  * a loopback receiver is refused outright without LATCH_FETCH_ALLOW_PRIVATE.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedStore } from '../../src/storage/open.js';
 import type { EventRecord } from '../../src/storage/types.js';
 import { Browser } from '../helpers/browser.js';
 import { obtainTokens } from '../helpers/oauth.js';
@@ -127,6 +131,31 @@ describe('without LATCH_FETCH_ALLOW_PRIVATE', () => {
       expect(await eventFor(strict, b.clientId)).toMatchObject({ type: 'logout.backchannel_failed', data: { attempts: 1, reason: 'address' } });
     } finally {
       await strict.close();
+    }
+  });
+});
+
+describe('shutdown', () => {
+  it('a delivery waiting for its next attempt gives up when the server closes, and says so', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'latch-bc-shutdown-'));
+    // The store outlives the server, so that what was recorded can be read after the close.
+    const store = await openMigratedStore({ dataDir });
+    try {
+      const server = await startTestServer({ backchannelLogoutAttempts: 6 }, { store });
+      const a = await rp(server, 'shutdown', { kind: 'fail', times: 99, status: 500 });
+      const { sid } = await signInAndOut(server, a);
+      await receiver.waitFor(a.uri, 1);
+      const started = Date.now();
+      await server.close();
+      // 2 s for the deliveries under way, not the 31 s the remaining retries would take.
+      expect(Date.now() - started).toBeLessThan(6000);
+      const events = (await store.events.page({ clientId: a.clientId }, { limit: 10 })).items.filter((e) => e.type.startsWith('logout.backchannel_'));
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ type: 'logout.backchannel_failed', data: { sid, reason: 'shutdown' } });
+      expect(receiver.for(a.uri).length).toBeLessThan(4);
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -32,6 +32,11 @@ export interface BackchannelDeliveryOptions {
 export interface BackchannelDelivery extends BackchannelLogout {
   /** Resolves when every delivery queued so far has ended (succeeded or failed for good), or after `timeoutMs`. */
   drain(timeoutMs?: number): Promise<{ pending: number }>;
+  /**
+   * At shutdown: waits up to `timeoutMs` for the deliveries under way, then gives up the retries still waiting
+   * (recorded as failed, reason `shutdown`) and takes no more notices.
+   */
+  close(timeoutMs: number): Promise<void>;
 }
 
 interface Failure {
@@ -64,7 +69,21 @@ async function attempt(notice: LogoutNotice, token: string, options: Backchannel
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` aborts (shutdown); says whether it waited the whole time. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve(true);
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
 
 export function createBackchannelDelivery(options: BackchannelDeliveryOptions): BackchannelDelivery {
   const concurrency = options.concurrency ?? 8;
@@ -72,6 +91,7 @@ export function createBackchannelDelivery(options: BackchannelDeliveryOptions): 
   const waiting: LogoutNotice[] = [];
   const running = new Set<Promise<void>>();
   let idle: Array<() => void> = [];
+  const closing = new AbortController();
 
   async function deliver(notice: LogoutNotice): Promise<void> {
     const { client, sid } = notice;
@@ -81,7 +101,10 @@ export function createBackchannelDelivery(options: BackchannelDeliveryOptions): 
     try {
       const token = await issueLogoutToken({ issuer: options.issuer, client, sub: subjectFor(client, notice.sub), sid, now: options.now() }, options.keys);
       for (; tries < options.attempts; ) {
-        if (tries > 0) await sleep(backoffMs * 2 ** (tries - 1));
+        if (tries > 0 && !(await sleep(backoffMs * 2 ** (tries - 1), closing.signal))) {
+          failure = { reason: 'shutdown', final: true };
+          break;
+        }
         tries += 1;
         failure = await attempt(notice, token, options);
         if (!failure || failure.final) break;
@@ -97,7 +120,9 @@ export function createBackchannelDelivery(options: BackchannelDeliveryOptions): 
 
   function pump(): void {
     while (running.size < concurrency && waiting.length > 0) {
-      const job = deliver(waiting.shift() as LogoutNotice).finally(() => {
+      const job = deliver(waiting.shift() as LogoutNotice)
+        .catch((err: unknown) => options.log?.warn({ err }, 'a logout token delivery failed unexpectedly'))
+        .finally(() => {
         running.delete(job);
         pump();
       });
@@ -110,11 +135,12 @@ export function createBackchannelDelivery(options: BackchannelDeliveryOptions): 
     }
   }
 
-  return {
+  const delivery: BackchannelDelivery = {
     async plan(ended: EndedSessions) {
       return logoutNotices(await sessionClients(options.store, ended));
     },
     send(notices) {
+      if (closing.signal.aborted) return;
       waiting.push(...notices);
       pump();
     },
@@ -129,5 +155,20 @@ export function createBackchannelDelivery(options: BackchannelDeliveryOptions): 
       }
       return { pending: running.size + waiting.length };
     },
+    async close(timeoutMs) {
+      const { pending } = await delivery.drain(timeoutMs);
+      if (pending === 0) return;
+      closing.abort();
+      // Those between attempts end now, and so do those not started yet; each is recorded.
+      const dropped = waiting.splice(0);
+      const at = options.now();
+      await Promise.all(
+        dropped.map((n) =>
+          recordEvent(options.store, { type: 'logout.backchannel_failed', sub: n.sub, clientId: n.client.clientId, data: { sid: n.sid, attempts: 0, reason: 'shutdown' } }, at, options.log),
+        ),
+      );
+      await delivery.drain(500);
+    },
   };
+  return delivery;
 }
