@@ -259,8 +259,9 @@ describe('the admin API', () => {
     const signed = await signIn(new Browser(), a, user);
     expect((await admin('DELETE', `/users/${user.sub}`)).status).toBe(204);
     await expectToken(a, { sub: user.sub, sid: signed.sid });
+    // Recorded once the receiver has answered.
+    await expect.poll(async () => (await eventsOf('logout.backchannel_delivered', a.clientId)).length).toBe(1);
     const events = await eventsOf('logout.backchannel_delivered', a.clientId);
-    expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ sub: user.sub, clientId: a.clientId, data: { sid: signed.sid, attempts: 1 } });
   });
 });
