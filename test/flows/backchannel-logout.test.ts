@@ -167,6 +167,26 @@ describe('RP-initiated logout', () => {
   });
 });
 
+describe('another person signing in on the same browser', () => {
+  it('ends the first person\'s session, and its clients are told; a new sign-in of the same person is not a logout', async () => {
+    const ada = await ts.user();
+    const bob = await ts.user();
+    const a = await rp('switch');
+    const browser = new Browser();
+    const first = await signIn(browser, a, ada);
+    // prompt=login: the same person signing in again is no logout.
+    const second = decodeJwt((await obtainTokens(ts, browser, a, ada, { scope: 'openid', extra: { prompt: 'login' } })).tokens.id_token).sid as string;
+    await settle();
+    expect(receiver.for(a.uri!)).toHaveLength(0);
+    // Now Bob signs in on that browser.
+    await obtainTokens(ts, browser, a, bob, { scope: 'openid', extra: { prompt: 'login' } });
+    await expectToken(a, { sub: ada.sub, sid: second });
+    await settle();
+    expect(receiver.for(a.uri!)).toHaveLength(1);
+    expect(first.sid).not.toBe(second);
+  });
+});
+
 describe('the account page', () => {
   const nowhere = { stopAt: 'https://never.example.test/' };
 
