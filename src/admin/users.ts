@@ -1,4 +1,5 @@
 import { passwordProblem, type PasswordPolicy } from '../core/accounts/password-policy.js';
+import type { BackchannelLogout } from '../core/oidc/backchannel-logout.js';
 import { hashPassword } from '../core/passwords.js';
 import { recordEvent, type Actor } from '../observability/events.js';
 import { StorageConflictError, type PageQuery, type Page, type Store, type UserProfile, type UserRecord } from '../storage/types.js';
@@ -175,18 +176,26 @@ type EffectsStore = Pick<Store, 'users' | 'events' | 'grants' | 'sessions'>;
 
 /**
  * Disables the user: they cannot sign in, every grant of theirs is revoked with its tokens (so refresh tokens and
- * opaque access tokens stop working and introspection calls their JWT access tokens inactive), their sessions end.
+ * opaque access tokens stop working and introspection calls their JWT access tokens inactive), their sessions end
+ * and their clients with a backchannel_logout_uri get a logout token (through `logout`, in the background).
  * Disabling a disabled user changes nothing.
  */
-export async function disableUser(store: EffectsStore, sub: string, by?: Actor, now = nowSeconds()): Promise<UserRecord> {
+export async function disableUser(store: EffectsStore, sub: string, by?: Actor, now = nowSeconds(), logout?: BackchannelLogout): Promise<UserRecord> {
   const user = await getUser(store, sub);
   if (user.disabledAt !== null) return user;
+  const notices = logout ? await logout.plan(await personEnding(store, sub, now)) : [];
   // First the flag, so that a token request racing with this one is refused by the core's checks.
   const saved = await save(store, user, { disabledAt: now, updatedAt: now });
   const grantsRevoked = await store.grants.revokeBySub(sub, now);
   const sessionsEnded = await store.sessions.deleteBySub(sub);
   await recordEvent(store, { type: 'user.disabled', by, sub, data: { grants_revoked: grantsRevoked, sessions_ended: sessionsEnded } }, now);
+  logout?.send(notices);
   return saved;
+}
+
+/** Every live session of the person, and the person as a whole (Back-Channel Logout: a token per client). */
+async function personEnding(store: Pick<Store, 'sessions'>, sub: string, now: number): Promise<{ sub: string; sids: string[]; person: true }> {
+  return { sub, sids: (await store.sessions.listBySub(sub, now)).map((s) => s.sid), person: true };
 }
 
 export async function enableUser(store: UsersStore, sub: string, by?: Actor, now = nowSeconds()): Promise<UserRecord> {
@@ -230,11 +239,23 @@ export async function revokeRole(store: EffectsStore, sub: string, role: string,
   return saved;
 }
 
-/** Deletes the user and everything issued to them; returns the deleted user. */
-export async function deleteUser(store: UsersStore, subOrEmail: string, by?: Actor, now = nowSeconds()): Promise<UserRecord> {
+/**
+ * Deletes the user and everything issued to them; returns the deleted user. With `logout`, the clients of their
+ * sessions and grants are told first-hand (a logout token each, sent once the user is gone).
+ */
+export async function deleteUser(
+  store: Pick<Store, 'users' | 'events' | 'sessions'>,
+  subOrEmail: string,
+  by?: Actor,
+  now = nowSeconds(),
+  logout?: BackchannelLogout,
+): Promise<UserRecord> {
   const user = await findUser(store, subOrEmail);
+  // The grants go with the user: who to tell is known only before.
+  const notices = user && logout ? await logout.plan(await personEnding(store, user.sub, now)) : [];
   if (!user || !(await store.users.delete(user.sub))) throw new AdminNotFoundError('user', subOrEmail);
   await recordEvent(store, { type: 'user.deleted', by, sub: user.sub }, now);
+  logout?.send(notices);
   return user;
 }
 

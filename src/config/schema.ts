@@ -61,6 +61,8 @@ export const settings = {
   requirePar: { env: 'LATCH_REQUIRE_PAR', doc: 'RFC 9126 §5: every authorization request must come through /par (clients can require it one by one with require_pushed_authorization_requests).', default: false },
   requestUriRemote: { env: 'LATCH_REQUEST_URI_REMOTE', doc: 'Accept request_uri values other than those of /par: request objects Latch fetches from the client (https, public addresses, 5 s, 64 KB).', default: false },
   shutdownTimeout: { env: 'LATCH_SHUTDOWN_TIMEOUT', doc: 'After the delay: seconds requests in flight get to finish before the remaining connections are closed.', default: 10 },
+  backchannelLogoutTimeout: { env: 'LATCH_BACKCHANNEL_LOGOUT_TIMEOUT', doc: "Back-Channel Logout: seconds each attempt to POST a logout token to a client's backchannel_logout_uri may take (decimals allowed).", default: 5 },
+  backchannelLogoutAttempts: { env: 'LATCH_BACKCHANNEL_LOGOUT_ATTEMPTS', doc: 'Back-Channel Logout: attempts per logout token (1 s before the first retry, doubling) before a logout.backchannel_failed event.', default: 4 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
@@ -257,6 +259,8 @@ export const configSchema = z
     parTtl: seconds.max(600, 'must be at most 600 seconds').default(60),
     requirePar: booleanSetting(false),
     requestUriRemote: booleanSetting(false),
+    backchannelLogoutTimeout: z.coerce.number().positive().max(60).default(5),
+    backchannelLogoutAttempts: z.coerce.number().int().min(1).max(10).default(4),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

@@ -2,6 +2,7 @@ import type { OneAtATime } from '../core/accounts/one-at-a-time.js';
 import type { PasswordPolicy } from '../core/accounts/password-policy.js';
 import type { Config } from '../config/schema.js';
 import type { ClientKeys } from '../core/client-auth/client-keys.js';
+import type { BackchannelLogout } from '../core/oidc/backchannel-logout.js';
 import type { LogoSource } from '../pages/logo-cache.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { KeyRing } from '../keys/types.js';
@@ -35,4 +36,6 @@ export interface AppContext {
   now(): number;
   /** Prometheus metrics of this server, unless LATCH_METRICS_ADDRESS is off (observability/metrics.ts). */
   metrics?: Metrics;
+  /** Logout tokens for the clients of a session that ends (core/oidc/backchannel-delivery.ts), one queue per server. */
+  backchannelLogout?: BackchannelLogout;
 }

@@ -59,7 +59,12 @@ export async function startSession(
   /** How the person signed in (RFC 8176). */
   amr: readonly string[] = ['pwd'],
 ): Promise<SessionRecord> {
+  // Another person signing in on this browser ends the first one's session: Back-Channel Logout tells its clients.
+  const logout = ctx.backchannelLogout;
+  const previous = logout ? await currentSession(ctx, request) : undefined;
+  const notices = logout && previous && previous.sub !== sub ? await logout.plan({ sub: previous.sub, sids: [previous.sid] }) : [];
   await endSession(ctx, request, reply);
+  if (notices.length > 0) logout?.send(notices);
   const now = ctx.now();
   const value = randomToken();
   const session: SessionRecord = {

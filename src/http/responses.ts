@@ -34,8 +34,13 @@ function sourceOf(uri: string): string | undefined {
  * Pages: never framed, never cached, no inline script. `formTargets` are the origins a form on the page may
  * reach, including through the redirect that answers it (browsers apply form-action to that redirect too).
  */
-export function sendPage(reply: FastifyReply, body: string, options: { status?: number; formTargets?: string[]; scripts?: string[]; connect?: boolean } = {}): FastifyReply {
+export function sendPage(
+  reply: FastifyReply,
+  body: string,
+  options: { status?: number; formTargets?: string[]; scripts?: string[]; connect?: boolean; frames?: string[] } = {},
+): FastifyReply {
   const targets = (options.formTargets ?? []).map(sourceOf).filter((s): s is string => Boolean(s));
+  const frames = (options.frames ?? []).map(sourceOf).filter((s): s is string => Boolean(s));
   const csp = [
     "default-src 'none'",
     "style-src 'self'",
@@ -44,6 +49,8 @@ export function sendPage(reply: FastifyReply, body: string, options: { status?: 
     options.scripts?.length ? `script-src ${options.scripts.join(' ')}` : undefined,
     // Passkey pages (issue 13): their script posts the WebAuthn ceremony to this origin's JSON endpoints.
     options.connect ? "connect-src 'self'" : undefined,
+    // Front-Channel Logout (issue 15): the logged-out page frames exactly the origins of the clients' logout URIs.
+    frames.length ? `frame-src ${[...new Set(frames)].join(' ')}` : undefined,
     `form-action 'self'${targets.length ? ' ' + [...new Set(targets)].join(' ') : ''}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",

@@ -8,6 +8,8 @@ import { loadKeyRing } from '../keys/key-ring.js';
 import { resolveSecret } from '../keys/secret.js';
 import type { KeyRing } from '../keys/types.js';
 import { OneAtATime } from '../core/accounts/one-at-a-time.js';
+import { createBackchannelDelivery } from '../core/oidc/backchannel-delivery.js';
+import { pairwiseSaltFrom } from '../core/oidc/pairwise.js';
 import { loadPasswordPolicy } from '../core/accounts/password-policy.js';
 import { createLogoCache } from '../pages/logo-cache.js';
 import { createMailer } from '../mail/create-mailer.js';
@@ -44,6 +46,9 @@ export interface LatchServer {
    */
   shutdown(options?: { delay?: number; timeout?: number }): Promise<{ forced: boolean }>;
 }
+
+/** How long closing waits for logout tokens still being delivered. */
+const backchannelDrainMs = 2000;
 
 /** How long /readyz waits for the store's answer. */
 const readinessTimeoutMs = 2000;
@@ -97,21 +102,36 @@ export async function startServer(config: Config, options: { store?: OpenedStore
     await ensureBuiltins(store, config.issuer);
     const secret = await resolveSecret(config, { sharedDatabase: store.dialect === 'postgres' });
     const keys = await loadKeyRing({ repo: store.keys, secret, algorithms: config.keyAlgorithms, turnEnd });
+    const now = () => Math.floor(Date.now() / 1000);
+    const counted = countingEvents(store, metrics);
+    // One queue of logout tokens per server (Back-Channel Logout 1.0), drained when the server closes.
+    const backchannel = createBackchannelDelivery({
+      issuer: config.issuer,
+      store: counted,
+      keys,
+      allowPrivate: config.fetchAllowPrivate,
+      timeoutMs: config.backchannelLogoutTimeout * 1000,
+      attempts: config.backchannelLogoutAttempts,
+      pairwiseSalt: pairwiseSaltFrom(secret),
+      now,
+      log: { warn: (obj, msg) => app.log.warn(obj, msg) },
+    });
     const ctx: AppContext = {
       config,
-      store: countingEvents(store, metrics),
+      store: counted,
       keys,
       csrfKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch csrf', 32)),
       refreshSuccessorKey: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch refresh successor', 32)),
-      pairwiseSalt: Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch pairwise subject', 32)),
+      pairwiseSalt: pairwiseSaltFrom(secret),
       passwordTurns: new OneAtATime(),
       passwords: loadPasswordPolicy(),
       logos: createLogoCache({ allowPrivate: config.fetchAllowPrivate, onFailure: (url, reason) => onLogoFailure(url, reason) }),
       mailer: createMailer(config, { log: () => app.log }),
       clientKeys: createClientKeys({ allowPrivate: config.fetchAllowPrivate }),
       keySecret: secret,
-      now: () => Math.floor(Date.now() / 1000),
+      now,
       ...(metrics && { metrics }),
+      backchannelLogout: backchannel,
     };
     // Below info the access line would be built only to be dropped.
     const accessLog = config.accessLog && ['info', 'debug', 'trace'].includes(config.logLevel);
@@ -155,6 +175,8 @@ export async function startServer(config: Config, options: { store?: OpenedStore
 
     let closing: Promise<void> | undefined;
     const closeRest = async () => {
+      // Logout tokens still being delivered get a moment (the store must still be open to record how it went).
+      await backchannel.close(backchannelDrainMs);
       await purges.stop();
       stopFollowingKeys();
       await metricsListener?.close();

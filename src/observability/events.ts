@@ -64,6 +64,9 @@ export const EVENT_TYPES = [
   'factor.reset',
   'factor.failed',
   'factor.throttled',
+  // Back-Channel Logout (issue 15): a logout token delivered to a client, or given up on after its retries.
+  'logout.backchannel_delivered',
+  'logout.backchannel_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

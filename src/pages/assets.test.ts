@@ -12,7 +12,7 @@ describe('assets', () => {
       body: formPostScript,
       contentType: 'text/javascript; charset=utf-8',
     });
-    expect(Object.keys(assets).sort()).toEqual(['/assets/form-post.js', '/assets/latch.css', '/assets/passkeys.js', '/assets/simplewebauthn-browser.js']);
+    expect(Object.keys(assets).sort()).toEqual(['/assets/form-post.js', '/assets/frontchannel-logout.js', '/assets/latch.css', '/assets/passkeys.js', '/assets/simplewebauthn-browser.js']);
   });
 
   it('serves the passkey scripts: the WebAuthn browser bundle as shipped, and a script that parses', () => {

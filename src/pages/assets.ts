@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { accountsCss } from './assets-accounts.js';
 import { passkeysScript, passkeysScriptPath, webauthnBrowserBundle, webauthnBrowserPath } from './assets-passkeys.js';
+import { frontchannelLogoutScript, frontchannelLogoutScriptPath } from './pages/logged-out.js';
 
 export const latchCss = `:root {
   color-scheme: light dark;
@@ -295,4 +296,6 @@ export const assets: Readonly<Record<string, Asset>> = Object.freeze({
   // Issue 13: passkeys (assets-passkeys.ts).
   [webauthnBrowserPath]: asset(webauthnBrowserBundle(), 'text/javascript; charset=utf-8'),
   [passkeysScriptPath]: asset(passkeysScript, 'text/javascript; charset=utf-8'),
+  // Issue 15: Front-Channel Logout (pages/logged-out.ts).
+  [frontchannelLogoutScriptPath]: asset(frontchannelLogoutScript, 'text/javascript; charset=utf-8'),
 });

@@ -10,6 +10,7 @@ export { consentPage, type ConsentPageOptions, type ConsentClient } from './page
 export { describeError, errorPage, type ErrorPageOptions } from './pages/error.js';
 export { logoutConfirmPage, type LogoutConfirmPageOptions } from './pages/logout-confirm.js';
 export { loggedOutPage, stillSignedInPage, type LoggedOutPageOptions, type StillSignedInPageOptions } from './pages/logged-out.js';
+export { frontchannelLogoutScriptPath } from './pages/logged-out.js';
 export { formPostPage, formPostScriptPath, type FormPostPageOptions } from './pages/form-post.js';
 export { deviceUserCodePage, type DeviceUserCodePageOptions } from './pages/device-user-code.js';
 export { deviceConfirmPage, type DeviceConfirmPageOptions } from './pages/device-confirm.js';

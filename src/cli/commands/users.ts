@@ -14,6 +14,7 @@ import {
 import { CLI_ACTOR } from '../../observability/events.js';
 import type { Store, UserRecord } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
+import { withBackchannelLogout } from '../backchannel.js';
 import type { CommandContext } from '../context.js';
 import { CliError, isoTime, readNewPassword, table, UsageError } from '../io.js';
 import { commandGroup } from '../subcommands.js';
@@ -103,7 +104,7 @@ async function remove(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {});
   if (values.help) return help(ctx, 'users');
   const [id] = expectPositionals(positionals, ['sub|email'], 'users delete');
-  const user = await ctx.withStore((store) => deleteUser(store, id!, CLI_ACTOR));
+  const user = await ctx.withStore((store) => withBackchannelLogout(ctx, store, (logout) => deleteUser(store, id!, CLI_ACTOR, undefined, logout)));
   ctx.print(values.json, { deleted: true, sub: user.sub, email: user.email }, `Deleted user ${user.email} (${user.sub}) and everything issued to them`);
   return 0;
 }
@@ -152,7 +153,9 @@ async function changeState(ctx: CommandContext, args: string[], command: 'disabl
   const [id] = expectPositionals(positionals, ['sub|email'], `users ${command}`);
   const user = await ctx.withStore(async (store) => {
     const { sub } = await existing(store, id!);
-    return command === 'disable' ? disableUser(store, sub, CLI_ACTOR) : enableUser(store, sub, CLI_ACTOR);
+    return command === 'disable'
+      ? withBackchannelLogout(ctx, store, (logout) => disableUser(store, sub, CLI_ACTOR, undefined, logout))
+      : enableUser(store, sub, CLI_ACTOR);
   });
   const text =
     command === 'disable'

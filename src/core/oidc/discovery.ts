@@ -96,6 +96,12 @@ export function providerMetadata(
     authorization_response_iss_parameter_supported: true,
     // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).
     ui_locales_supported: ['en', 'de', 'fr', 'es'],
+    // OIDC Back-Channel Logout 1.0 §2.1: logout tokens to every client of a session that ends, always with its sid.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    // OIDC Front-Channel Logout 1.0 §3: the logged-out page frames each client's frontchannel_logout_uri, with iss and sid.
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
   return settings.fapi2 === true ? fapi2ProviderMetadata(metadata) : metadata;
 }

@@ -3,6 +3,7 @@ import type { ClientRecord, ClientsRepository } from '../../storage/types.js';
 import { InvalidRequest } from '../errors.js';
 import type { Params } from '../params.js';
 import { JWT_ACCESS_TOKEN_TYPE } from '../tokens/jwt-access-token.js';
+import type { SessionClient } from './backchannel-logout.js';
 
 export interface LogoutRequest {
   client: ClientRecord | undefined;
@@ -59,4 +60,32 @@ export function postLogoutLocation(request: LogoutRequest): string | undefined {
   const url = new URL(request.postLogoutRedirectUri);
   if (request.state !== undefined) url.searchParams.set('state', request.state);
   return url.href;
+}
+
+/**
+ * OpenID Connect Front-Channel Logout 1.0 §4: the URL to render in an iframe for each client of the ended session
+ * that registered a frontchannel_logout_uri (http or https only), once per client.
+ */
+export function frontchannelLogoutUrls(clients: readonly SessionClient[], issuer: string): string[] {
+  const seen = new Set<string>();
+  const urls: string[] = [];
+  for (const { client, sid } of clients) {
+    const uri = client.metadata.frontchannel_logout_uri;
+    if (!uri || seen.has(client.clientId)) continue;
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') continue;
+    seen.add(client.clientId);
+    // §2: with frontchannel_logout_session_required, the OP adds iss and sid ("If either is included, both MUST be").
+    if (client.metadata.frontchannel_logout_session_required === true && sid !== null) {
+      url.searchParams.set('iss', issuer);
+      url.searchParams.set('sid', sid);
+    }
+    urls.push(url.href);
+  }
+  return urls;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import type { ClientMetadata } from '../../storage/types.js';
 import { OAuthError } from '../errors.js';
 
@@ -52,4 +52,9 @@ export function namesPerson(
 ): boolean {
   if (given === localSub) return true;
   return client !== undefined && client.metadata.subject_type === 'pairwise' && subjectFor(client, localSub, salt) === given;
+}
+
+/** The salt of every pairwise subject, derived from the server secret: changing LATCH_SECRET changes every pairwise sub. */
+export function pairwiseSaltFrom(secret: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'latch pairwise subject', 32));
 }

@@ -132,9 +132,16 @@ async function password(ctx: AppContext, request: FastifyRequest, reply: Fastify
   await setPassword(ctx.store, ctx.passwords, signedIn.user.sub, next, now, by);
   // Whoever is signed in elsewhere with the old password is signed out; this browser stays.
   let ended = 0;
-  for (const other of await ctx.store.sessions.listBySub(signedIn.user.sub, now)) {
-    if (other.sid !== signedIn.session.sid && (await ctx.store.sessions.deleteBySid(other.sid))) ended += 1;
+  const others = (await ctx.store.sessions.listBySub(signedIn.user.sub, now)).filter((other) => other.sid !== signedIn.session.sid);
+  const notices = ctx.backchannelLogout && others.length > 0 ? await ctx.backchannelLogout.plan({ sub: signedIn.user.sub, sids: others.map((o) => o.sid) }) : [];
+  const endedSids = new Set<string>();
+  for (const other of others) {
+    if (await ctx.store.sessions.deleteBySid(other.sid)) {
+      ended += 1;
+      endedSids.add(other.sid);
+    }
   }
+  ctx.backchannelLogout?.send(notices.filter((n) => n.sid !== null && endedSids.has(n.sid)));
   await ctx.store.accountTokens.deleteBySub(signedIn.user.sub, 'reset_password');
   await recordEvent(ctx.store, { type: 'password.changed', by, sub: signedIn.user.sub, data: { sessions_ended: ended } }, now, request.log);
   const recipient = { to: signedIn.user.email, locale: personLocale(request, signedIn.user) };
@@ -168,8 +175,12 @@ async function endOne(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const now = ctx.now();
   const target = await ctx.store.sessions.findBySid(field(params, 'sid'), now);
   // Only the person's own sessions: another sid is treated as already gone.
-  if (target && target.sub === signedIn.user.sub && (await ctx.store.sessions.deleteBySid(target.sid))) {
-    await recordEvent(ctx.store, { type: 'session.ended', by: personActor(request, signedIn.user.sub), sub: signedIn.user.sub, data: { sid: target.sid } }, now, request.log);
+  const own = target && target.sub === signedIn.user.sub ? target : undefined;
+  // Back-Channel Logout 1.0: the clients of the session that ends get a logout token once it is gone.
+  const notices = own && ctx.backchannelLogout ? await ctx.backchannelLogout.plan({ sub: own.sub, sids: [own.sid] }) : [];
+  if (own && (await ctx.store.sessions.deleteBySid(own.sid))) {
+    await recordEvent(ctx.store, { type: 'session.ended', by: personActor(request, signedIn.user.sub), sub: signedIn.user.sub, data: { sid: own.sid } }, now, request.log);
+    ctx.backchannelLogout?.send(notices);
   }
   if (target?.sid === signedIn.session.sid) {
     await endSession(ctx, request, reply);

@@ -1,24 +1,31 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOAuthError, OAuthError } from '../../core/errors.js';
-import { type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '../../core/oidc/logout.js';
+import { logoutNotices, sessionClients } from '../../core/oidc/backchannel-logout.js';
+import { frontchannelLogoutUrls, type LogoutRequest, postLogoutLocation, validateLogoutRequest } from '../../core/oidc/logout.js';
 import { namesPerson } from '../../core/oidc/pairwise.js';
 import { collectParams, rejectDuplicates } from '../../core/params.js';
 import { recordEvent } from '../../observability/events.js';
 import type { SessionRecord } from '../../storage/types.js';
-import { loggedOutPage, logoutConfirmPage, message, stillSignedInPage } from '../../pages/index.js';
+import { frontchannelLogoutScriptPath, loggedOutPage, logoutConfirmPage, message, stillSignedInPage } from '../../pages/index.js';
 import { checkCsrf, csrfToken, currentSession, endSession, ensureBrowserId } from '../cookies.js';
 import type { AppContext } from '../context.js';
 import { bodyParams, requestParams } from '../form.js';
 import { lazyChrome, pageChrome } from '../page-chrome.js';
-import { noStore, sendErrorPage, sendPage } from '../responses.js';
+import { noStore, scriptSource, sendErrorPage, sendPage } from '../responses.js';
 
 const forwarded = ['client_id', 'post_logout_redirect_uri', 'state'] as const;
 
-async function finish(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, uiLocales?: string): Promise<FastifyReply> {
+/**
+ * The answer once the session is over: back to the validated post_logout_redirect_uri, or the logged-out page. With
+ * front-channel logout URIs (Front-Channel Logout 1.0 §4) the page frames them first and then continues there.
+ */
+async function finish(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, uiLocales?: string, frontchannel: string[] = []): Promise<FastifyReply> {
   const location = postLogoutLocation(logout);
-  if (location) return noStore(reply).redirect(location, 303);
+  if (location && (frontchannel.length === 0 || !/^https?:/i.test(location))) return noStore(reply).redirect(location, 303);
   const clientName = logout.client?.metadata.client_name;
-  return sendPage(reply, loggedOutPage({ ...(clientName ? { clientName } : {}), ...(await pageChrome(ctx, request, { uiLocales })) }));
+  const chrome = await pageChrome(ctx, request, { uiLocales });
+  const body = loggedOutPage({ ...(clientName ? { clientName } : {}), frontchannel, ...(location ? { continueTo: location } : {}), ...chrome });
+  return sendPage(reply, body, { frames: frontchannel, ...(location ? { scripts: [scriptSource(ctx.config.issuer, frontchannelLogoutScriptPath)] } : {}) });
 }
 
 async function validate(
@@ -53,9 +60,9 @@ async function logout(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   // nothing to ask about: the logout is complete, and a validated post_logout_redirect_uri is honoured (§3).
   // A pairwise client's ID token names the person by its own sub (OIDC Core §8.1).
   if (!session || (logoutRequest.hint && namesPerson(logoutRequest.hint.sub, session.sub, logoutRequest.client, ctx.pairwiseSalt))) {
-    await endSession(ctx, request, reply);
+    const frontchannel = await endSessionAndTell(ctx, request, reply, session);
     if (session) await recordLogout(ctx, request, session, logoutRequest);
-    return finish(ctx, request, reply, logoutRequest, uiLocales);
+    return finish(ctx, request, reply, logoutRequest, uiLocales, frontchannel);
   }
   // Otherwise ask: a logout link alone must not sign a person out (it could come from anywhere).
   const hidden: Record<string, string> = {};
@@ -90,9 +97,22 @@ async function confirm(ctx: AppContext, request: FastifyRequest, reply: FastifyR
     return sendPage(reply, stillSignedInPage({ ...(clientName ? { clientName } : {}), ...(await pageChrome(ctx, request, { uiLocales })) }));
   }
   const session = await currentSession(ctx, request);
-  await endSession(ctx, request, reply);
+  const frontchannel = await endSessionAndTell(ctx, request, reply, session);
   if (session) await recordLogout(ctx, request, session, logoutRequest);
-  return finish(ctx, request, reply, logoutRequest, uiLocales);
+  return finish(ctx, request, reply, logoutRequest, uiLocales, frontchannel);
+}
+
+/**
+ * Ends the browser's session, then (Back-Channel Logout 1.0 §2.5) every client of that session with a
+ * backchannel_logout_uri gets a logout token, in the background: the answer to the person does not wait for them.
+ * Returns the front-channel logout URLs of the session's clients, for the logged-out page.
+ */
+async function endSessionAndTell(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, session: SessionRecord | undefined): Promise<string[]> {
+  const clients = session ? await sessionClients(ctx.store, { sub: session.sub, sids: [session.sid] }) : [];
+  await endSession(ctx, request, reply);
+  const notices = logoutNotices(clients);
+  if (notices.length > 0) ctx.backchannelLogout?.send(notices);
+  return frontchannelLogoutUrls(clients, ctx.config.issuer);
 }
 
 function recordLogout(ctx: AppContext, request: FastifyRequest, session: SessionRecord, logoutRequest: LogoutRequest): Promise<void> {

@@ -105,6 +105,9 @@ async function reset(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
   if (password !== field(params, 'password2')) return renderReset(ctx, request, reply, token, record.email, message('reset.error_mismatch'));
   const problem = passwordProblemKind(ctx.passwords, password);
   if (problem) return renderReset(ctx, request, reply, token, record.email, passwordProblemMessage(ctx, problem));
+  // Back-Channel Logout (issue 15): the reset ends every session of the person; their clients are told once it has.
+  const sids = ctx.backchannelLogout ? (await ctx.store.sessions.listBySub(record.sub, now)).map((s) => s.sid) : [];
+  const notices = sids.length > 0 && ctx.backchannelLogout ? await ctx.backchannelLogout.plan({ sub: record.sub, sids }) : [];
   const outcome = await completePasswordReset(
     {
       accountTokens: ctx.store.accountTokens,
@@ -118,6 +121,7 @@ async function reset(ctx: AppContext, request: FastifyRequest, reply: FastifyRep
     now,
   );
   if (outcome.kind !== 'done') return invalidLink(ctx, request, reply);
+  ctx.backchannelLogout?.send(notices);
   const { user, sessionsEnded, grantsRevoked } = outcome;
   await recordEvent(ctx.store, { type: 'password.reset', by: personActor(request, user.sub), sub: user.sub, data: { sessions_ended: sessionsEnded, grants_revoked: grantsRevoked } }, now, request.log);
   await endSession(ctx, request, reply);

@@ -39,7 +39,7 @@ export const sessionRoutes = [
     params: z.strictObject({ id: z.string().min(1).max(256).describe('The sid') }),
     status: 204,
     async handler({ ctx, params, caller, now }) {
-      await endSession(ctx.store, params.id, caller.actor, now);
+      await endSession(ctx.store, params.id, caller.actor, now, ctx.backchannelLogout);
     },
   }),
 ];

@@ -174,7 +174,7 @@ export const userRoutes = [
     status: 204,
     async handler({ ctx, params, caller, now }) {
       await getUser(ctx.store, params.sub);
-      await deleteUser(ctx.store, params.sub, caller.actor, now);
+      await deleteUser(ctx.store, params.sub, caller.actor, now, ctx.backchannelLogout);
     },
   }),
   route({
@@ -215,7 +215,7 @@ export const userRoutes = [
     params: userParams,
     response: userSchema,
     async handler({ ctx, params, caller, now }) {
-      return asJson(await disableUser(ctx.store, params.sub, caller.actor, now));
+      return asJson(await disableUser(ctx.store, params.sub, caller.actor, now, ctx.backchannelLogout));
     },
   }),
   route({
@@ -267,7 +267,7 @@ export const userRoutes = [
     params: userParams,
     response: z.object({ ended: z.number().int() }),
     async handler({ ctx, params, caller, now }) {
-      return { ended: await endAllSessions(ctx.store, params.sub, caller.actor, now) };
+      return { ended: await endAllSessions(ctx.store, params.sub, caller.actor, now, ctx.backchannelLogout) };
     },
   }),
 ];
