@@ -6,6 +6,7 @@ import { apisRepository } from './repositories/apis.js';
 import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
 import { accountTokensRepository } from './repositories/account-tokens.js';
+import { clientRegistrationsRepository, registrationTokensRepository } from './repositories/registration.js';
 import { connectionsRepository, federationStatesRepository, userIdentitiesRepository } from './repositories/connections.js';
 import { passkeysRepository, recoveryCodesRepository, totpSecretsRepository } from './repositories/factors.js';
 import { consentsRepository } from './repositories/consents.js';
@@ -192,6 +193,8 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     totpSecrets: totpSecretsRepository(kysely),
     recoveryCodes: recoveryCodesRepository(kysely),
     passkeys: passkeysRepository(kysely),
+    registrationTokens: registrationTokensRepository(kysely),
+    clientRegistrations: clientRegistrationsRepository(kysely),
     purgeExpired: (now, options) => purgeExpired(kysely, dialect, now, options),
     close: () => (closing ??= kysely.destroy()),
   };

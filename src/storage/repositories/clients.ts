@@ -69,6 +69,7 @@ export function clientsRepository(db: Kysely<Database>, dialect: Dialect): Clien
         await trx.deleteFrom('grants').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('consents').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute();
+        await trx.deleteFrom('client_registrations').where('client_id', '=', clientId).execute();
         return affected(await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst());
       });
     },
