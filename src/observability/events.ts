@@ -62,6 +62,12 @@ export const EVENT_TYPES = [
   'factor.reset',
   'factor.failed',
   'factor.throttled',
+  // Dynamic client registration (issue 15, RFC 7591 / RFC 7592): by the client itself, and the operator's initial access tokens.
+  'client.registered',
+  'client.registration_updated',
+  'client.registration_deleted',
+  'registration_token.created',
+  'registration_token.revoked',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

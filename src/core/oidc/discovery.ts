@@ -5,6 +5,7 @@ import { enabledGrantTypes } from '../grants/registry.js';
 import type { GrantSettings } from '../grants/types.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
+import { registrationEnabled, registrationPath, type RegistrationMode } from '../registration/endpoint.js';
 
 export const endpointPaths = {
   authorization: '/authorize',
@@ -29,7 +30,7 @@ export function endpointUrls(issuer: string): Record<keyof typeof endpointPaths,
 const clientAssertionAlgs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** OIDC Discovery 1.0 §3 and RFC 8414 §2: the provider metadata, computed once at start. */
-export function providerMetadata(issuer: string, signingAlgs: readonly string[], settings: GrantSettings): Record<string, unknown> {
+export function providerMetadata(issuer: string, signingAlgs: readonly string[], settings: GrantSettings & { registration?: RegistrationMode }): Record<string, unknown> {
   const urls = endpointUrls(issuer);
   const authMethods = [...supportedAuthMethods];
   return {
@@ -43,6 +44,8 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     end_session_endpoint: urls.endSession,
     // RFC 8628 §4: the device authorization endpoint, listed only when the device code grant is enabled.
     ...(enabledGrantTypes(settings).includes(deviceCodeGrantType) ? { device_authorization_endpoint: urls.deviceAuthorization } : {}),
+    // RFC 7591 §3 / RFC 8414 §2: registration_endpoint, only while LATCH_REGISTRATION is not off.
+    ...(registrationEnabled(settings) ? { registration_endpoint: issuer + registrationPath } : {}),
     scopes_supported: [...standardScopes],
     response_types_supported: [...responseTypes.keys()],
     response_modes_supported: [...responseModes],
