@@ -11,6 +11,7 @@ Commands:
   apis create|list|show|update|delete   APIs (resource servers) that accept Latch access tokens
   grants list|revoke             what a person authorized, and taking it back
   connections create|list|show|update|delete   upstream providers ("Continue with <name>")
+  registration-tokens create|list|revoke   initial access tokens for POST /register (RFC 7591)
   purge                          delete expired tokens, codes, sessions... and old events now
   backup <file> [--force]        a consistent copy of the SQLite database, while the server runs
   help [command]                 show help
@@ -105,6 +106,9 @@ Types:
   device   TV / CLI: public, device authorization grant + refresh token
 
 Options (repeatable ones marked ...):
+  --metadata-file F               an RFC 7591 / OpenID Connect registration metadata document (JSON; - for
+                                  stdin): its members win over the type's defaults (scope replaces them),
+                                  the flags below win over it; an unknown member is refused
   --redirect-uri U ...            redirect URI (required for web, spa, native), matched exactly: no wildcards
   --post-logout-redirect-uri U ...
   --grant-type G ...              override the grant types (authorization_code, refresh_token,

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
-import { AdminInputError, clientToJson, createClient, deleteClient, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
+import { AdminInputError, clientToJson, createClient, deleteClient, inputFromDocument, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
 import type { ClientKind, ClientRecord, TokenEndpointAuthMethod } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { decisionRows, decisionTable } from '../flow-advisor.js';
 import { askClientKind } from '../flow-questions.js';
-import { CliError, isoTime, table, UsageError } from '../io.js';
+import { CliError, isoTime, readAll, table, UsageError } from '../io.js';
 import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
@@ -24,8 +24,21 @@ async function readJwks(file: string): Promise<{ keys: JWK[] }> {
   return parsed as { keys: JWK[] };
 }
 
+/** An RFC 7591 / OIDC registration metadata document, from a file or (`-`) stdin. */
+async function readMetadataFile(ctx: CommandContext, file: string): Promise<Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(file === '-' ? await readAll(ctx.io.stdin) : await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--metadata-file: cannot read ${file === '-' ? 'stdin' : file} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--metadata-file: must hold one JSON object of client metadata (RFC 7591 §2)');
+  return parsed as Record<string, unknown>;
+}
+
 async function create(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
+    'metadata-file': { type: 'string' },
     name: { type: 'string' },
     type: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
@@ -51,15 +64,19 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     return 0;
   }
   expectPositionals(positionals, [], 'clients create');
-  if (values.name === undefined) throw new UsageError('--name is required');
-  let kind = values.type as ClientKind | undefined;
+  const document = values['metadata-file'] === undefined ? undefined : await readMetadataFile(ctx, values['metadata-file']);
+  if (values.name === undefined && typeof document?.client_name !== 'string') throw new UsageError('--name is required');
+  let kind = (values.type ?? document?.latch_client_kind) as ClientKind | undefined;
   if (kind === undefined) {
     // Without --type at a terminal, ask the questions of "Which flow should I use?"; in a script, say what is missing.
     if (ctx.io.stdin.isTTY !== true) throw new UsageError('--type is required (web, spa, native, m2m or device); `latch clients advise` helps choose');
     kind = await askClientKind(ctx.io);
   }
 
-  const input: CreateClientInput = { name: values.name, kind };
+  // The file's members win over the type's defaults; the flags are shortcuts that win over the file.
+  const input: CreateClientInput = document === undefined ? { name: values.name ?? '', kind } : inputFromDocument(document, 'operator', { name: values.name ?? '', kind });
+  if (values.name !== undefined) input.name = values.name;
+  if (values.type !== undefined) input.kind = values.type as ClientKind;
   if (values['redirect-uri']) input.redirectUris = values['redirect-uri'];
   if (values['post-logout-redirect-uri']) input.postLogoutRedirectUris = values['post-logout-redirect-uri'];
   if (values['grant-type']) input.grantTypes = values['grant-type'];
@@ -79,7 +96,8 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['policy-uri'] !== undefined) input.policyUri = values['policy-uri'];
   if (values['tos-uri'] !== undefined) input.tosUri = values['tos-uri'];
 
-  const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input));
+  const policy = { allowPrivate: ctx.config().fetchAllowPrivate };
+  const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input, undefined, undefined, policy));
   const lines = [`Created ${client.metadata.latch_client_kind} client "${client.metadata.client_name}"`, '', `  client_id:     ${client.clientId}`];
   if (clientSecret !== undefined) lines.push(`  client_secret: ${clientSecret}`);
   lines.push('', ...describe(client).map((l) => `  ${l}`));
@@ -192,7 +210,7 @@ async function update(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['policy-uri'] !== undefined) patch.policy_uri = url(values['policy-uri']);
   if (values['tos-uri'] !== undefined) patch.tos_uri = url(values['tos-uri']);
   if (Object.keys(patch).length === 0) throw new UsageError('clients update: nothing to change (see latch clients update --help)');
-  const client = await ctx.withStore((store) => updateClient(store, id!, patch));
+  const client = await ctx.withStore((store) => updateClient(store, id!, patch, undefined, undefined, { allowPrivate: ctx.config().fetchAllowPrivate }));
   ctx.print(values.json, clientToJson(client), [`Updated client ${client.clientId} ("${client.metadata.client_name}")`, ...describe(client).map((l) => `  ${l}`)].join('\n'));
   return 0;
 }

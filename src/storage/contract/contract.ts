@@ -19,6 +19,7 @@ import { federationContract } from './federation.contract.js';
 import { accountTokensContract } from './account-tokens.contract.js';
 import { factorsContract } from './factors.contract.js';
 import { purgeContract } from './purge.contract.js';
+import { registrationContract } from './registration.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -76,5 +77,6 @@ export function storeContract(name: string, backend: ContractBackend): void {
     accountTokensContract(context);
     factorsContract(context);
     purgeContract(context);
+    registrationContract(context);
   });
 }
