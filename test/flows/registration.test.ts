@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistrationToken } from '../../src/admin/registration-tokens.js';
@@ -86,6 +87,29 @@ describe('registration with an initial access token (the default)', () => {
     expect(tokens.claims()?.sub).toBe(user.sub);
   });
 
+  it('a public native client registers and runs the code flow with PKCE through oauth4webapi', async () => {
+    const redirectUri = 'http://127.0.0.1:49152/callback';
+    const made = await register({ client_name: 'Native RP', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: [redirectUri] }, await initialToken(1));
+    expect(made.status).toBe(201);
+    expect(made.body.client_secret).toBeUndefined();
+    expect(made.body.latch_client_kind).toBe('native');
+    const issuer = new URL(ts.issuer);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
+    const rp: oauth.Client = { client_id: made.body.client_id };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const url = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries({ client_id: rp.client_id, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })) {
+      url.searchParams.set(k, v);
+    }
+    const result = await new Browser().authorize(url, { stopAt: redirectUri, credentials: { email: user.email, password: user.password }, decision: 'allow' });
+    const params = oauth.validateAuthResponse(as, rp, result.callback, state);
+    const response = await oauth.authorizationCodeGrantRequest(as, rp, oauth.None(), params, redirectUri, verifier, { [oauth.allowInsecureRequests]: true });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, rp, response);
+    expect(tokens.access_token).toBeTruthy();
+    expect(oauth.getValidatedIdTokenClaims(tokens)?.sub).toBe(user.sub);
+  });
+
   it('refuses a request without a token (401, a bare challenge) and a wrong one (401 invalid_token)', async () => {
     const none = await register(web());
     expect(none.status).toBe(401);
@@ -131,6 +155,19 @@ describe('registration with an initial access token (the default)', () => {
     expect(admin.status).toBe(400);
     expect(admin.body.error).toBe('invalid_client_metadata');
     expect(admin.body.error_description).toMatch(/^scope: /);
+  });
+
+  it('refuses a body that is not a JSON object of metadata, with a 400 and no 500', async () => {
+    const token = await initialToken();
+    const array = await register([web()], token);
+    expect(array.status).toBe(400);
+    expect(array.body.error).toBe('invalid_client_metadata');
+    const form = await fetch(`${ts.issuer}/register`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_name=x' });
+    expect(form.status).toBe(400);
+    expect(((await form.json()) as { error: string }).error).toBe('invalid_client_metadata');
+    const broken = await fetch(`${ts.issuer}/register`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{ not json' });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { error: string }).error).toMatch(/^invalid_(request|client_metadata)$/);
   });
 
   it('a registered client cannot get a token for urn:latch:admin (invalid_target at /token)', async () => {
