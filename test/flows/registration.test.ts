@@ -285,6 +285,13 @@ describe('LATCH_REGISTRATION', () => {
       const res = await call('POST', `${open.issuer}/register`, web());
       expect(res.status).toBe(201);
       expect(res.body.registration_access_token).toBeTruthy();
+      // At most 100 attempts per address and hour: the 101st answers 429 with Retry-After.
+      const now = Math.floor(Date.now() / 1000);
+      for (let i = 1; i < 100; i++) await open.latch.store.rateLimits.hit('register:127.0.0.1', 3600, now);
+      const limited = await call('POST', `${open.issuer}/register`, web());
+      expect(limited.status).toBe(429);
+      expect(limited.body.error).toBe('temporarily_unavailable');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
       await open.close();
     }

@@ -28,6 +28,10 @@ function jsonBody(request: FastifyRequest): unknown {
   return request.body;
 }
 
+/** Open registration: at most this many registration attempts per address and hour (token mode is gated by its tokens). */
+const OPEN_REGISTRATIONS_PER_HOUR = 100;
+const HOUR = 3600;
+
 export function registerRegistration(app: FastifyInstance, ctx: AppContext): void {
   const mode = ctx.config.registration;
   if (!registrationEnabled(ctx.config) || mode === 'off') return;
@@ -41,6 +45,14 @@ export function registerRegistration(app: FastifyInstance, ctx: AppContext): voi
 
   app.post(registrationPath, async (request, reply) => {
     const token = bearer(request);
+    if (mode === 'open') {
+      const now = ctx.now();
+      const hits = await ctx.store.rateLimits.hit(`register:${request.ip}`, HOUR, now);
+      if (hits > OPEN_REGISTRATIONS_PER_HOUR) {
+        const retryAfter = String(HOUR - (now % HOUR));
+        throw new OAuthError('temporarily_unavailable', 'too many registrations from this address; try again later', { status: 429, headers: { 'Retry-After': retryAfter } });
+      }
+    }
     return sendJson(reply, await registerClient(ctx.store, jsonBody(request), token, options(request), ctx.now()), 201);
   });
   app.get(`${registrationPath}/:clientId`, async (request, reply) =>
