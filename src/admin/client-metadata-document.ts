@@ -112,3 +112,30 @@ export function inputFromDocument(document: unknown, mode: DocumentMode, base: P
   input.members = members;
   return input;
 }
+
+/** The members `latch clients update --metadata-file` may change (the others are fixed at creation). */
+const PATCHABLE = ['client_name', 'redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'scope', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri', 'allowed_cors_origins', 'default_acr_values'];
+
+/**
+ * An operator's partial document as a change of a client (clients.ts ClientPatch): the members it names replace
+ * the client's, null removes an optional one; unknown members and those fixed at creation are refused by name.
+ */
+export function patchFromDocument(document: unknown): { patch: Record<string, unknown>; members: Record<string, unknown> } {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new AdminInputError('metadata', 'must be a JSON object of client metadata (RFC 7591 §2)');
+  }
+  const patch: Record<string, unknown> = {};
+  const members: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document as Record<string, unknown>)) {
+    if ((EXTENDED_MEMBERS as readonly string[]).includes(key)) members[key] = value;
+    else if (PATCHABLE.includes(key)) patch[key] = value;
+    else if (KNOWN_MEMBERS.has(key) || SERVER_MEMBERS.includes(key)) throw new AdminInputError(key, 'cannot be changed by an update; it is fixed when the client is created');
+    else throw new AdminInputError(key, 'is not a client metadata member Latch knows; check the spelling');
+  }
+  for (const key of ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'allowed_cors_origins', 'default_acr_values']) {
+    if (patch[key] !== undefined) strings(key, patch[key]);
+  }
+  for (const key of ['client_name', 'scope']) if (patch[key] !== undefined) text(key, patch[key]);
+  for (const key of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri']) if (patch[key] !== undefined && patch[key] !== null) text(key, patch[key]);
+  return { patch, members };
+}

@@ -9,7 +9,7 @@ import { AdminInputError, AdminNotFoundError } from './errors.js';
 import { randomId } from './random-id.js';
 
 export * from './client-metadata.js';
-export { inputFromDocument, KNOWN_MEMBERS, type DocumentMode } from './client-metadata-document.js';
+export { inputFromDocument, KNOWN_MEMBERS, patchFromDocument, type DocumentMode } from './client-metadata-document.js';
 export type { MetadataPolicy } from './client-metadata-members.js';
 export { AdminInputError, AdminNotFoundError } from './errors.js';
 

@@ -65,4 +65,20 @@ describe('latch clients create --metadata-file', () => {
     const listed = await runLatch(['clients', 'list', '--json'], { env });
     expect((listed.json() as { clients: unknown[] }).clients).toHaveLength(0);
   });
+
+  it('clients update --metadata-file: named members replace, null removes, fixed and unknown members are refused', async () => {
+    const created = await runLatch(['clients', 'create', '--type', 'web', '--metadata-file', '-', '--json'], { env, stdin: JSON.stringify(document) });
+    expectCode(created, 0);
+    const id = created.json().client_id as string;
+    const updated = await runLatch(['clients', 'update', id, '--metadata-file', '-', '--json'], { env, stdin: JSON.stringify({ client_name: 'Renamed', dpop_bound_access_tokens: null, default_max_age: 60 }) });
+    expectCode(updated, 0);
+    const client = updated.json();
+    expect(client).toMatchObject({ client_name: 'Renamed', default_max_age: 60, require_auth_time: true, scope: 'openid email' });
+    expect(client.dpop_bound_access_tokens).toBeUndefined();
+    for (const [doc, member] of [[{ token_endpoint_auth_method: 'none' }, '--auth-method: cannot be changed'], [{ client_nme: 'x' }, 'client_nme'], [{ redirect_uris: null }, '--redirect-uri']] as const) {
+      const refused = await runLatch(['clients', 'update', id, '--metadata-file', '-'], { env, stdin: JSON.stringify(doc) });
+      expect(refused.code, member).not.toBe(0);
+      expect(refused.stderr, member).toContain(member);
+    }
+  });
 });

@@ -145,6 +145,9 @@ PATCH /admin/api/clients/{client_id}). A repeated flag replaces the whole list; 
 (or removes a URL).
 
 Options:
+  --metadata-file F               a partial RFC 7591 / OpenID Connect metadata document (JSON; - for stdin):
+                                  the members it names replace the client's, null removes one; the flags
+                                  below win over it; a member fixed at creation or unknown is refused
   --name N
   --redirect-uri U ...            the redirect URIs, matched exactly
   --post-logout-redirect-uri U ...

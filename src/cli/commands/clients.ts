@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
-import { AdminInputError, clientToJson, createClient, deleteClient, inputFromDocument, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
+import { AdminInputError, clientToJson, createClient, deleteClient, inputFromDocument, patchFromDocument, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
 import type { ClientKind, ClientRecord, TokenEndpointAuthMethod } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -174,6 +174,7 @@ async function show(ctx: CommandContext, args: string[]): Promise<number> {
 /** `latch clients update <id>`: the same service and checks as PATCH /admin/api/clients/{id}. */
 async function update(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
+    'metadata-file': { type: 'string' },
     name: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
@@ -194,7 +195,13 @@ async function update(ctx: CommandContext, args: string[]): Promise<number> {
   const [id] = expectPositionals(positionals, ['client_id'], 'clients update');
   // A list flag replaces the whole list; "" alone empties it.
   const list = (given: string[] | undefined) => given?.filter((v) => v !== '');
-  const patch: ClientPatch = {};
+  // A partial metadata document first; the flags, as shortcuts, win over it.
+  let patch: ClientPatch = {};
+  if (values['metadata-file'] !== undefined) {
+    const fromFile = patchFromDocument(await readMetadataFile(ctx, values['metadata-file']));
+    patch = fromFile.patch as ClientPatch;
+    if (Object.keys(fromFile.members).length > 0) patch.members = fromFile.members;
+  }
   if (values.name !== undefined) patch.client_name = values.name;
   if (values['redirect-uri']) patch.redirect_uris = list(values['redirect-uri']);
   if (values['post-logout-redirect-uri']) patch.post_logout_redirect_uris = list(values['post-logout-redirect-uri']);
