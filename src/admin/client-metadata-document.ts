@@ -87,6 +87,9 @@ export function inputFromDocument(document: unknown, mode: DocumentMode, base: P
     delete input.extraScopes;
   }
   if (has('token_endpoint_auth_method')) input.tokenEndpointAuthMethod = text('token_endpoint_auth_method', doc.token_endpoint_auth_method) as TokenEndpointAuthMethod;
+  // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic (a jwks alone does not make it private_key_jwt);
+  // native apps and devices, which cannot keep a secret, stay public in Latch.
+  else if (mode === 'registration' && (input.kind === 'web' || input.kind === 'm2m')) input.tokenEndpointAuthMethod = 'client_secret_basic';
   if (has('jwks')) input.jwks = doc.jwks as NonNullable<CreateClientInput['jwks']>;
   if (has('id_token_signed_response_alg')) input.idTokenSignedResponseAlg = text('id_token_signed_response_alg', doc.id_token_signed_response_alg);
   if (has('default_acr_values')) input.defaultAcrValues = strings('default_acr_values', doc.default_acr_values, 5);

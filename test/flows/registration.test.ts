@@ -202,6 +202,11 @@ describe('registration with an initial access token (the default)', () => {
     expect(ok.body.require_auth_time).toBe(true);
     expect(ok.body.default_max_age).toBe(600);
     expect(ok.body.dpop_bound_access_tokens).toBe(true);
+    // RFC 7591 §2: without token_endpoint_auth_method, client_secret_basic (keys for request objects do not change it).
+    const withKeys = await register(web({ jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'eA', y: 'eQ' }] } }), token);
+    expect(withKeys.status).toBe(201);
+    expect(withKeys.body.token_endpoint_auth_method).toBe('client_secret_basic');
+    expect(withKeys.body.client_secret).toBeTruthy();
   });
 
   it('pairwise with a sector_identifier_uri: fetched, and must list every redirect URI (OIDC Core §8.1)', async () => {
