@@ -620,6 +620,7 @@ export type PurgedTable =
   | 'federation_states'
   | 'account_tokens'
   | 'passkey_challenges'
+  | 'registration_tokens'
   | 'events';
 
 export interface PurgeOptions {

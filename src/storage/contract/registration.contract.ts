@@ -50,5 +50,17 @@ export function registrationContract({ store }: ContractContext): void {
       expect(await store().clients.delete(client.clientId)).toBe(true);
       expect(await store().clientRegistrations.findClientId(second)).toBeUndefined();
     });
+
+    it('the purge deletes expired initial access tokens and keeps the others', async () => {
+      const expired = aToken({ expiresAt: NOW - 10 });
+      const live = aToken({ expiresAt: NOW + 10 });
+      const forever = aToken({ expiresAt: null });
+      for (const token of [expired, live, forever]) await store().registrationTokens.create(token);
+      const report = await store().purgeExpired(NOW);
+      expect(report.deleted.registration_tokens).toBeGreaterThanOrEqual(1);
+      const ids = (await store().registrationTokens.list()).map((t) => t.id);
+      expect(ids).not.toContain(expired.id);
+      expect(ids).toEqual(expect.arrayContaining([live.id, forever.id]));
+    });
   });
 }

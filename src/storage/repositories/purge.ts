@@ -19,6 +19,7 @@ export const EXPIRING_TABLES = [
   'federation_states',
   'account_tokens',
   'passkey_challenges',
+  'registration_tokens',
 ] as const satisfies ReadonlyArray<PurgedTable>;
 
 /**

@@ -17,6 +17,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'integer')
     .modifyEnd(strict)
     .execute();
+  // Expired tokens are deleted by the periodic purge, found through this index.
+  await db.schema.createIndex('registration_tokens_expires_at_idx').on('registration_tokens').column('expires_at').execute();
   await db.schema
     .createTable('client_registrations')
     .addColumn('client_id', 'text', (c) => c.primaryKey().references('clients.client_id').onDelete('cascade'))
