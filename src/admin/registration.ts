@@ -137,10 +137,9 @@ export async function replaceRegistration(
   if (doc.client_secret !== undefined && (typeof doc.client_secret !== 'string' || client.clientSecretDigest === null || digest(doc.client_secret) !== client.clientSecretDigest)) {
     throw new OAuthError('invalid_client_metadata', 'client_secret: the client cannot set its secret; leave it out or send the current one');
   }
-  // RFC 7592 §2.2: these members are the server's and MUST NOT be sent.
-  for (const member of ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at']) {
-    if (doc[member] !== undefined) throw new OAuthError('invalid_request', `${member}: is set by the server and must not be sent`);
-  }
+  // RFC 7592 §2.2: the client MUST NOT send registration_access_token, registration_client_uri, client_secret_expires_at
+  // or client_id_issued_at; one that sends back the whole GET answer anyway is not refused: they are ignored, as members
+  // the client cannot set (inputFromDocument, registration mode).
   let metadata;
   try {
     // The kind stays the one the client registered as; so does its kind of authentication (secret or not).

@@ -233,7 +233,8 @@ describe('RFC 7592: the registration access token', () => {
     expect(read.body.client_id).toBe(made.body.client_id);
     expect(read.body.client_secret).toBeUndefined();
 
-    const replaced = await call('PUT', uri, web({ client_id: made.body.client_id, client_name: 'Renamed', redirect_uris: ['https://self.example.test/new'] }), first);
+    // The GET answer sent back with changes (server members included: ignored, RFC 7592 §2.2).
+    const replaced = await call('PUT', uri, { ...read.body, client_name: 'Renamed', redirect_uris: ['https://self.example.test/new'] }, first);
     expect(replaced.status).toBe(200);
     expect(replaced.body.client_name).toBe('Renamed');
     expect(replaced.body.redirect_uris).toEqual(['https://self.example.test/new']);
