@@ -10,7 +10,7 @@ import { randomId } from './random-id.js';
 
 export * from './client-metadata.js';
 export { inputFromDocument, KNOWN_MEMBERS, patchFromDocument, type DocumentMode } from './client-metadata-document.js';
-export type { MetadataPolicy } from './client-metadata-members.js';
+export { EXTENDED_MEMBERS, type MetadataPolicy } from './client-metadata-members.js';
 export { AdminInputError, AdminNotFoundError } from './errors.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);

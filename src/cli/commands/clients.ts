@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
-import { AdminInputError, clientToJson, createClient, deleteClient, inputFromDocument, patchFromDocument, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
+import { AdminInputError, clientToJson, EXTENDED_MEMBERS, createClient, deleteClient, inputFromDocument, patchFromDocument, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
 import type { ClientKind, ClientRecord, TokenEndpointAuthMethod } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -121,6 +121,9 @@ function describe(client: ClientRecord): string[] {
   for (const [label, value] of [['logo:', m.logo_uri], ['home page:', m.client_uri], ['privacy:', m.policy_uri], ['terms:', m.tos_uri]] as const) {
     if (value !== undefined) lines.push(`${label.padEnd(15)}${value}`);
   }
+  const others = EXTENDED_MEMBERS.filter((k) => m[k] !== undefined).map((k) => `${k}=${JSON.stringify(m[k])}`);
+  if (others.length > 0) lines.push(`metadata:      ${others.join(', ')}`);
+  if (m.latch_registered === true) lines.push('registered:    by the client itself (POST /register)');
   if (client.previousSecret) lines.push(`old secret:    accepted until ${isoTime(client.previousSecret.expiresAt)}`);
   return lines;
 }
