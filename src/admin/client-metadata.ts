@@ -7,6 +7,7 @@ import { ACR_VALUES_SUPPORTED, isAcrValue } from '../core/accounts/acr.js';
 import { fapi2Contradictions } from '../core/fapi/profile.js';
 import type { ClientKind, ClientMetadata, TokenEndpointAuthMethod } from '../storage/types.js';
 import { checkApiIdentifier } from './apis.js';
+import { checkExtendedMembers, checkMemberConsistency, type MetadataPolicy } from './client-metadata-members.js';
 import { AdminInputError } from './errors.js';
 
 export interface CreateClientInput {
@@ -37,6 +38,10 @@ export interface CreateClientInput {
   tosUri?: string;
   /** `latch_profile`: "fapi2" puts the client under the FAPI 2.0 Security Profile (core/fapi/profile.ts). */
   profile?: 'fapi2';
+  /** The other members (client-metadata-members.ts), as a document gives them; checked there. */
+  members?: Record<string, unknown>;
+  /** RFC 7591: made by /register; never admin scopes, never the admin API. */
+  registered?: boolean;
 }
 
 /** The RFC 7591 §2 URLs about the client shown to people, by the CreateClientInput key that holds each. */
@@ -68,11 +73,17 @@ const kindDefaults: Record<ClientKind, KindDefaults> = {
   device: { grantTypes: [DEVICE_CODE_GRANT, 'refresh_token'], responseTypes: [], authMethod: 'none', applicationType: 'native', scope: USER_FACING_SCOPE, redirects: false },
 };
 
+/** builtins.ts's ADMIN_API (not imported: builtins.ts imports this file). */
+const ADMIN_API = 'urn:latch:admin';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+function spaceSeparated(value: string): string[] {
+  return value.split(' ').filter(Boolean);
+}
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
@@ -143,7 +154,7 @@ function parseScopes(scopes: string[]): string {
 }
 
 /** Builds and checks the metadata of a new client; throws AdminInputError naming the field. */
-export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
+export function buildClientMetadata(input: CreateClientInput, policy: MetadataPolicy = {}): ClientMetadata {
   if (!CLIENT_KINDS.includes(input.kind)) {
     throw new AdminInputError('latch_client_kind', `"${String(input.kind)}" is not one of ${CLIENT_KINDS.join(', ')}`);
   }
@@ -182,15 +193,17 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
     }
   }
 
+  const members = checkExtendedMembers(input.members ?? {}, policy);
+  const hasKeys = input.jwks !== undefined || members.jwks_uri !== undefined;
   const authMethod: TokenEndpointAuthMethod =
-    input.tokenEndpointAuthMethod ?? (input.jwks && defaults.authMethod !== 'none' ? 'private_key_jwt' : defaults.authMethod);
+    input.tokenEndpointAuthMethod ?? (hasKeys && defaults.authMethod !== 'none' ? 'private_key_jwt' : defaults.authMethod);
   if (!AUTH_METHODS.includes(authMethod)) {
     throw new AdminInputError('token_endpoint_auth_method', `"${String(authMethod)}" is not one of ${AUTH_METHODS.join(', ')}`);
   }
   let jwks: { keys: JWK[] } | undefined;
   if (input.jwks !== undefined) jwks = checkJwks(input.jwks);
-  if (authMethod === 'private_key_jwt' && !jwks) {
-    throw new AdminInputError('jwks', 'private_key_jwt needs the client\'s public keys (jwks)');
+  if (authMethod === 'private_key_jwt' && !jwks && members.jwks_uri === undefined) {
+    throw new AdminInputError('jwks', 'private_key_jwt needs the client\'s public keys (jwks or jwks_uri)');
   }
   if (authMethod === 'none' && (grantTypes.includes('client_credentials') || grantTypes.includes('password'))) {
     // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
@@ -215,6 +228,14 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
 
   const scope = parseScopes([input.scopes === undefined ? defaults.scope : parseScopes(input.scopes), ...(input.extraScopes ?? [])]);
 
+  checkMemberConsistency(members, { jwks: jwks !== undefined, redirectUris, authMethod, responseTypes });
+  if (input.registered === true) {
+    // Issue 15: a client that registered itself never gets the admin API nor its scopes.
+    const adminScopes = spaceSeparated(scope).filter((s) => s.startsWith('admin:'));
+    if (adminScopes.length > 0) throw new AdminInputError('scope', `${adminScopes.join(' ')} cannot be given to a registered client`);
+    if (input.defaultResource === ADMIN_API) throw new AdminInputError('latch_default_resource', `${ADMIN_API} cannot be given to a registered client`);
+  }
+
   const idTokenAlg = input.idTokenSignedResponseAlg ?? 'RS256';
   if (!ID_TOKEN_ALGS.includes(idTokenAlg)) {
     throw new AdminInputError('id_token_signed_response_alg', `"${idTokenAlg}" is not one of ${ID_TOKEN_ALGS.join(', ')}`);
@@ -233,6 +254,8 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
     id_token_signed_response_alg: idTokenAlg,
   };
   if (jwks) metadata.jwks = jwks;
+  Object.assign(metadata, members);
+  if (input.registered === true) metadata.latch_registered = true;
   if (input.defaultResource !== undefined) metadata.latch_default_resource = checkApiIdentifier(input.defaultResource, 'latch_default_resource');
   if (input.allowedCorsOrigins !== undefined && input.allowedCorsOrigins.length > 0) {
     // Fetch §3.2.5: CORS is what lets a browser app read a token response; a confidential client has a server for that.
@@ -244,8 +267,9 @@ export function buildClientMetadata(input: CreateClientInput): ClientMetadata {
     const value = input[key];
     if (value !== undefined && value.trim() !== '') metadata[field] = checkClientInfoUri(field, value);
   }
-  if (input.profile !== undefined) {
-    if (input.profile !== 'fapi2') throw new AdminInputError('latch_profile', `"${String(input.profile)}" is not a profile Latch knows (fapi2)`);
+  const profile = input.profile ?? metadata.latch_profile;
+  if (profile !== undefined) {
+    if (profile !== 'fapi2') throw new AdminInputError('latch_profile', `"${String(profile)}" is not a profile Latch knows (fapi2)`);
     metadata.latch_profile = 'fapi2';
     // A client registered under the profile says nothing against it (FAPI 2.0 §5.3.2.1, §5.4.1).
     const [contradiction] = fapi2Contradictions(metadata);

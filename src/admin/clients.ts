@@ -2,11 +2,15 @@ import { digest, randomToken } from '../core/tokens/hash.js';
 import { CLI_ACTOR, recordEvent, type Actor } from '../observability/events.js';
 import { StorageConflictError, type ClientRecord, type Page, type PageQuery, type Store } from '../storage/types.js';
 import { CONSOLE_CLIENT_ID } from './builtins.js';
+import { EXTENDED_MEMBERS, type MetadataPolicy } from './client-metadata-members.js';
+import { verifySectorIdentifier } from './client-metadata-sector.js';
 import { buildClientMetadata, CLIENT_ID, type CreateClientInput, usesClientSecret } from './client-metadata.js';
 import { AdminInputError, AdminNotFoundError } from './errors.js';
 import { randomId } from './random-id.js';
 
 export * from './client-metadata.js';
+export { inputFromDocument, KNOWN_MEMBERS, patchFromDocument, type DocumentMode } from './client-metadata-document.js';
+export { EXTENDED_MEMBERS, type MetadataPolicy } from './client-metadata-members.js';
 export { AdminInputError, AdminNotFoundError } from './errors.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -18,8 +22,10 @@ export async function createClient(
   input: CreateClientInput,
   now = nowSeconds(),
   by: Actor = CLI_ACTOR,
+  policy: MetadataPolicy = {},
 ): Promise<{ client: ClientRecord; clientSecret?: string }> {
-  const metadata = buildClientMetadata(input);
+  const metadata = buildClientMetadata(input, policy);
+  await verifySectorIdentifier(metadata, policy);
   const resource = metadata.latch_default_resource;
   if (resource !== undefined && !(await store.apis.find(resource))) {
     throw new AdminInputError('latch_default_resource', `no API has the identifier ${resource}; create it first (latch apis create)`);
@@ -90,6 +96,8 @@ export interface ClientPatch {
   allowed_cors_origins?: string[] | undefined;
   /** An empty list removes them. */
   default_acr_values?: string[] | undefined;
+  /** Other members (client-metadata-members.ts) by RFC 7591 / OIDC name, checked there; null removes one. */
+  members?: Record<string, unknown> | undefined;
 }
 
 /** The creation input that gives the client's current metadata, so that an edit is checked like a creation. */
@@ -115,7 +123,16 @@ function inputOf(client: ClientRecord): CreateClientInput {
   if (m.policy_uri !== undefined) input.policyUri = m.policy_uri;
   if (m.tos_uri !== undefined) input.tosUri = m.tos_uri;
   if (m.latch_profile !== undefined) input.profile = m.latch_profile;
+  const members: Record<string, unknown> = {};
+  for (const key of EXTENDED_MEMBERS) if (m[key] !== undefined) members[key] = m[key];
+  input.members = members;
+  if (m.latch_registered === true) input.registered = true;
   return input;
+}
+
+/** The creation input of a stored client (its metadata as it is), e.g. to check a replacement against it. */
+export function clientInput(client: ClientRecord): CreateClientInput {
+  return inputOf(client);
 }
 
 /**
@@ -123,7 +140,14 @@ function inputOf(client: ClientRecord): CreateClientInput {
  * (client-metadata.ts), so that no edit makes a client that could not have been created. Nothing is written
  * when a check fails.
  */
-export async function updateClient(store: Store, clientId: string, patch: ClientPatch, by: Actor = CLI_ACTOR, now = nowSeconds()): Promise<ClientRecord> {
+export async function updateClient(
+  store: Store,
+  clientId: string,
+  patch: ClientPatch,
+  by: Actor = CLI_ACTOR,
+  now = nowSeconds(),
+  policy: MetadataPolicy = {},
+): Promise<ClientRecord> {
   refuseBuiltin(clientId, 'changed');
   const client = await getClient(store, clientId);
   const fields = Object.keys(patch).filter((k) => patch[k as keyof ClientPatch] !== undefined).sort();
@@ -148,8 +172,16 @@ export async function updateClient(store: Store, clientId: string, patch: Client
     if (value === null) delete input[key];
     else if (value !== undefined) input[key] = value;
   }
-  const metadata = buildClientMetadata(input);
-  if (client.metadata.token_endpoint_auth_signing_alg !== undefined) metadata.token_endpoint_auth_signing_alg = client.metadata.token_endpoint_auth_signing_alg;
+  if (patch.members !== undefined) {
+    const members = { ...input.members };
+    for (const [key, value] of Object.entries(patch.members)) {
+      if (value === null) delete members[key];
+      else members[key] = value;
+    }
+    input.members = members;
+  }
+  const metadata = buildClientMetadata(input, policy);
+  await verifySectorIdentifier(metadata, policy);
   if (!(await store.clients.update(clientId, { metadata }))) throw new AdminNotFoundError('client', clientId);
   await recordEvent(store, { type: 'client.updated', by, clientId, data: { fields } }, now);
   return { ...client, metadata };
@@ -201,7 +233,6 @@ export function clientToJson(client: ClientRecord, clientSecret?: string): Recor
   out.grant_types = m.grant_types;
   out.response_types = m.response_types;
   out.token_endpoint_auth_method = m.token_endpoint_auth_method;
-  if (m.token_endpoint_auth_signing_alg !== undefined) out.token_endpoint_auth_signing_alg = m.token_endpoint_auth_signing_alg;
   out.scope = m.scope;
   out.application_type = m.application_type;
   out.id_token_signed_response_alg = m.id_token_signed_response_alg;
@@ -214,6 +245,8 @@ export function clientToJson(client: ClientRecord, clientSecret?: string): Recor
   for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const) {
     if (m[field] !== undefined) out[field] = m[field];
   }
+  for (const field of EXTENDED_MEMBERS) if (m[field] !== undefined) out[field] = m[field];
+  if (m.latch_registered === true) out.latch_registered = true;
   if (client.previousSecret) out.previous_secret_expires_at = client.previousSecret.expiresAt;
   return out;
 }

@@ -22,7 +22,7 @@ export class AdminNotFoundError extends Error {
   readonly code = 'not_found';
 
   constructor(
-    readonly kind: 'user' | 'client' | 'api' | 'grant' | 'session' | 'connection' | 'identity',
+    readonly kind: 'user' | 'client' | 'api' | 'grant' | 'session' | 'connection' | 'identity' | 'registration token',
     readonly id: string,
   ) {
     super(`${kind} not found: ${id}`);

@@ -9,6 +9,7 @@ import { clientsCommand } from './commands/clients.js';
 import { grantsCommand } from './commands/grants.js';
 import { keysCommand } from './commands/keys.js';
 import { purgeCommand } from './commands/purge.js';
+import { registrationTokensCommand, registrationTokensUsage } from './commands/registration-tokens.js';
 import { migrateCommand, startCommand } from './commands/server.js';
 import { usersCommand } from './commands/users.js';
 import { createContext, type CommandContext } from './context.js';
@@ -31,6 +32,7 @@ const commands: Record<string, Command> = {
   connections: connectionsCommand,
   purge: purgeCommand,
   backup: backupCommand,
+  'registration-tokens': registrationTokensCommand,
 };
 
 const helpTopics: Record<string, string> = {
@@ -44,6 +46,7 @@ const helpTopics: Record<string, string> = {
   connections: connectionsUsage,
   purge: usage.purge,
   backup: usage.backup,
+  'registration-tokens': registrationTokensUsage,
 };
 
 /** CLI flags for the fields AdminInputError names. */

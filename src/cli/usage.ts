@@ -11,6 +11,7 @@ Commands:
   apis create|list|show|update|delete   APIs (resource servers) that accept Latch access tokens
   grants list|revoke             what a person authorized, and taking it back
   connections create|list|show|update|delete   upstream providers ("Continue with <name>")
+  registration-tokens create|list|revoke   initial access tokens for POST /register (RFC 7591)
   purge                          delete expired tokens, codes, sessions... and old events now
   backup <file> [--force]        a consistent copy of the SQLite database, while the server runs
   help [command]                 show help
@@ -105,6 +106,9 @@ Types:
   device   TV / CLI: public, device authorization grant + refresh token
 
 Options (repeatable ones marked ...):
+  --metadata-file F               an RFC 7591 / OpenID Connect registration metadata document (JSON; - for
+                                  stdin): its members win over the type's defaults (scope replaces them),
+                                  the flags below win over it; an unknown member is refused
   --redirect-uri U ...            redirect URI (required for web, spa, native), matched exactly: no wildcards
   --post-logout-redirect-uri U ...
   --grant-type G ...              override the grant types (authorization_code, refresh_token,
@@ -143,6 +147,9 @@ PATCH /admin/api/clients/{client_id}). A repeated flag replaces the whole list; 
 (or removes a URL).
 
 Options:
+  --metadata-file F               a partial RFC 7591 / OpenID Connect metadata document (JSON; - for stdin):
+                                  the members it names replace the client's, null removes one; the flags
+                                  below win over it; a member fixed at creation or unknown is refused
   --name N
   --redirect-uri U ...            the redirect URIs, matched exactly
   --post-logout-redirect-uri U ...

@@ -48,6 +48,7 @@ export const settings = {
   smtpUrl: { env: 'LATCH_SMTP_URL', doc: 'Where email (verification, password reset) is sent: smtp://[user:password@]host[:port] (STARTTLS; required with a password unless the host is loopback) or smtps:// (TLS); unset: written to the log instead (development).', default: undefined },
   mailFrom: { env: 'LATCH_MAIL_FROM', doc: 'Sender of the email, an address with an optional name ("Acme <id@acme.example>").', default: 'Latch <no-reply@<issuer host>>' },
   fetchAllowPrivate: { env: 'LATCH_FETCH_ALLOW_PRIVATE', doc: 'Let Latch fetch (logos, upstream providers) from private, loopback and link-local addresses, and over http from loopback hosts; for tests and development only.', default: false },
+  registration: { env: 'LATCH_REGISTRATION', doc: 'Dynamic client registration at POST /register (RFC 7591): token (an initial access token from `latch registration-tokens create` is required), open (anyone may register) or off (no endpoint).', default: 'token' },
   signup: { env: 'LATCH_SIGNUP', doc: 'Whether people may create their own account on the login page: open or off.', default: 'off' },
   signupDomains: { env: 'LATCH_SIGNUP_DOMAINS', doc: 'Comma-separated email domains sign-up accepts (example.com,example.org); empty: any domain.', default: '' },
   signupVerify: { env: 'LATCH_SIGNUP_VERIFY', doc: 'With sign-up open: an account whose email address is not verified cannot sign in until the person follows the link mailed to them.', default: true },
@@ -245,6 +246,7 @@ export const configSchema = z
     eventRetentionDays: z.coerce.number().int().positive().default(90),
     // At most what setInterval can wait (2^31 - 1 ms, about 24 days).
     purgeInterval: secondsOrOff.max(2_147_483, 'must be at most 2147483 seconds (about 24 days); 0 turns it off').default(600),
+    registration: z.enum(['token', 'open', 'off'], { message: 'must be token, open or off' }).default('token'),
     signup: z.enum(['open', 'off'], { message: 'must be open or off' }).default('off'),
     signupDomains: signupDomainsSchema.default([]),
     signupVerify: z

@@ -18,6 +18,7 @@ import { registerAccountSecurity } from './routes/account-security.js';
 import { registerLogout } from './routes/logout.js';
 import { registerTokenEndpoints } from './routes/token.js';
 import { registerUserinfo } from './routes/userinfo.js';
+import { registerRegistration } from './routes/register.js';
 import { registerAccount } from './routes/account.js';
 import { registerAccountFactor } from './routes/account-factor.js';
 import { registerPasswordReset } from './routes/password-reset.js';
@@ -210,6 +211,7 @@ export function buildApp(ctx: AppContext, options: BuildOptions): FastifyInstanc
     registerTokenEndpoints(scope, ctx);
     registerPar(scope, ctx);
     registerUserinfo(scope, ctx);
+    registerRegistration(scope, ctx);
   });
   // The admin API (bearer tokens, RFC 9457 problem details): no cookies, errors of its own.
   app.register(async (scope) => registerAdminApi(scope, ctx), { prefix: '/admin/api' });

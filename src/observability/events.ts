@@ -67,6 +67,12 @@ export const EVENT_TYPES = [
   // Back-Channel Logout (issue 15): a logout token delivered to a client, or given up on after its retries.
   'logout.backchannel_delivered',
   'logout.backchannel_failed',
+  // Dynamic client registration (issue 15, RFC 7591 / RFC 7592): by the client itself, and the operator's initial access tokens.
+  'client.registered',
+  'client.registration_updated',
+  'client.registration_deleted',
+  'registration_token.created',
+  'registration_token.revoked',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

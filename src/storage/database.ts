@@ -303,6 +303,22 @@ export interface PushedAuthorizationRequestsTable {
   expires_at: number;
 }
 
+/** Initial access tokens (migration 016, RFC 7591 §3). */
+export interface RegistrationTokensTable {
+  id: string;
+  digest: string;
+  uses_left: number | null;
+  created_at: number;
+  expires_at: number | null;
+}
+
+/** The registration access token of each registered client (migration 016, RFC 7592). */
+export interface ClientRegistrationsTable {
+  client_id: string;
+  token_digest: string;
+  updated_at: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   users: UsersTable;
@@ -329,6 +345,8 @@ export interface Database {
   passkeys: PasskeysTable;
   passkey_challenges: PasskeyChallengesTable;
   pushed_authorization_requests: PushedAuthorizationRequestsTable;
+  registration_tokens: RegistrationTokensTable;
+  client_registrations: ClientRegistrationsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -7,6 +7,7 @@ import { authorizationCodesRepository } from './repositories/codes.js';
 import { clientsRepository } from './repositories/clients.js';
 import { accountTokensRepository } from './repositories/account-tokens.js';
 import { pushedRequestsRepository } from './repositories/pushed-requests.js';
+import { clientRegistrationsRepository, registrationTokensRepository } from './repositories/registration.js';
 import { connectionsRepository, federationStatesRepository, userIdentitiesRepository } from './repositories/connections.js';
 import { passkeysRepository, recoveryCodesRepository, totpSecretsRepository } from './repositories/factors.js';
 import { consentsRepository } from './repositories/consents.js';
@@ -194,6 +195,8 @@ function createStore(kysely: Kysely<Database>, dialect: Dialect, turnEnd: TurnEn
     recoveryCodes: recoveryCodesRepository(kysely),
     passkeys: passkeysRepository(kysely),
     pushedRequests: pushedRequestsRepository(kysely),
+    registrationTokens: registrationTokensRepository(kysely),
+    clientRegistrations: clientRegistrationsRepository(kysely),
     purgeExpired: (now, options) => purgeExpired(kysely, dialect, now, options),
     close: () => (closing ??= kysely.destroy()),
   };

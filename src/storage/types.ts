@@ -7,10 +7,12 @@
  */
 import type { ConnectionsRepository, FederationStatesRepository, UserIdentitiesRepository } from './types-federation.js';
 import type { AccountTokensRepository, PasskeysRepository, RecoveryCodesRepository, TotpSecretsRepository } from './types-factors.js';
+import type { ClientRegistrationsRepository, RegistrationTokensRepository } from './types-registration.js';
 
 // The records of federation and of a person's own account live in their own files; importers keep one path.
 export * from './types-federation.js';
 export * from './types-factors.js';
+export * from './types-registration.js';
 import type { JWK } from 'jose';
 
 /** One page of a list (admin API): at most `limit` items after `cursor`, optionally filtered by the search text `q`. */
@@ -84,6 +86,8 @@ export interface ClientMetadata {
   /** OIDC Core §8: `pairwise` gives this client its own `sub` for each person (by sector, §8.1). */
   subject_type?: 'public' | 'pairwise';
   sector_identifier_uri?: string;
+  /** OIDC Registration §2: the request_uri values (remote request objects) the client may send; each https. */
+  request_uris?: string[];
   /** Latch: the FAPI 2.0 Security Profile applies to this client (also server-wide with LATCH_FAPI2). */
   latch_profile?: 'fapi2';
   /** Latch: made by POST /register (RFC 7591), not by an operator; such a client never gets admin scopes or APIs. */
@@ -640,6 +644,7 @@ export type PurgedTable =
   | 'account_tokens'
   | 'passkey_challenges'
   | 'pushed_authorization_requests'
+  | 'registration_tokens'
   | 'events';
 
 export interface PurgeOptions {
@@ -683,6 +688,8 @@ export interface Store {
   readonly recoveryCodes: RecoveryCodesRepository;
   readonly passkeys: PasskeysRepository;
   readonly pushedRequests: PushedRequestsRepository;
+  readonly registrationTokens: RegistrationTokensRepository;
+  readonly clientRegistrations: ClientRegistrationsRepository;
   /**
    * Deletes expired rows (codes, device codes, tokens, sessions, interactions, replay entries, rate-limit windows,
    * federation states, account tokens, passkey challenges), and events older than `eventsBefore` (Unix seconds)

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
-import { AdminInputError, clientToJson, createClient, deleteClient, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
+import { AdminInputError, clientToJson, EXTENDED_MEMBERS, createClient, deleteClient, inputFromDocument, patchFromDocument, rotateClientSecret, updateClient, type ClientPatch, type CreateClientInput } from '../../admin/clients.js';
 import type { ClientKind, ClientRecord, TokenEndpointAuthMethod } from '../../storage/types.js';
 import { expectPositionals, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { decisionRows, decisionTable } from '../flow-advisor.js';
 import { askClientKind } from '../flow-questions.js';
-import { CliError, isoTime, table, UsageError } from '../io.js';
+import { CliError, isoTime, readAll, table, UsageError } from '../io.js';
 import { commandGroup } from '../subcommands.js';
 import { usage } from '../usage.js';
 
@@ -24,8 +24,21 @@ async function readJwks(file: string): Promise<{ keys: JWK[] }> {
   return parsed as { keys: JWK[] };
 }
 
+/** An RFC 7591 / OIDC registration metadata document, from a file or (`-`) stdin. */
+async function readMetadataFile(ctx: CommandContext, file: string): Promise<Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(file === '-' ? await readAll(ctx.io.stdin) : await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--metadata-file: cannot read ${file === '-' ? 'stdin' : file} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--metadata-file: must hold one JSON object of client metadata (RFC 7591 §2)');
+  return parsed as Record<string, unknown>;
+}
+
 async function create(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
+    'metadata-file': { type: 'string' },
     name: { type: 'string' },
     type: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
@@ -52,15 +65,19 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
     return 0;
   }
   expectPositionals(positionals, [], 'clients create');
-  if (values.name === undefined) throw new UsageError('--name is required');
-  let kind = values.type as ClientKind | undefined;
+  const document = values['metadata-file'] === undefined ? undefined : await readMetadataFile(ctx, values['metadata-file']);
+  if (values.name === undefined && typeof document?.client_name !== 'string') throw new UsageError('--name is required');
+  let kind = (values.type ?? document?.latch_client_kind) as ClientKind | undefined;
   if (kind === undefined) {
     // Without --type at a terminal, ask the questions of "Which flow should I use?"; in a script, say what is missing.
     if (ctx.io.stdin.isTTY !== true) throw new UsageError('--type is required (web, spa, native, m2m or device); `latch clients advise` helps choose');
     kind = await askClientKind(ctx.io);
   }
 
-  const input: CreateClientInput = { name: values.name, kind };
+  // The file's members win over the type's defaults; the flags are shortcuts that win over the file.
+  const input: CreateClientInput = document === undefined ? { name: values.name ?? '', kind } : inputFromDocument(document, 'operator', { name: values.name ?? '', kind });
+  if (values.name !== undefined) input.name = values.name;
+  if (values.type !== undefined) input.kind = values.type as ClientKind;
   if (values['redirect-uri']) input.redirectUris = values['redirect-uri'];
   if (values['post-logout-redirect-uri']) input.postLogoutRedirectUris = values['post-logout-redirect-uri'];
   if (values['grant-type']) input.grantTypes = values['grant-type'];
@@ -81,7 +98,8 @@ async function create(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['tos-uri'] !== undefined) input.tosUri = values['tos-uri'];
   if (values.profile !== undefined) input.profile = values.profile as 'fapi2';
 
-  const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input));
+  const policy = { allowPrivate: ctx.config().fetchAllowPrivate };
+  const { client, clientSecret } = await ctx.withStore((store) => createClient(store, input, undefined, undefined, policy));
   const lines = [`Created ${client.metadata.latch_client_kind} client "${client.metadata.client_name}"`, '', `  client_id:     ${client.clientId}`];
   if (clientSecret !== undefined) lines.push(`  client_secret: ${clientSecret}`);
   lines.push('', ...describe(client).map((l) => `  ${l}`));
@@ -105,6 +123,9 @@ function describe(client: ClientRecord): string[] {
   for (const [label, value] of [['logo:', m.logo_uri], ['home page:', m.client_uri], ['privacy:', m.policy_uri], ['terms:', m.tos_uri]] as const) {
     if (value !== undefined) lines.push(`${label.padEnd(15)}${value}`);
   }
+  const others = EXTENDED_MEMBERS.filter((k) => m[k] !== undefined).map((k) => `${k}=${JSON.stringify(m[k])}`);
+  if (others.length > 0) lines.push(`metadata:      ${others.join(', ')}`);
+  if (m.latch_registered === true) lines.push('registered:    by the client itself (POST /register)');
   if (client.previousSecret) lines.push(`old secret:    accepted until ${isoTime(client.previousSecret.expiresAt)}`);
   return lines;
 }
@@ -158,6 +179,7 @@ async function show(ctx: CommandContext, args: string[]): Promise<number> {
 /** `latch clients update <id>`: the same service and checks as PATCH /admin/api/clients/{id}. */
 async function update(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
+    'metadata-file': { type: 'string' },
     name: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
@@ -178,7 +200,13 @@ async function update(ctx: CommandContext, args: string[]): Promise<number> {
   const [id] = expectPositionals(positionals, ['client_id'], 'clients update');
   // A list flag replaces the whole list; "" alone empties it.
   const list = (given: string[] | undefined) => given?.filter((v) => v !== '');
-  const patch: ClientPatch = {};
+  // A partial metadata document first; the flags, as shortcuts, win over it.
+  let patch: ClientPatch = {};
+  if (values['metadata-file'] !== undefined) {
+    const fromFile = patchFromDocument(await readMetadataFile(ctx, values['metadata-file']));
+    patch = fromFile.patch as ClientPatch;
+    if (Object.keys(fromFile.members).length > 0) patch.members = fromFile.members;
+  }
   if (values.name !== undefined) patch.client_name = values.name;
   if (values['redirect-uri']) patch.redirect_uris = list(values['redirect-uri']);
   if (values['post-logout-redirect-uri']) patch.post_logout_redirect_uris = list(values['post-logout-redirect-uri']);
@@ -194,7 +222,7 @@ async function update(ctx: CommandContext, args: string[]): Promise<number> {
   if (values['policy-uri'] !== undefined) patch.policy_uri = url(values['policy-uri']);
   if (values['tos-uri'] !== undefined) patch.tos_uri = url(values['tos-uri']);
   if (Object.keys(patch).length === 0) throw new UsageError('clients update: nothing to change (see latch clients update --help)');
-  const client = await ctx.withStore((store) => updateClient(store, id!, patch));
+  const client = await ctx.withStore((store) => updateClient(store, id!, patch, undefined, undefined, { allowPrivate: ctx.config().fetchAllowPrivate }));
   ctx.print(values.json, clientToJson(client), [`Updated client ${client.clientId} ("${client.metadata.client_name}")`, ...describe(client).map((l) => `  ${l}`)].join('\n'));
   return 0;
 }

@@ -8,6 +8,7 @@ import { authorizationSigningAlg } from '../authorize/respond.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
 import { FAPI2_ALGS, type ProfileSettings } from '../fapi/profile.js';
+import { registrationEnabled, registrationPath, type RegistrationMode } from '../registration/endpoint.js';
 
 export const endpointPaths = {
   authorization: '/authorize',
@@ -43,7 +44,7 @@ export interface AuthorizationRequestSettings {
 export function providerMetadata(
   issuer: string,
   signingAlgs: readonly string[],
-  settings: GrantSettings & ProfileSettings & AuthorizationRequestSettings,
+  settings: GrantSettings & ProfileSettings & AuthorizationRequestSettings & { registration?: RegistrationMode },
 ): Record<string, unknown> {
   const urls = endpointUrls(issuer);
   const authMethods = [...supportedAuthMethods];
@@ -58,6 +59,8 @@ export function providerMetadata(
     end_session_endpoint: urls.endSession,
     // RFC 8628 §4: the device authorization endpoint, listed only when the device code grant is enabled.
     ...(enabledGrantTypes(settings).includes(deviceCodeGrantType) ? { device_authorization_endpoint: urls.deviceAuthorization } : {}),
+    // RFC 7591 §3 / RFC 8414 §2: registration_endpoint, only while LATCH_REGISTRATION is not off.
+    ...(registrationEnabled(settings) ? { registration_endpoint: issuer + registrationPath } : {}),
     scopes_supported: [...standardScopes],
     response_types_supported: [...responseTypes.keys()],
     response_modes_supported: [...responseModes],

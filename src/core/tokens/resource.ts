@@ -72,6 +72,10 @@ export async function resolveResource(request: ResourceRequest, apis: Pick<ApisR
   const fromDefault = request.resource === undefined;
   const identifier = request.resource ?? client.metadata.latch_default_resource;
   if (identifier === undefined) return { api: undefined, scopes: [...request.scopes] };
+  // Issue 15: a client that registered itself (RFC 7591) never gets a token for the admin API.
+  if (client.metadata.latch_registered === true && identifier === 'urn:latch:admin') {
+    throw invalidTarget('a registered client cannot get tokens for urn:latch:admin', redirectable);
+  }
   const api = await apis.find(identifier);
   if (!api) {
     // RFC 8707 §2: invalid_target: "The requested resource is invalid, missing, unknown, or malformed."

@@ -20,6 +20,7 @@ import { accountTokensContract } from './account-tokens.contract.js';
 import { factorsContract } from './factors.contract.js';
 import { purgeContract } from './purge.contract.js';
 import { pushedRequestsContract } from './pushed-requests.contract.js';
+import { registrationContract } from './registration.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -78,5 +79,6 @@ export function storeContract(name: string, backend: ContractBackend): void {
     factorsContract(context);
     purgeContract(context);
     pushedRequestsContract(context);
+    registrationContract(context);
   });
 }

@@ -70,6 +70,7 @@ export function clientsRepository(db: Kysely<Database>, dialect: Dialect): Clien
         await trx.deleteFrom('consents').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('pushed_authorization_requests').where('client_id', '=', clientId).execute();
+        await trx.deleteFrom('client_registrations').where('client_id', '=', clientId).execute();
         return affected(await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst());
       });
     },

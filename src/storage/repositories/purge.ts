@@ -20,6 +20,7 @@ export const EXPIRING_TABLES = [
   'account_tokens',
   'passkey_challenges',
   'pushed_authorization_requests',
+  'registration_tokens',
 ] as const satisfies ReadonlyArray<PurgedTable>;
 
 /**

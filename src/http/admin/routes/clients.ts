@@ -10,6 +10,7 @@ import {
   MAX_SECRET_GRACE,
   rotateClientSecret,
   updateClient,
+  type ClientPatch,
   type CreateClientInput,
 } from '../../../admin/clients.js';
 import type { ClientKind, TokenEndpointAuthMethod } from '../../../storage/types.js';
@@ -21,6 +22,40 @@ const kind = z.enum(CLIENT_KINDS as [ClientKind, ...ClientKind[]]);
 const authMethod = z.enum(AUTH_METHODS as [TokenEndpointAuthMethod, ...TokenEndpointAuthMethod[]]);
 const jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).describe('A JWK Set of public keys (RFC 7517 §5)');
 
+/** The members beyond the core ones (admin/client-metadata-members.ts checks their values). */
+const extendedShape = {
+  contacts: z.array(z.string().max(254)).max(20),
+  jwks_uri: uri,
+  token_endpoint_auth_signing_alg: z.string().max(20),
+  require_auth_time: z.boolean(),
+  default_max_age: z.number().int().min(0),
+  userinfo_signed_response_alg: z.string().max(20),
+  request_object_signing_alg: z.string().max(20),
+  require_signed_request_object: z.boolean(),
+  require_pushed_authorization_requests: z.boolean(),
+  dpop_bound_access_tokens: z.boolean(),
+  backchannel_logout_uri: uri,
+  backchannel_logout_session_required: z.boolean(),
+  frontchannel_logout_uri: uri,
+  frontchannel_logout_session_required: z.boolean(),
+  subject_type: z.enum(['public', 'pairwise']),
+  sector_identifier_uri: uri,
+  request_uris: z.array(uri).max(20),
+  latch_profile: z.enum(['fapi2']),
+} as const;
+type ExtendedKey = keyof typeof extendedShape;
+const extendedKeys = Object.keys(extendedShape) as ExtendedKey[];
+const optionalExtended = Object.fromEntries(extendedKeys.map((k) => [k, extendedShape[k].optional()])) as { [K in ExtendedKey]: z.ZodOptional<(typeof extendedShape)[K]> };
+const nullableExtended = Object.fromEntries(extendedKeys.map((k) => [k, extendedShape[k].nullable().optional()])) as {
+  [K in ExtendedKey]: z.ZodOptional<z.ZodNullable<(typeof extendedShape)[K]>>;
+};
+
+/** The extended members a body gives, for CreateClientInput.members / ClientPatch.members. */
+function membersOf(body: Partial<Record<ExtendedKey, unknown>>): Record<string, unknown> | undefined {
+  const members = Object.fromEntries(extendedKeys.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
+  return Object.keys(members).length > 0 ? members : undefined;
+}
+
 export const clientSchema = z
   .object({
     client_id: z.string(),
@@ -31,7 +66,6 @@ export const clientSchema = z
     grant_types: z.array(z.string()),
     response_types: z.array(z.string()),
     token_endpoint_auth_method: authMethod,
-    token_endpoint_auth_signing_alg: z.string().optional(),
     scope: z.string().describe('Space-separated scopes the client may request'),
     application_type: z.enum(['web', 'native']),
     id_token_signed_response_alg: z.string(),
@@ -44,6 +78,8 @@ export const clientSchema = z
     client_uri: z.string().optional(),
     policy_uri: z.string().optional(),
     tos_uri: z.string().optional(),
+    ...optionalExtended,
+    latch_registered: z.boolean().optional().describe('Made by POST /register (RFC 7591): never admin scopes or the admin API'),
     previous_secret_expires_at: unixTime.optional().describe('After a secret rotation with grace: when the old secret stops working'),
   });
 
@@ -74,6 +110,7 @@ const createBody = z.strictObject({
   client_uri: uri.optional(),
   policy_uri: uri.optional(),
   tos_uri: uri.optional(),
+  ...optionalExtended,
 });
 
 const patchBody = z.strictObject({
@@ -89,6 +126,7 @@ const patchBody = z.strictObject({
   tos_uri: uri.nullable().optional(),
   allowed_cors_origins: uris.optional(),
   default_acr_values: z.array(z.string().max(200)).max(5).optional().describe('[] removes them'),
+  ...nullableExtended,
 });
 
 function createInput(body: z.output<typeof createBody>): CreateClientInput {
@@ -109,6 +147,8 @@ function createInput(body: z.output<typeof createBody>): CreateClientInput {
   if (body.client_uri !== undefined) input.clientUri = body.client_uri;
   if (body.policy_uri !== undefined) input.policyUri = body.policy_uri;
   if (body.tos_uri !== undefined) input.tosUri = body.tos_uri;
+  const members = membersOf(body);
+  if (members) input.members = members;
   return input;
 }
 
@@ -140,7 +180,7 @@ export const clientRoutes = [
     response: withSecret,
     status: 201,
     async handler({ ctx, body, caller, now }) {
-      const { client, clientSecret } = await createClient(ctx.store, createInput(body), now, caller.actor);
+      const { client, clientSecret } = await createClient(ctx.store, createInput(body), now, caller.actor, { allowPrivate: ctx.config.fetchAllowPrivate });
       return clientToJson(client, clientSecret) as z.input<typeof withSecret>;
     },
   }),
@@ -168,7 +208,11 @@ export const clientRoutes = [
     body: patchBody,
     response: clientSchema,
     async handler({ ctx, params, body, caller, now }) {
-      return clientToJson(await updateClient(ctx.store, params.client_id, body, caller.actor, now)) as z.input<typeof clientSchema>;
+      const patch: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => !(extendedKeys as string[]).includes(k)));
+      const members = membersOf(body);
+      if (members) patch.members = members;
+      const policy = { allowPrivate: ctx.config.fetchAllowPrivate };
+      return clientToJson(await updateClient(ctx.store, params.client_id, patch as ClientPatch, caller.actor, now, policy)) as z.input<typeof clientSchema>;
     },
   }),
   route({
