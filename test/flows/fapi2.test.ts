@@ -97,11 +97,28 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
     expectTokenError(res, 400, 'invalid_grant');
   });
 
-  it('refuses an authorization request without PKCE (invalid_request, redirected with iss)', async () => {
-    const refused = await authorizeRefusal(ts, { response_type: 'code', client_id: bank.clientId, redirect_uri: bank.redirectUri, scope: 'openid', state: 's' });
+  it('refuses an authorization request that was not pushed first (FAPI 2.0 §5.3.2.2: PAR only), redirected with iss', async () => {
+    const challenge = await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier());
+    const params = { response_type: 'code', client_id: bank.clientId, redirect_uri: bank.redirectUri, scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' };
+    const refused = await authorizeRefusal(ts, params);
     expect(refused.params?.get('error')).toBe('invalid_request');
-    expect(refused.params?.get('error_description')).toMatch(/PKCE/);
+    expect(refused.params?.get('error_description')).toMatch(/pushed/);
     expect(refused.params?.get('iss')).toBe(ts.issuer);
+  });
+
+  it('refuses a pushed request without PKCE at /par (invalid_request), and stores nothing', async () => {
+    const res = await fetch(`${ts.issuer}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        response_type: 'code', client_id: bank.clientId, redirect_uri: bank.redirectUri, scope: 'openid', state: 's',
+        client_assertion_type: assertionType, client_assertion: await assertion(ts, bank),
+      }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('invalid_request');
+    expect(body.error_description).toMatch(/PKCE/);
   });
 
   it('refuses a client assertion signed RS256 (invalid_client), though the client registered no alg', async () => {
