@@ -56,6 +56,8 @@ export const settings = {
   accessLog: { env: 'LATCH_ACCESS_LOG', doc: 'One info line per request (method, route, status, duration, client_id, address; never a query string or credential); false turns it off.', default: true },
   shutdownDelay: { env: 'LATCH_SHUTDOWN_DELAY', doc: 'On SIGTERM/SIGINT: seconds /readyz answers 503 draining while the server still serves, so load balancers stop sending traffic; 0 allowed.', default: 5 },
   shutdownTimeout: { env: 'LATCH_SHUTDOWN_TIMEOUT', doc: 'After the delay: seconds requests in flight get to finish before the remaining connections are closed.', default: 10 },
+  dpopNonce: { env: 'LATCH_DPOP_NONCE', doc: 'DPoP (RFC 9449 §8): require a server nonce in every proof at /token and /userinfo (use_dpop_nonce; stateless, accepted by every instance with the same secret).', default: false },
+  dpopIatWindow: { env: 'LATCH_DPOP_IAT_WINDOW', doc: "DPoP: seconds a proof's iat may be away from the server clock, either way (its jti is remembered that long), at most 600.", default: 60 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
@@ -241,6 +243,8 @@ export const configSchema = z
     accessLog: booleanSetting(true),
     shutdownDelay: secondsOrOff.default(5),
     shutdownTimeout: seconds.default(10),
+    dpopNonce: booleanSetting(false),
+    dpopIatWindow: seconds.max(600).default(60),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

@@ -296,6 +296,8 @@ export interface AuthorizationCodeRecord {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §10: the dpop_jkt of the authorization request; the token request must prove that key. */
+  dpopJkt?: string;
 }
 
 export interface AuthorizationCodesRepository {
@@ -332,6 +334,8 @@ export interface TokenRecord {
   /** Set when a refresh token is rotated. */
   consumedAt: number | null;
   revokedAt: number | null;
+  /** RFC 9449 §6: the RFC 7638 thumbprint of the DPoP key the token is bound to (absent: a bearer token). */
+  jkt?: string;
 }
 
 export interface TokenConsumeExpectation {
@@ -339,6 +343,8 @@ export interface TokenConsumeExpectation {
   clientId: string;
   /** The key of the token this one is rotated into, recorded with the consumption. */
   successorDigest?: string;
+  /** RFC 9449 §5: the DPoP key the request proved; a token bound to another key (or to one, without a proof) is not consumed. */
+  jkt?: string;
 }
 
 export interface TokenConsumption {

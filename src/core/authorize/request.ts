@@ -22,6 +22,8 @@ export interface AuthorizationRequest {
   uiLocales: string | undefined;
   /** RFC 8707: the API the access token is requested for (checked against the registered APIs before issuing). */
   resource: string | undefined;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to. */
+  dpopJkt?: string | undefined;
   /** The validated parameters, kept to resume the request after an interaction. */
   params: Record<string, string>;
 }

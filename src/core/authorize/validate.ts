@@ -133,6 +133,14 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
     },
   },
   {
+    name: 'dpop_jkt',
+    check({ params }) {
+      // RFC 9449 §10: dpop_jkt is the base64url SHA-256 JWK thumbprint (RFC 7638) of the client's DPoP key.
+      const jkt = params.get('dpop_jkt');
+      if (jkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(jkt)) fail('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)');
+    },
+  },
+  {
     name: 'max_age',
     check({ params }) {
       const maxAge = params.get('max_age');
@@ -172,6 +180,7 @@ export function validateAuthorizationRequest(
     idTokenHint: params.get('id_token_hint'),
     uiLocales: params.get('ui_locales'),
     resource: requestedResource(parsed.multi.get('resource'), true),
+    dpopJkt: params.get('dpop_jkt'),
     params: Object.fromEntries(params),
   };
 }

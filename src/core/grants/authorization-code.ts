@@ -1,5 +1,7 @@
 import { isDisabled } from '../accounts/person-scopes.js';
-import { InvalidGrant } from '../errors.js';
+import { refreshTokenJkt } from '../dpop/binding.js';
+import type { DpopProof } from '../dpop/proof.js';
+import { InvalidGrant, OAuthError } from '../errors.js';
 import { required, spaceList } from '../params.js';
 import { codeVerifierPattern, verifyS256 } from '../pkce.js';
 import { tokenKey } from '../tokens/token-key.js';
@@ -7,11 +9,19 @@ import { checkResourceIdentifier, invalidTarget, resolveResource } from '../toke
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
 
+/** RFC 9449 §10: a code whose authorization request named dpop_jkt is redeemed only with a proof of that key. */
+function checkDpopJkt(dpopJkt: string | undefined, proof: DpopProof | undefined): void {
+  if (dpopJkt === undefined) return;
+  if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'this authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of it');
+  // RFC 9449 §10: "If they do not match, it MUST reject the request."
+  if (proof.jkt !== dpopJkt) throw new InvalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request');
+}
+
 export const authorizationCode: Grant = {
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier', 'resource'],
 
-  async handle({ client, params, now }, deps) {
+  async handle({ client, params, now, dpop }, deps) {
     const code = required(params, 'code');
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
@@ -48,6 +58,8 @@ export const authorizationCode: Grant = {
       throw new InvalidGrant('code_verifier sent, but the authorization request had no code_challenge');
     }
 
+    checkDpopJkt(record.dpopJkt, dpop);
+
     const grant = await store.grants.find(record.grantId);
     if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization grant has been revoked');
     const user = await store.users.findBySub(record.sub);
@@ -81,6 +93,8 @@ export const authorizationCode: Grant = {
         withRefreshToken: client.metadata.grant_types.includes('refresh_token'),
         withIdToken: scopes.includes('openid'),
         now,
+        jkt: dpop?.jkt,
+        refreshJkt: refreshTokenJkt(client, dpop),
       },
       deps,
     );

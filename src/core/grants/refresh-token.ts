@@ -1,6 +1,8 @@
 import type { ClientRecord, TokenConsumption, TokenRecord } from '../../storage/types.js';
 import { isDisabled } from '../accounts/person-scopes.js';
-import { InvalidGrant, InvalidScope } from '../errors.js';
+import { refreshTokenJkt } from '../dpop/binding.js';
+import type { DpopProof } from '../dpop/proof.js';
+import { InvalidGrant, InvalidScope, OAuthError } from '../errors.js';
 import { type Params, required, spaceList } from '../params.js';
 import { newRefreshSuccessor, recomputeRefreshSuccessor } from '../tokens/refresh-successor.js';
 import { tokenKey } from '../tokens/token-key.js';
@@ -66,11 +68,21 @@ async function replay(consumed: TokenConsumption, presented: string, policy: Ref
   throw new InvalidGrant('refresh token was already used; every token of this grant has been revoked');
 }
 
+/**
+ * RFC 9449 §5: a refresh token bound to a DPoP key (a public client's) is used only with a proof of that key. The
+ * store did not rotate it; the refusal changes nothing, and is no sign of reuse.
+ */
+function checkBinding(record: TokenRecord, proof: DpopProof | undefined): void {
+  if (record.jkt === undefined || record.jkt === proof?.jkt) return;
+  if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'this refresh token is bound to a DPoP key: send a DPoP proof of it');
+  throw new InvalidGrant('the refresh token is bound to another DPoP key than the proof');
+}
+
 export const refreshToken: Grant = {
   grantType: 'refresh_token',
   parameters: ['refresh_token', 'scope', 'resource'],
 
-  async handle({ client, params, now }, deps) {
+  async handle({ client, params, now, dpop }, deps) {
     const value = required(params, 'refresh_token');
     const { store, refreshReuse } = deps;
     const key = tokenKey(value);
@@ -87,8 +99,9 @@ export const refreshToken: Grant = {
     // that client and only if it is a refresh token: another client's attempt, or an access token sent as
     // refresh_token, is refused with invalid_grant and changes nothing (the owner's next refresh still works).
     const next = newRefreshSuccessor(refreshReuse.successorKey, value);
-    const consumed = await store.tokens.consume(key, { ...expected, successorDigest: next.key }, now);
+    const consumed = await store.tokens.consume(key, { ...expected, successorDigest: next.key, ...(dpop && { jkt: dpop.jkt }) }, now);
     if (!consumed) throw new InvalidGrant('refresh token is invalid, or was issued to another client');
+    checkBinding(consumed.record, dpop);
     const successor = consumed.firstUse ? next.value : await replay(consumed, value, refreshReuse, deps, now);
 
     const { record } = consumed;
@@ -126,6 +139,9 @@ export const refreshToken: Grant = {
         withRefreshToken: true,
         withIdToken: requested.includes('openid'),
         now,
+        jkt: dpop?.jkt,
+        // RFC 9449 §5: a bound refresh token's successor stays bound to the same key.
+        refreshJkt: record.jkt ?? refreshTokenJkt(client, dpop),
       },
       deps,
     );

@@ -5,6 +5,7 @@ import { enabledGrantTypes } from '../grants/registry.js';
 import type { GrantSettings } from '../grants/types.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
+import { DPOP_SIGNING_ALGS } from '../dpop/proof.js';
 
 export const endpointPaths = {
   authorization: '/authorize',
@@ -66,6 +67,8 @@ export function providerMetadata(issuer: string, signingAlgs: readonly string[],
     request_uri_parameter_supported: false,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: DPoP is always accepted at /token and /userinfo, with these (asymmetric) proof algorithms.
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).
     ui_locales_supported: ['en', 'de', 'fr', 'es'],
   };

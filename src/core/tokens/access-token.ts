@@ -18,6 +18,8 @@ export interface AccessTokenInput {
   /** Extra data kept with the token (auth_time, sid, ...). */
   data?: Record<string, unknown>;
   now: number;
+  /** RFC 9449 §6: the DPoP key thumbprint to bind the token to; undefined: a bearer token. */
+  jkt?: string | undefined;
 }
 
 export interface AccessTokenDeps {
@@ -31,6 +33,8 @@ export interface IssuedAccessToken {
   format: AccessTokenFormat;
   expiresIn: number;
   record: TokenRecord;
+  /** RFC 9449 §5: the token_type of the response. */
+  tokenType: 'Bearer' | 'DPoP';
 }
 
 /**
@@ -43,12 +47,13 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
   const ttl = api?.accessTokenTtl ?? deps.policy.accessTokenTtl;
   const scope = input.scopes.join(' ');
   const audience = api?.identifier ?? null;
+  const tokenType = input.jkt === undefined ? 'Bearer' : 'DPoP';
   if (api?.tokenFormat !== 'jwt') {
     const { value, record } = await issueOpaqueToken(
-      { kind: 'access_token', grantId: input.grantId, clientId: client.clientId, sub: input.sub, scope, audience, data: input.data ?? {}, now, ttl },
+      { kind: 'access_token', grantId: input.grantId, clientId: client.clientId, sub: input.sub, scope, audience, data: input.data ?? {}, now, ttl, jkt: input.jkt },
       deps.store.tokens,
     );
-    return { value, format: 'opaque', expiresIn: ttl, record };
+    return { value, format: 'opaque', expiresIn: ttl, record, tokenType };
   }
   const jti = newSortableId();
   const value = await signJwtAccessToken(
@@ -65,6 +70,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
       authTime: input.authTime,
       amr: input.amr,
       alg: api.signingAlg as SigningAlg,
+      jkt: input.jkt,
     },
     deps.keys,
   );
@@ -81,7 +87,8 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
     expiresAt: now + ttl,
     consumedAt: null,
     revokedAt: null,
+    ...(input.jkt !== undefined && { jkt: input.jkt }),
   };
   await deps.store.tokens.create(record);
-  return { value, format: 'jwt', expiresIn: ttl, record };
+  return { value, format: 'jwt', expiresIn: ttl, record, tokenType };
 }

@@ -18,6 +18,8 @@ export interface JwtAccessTokenInput {
   authTime?: number | undefined;
   amr?: readonly string[] | undefined;
   alg: SigningAlg;
+  /** RFC 9449 §6.1: the DPoP key thumbprint the token is bound to. */
+  jkt?: string | undefined;
 }
 
 /** RFC 9068 §2: a JWT access token, signed with the active key for `alg`. */
@@ -40,6 +42,8 @@ export async function signJwtAccessToken(input: JwtAccessTokenInput, keys: Pick<
     payload.acr = acrFor(input.amr);
     payload.amr = [...input.amr];
   }
+  // RFC 9449 §6.1: a DPoP-bound JWT access token carries the key's thumbprint as cnf.jkt (RFC 7800 §3.1).
+  if (input.jkt !== undefined) payload.cnf = { jkt: input.jkt };
   // RFC 9068 §2.1: "Resource servers MUST verify that the 'typ' header value is 'at+jwt'".
   return keys.sign(payload, { alg: input.alg, typ: JWT_ACCESS_TOKEN_TYPE });
 }

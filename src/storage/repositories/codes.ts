@@ -21,6 +21,7 @@ function toRecord(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRe
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
+    ...(row.dpop_jkt !== null && { dpopJkt: row.dpop_jkt }),
   };
 }
 
@@ -41,6 +42,7 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
     'created_at',
     'expires_at',
     'consumed_at',
+    'dpop_jkt',
   ]);
   const byDigest = prepare<{ codeDigest: string; clientId: string }, Selectable<AuthorizationCodesTable>>(db, (p) =>
     db
@@ -81,6 +83,7 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
           created_at: code.createdAt,
           expires_at: code.expiresAt,
           consumed_at: code.consumedAt,
+          dpop_jkt: code.dpopJkt ?? null,
         }),
       );
     },
