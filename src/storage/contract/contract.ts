@@ -19,6 +19,7 @@ import { federationContract } from './federation.contract.js';
 import { accountTokensContract } from './account-tokens.contract.js';
 import { factorsContract } from './factors.contract.js';
 import { purgeContract } from './purge.contract.js';
+import { dpopBindingContract } from './dpop-binding.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -68,6 +69,7 @@ export function storeContract(name: string, backend: ContractBackend): void {
     deviceCodesContract(context);
     apisContract(context);
     oneTimeContract(context);
+    dpopBindingContract(context);
     pagesContract(context);
     operatorsContract(context);
     eventsContract(context);
