@@ -1,11 +1,13 @@
 /** Hand-made DPoP proofs (RFC 9449 §4.2), for the checks a well-behaved client library never trips. */
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import { accessTokenHash } from '../../src/core/dpop/proof.js';
 
 export interface ProofKey {
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
+  privateKey: PrivateKey;
+  publicKey: PrivateKey;
   jwk: JWK;
   privateJwk: JWK;
   jkt: string;
