@@ -307,10 +307,11 @@ export interface AuthorizationCodesRepository {
    * `firstUse` is true only for the one call that consumed it; a later call by that client gets the record with
    * `firstUse: false` (code reuse), and so does a call for an expired code (with `consumedAt` still null).
    * undefined when unknown or issued to another client: RFC 6749 §4.1.3, that refusal changes nothing.
+   * RFC 9449 §10: a code bound to a DPoP key (`dpopJkt`) is consumed only with `expected.dpopJkt` equal to it.
    */
   consume(
     codeDigest: string,
-    expected: { clientId: string },
+    expected: { clientId: string; dpopJkt?: string },
     now: number,
   ): Promise<{ record: AuthorizationCodeRecord; firstUse: boolean } | undefined>;
 }

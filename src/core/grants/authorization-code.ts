@@ -9,7 +9,10 @@ import { checkResourceIdentifier, invalidTarget, resolveResource } from '../toke
 import { issueTokenSet } from '../tokens/token-set.js';
 import type { Grant } from './types.js';
 
-/** RFC 9449 §10: a code whose authorization request named dpop_jkt is redeemed only with a proof of that key. */
+/**
+ * RFC 9449 §10: a code whose authorization request named dpop_jkt is redeemed only with a proof of that key. The
+ * store consumes it only then, so the refusal leaves the code to its rightful client.
+ */
 function checkDpopJkt(dpopJkt: string | undefined, proof: DpopProof | undefined): void {
   if (dpopJkt === undefined) return;
   if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'this authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of it');
@@ -30,9 +33,11 @@ export const authorizationCode: Grant = {
     // RFC 6749 §4.1.3: ensure that the authorization code was issued to the authenticated confidential client, or to
     // the public client named by client_id. The store consumes the code only for that client: another client's
     // attempt is refused with invalid_grant and changes nothing, so the rightful client can still redeem it.
-    const consumed = await store.codes.consume(tokenKey(code), { clientId: client.clientId }, now);
+    const consumed = await store.codes.consume(tokenKey(code), { clientId: client.clientId, ...(dpop && { dpopJkt: dpop.jkt }) }, now);
     if (!consumed) throw new InvalidGrant('authorization code is invalid, or was issued to another client');
     const { record, firstUse } = consumed;
+    // Before reuse detection: the store did not consume a code bound to another key, and that is no reuse.
+    checkDpopJkt(record.dpopJkt, dpop);
     if (!firstUse && record.consumedAt === null) throw new InvalidGrant('authorization code has expired');
 
     // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny the
@@ -57,8 +62,6 @@ export const authorizationCode: Grant = {
       // RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge is a PKCE downgrade attempt.
       throw new InvalidGrant('code_verifier sent, but the authorization request had no code_challenge');
     }
-
-    checkDpopJkt(record.dpopJkt, dpop);
 
     const grant = await store.grants.find(record.grantId);
     if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization grant has been revoked');

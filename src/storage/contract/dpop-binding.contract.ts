@@ -35,12 +35,16 @@ export function dpopBindingContract({ store }: ContractContext): void {
       expect(await store().tokens.find(ifAbsent.digest)).toEqual(ifAbsent);
     });
 
-    it('keeps the dpop_jkt of an authorization code', async () => {
+    it('keeps the dpop_jkt of an authorization code, and consumes it only with that key', async () => {
       const grant = await userGrant();
       const code = aCode(grant, { dpopJkt: JKT });
       await store().codes.create(code);
-      const consumed = await store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW + 1);
-      expect(consumed?.record.dpopJkt).toBe(JKT);
+      const without = await store().codes.consume(code.codeDigest, { clientId: code.clientId }, NOW + 1);
+      expect(without).toEqual({ record: code, firstUse: false });
+      const other = await store().codes.consume(code.codeDigest, { clientId: code.clientId, dpopJkt: OTHER_JKT }, NOW + 1);
+      expect(other).toEqual({ record: code, firstUse: false });
+      const consumed = await store().codes.consume(code.codeDigest, { clientId: code.clientId, dpopJkt: JKT }, NOW + 1);
+      expect(consumed).toEqual({ record: { ...code, consumedAt: NOW + 1 }, firstUse: true });
       const plain = aCode(grant);
       await store().codes.create(plain);
       const read = await store().codes.consume(plain.codeDigest, { clientId: plain.clientId }, NOW + 1);
