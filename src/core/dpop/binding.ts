@@ -67,3 +67,22 @@ export function requireProofFor(client: ClientRecord, proof: DpopProof | undefin
     throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof with every token request (dpop_bound_access_tokens)');
   }
 }
+
+/**
+ * RFC 9449 §10.1, for the PAR endpoint: a DPoP header there is an alternative to dpop_jkt. Its proof is checked (htu:
+ * the PAR endpoint) and its key is what the code gets bound to; with both, they must name the same key. Returns the
+ * thumbprint to keep as the request's dpop_jkt (undefined: neither was sent).
+ */
+export async function pushedRequestJkt(
+  header: string | string[] | undefined,
+  dpopJkt: string | undefined,
+  request: { url: string; now: number },
+  options: DpopVerifierOptions,
+): Promise<string | undefined> {
+  const proof = await tokenRequestProof(header, request, options);
+  // RFC 9449 §10.1: "the authorization server MUST reject the request" when dpop_jkt and the DPoP key differ.
+  if (proof && dpopJkt !== undefined && proof.jkt !== dpopJkt) {
+    throw new OAuthError('invalid_dpop_proof', 'dpop_jkt does not match the key of the DPoP proof');
+  }
+  return proof?.jkt ?? dpopJkt;
+}

@@ -1,4 +1,4 @@
-export { dpopRequired } from './binding.js';
+export { dpopRequired, pushedRequestJkt, refreshTokenJkt, requireProofFor, tokenRequestProof } from './binding.js';
 export { DpopProofError, type DpopErrorCode } from './errors.js';
 export { normalizeHtu } from './htu.js';
 export { createDpopNonces, DPOP_NONCE_PERIOD, type DpopNonceSource } from './nonce.js';
