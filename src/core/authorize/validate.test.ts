@@ -35,6 +35,7 @@ describe('validateAuthorizationRequest', () => {
       'prompt',
       'resource',
       'max_age',
+      'dpop_jkt',
     ]);
     // Both the scope and the prompt are wrong: scope is checked first.
     expect(code(() => validate({ scope: 'admin', prompt: 'bogus' }))).toBe('invalid_scope');

@@ -133,18 +133,18 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
     },
   },
   {
+    name: 'max_age',
+    check({ params }) {
+      const maxAge = params.get('max_age');
+      if (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge)) fail('invalid_request', 'max_age must be a non-negative integer number of seconds');
+    },
+  },
+  {
     name: 'dpop_jkt',
     check({ params }) {
       // RFC 9449 §10: dpop_jkt is the base64url SHA-256 JWK thumbprint (RFC 7638) of the client's DPoP key.
       const jkt = params.get('dpop_jkt');
       if (jkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(jkt)) fail('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)');
-    },
-  },
-  {
-    name: 'max_age',
-    check({ params }) {
-      const maxAge = params.get('max_age');
-      if (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge)) fail('invalid_request', 'max_age must be a non-negative integer number of seconds');
     },
   },
 ];
