@@ -188,6 +188,16 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   async function check(authorization: string | string[] | undefined, http: Omit<ProtectedRequest, 'authorization'> | undefined, extraScopes: readonly string[]) {
     const { scheme, token } = presentedToken(authorization, realm);
+    try {
+      return await checkToken(scheme, token, http, extraScopes);
+    } catch (err) {
+      // RFC 9449 §7.1: a request with the DPoP scheme is answered with a DPoP challenge, whatever the error.
+      if (scheme !== 'DPoP' || !(err instanceof BearerError) || err.headers['WWW-Authenticate'].startsWith('DPoP')) throw err;
+      throw new BearerError(err.code, err.description, { realm, scope: err.scope, dpopAlgorithms });
+    }
+  }
+
+  async function checkToken(scheme: TokenScheme, token: string, http: Omit<ProtectedRequest, 'authorization'> | undefined, extraScopes: readonly string[]): Promise<LatchAuth> {
     const now = Math.floor(Date.now() / 1000);
     let proof: DpopProof | undefined;
     if (scheme === 'DPoP') {

@@ -111,6 +111,14 @@ describe.each(['fastify', 'express'] as const)('%s API with DPoP', (kind) => {
     expectChallenge(await getJson(url, { authorization: `DPoP ${token}`, dpop: await proof(other, { htm: 'GET', htu: url, accessToken: 'x' }) }), 'invalid_dpop_proof');
   });
 
+  it('answers a DPoP request whose token is not for this API with a DPoP challenge (RFC 9449 §7.1)', async () => {
+    const key = await proofKey();
+    const issued = await postForm(`${ts.issuer}/token`, { grant_type: 'client_credentials', resource: OPAQUE, scope: 'read:photos' }, { clientId: m2m.clientId, clientSecret: m2m.clientSecret! }, { dpop: await proof(key, { htu: `${ts.issuer}/token` }) });
+    const token = issued.body.access_token as string;
+    const url = `${apis[kind].url}/photos`;
+    expectChallenge(await getJson(url, { authorization: `DPoP ${token}`, dpop: await proof(key, { htm: 'GET', htu: url, accessToken: token }) }), 'invalid_token');
+  });
+
   it('refuses an unbound token sent with the DPoP scheme', async () => {
     const res = await postForm(`${ts.issuer}/token`, { grant_type: 'client_credentials', resource: PHOTOS, scope: 'read:photos' }, { clientId: m2m.clientId, clientSecret: m2m.clientSecret! });
     const token = res.body.access_token as string;

@@ -225,6 +225,9 @@ describe('client credentials with DPoP, oauth4webapi', () => {
     const key = await proofKey();
     const used = await userinfoWith(`DPoP ${res.body.access_token}`, await proof(key, { htm: 'GET', htu: userinfoUrl, accessToken: res.body.access_token }));
     expectDpopChallenge(used, 'invalid_token');
+    // RFC 9449 §7.1: a DPoP request for an unknown token is answered with a DPoP challenge too.
+    const unknown = 'unknown-token-value';
+    expectDpopChallenge(await userinfoWith(`DPoP ${unknown}`, await proof(key, { htm: 'GET', htu: userinfoUrl, accessToken: unknown })), 'invalid_token');
   });
 
   it('refuses a token request without a proof from a client registered with dpop_bound_access_tokens', async () => {

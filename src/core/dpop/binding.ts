@@ -35,6 +35,13 @@ export function resourceEndpointError(err: DpopProofError, algorithms: readonly 
   return new OAuthError(err.code, err.description, { status: 401, headers });
 }
 
+/** RFC 9449 §7.1: a request with the DPoP scheme gets a DPoP challenge, whatever the error (e.g. an expired token). */
+export function asDpopChallenge(err: unknown): unknown {
+  if (!(err instanceof OAuthError) || !err.headers['WWW-Authenticate']?.startsWith('Bearer')) return err;
+  const challenge = dpopChallenge({ code: err.code, description: err.description }, { realm: 'latch', algorithms: DPOP_SIGNING_ALGS });
+  return new OAuthError(err.code, err.description, { status: err.status, headers: { ...err.headers, 'WWW-Authenticate': challenge } });
+}
+
 /** Runs a DPoP check of /userinfo, turning its refusal into the RFC 9449 §7.1 answer. */
 export async function atResource<T>(check: () => T | Promise<T>): Promise<T> {
   try {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DpopProofError } from '../../core/dpop/errors.js';
-import { atResource, resourceEndpointError } from '../../core/dpop/binding.js';
+import { asDpopChallenge, atResource, resourceEndpointError } from '../../core/dpop/binding.js';
 import { checkTokenBinding, resourceProof, tokenScheme } from '../../core/dpop/resource.js';
 import { endpointUrls } from '../../core/oidc/discovery.js';
 import { extractBearerToken, userinfo } from '../../core/oidc/userinfo.js';
@@ -32,6 +32,8 @@ export function registerUserinfo(app: FastifyInstance, ctx: AppContext): void {
       } catch (err) {
         throw err instanceof DpopProofError ? resourceEndpointError(err) : err;
       }
+    }).catch((err: unknown) => {
+      throw scheme === 'DPoP' ? asDpopChallenge(err) : err;
     });
     // RFC 9449 §9: a fresh nonce for the client's next proof.
     if (proof && dpop.nonces) reply.header('DPoP-Nonce', dpop.nonces.current(now));
