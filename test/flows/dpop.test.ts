@@ -144,6 +144,24 @@ describe('code flow and refresh of a public client, oauth4webapi with DPoP', () 
   });
 });
 
+describe('a confidential client (RFC 9449 §5)', () => {
+  it('gets DPoP access tokens, but its refresh token stays bound to the client, not the key', async () => {
+    const web = await ts.client({ kind: 'web', grantTypes: ['authorization_code', 'refresh_token'] });
+    const code = await obtainCode(ts, new Browser(), web, user);
+    const key = await proofKey();
+    const issued = await tokenWithProof({ grant_type: 'authorization_code', code: code.code, redirect_uri: code.redirectUri, code_verifier: code.verifier! }, web, await proof(key, { htu: tokenUrl }));
+    expect(issued.status, issued.text).toBe(200);
+    expect(issued.body.token_type).toBe('DPoP');
+    const other = await proofKey();
+    const refreshed = await tokenWithProof({ grant_type: 'refresh_token', refresh_token: issued.body.refresh_token }, web, await proof(other, { htu: tokenUrl }));
+    expect(refreshed.status, refreshed.text).toBe(200);
+    expect(refreshed.body.token_type).toBe('DPoP');
+    const bearer = await tokenWithProof({ grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token }, web);
+    expect(bearer.status, bearer.text).toBe(200);
+    expect(bearer.body.token_type).toBe('Bearer');
+  });
+});
+
 describe('refused proofs at /token leave the code redeemable', () => {
   const browser = new Browser();
   let key: ProofKey;
