@@ -56,6 +56,12 @@ describe('DPoP nonces', () => {
     const res = await postForm(`${one.issuer}/token`, { grant_type: 'client_credentials', scope: 'read:photos' }, basic(m2m), { dpop: await proof(key, { htu: `${one.issuer}/token` }) });
     expectTokenError(res, 400, 'use_dpop_nonce');
     expect(res.headers.get('dpop-nonce')).toBeTruthy();
+    // Asking for a nonce is how DPoP starts with nonces on, not a failure for the audit trail; a bad proof is one.
+    const bad = await postForm(`${one.issuer}/token`, { grant_type: 'client_credentials', scope: 'read:photos' }, basic(m2m), { dpop: await proof(key, { htu: `${one.issuer}/userinfo` }) });
+    expectTokenError(bad, 400, 'invalid_dpop_proof');
+    const failed = (await one.latch.store.events.page({ type: 'token.failed', clientId: m2m.clientId }, { limit: 100 })).items.map((e) => e.data.error);
+    expect(failed).toContain('invalid_dpop_proof');
+    expect(failed).not.toContain('use_dpop_nonce');
   });
 
   it('refuses a made-up nonce, and accepts at instance two the nonce instance one handed out', async () => {

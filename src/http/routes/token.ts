@@ -39,8 +39,11 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
   return { client, params: parsed.params, multi: parsed.multi, now };
 }
 
-/** RFC 8628 §3.5: a device told to keep polling has not failed; recording every poll would drown the audit trail. */
-const notFailures: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down']);
+/**
+ * RFC 8628 §3.5: a device told to keep polling has not failed; recording every poll would drown the audit trail.
+ * RFC 9449 §8: nor has a client told to use a DPoP nonce (the first request of every client, with nonces on).
+ */
+const notFailures: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down', 'use_dpop_nonce']);
 
 /** A refused token request, for the audit trail: the client (authenticated, or only claimed), the grant type, the error. */
 async function recordTokenFailure(ctx: AppContext, request: FastifyRequest, client: ClientRecord | undefined, err: unknown): Promise<void> {
