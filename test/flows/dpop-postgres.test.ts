@@ -60,4 +60,24 @@ describe('DPoP on PostgreSQL and Redis', () => {
     expect(info.body.sub).toBe(user.sub);
     expect((await getJson(userinfoUrl, { authorization: `Bearer ${token}` })).status).toBe(401);
   });
+
+  it('a proof used at one instance is refused at another (the replay cache is shared)', async () => {
+    const secondStore = await openMigratedStore({ dataDir: '/nonexistent', databaseUrl, schema, redisUrl });
+    const two = await startTestServer({ databaseUrl, redisUrl, secret: ts.latch.config.secret, issuer: ts.issuer }, { store: secondStore });
+    try {
+      const m2m = await ts.client({ kind: 'm2m', scopes: ['read:photos'] });
+      const auth = { clientId: m2m.clientId, clientSecret: m2m.clientSecret! };
+      const body = { grant_type: 'client_credentials', scope: 'read:photos' };
+      const once = await proof(await proofKey(), { htu: `${ts.issuer}/token` });
+      const first = await postForm(`${ts.url}/token`, body, auth, { dpop: once });
+      expect(first.status, first.text).toBe(200);
+      expectTokenError(await postForm(`${two.url}/token`, body, auth, { dpop: once }), 400, 'invalid_dpop_proof');
+      const fresh = await postForm(`${two.url}/token`, body, auth, { dpop: await proof(await proofKey(), { htu: `${ts.issuer}/token` }) });
+      expect(fresh.status, fresh.text).toBe(200);
+      expect(fresh.body.token_type).toBe('DPoP');
+    } finally {
+      await two.close();
+      await secondStore.close();
+    }
+  });
 });
