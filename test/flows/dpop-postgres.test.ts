@@ -12,7 +12,7 @@ import { expectTokenError, getJson, obtainCode, postForm } from '../helpers/oaut
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
-const redisUrl = process.env.LATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const redisUrl = process.env.LATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('DPoP on PostgreSQL and Redis', () => {
   const schema = `latch_dpop_${randomBytes(6).toString('hex')}`;
