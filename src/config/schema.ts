@@ -64,6 +64,8 @@ export const settings = {
   shutdownTimeout: { env: 'LATCH_SHUTDOWN_TIMEOUT', doc: 'After the delay: seconds requests in flight get to finish before the remaining connections are closed.', default: 10 },
   backchannelLogoutTimeout: { env: 'LATCH_BACKCHANNEL_LOGOUT_TIMEOUT', doc: "Back-Channel Logout: seconds each attempt to POST a logout token to a client's backchannel_logout_uri may take (decimals allowed).", default: 5 },
   backchannelLogoutAttempts: { env: 'LATCH_BACKCHANNEL_LOGOUT_ATTEMPTS', doc: 'Back-Channel Logout: attempts per logout token (1 s before the first retry, doubling) before a logout.backchannel_failed event.', default: 4 },
+  dpopNonce: { env: 'LATCH_DPOP_NONCE', doc: 'DPoP (RFC 9449 §8): require a server nonce in every proof at /token and /userinfo (use_dpop_nonce; stateless, accepted by every instance with the same secret).', default: false },
+  dpopIatWindow: { env: 'LATCH_DPOP_IAT_WINDOW', doc: "DPoP: seconds a proof's iat may be away from the server clock, either way (its jti is remembered that long), at most 600.", default: 60 },
 } as const;
 
 const seconds = z.coerce.number().int().positive();
@@ -263,6 +265,8 @@ export const configSchema = z
     requestUriRemote: booleanSetting(false),
     backchannelLogoutTimeout: z.coerce.number().positive().max(60).default(5),
     backchannelLogoutAttempts: z.coerce.number().int().min(1).max(10).default(4),
+    dpopNonce: booleanSetting(false),
+    dpopIatWindow: seconds.max(600).default(60),
   })
   .strict()
   // Node's HTTP server refuses a headers timeout longer than its request timeout.

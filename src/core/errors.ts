@@ -30,7 +30,9 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
-  | 'invalid_target';
+  | 'invalid_target'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 export interface OAuthErrorOptions {
   /** HTTP status; defaults to 400 (401 for invalid_client / invalid_token, 403 insufficient_scope). */

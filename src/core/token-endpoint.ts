@@ -1,7 +1,9 @@
 import type { ClientRecord } from '../storage/types.js';
 import { OAuthError, UnauthorizedClient } from './errors.js';
 import { grants } from './grants/registry.js';
-import type { Grant, GrantDeps, TokenResponse } from './grants/types.js';
+import { requireProofFor } from './dpop/binding.js';
+import type { DpopProof } from './dpop/proof.js';
+import type { Grant, GrantDeps, TokenRequest, TokenResponse } from './grants/types.js';
 import { onlyParams, type Params, required } from './params.js';
 
 /** RFC 6749 §3.2: the token endpoint. The client is already authenticated by the caller. */
@@ -12,6 +14,7 @@ export async function handleTokenRequest(
   deps: GrantDeps,
   clientIp?: string,
   registry: ReadonlyMap<string, Grant> = grants,
+  dpop?: DpopProof,
 ): Promise<TokenResponse> {
   const grantType = required(params, 'grant_type');
   const grant = registry.get(grantType);
@@ -27,5 +30,8 @@ export async function handleTokenRequest(
   // RFC 6749 §3.1: "The authorization server MUST ignore unrecognized request parameters": a grant sees only those
   // it declares (ARCHITECTURE §Conventions 1).
   const declared = onlyParams(params, grant.parameters);
-  return grant.handle(clientIp === undefined ? { client, params: declared, now } : { client, params: declared, now, clientIp }, deps);
+  // RFC 9449 §5.2 dpop_bound_access_tokens: no token without a proof for such a client.
+  requireProofFor(client, dpop);
+  const request: TokenRequest = { client, params: declared, now, ...(clientIp !== undefined && { clientIp }), ...(dpop && { dpop }) };
+  return grant.handle(request, deps);
 }

@@ -21,11 +21,16 @@ declare global {
  *
  * Pass a verifier made once with `createTokenVerifier` to share its caches between routes.
  */
-export function requireToken(options: TokenVerifierOptions | TokenVerifier, route: { scopes?: readonly string[] } = {}): RequestHandler {
+export function requireToken(options: TokenVerifierOptions | TokenVerifier, route: { scopes?: readonly string[]; origin?: string } = {}): RequestHandler {
   const verifier = 'verify' in options ? options : createTokenVerifier(options);
   return function latchRequireToken(req: Request, res: Response, next: NextFunction) {
-    verifier.verify(req.headers.authorization, route.scopes).then(
+    // RFC 9449 §7.1: the DPoP proof is checked against this method and URL (htu: what the client addressed). `origin`:
+    // the origin clients address this API at (behind a proxy); default: from the request.
+    const origin = route.origin ?? `${req.protocol}://${req.get('host') ?? ''}`;
+    const request = { authorization: req.headers.authorization, dpop: req.headers.dpop, method: req.method, url: origin + req.originalUrl };
+    verifier.verifyRequest(request, route.scopes).then(
       (auth) => {
+        if (auth.dpopNonce !== undefined) res.set('DPoP-Nonce', auth.dpopNonce);
         req.latch = auth;
         res.locals.latch = auth;
         next();

@@ -7,4 +7,9 @@ export {
   type LatchAuth,
   type TokenVerifier,
   type TokenVerifierOptions,
+  type DpopOptions,
+  type ProtectedRequest,
 } from './verifier.js';
+export { createDpopNonces, type DpopNonceSource } from '../core/dpop/nonce.js';
+export type { DpopReplayCache } from '../core/dpop/proof.js';
+export { memoryReplayCache } from './replay-cache.js';

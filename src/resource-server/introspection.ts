@@ -89,7 +89,8 @@ export function introspectionClient(options: IntrospectionOptions) {
       // RFC 9068 §2.2 mirrored: a token without a person has the client as its subject.
       const claims: AccessTokenClaims = { ...answer.claims, sub: answer.claims.sub ?? answer.claims.client_id };
       // RFC 7662 §4: the resource server checks what the token is for; a refresh token is not an access token.
-      if (claims.token_type !== undefined && String(claims.token_type).toLowerCase() !== 'bearer') {
+      // RFC 9449 §6.2: a DPoP-bound access token is introspected with token_type DPoP.
+      if (claims.token_type !== undefined && !['bearer', 'dpop'].includes(String(claims.token_type).toLowerCase())) {
         throw invalid('the token is not an access token');
       }
       const audiences = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];

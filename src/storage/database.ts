@@ -92,6 +92,8 @@ export interface AuthorizationCodesTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** RFC 9449 §10: the authorization request's dpop_jkt (migration 018). */
+  dpop_jkt: string | null;
 }
 
 export interface TokensTable {
@@ -109,6 +111,8 @@ export interface TokensTable {
   revoked_at: number | null;
   /** Set when a refresh token is rotated: the key of its successor. */
   successor_digest: string | null;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (migration 018). */
+  jkt: string | null;
 }
 
 export interface ConsentsTable {

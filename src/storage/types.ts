@@ -300,6 +300,8 @@ export interface AuthorizationCodeRecord {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §10: the dpop_jkt of the authorization request; the token request must prove that key. */
+  dpopJkt?: string;
 }
 
 export interface AuthorizationCodesRepository {
@@ -309,10 +311,11 @@ export interface AuthorizationCodesRepository {
    * `firstUse` is true only for the one call that consumed it; a later call by that client gets the record with
    * `firstUse: false` (code reuse), and so does a call for an expired code (with `consumedAt` still null).
    * undefined when unknown or issued to another client: RFC 6749 §4.1.3, that refusal changes nothing.
+   * RFC 9449 §10: a code bound to a DPoP key (`dpopJkt`) is consumed only with `expected.dpopJkt` equal to it.
    */
   consume(
     codeDigest: string,
-    expected: { clientId: string },
+    expected: { clientId: string; dpopJkt?: string },
     now: number,
   ): Promise<{ record: AuthorizationCodeRecord; firstUse: boolean } | undefined>;
 }
@@ -336,6 +339,8 @@ export interface TokenRecord {
   /** Set when a refresh token is rotated. */
   consumedAt: number | null;
   revokedAt: number | null;
+  /** RFC 9449 §6: the RFC 7638 thumbprint of the DPoP key the token is bound to (absent: a bearer token). */
+  jkt?: string;
 }
 
 export interface TokenConsumeExpectation {
@@ -343,6 +348,8 @@ export interface TokenConsumeExpectation {
   clientId: string;
   /** The key of the token this one is rotated into, recorded with the consumption. */
   successorDigest?: string;
+  /** RFC 9449 §5: the DPoP key the request proved; a token bound to another key (or to one, without a proof) is not consumed. */
+  jkt?: string;
 }
 
 export interface TokenConsumption {

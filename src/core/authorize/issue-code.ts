@@ -64,6 +64,8 @@ export async function issueCodeForGrant(
     createdAt: now,
     expiresAt: now + codeLifetime(request.client, deps.codeTtl),
     consumedAt: null,
+    // RFC 9449 §10: the token request must prove the key of dpop_jkt.
+    ...(request.dpopJkt !== undefined && { dpopJkt: request.dpopJkt }),
   });
   return code;
 }

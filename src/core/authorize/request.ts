@@ -25,6 +25,8 @@ export interface AuthorizationRequest {
   resource: string | undefined;
   /** OIDC Core §5.5: the parsed claims parameter, if sent. */
   claims?: ClaimsRequest | undefined;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to. */
+  dpopJkt?: string | undefined;
   /** The validated parameters, kept to resume the request after an interaction. */
   params: Record<string, string>;
 }

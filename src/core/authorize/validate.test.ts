@@ -46,6 +46,7 @@ describe('validateAuthorizationRequest', () => {
       'pairwise sector',
       'FAPI 2.0: response type code',
       'FAPI 2.0: PKCE S256',
+      'dpop_jkt',
     ]);
     // Both the scope and the prompt are wrong: scope is checked first.
     expect(code(() => validate({ scope: 'admin', prompt: 'bogus' }))).toBe('invalid_scope');

@@ -195,6 +195,14 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
     },
   },
   ...fapi2AuthorizationChecks,
+  {
+    name: 'dpop_jkt',
+    check({ params }) {
+      // RFC 9449 §10: dpop_jkt is the base64url SHA-256 JWK thumbprint (RFC 7638) of the client's DPoP key.
+      const jkt = params.get('dpop_jkt');
+      if (jkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(jkt)) fail('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)');
+    },
+  },
 ];
 
 /**
@@ -239,6 +247,7 @@ export function validateAuthorizationRequest(
     uiLocales: params.get('ui_locales'),
     resource: requestedResource(parsed.multi.get('resource'), true),
     claims: parseClaimsParameter(params.get('claims')),
+    dpopJkt: params.get('dpop_jkt'),
     params: Object.fromEntries(params),
   };
 }

@@ -1,5 +1,7 @@
 import { isDisabled } from '../accounts/person-scopes.js';
-import { InvalidGrant } from '../errors.js';
+import { refreshTokenJkt } from '../dpop/binding.js';
+import type { DpopProof } from '../dpop/proof.js';
+import { InvalidGrant, OAuthError } from '../errors.js';
 import { required, spaceList } from '../params.js';
 import { codeVerifierPattern, verifyS256 } from '../pkce.js';
 import { tokenKey } from '../tokens/token-key.js';
@@ -8,11 +10,22 @@ import { issueTokenSet } from '../tokens/token-set.js';
 import { claimsRequestOf } from '../oidc/claims-request.js';
 import type { Grant } from './types.js';
 
+/**
+ * RFC 9449 §10: a code whose authorization request named dpop_jkt is redeemed only with a proof of that key. The
+ * store consumes it only then, so the refusal leaves the code to its rightful client.
+ */
+function checkDpopJkt(dpopJkt: string | undefined, proof: DpopProof | undefined): void {
+  if (dpopJkt === undefined) return;
+  if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'this authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of it');
+  // RFC 9449 §10: "If they do not match, it MUST reject the request."
+  if (proof.jkt !== dpopJkt) throw new InvalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request');
+}
+
 export const authorizationCode: Grant = {
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier', 'resource'],
 
-  async handle({ client, params, now }, deps) {
+  async handle({ client, params, now, dpop }, deps) {
     const code = required(params, 'code');
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
@@ -21,9 +34,11 @@ export const authorizationCode: Grant = {
     // RFC 6749 §4.1.3: ensure that the authorization code was issued to the authenticated confidential client, or to
     // the public client named by client_id. The store consumes the code only for that client: another client's
     // attempt is refused with invalid_grant and changes nothing, so the rightful client can still redeem it.
-    const consumed = await store.codes.consume(tokenKey(code), { clientId: client.clientId }, now);
+    const consumed = await store.codes.consume(tokenKey(code), { clientId: client.clientId, ...(dpop && { dpopJkt: dpop.jkt }) }, now);
     if (!consumed) throw new InvalidGrant('authorization code is invalid, or was issued to another client');
     const { record, firstUse } = consumed;
+    // Before reuse detection: the store did not consume a code bound to another key, and that is no reuse.
+    checkDpopJkt(record.dpopJkt, dpop);
     if (!firstUse && record.consumedAt === null) throw new InvalidGrant('authorization code has expired');
 
     // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny the
@@ -83,6 +98,8 @@ export const authorizationCode: Grant = {
         withIdToken: scopes.includes('openid'),
         claims: claimsRequestOf(record.data),
         now,
+        jkt: dpop?.jkt,
+        refreshJkt: refreshTokenJkt(client, dpop),
       },
       deps,
     );

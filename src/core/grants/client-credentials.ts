@@ -22,7 +22,7 @@ export const clientCredentials: Grant = {
   grantType: 'client_credentials',
   parameters: ['scope', 'resource'],
 
-  async handle({ client, params, now }, deps) {
+  async handle({ client, params, now, dpop }, deps) {
     // RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients."
     if (client.metadata.token_endpoint_auth_method === 'none') {
       throw new UnauthorizedClient('the client_credentials grant is for confidential clients only; a public client cannot use it');
@@ -50,8 +50,8 @@ export const clientCredentials: Grant = {
     // RFC 6749 §3.3: a request without scope gets a pre-defined default; here the client's registered scopes.
     const scopes = target.api ? target.scopes : (requested ?? defaultClientScopes(client));
 
-    const access = await issueAccessToken({ client, grantId: null, sub: null, scopes, api: target.api, now }, deps);
-    const response: TokenResponse = { access_token: access.value, token_type: 'Bearer', expires_in: access.expiresIn };
+    const access = await issueAccessToken({ client, grantId: null, sub: null, scopes, api: target.api, now, jkt: dpop?.jkt }, deps);
+    const response: TokenResponse = { access_token: access.value, token_type: access.tokenType, expires_in: access.expiresIn };
     if (scopes.length > 0) response.scope = scopes.join(' ');
     return response;
   },

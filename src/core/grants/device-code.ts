@@ -6,6 +6,7 @@ import { required, spaceList } from '../params.js';
 import { digest } from '../tokens/hash.js';
 import { checkResourceIdentifier, resolveResource } from '../tokens/resource.js';
 import { issueTokenSet } from '../tokens/token-set.js';
+import { refreshTokenJkt } from '../dpop/binding.js';
 import type { Grant } from './types.js';
 
 /**
@@ -16,7 +17,7 @@ export const deviceCode: Grant = {
   grantType: deviceCodeGrantType,
   parameters: ['device_code', 'resource'],
 
-  async handle({ client, params, now }, deps) {
+  async handle({ client, params, now, dpop }, deps) {
     const value = required(params, 'device_code');
     const { store } = deps;
     const codeDigest = digest(value);
@@ -85,6 +86,8 @@ export const deviceCode: Grant = {
         withRefreshToken: client.metadata.grant_types.includes('refresh_token'),
         withIdToken: scopes.includes('openid'),
         now,
+        jkt: dpop?.jkt,
+        refreshJkt: refreshTokenJkt(client, dpop),
       },
       deps,
     );

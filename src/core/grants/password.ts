@@ -5,6 +5,7 @@ import { scopesForPerson } from '../accounts/person-scopes.js';
 import { required, spaceList } from '../params.js';
 import { newSortableId } from '../tokens/token-key.js';
 import { issueTokenSet } from '../tokens/token-set.js';
+import { refreshTokenJkt } from '../dpop/binding.js';
 import type { Grant } from './types.js';
 import { ACR_PWD } from '../accounts/acr.js';
 import { clientRequiredAcr, hasSecondFactor } from '../accounts/mfa-policy.js';
@@ -19,7 +20,7 @@ export const password: Grant = {
   parameters: ['username', 'password', 'scope'],
   enabled: (settings) => settings.passwordGrant,
 
-  async handle({ client, params, now, clientIp }, deps) {
+  async handle({ client, params, now, clientIp, dpop }, deps) {
     // RFC 6749 §4.3.2: username and password are REQUIRED.
     const username = required(params, 'username');
     const secret = required(params, 'password');
@@ -100,6 +101,8 @@ export const password: Grant = {
         withRefreshToken: client.metadata.grant_types.includes('refresh_token'),
         withIdToken: granted.includes('openid'),
         now,
+        jkt: dpop?.jkt,
+        refreshJkt: refreshTokenJkt(client, dpop),
       },
       deps,
     );

@@ -1,6 +1,8 @@
 import type { ClientRecord, TokenConsumption, TokenRecord } from '../../storage/types.js';
 import { isDisabled } from '../accounts/person-scopes.js';
-import { InvalidGrant, InvalidScope } from '../errors.js';
+import { refreshTokenJkt } from '../dpop/binding.js';
+import type { DpopProof } from '../dpop/proof.js';
+import { InvalidGrant, InvalidScope, OAuthError } from '../errors.js';
 import { type Params, required, spaceList } from '../params.js';
 import { newRefreshSuccessor, recomputeRefreshSuccessor } from '../tokens/refresh-successor.js';
 import { tokenKey } from '../tokens/token-key.js';
@@ -87,11 +89,21 @@ async function refreshWithoutRotation(value: string, client: ClientRecord, deps:
   return token;
 }
 
+/**
+ * RFC 9449 §5: a refresh token bound to a DPoP key (a public client's) is used only with a proof of that key. The
+ * store did not rotate it; the refusal changes nothing, and is no sign of reuse.
+ */
+function checkBinding(record: TokenRecord, proof: DpopProof | undefined): void {
+  if (record.jkt === undefined || record.jkt === proof?.jkt) return;
+  if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'this refresh token is bound to a DPoP key: send a DPoP proof of it');
+  throw new InvalidGrant('the refresh token is bound to another DPoP key than the proof');
+}
+
 export const refreshToken: Grant = {
   grantType: 'refresh_token',
   parameters: ['refresh_token', 'scope', 'resource'],
 
-  async handle({ client, params, now }, deps) {
+  async handle({ client, params, now, dpop }, deps) {
     const value = required(params, 'refresh_token');
     const { store, refreshReuse } = deps;
     const key = tokenKey(value);
@@ -112,12 +124,14 @@ export const refreshToken: Grant = {
     let successor: string | undefined;
     if (rotates) {
       const next = newRefreshSuccessor(refreshReuse.successorKey, value);
-      const consumed = await store.tokens.consume(key, { ...expected, successorDigest: next.key }, now);
+      const consumed = await store.tokens.consume(key, { ...expected, successorDigest: next.key, ...(dpop && { jkt: dpop.jkt }) }, now);
       if (!consumed) throw new InvalidGrant('refresh token is invalid, or was issued to another client');
+      checkBinding(consumed.record, dpop);
       successor = consumed.firstUse ? next.value : await replay(consumed, value, refreshReuse, deps, now);
       record = consumed.record;
     } else {
       record = await refreshWithoutRotation(value, client, deps, now);
+      checkBinding(record, dpop);
     }
 
     if (!record.grantId || !record.sub) throw new InvalidGrant('refresh token is invalid');
@@ -157,6 +171,9 @@ export const refreshToken: Grant = {
         // OIDC Core §5.5: the claims request of the grant still applies after a refresh (kept in the token's data).
         claims: claimsRequestOf(record.data),
         now,
+        jkt: dpop?.jkt,
+        // RFC 9449 §5: a bound refresh token's successor stays bound to the same key.
+        refreshJkt: record.jkt ?? refreshTokenJkt(client, dpop),
       },
       deps,
     );

@@ -152,7 +152,7 @@ export const tokenExchange: Grant = {
   parameters: ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'resource', 'audience', 'scope', 'requested_token_type'],
   enabled: (settings) => settings.tokenExchange === true,
 
-  async handle({ client, params, now, clientIp }, deps) {
+  async handle({ client, params, now, clientIp, dpop }, deps) {
     // RFC 8693 §2.1: the client is authenticated; Latch lets confidential clients (the APIs' own clients) exchange.
     if (client.metadata.token_endpoint_auth_method === 'none') {
       throw new UnauthorizedClient('token exchange is for confidential clients only; a public client cannot use it');
@@ -199,14 +199,15 @@ export const tokenExchange: Grant = {
     if (subject.authTime !== undefined) data.auth_time = subject.authTime;
     if (subject.amr !== undefined) data.amr = subject.amr;
     const access = await issueAccessToken(
-      { client, grantId: subject.grantId, sub: user.sub, scopes: resolved.scopes, api: resolved.api, authTime: subject.authTime, amr: subject.amr, data, act, notAfter, now },
+      { client, grantId: subject.grantId, sub: user.sub, scopes: resolved.scopes, api: resolved.api, authTime: subject.authTime, amr: subject.amr, data, act, notAfter, now, jkt: dpop?.jkt },
       deps,
     );
     const response: TokenResponse = {
       access_token: access.value,
       // RFC 8693 §2.2.1: issued_token_type is REQUIRED.
       issued_token_type: ACCESS_TOKEN_TYPE,
-      token_type: 'Bearer',
+      // RFC 9449 §5: DPoP when the request proved a key, and the token is bound to it.
+      token_type: access.tokenType,
       expires_in: access.expiresIn,
     };
     if (resolved.scopes.length > 0) response.scope = resolved.scopes.join(' ');

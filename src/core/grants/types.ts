@@ -2,11 +2,13 @@ import type { MfaSetting } from '../accounts/mfa-policy.js';
 import type { KeyRing } from '../../keys/types.js';
 import type { ClientRecord, Store } from '../../storage/types.js';
 import type { ThrottleDeps } from '../accounts/throttle.js';
+import type { DpopProof } from '../dpop/proof.js';
 import type { Params } from '../params.js';
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: DPoP when the access token is bound to the proof's key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -60,6 +62,8 @@ export interface TokenRequest {
   now: number;
   /** The client's IP address, for per-address rate limits (the password grant). */
   clientIp?: string;
+  /** RFC 9449 §5: the verified DPoP proof of this request, if it sent one; its key binds the tokens issued. */
+  dpop?: DpopProof;
 }
 
 /** ARCHITECTURE §Conventions 1: a grant declares its type, its allowed parameters and its handler. */

@@ -9,6 +9,7 @@ import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
 import { FAPI2_ALGS, type ProfileSettings } from '../fapi/profile.js';
 import { registrationEnabled, registrationPath, type RegistrationMode } from '../registration/endpoint.js';
+import { DPOP_SIGNING_ALGS } from '../dpop/proof.js';
 
 export const endpointPaths = {
   authorization: '/authorize',
@@ -97,6 +98,8 @@ export function providerMetadata(
     request_object_signing_alg_values_supported: [...requestObjectAlgorithms, 'none'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: DPoP is always accepted at /token and /userinfo, with these (asymmetric) proof algorithms.
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     // OIDC Discovery §3: the languages of the pages (src/pages/messages; a test keeps the two lists equal).
     ui_locales_supported: ['en', 'de', 'fr', 'es'],
     // OIDC Back-Channel Logout 1.0 §2.1: logout tokens to every client of a session that ends, always with its sid.

@@ -1,5 +1,5 @@
 import type { KeyRing, SigningAlg } from '../../keys/types.js';
-import type { ClientRecord, Store } from '../../storage/types.js';
+import type { ClientRecord, Store, TokenRecord } from '../../storage/types.js';
 import { OAuthError } from '../errors.js';
 import { spaceList } from '../params.js';
 import { findUsableToken } from '../tokens/opaque.js';
@@ -26,7 +26,8 @@ export interface PresentedBearer {
  * is not accepted, but a token there still counts as a method, so it cannot ride along with another one.
  */
 export function extractBearerToken({ authorization, body, query }: PresentedBearer): string {
-  const fromHeader = authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined;
+  // RFC 9449 §7.1: a DPoP-bound token comes with the DPoP scheme (its proof is checked by the caller).
+  const fromHeader = authorization && /^(bearer|dpop) /i.test(authorization) ? authorization.slice(authorization.indexOf(' ') + 1).trim() : undefined;
   // RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request."
   const methods = [fromHeader, body, query].filter((value) => value !== undefined).length;
   if (methods > 1) throw bearerError('invalid_request', 'the access token must be sent by one method only', 400);
@@ -60,12 +61,19 @@ export interface UserinfoResult {
  * OIDC Core §5.3: the claims about the person, for the scopes of the access token and the `userinfo` member of the
  * claims parameter (§5.5) that the token kept; `sub` as the client knows the person (pairwise, §8).
  */
-export async function userinfo(token: string, deps: UserinfoDeps, now: number): Promise<UserinfoResult> {
+export async function userinfo(
+  token: string,
+  deps: UserinfoDeps,
+  now: number,
+  checkBinding?: (record: TokenRecord) => void,
+): Promise<UserinfoResult> {
   const { store } = deps;
   const record = await findUsableToken(token, store.tokens, now);
   if (!record || record.kind !== 'access_token') {
     throw bearerError('invalid_token', 'the access token is invalid, expired or revoked', 401);
   }
+  // RFC 9449 §7: a DPoP-bound token only with a proof of its key, an unbound one only as a bearer token.
+  checkBinding?.(record);
   const scopes = spaceList(record.scope);
   if (!record.sub || !scopes.includes('openid')) {
     throw bearerError('insufficient_scope', 'the access token was not issued for the openid scope', 403);

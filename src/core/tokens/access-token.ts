@@ -24,6 +24,8 @@ export interface AccessTokenInput {
   /** The latest expiry allowed (token exchange: never beyond the subject token's). */
   notAfter?: number | undefined;
   now: number;
+  /** RFC 9449 §6: the DPoP key thumbprint to bind the token to; undefined: a bearer token. */
+  jkt?: string | undefined;
 }
 
 export interface AccessTokenDeps {
@@ -37,6 +39,8 @@ export interface IssuedAccessToken {
   format: AccessTokenFormat;
   expiresIn: number;
   record: TokenRecord;
+  /** RFC 9449 §5: the token_type of the response. */
+  tokenType: 'Bearer' | 'DPoP';
 }
 
 /**
@@ -51,12 +55,13 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
   const data = input.act === undefined ? (input.data ?? {}) : { ...input.data, act: input.act };
   const scope = input.scopes.join(' ');
   const audience = api?.identifier ?? null;
+  const tokenType = input.jkt === undefined ? 'Bearer' : 'DPoP';
   if (api?.tokenFormat !== 'jwt') {
     const { value, record } = await issueOpaqueToken(
-      { kind: 'access_token', grantId: input.grantId, clientId: client.clientId, sub: input.sub, scope, audience, data, now, ttl },
+      { kind: 'access_token', grantId: input.grantId, clientId: client.clientId, sub: input.sub, scope, audience, data, now, ttl, jkt: input.jkt },
       deps.store.tokens,
     );
-    return { value, format: 'opaque', expiresIn: ttl, record };
+    return { value, format: 'opaque', expiresIn: ttl, record, tokenType };
   }
   const jti = newSortableId();
   const value = await signJwtAccessToken(
@@ -75,6 +80,7 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
       amr: input.amr,
       alg: api.signingAlg as SigningAlg,
       act: input.act,
+      jkt: input.jkt,
     },
     deps.keys,
   );
@@ -91,7 +97,8 @@ export async function issueAccessToken(input: AccessTokenInput, deps: AccessToke
     expiresAt: now + ttl,
     consumedAt: null,
     revokedAt: null,
+    ...(input.jkt !== undefined && { jkt: input.jkt }),
   };
   await deps.store.tokens.create(record);
-  return { value, format: 'jwt', expiresIn: ttl, record };
+  return { value, format: 'jwt', expiresIn: ttl, record, tokenType };
 }

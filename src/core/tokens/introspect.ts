@@ -53,7 +53,8 @@ export async function introspect(
     active: true,
     scope: record.scope,
     client_id: record.clientId,
-    token_type: record.kind === 'access_token' ? 'Bearer' : 'refresh_token',
+    // RFC 9449 §6.2: a DPoP-bound access token is introspected with token_type DPoP.
+    token_type: record.kind === 'access_token' ? (record.jkt === undefined ? 'Bearer' : 'DPoP') : 'refresh_token',
     exp: record.expiresAt,
     iat: record.createdAt,
     iss: deps.issuer,
@@ -66,6 +67,8 @@ export async function introspect(
     if (owner) response.sub = subjectFor(owner, record.sub, deps.pairwiseSalt);
   }
   if (record.audience) response.aud = record.audience;
+  // RFC 9449 §6.2: the thumbprint of the key the token is bound to, as in a JWT access token's cnf.
+  if (record.jkt !== undefined) response.cnf = { jkt: record.jkt };
   // How the person authenticated, as the ID token and a JWT access token say it (RFC 9068 §2.2.1).
   if (typeof record.data.auth_time === 'number') response.auth_time = record.data.auth_time;
   const amr = amrOf(record.data);

@@ -21,6 +21,8 @@ export interface JwtAccessTokenInput {
   alg: SigningAlg;
   /** RFC 8693 §4.1: the actor of a delegated token. */
   act?: ActClaim | undefined;
+  /** RFC 9449 §6.1: the DPoP key thumbprint the token is bound to. */
+  jkt?: string | undefined;
 }
 
 /** RFC 9068 §2: a JWT access token, signed with the active key for `alg`. */
@@ -45,6 +47,8 @@ export async function signJwtAccessToken(input: JwtAccessTokenInput, keys: Pick<
   }
   // RFC 8693 §4.1: "The act (actor) claim provides a means within a JWT to express that delegation has occurred".
   if (input.act !== undefined) payload.act = input.act;
+  // RFC 9449 §6.1: a DPoP-bound JWT access token carries the key's thumbprint as cnf.jkt (RFC 7800 §3.1).
+  if (input.jkt !== undefined) payload.cnf = { jkt: input.jkt };
   // RFC 9068 §2.1: "Resource servers MUST verify that the 'typ' header value is 'at+jwt'".
   return keys.sign(payload, { alg: input.alg, typ: JWT_ACCESS_TOKEN_TYPE });
 }

@@ -11,6 +11,8 @@ export interface OpaqueTokenInput {
   data?: Record<string, unknown>;
   now: number;
   ttl: number;
+  /** RFC 9449 §6: the DPoP key thumbprint the token is bound to. */
+  jkt?: string | undefined;
 }
 
 /** Mints a random bearer value and stores only its digest. */
@@ -36,6 +38,7 @@ export function opaqueTokenRecord(input: OpaqueTokenInput, value: string): Token
     expiresAt: input.now + input.ttl,
     consumedAt: null,
     revokedAt: null,
+    ...(input.jkt !== undefined && { jkt: input.jkt }),
   };
 }
 

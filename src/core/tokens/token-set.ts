@@ -36,6 +36,10 @@ export interface TokenSetInput {
   /** OIDC Core §5.5: the claims parameter of the authorization request; every token of the grant keeps it. */
   claims?: ClaimsRequest | undefined;
   now: number;
+  /** RFC 9449 §6: the DPoP key thumbprint the access token is bound to (the request's proof). */
+  jkt?: string | undefined;
+  /** RFC 9449 §5: the DPoP key thumbprint the refresh token is bound to (public clients only, `refreshTokenJkt`). */
+  refreshJkt?: string | undefined;
 }
 
 /** Access token, optional refresh token and optional ID token for one user grant. */
@@ -47,12 +51,12 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
   const scopes = scopesForPerson(user, input.scopes);
   const accessScopes = scopesForPerson(user, input.accessScopes ?? input.scopes);
   const access = await issueAccessToken(
-    { client, grantId, sub: user.sub, scopes: accessScopes, api: input.api, authTime: input.authTime, amr: input.amr, data, now },
+    { client, grantId, sub: user.sub, scopes: accessScopes, api: input.api, authTime: input.authTime, amr: input.amr, data, now, jkt: input.jkt },
     deps,
   );
   // RFC 6749 §5.1: `scope` is the scope of the access token.
   const scope = accessScopes.join(' ');
-  const response: TokenResponse = { access_token: access.value, token_type: 'Bearer', expires_in: access.expiresIn };
+  const response: TokenResponse = { access_token: access.value, token_type: access.tokenType, expires_in: access.expiresIn };
   if (scope !== '') response.scope = scope;
   if (input.withRefreshToken) {
     const refreshResource = input.refreshResource === undefined ? input.api?.identifier : input.refreshResource;
@@ -65,6 +69,7 @@ export async function issueTokenSet(input: TokenSetInput, deps: GrantDeps): Prom
       data: refreshResource ? { ...data, resource: refreshResource } : data,
       now,
       ttl: policy.refreshTokenTtl,
+      jkt: input.refreshJkt,
     };
     let refresh: { value: string };
     if (input.refreshSuccessor === undefined) {

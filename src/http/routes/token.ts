@@ -7,12 +7,14 @@ import { grants } from '../../core/grants/registry.js';
 import { handleTokenRequest } from '../../core/token-endpoint.js';
 import { profiledClients } from '../../core/fapi/profile.js';
 import { introspect } from '../../core/tokens/introspect.js';
+import { tokenRequestProof } from '../../core/dpop/binding.js';
 import { requestedResource } from '../../core/tokens/resource.js';
 import { revoke } from '../../core/tokens/revoke.js';
 import { isOAuthError } from '../../core/errors.js';
 import { recordEvent } from '../../observability/events.js';
 import type { ClientRecord } from '../../storage/types.js';
 import type { AppContext } from '../context.js';
+import { dpopVerifierOptions } from '../dpop.js';
 import { bodyParams, requireForm } from '../form.js';
 import { noStore, sendJson } from '../responses.js';
 import { rehashFailureReporter, throttleDeps, throttleLimits } from '../throttle.js';
@@ -40,8 +42,11 @@ export async function authenticatedRequest(ctx: AppContext, request: FastifyRequ
   return { client, params: parsed.params, multi: parsed.multi, now };
 }
 
-/** RFC 8628 §3.5: a device told to keep polling has not failed; recording every poll would drown the audit trail. */
-const notFailures: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down']);
+/**
+ * RFC 8628 §3.5: a device told to keep polling has not failed; recording every poll would drown the audit trail.
+ * RFC 9449 §8: nor has a client told to use a DPoP nonce (the first request of every client, with nonces on).
+ */
+const notFailures: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down', 'use_dpop_nonce']);
 
 /** A refused token request, for the audit trail: the client (authenticated, or only claimed), the grant type, the error. */
 async function recordTokenFailure(ctx: AppContext, request: FastifyRequest, client: ClientRecord | undefined, err: unknown): Promise<void> {
@@ -83,6 +88,8 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
     refreshReuse: { interval: ctx.config.refreshReuseInterval, successorKey: ctx.refreshSuccessorKey },
   };
 
+  const dpop = dpopVerifierOptions(ctx);
+
   app.post('/token', { config: { cors: 'client' } }, async (request, reply) => {
     let client: ClientRecord | undefined;
     try {
@@ -92,7 +99,11 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       // RFC 8707 §2: one resource per token request (Latch issues one audience per access token), for the grants that
       // read one; the others ignore it like any parameter they do not declare (RFC 6749 §3.1).
       if (grants.get(params.get('grant_type') ?? '')?.parameters.includes('resource')) requestedResource(multi.get('resource'));
-      const response = await handleTokenRequest(client, params, now, grantDeps, request.ip);
+      // RFC 9449 §5: a DPoP proof binds the tokens to its key; without the header nothing more runs.
+      const proof = await tokenRequestProof(request.headers.dpop, { url: urls.token, now }, dpop);
+      const response = await handleTokenRequest(client, params, now, grantDeps, request.ip, grants, proof);
+      // RFC 9449 §8: a fresh nonce with each answer to a DPoP request, for the client's next proof.
+      if (proof && dpop.nonces) reply.header('DPoP-Nonce', dpop.nonces.current(now));
       request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
       ctx.metrics?.tokenIssued(params.get('grant_type') ?? '', client.metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential');
       return sendJson(reply, response);

@@ -21,6 +21,7 @@ import { factorsContract } from './factors.contract.js';
 import { purgeContract } from './purge.contract.js';
 import { pushedRequestsContract } from './pushed-requests.contract.js';
 import { registrationContract } from './registration.contract.js';
+import { dpopBindingContract } from './dpop-binding.contract.js';
 
 export interface ContractBackend {
   /** Opens a new, unmigrated store over the backend's database; every call reaches the same data. */
@@ -70,6 +71,7 @@ export function storeContract(name: string, backend: ContractBackend): void {
     deviceCodesContract(context);
     apisContract(context);
     oneTimeContract(context);
+    dpopBindingContract(context);
     pagesContract(context);
     operatorsContract(context);
     eventsContract(context);

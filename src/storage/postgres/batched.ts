@@ -20,10 +20,10 @@ export function batchedTokens(repo: TokensRepository, db: Kysely<Database>): Tok
     async run(tokens) {
       const rows = tokens.map(toRow);
       const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key] ?? null);
-      await sql`insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at)
+      await sql`insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
         select * from unnest(${column('digest')}::text[], ${column('kind')}::text[], ${column('grant_id')}::text[], ${column('client_id')}::text[],
           ${column('sub')}::text[], ${column('scope')}::text[], ${column('audience')}::text[], ${column('data')}::jsonb[],
-          ${column('created_at')}::bigint[], ${column('expires_at')}::bigint[], ${column('consumed_at')}::bigint[], ${column('revoked_at')}::bigint[])`.execute(db);
+          ${column('created_at')}::bigint[], ${column('expires_at')}::bigint[], ${column('consumed_at')}::bigint[], ${column('revoked_at')}::bigint[], ${column('jkt')}::text[])`.execute(db);
       return tokens.map(() => undefined);
     },
   });

@@ -21,6 +21,7 @@ function toRecord(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRe
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
+    ...(row.dpop_jkt !== null && { dpopJkt: row.dpop_jkt }),
   };
 }
 
@@ -41,6 +42,7 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
     'created_at',
     'expires_at',
     'consumed_at',
+    'dpop_jkt',
   ]);
   const byDigest = prepare<{ codeDigest: string; clientId: string }, Selectable<AuthorizationCodesTable>>(db, (p) =>
     db
@@ -51,7 +53,7 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
   );
   // RFC 6749 §4.1.3: only the client the code was issued to may redeem it; the client is part of the statement, so
   // that another client's attempt changes nothing.
-  const consumeOnce = prepare<{ codeDigest: string; clientId: string; now: number }, Selectable<AuthorizationCodesTable>>(db, (p) =>
+  const consumeOnce = prepare<{ codeDigest: string; clientId: string; dpopJkt: string | null; now: number }, Selectable<AuthorizationCodesTable>>(db, (p) =>
     db
       .updateTable('authorization_codes')
       .set({ consumed_at: p('now') })
@@ -59,6 +61,8 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
       .where('client_id', '=', p<string>('clientId'))
       .where('consumed_at', 'is', null)
       .where('expires_at', '>', p<number>('now'))
+      // RFC 9449 §10: a code bound with dpop_jkt is redeemed only with a proof of that key; a refusal changes nothing.
+      .where((eb) => eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', p<string | null>('dpopJkt'))]))
       .returningAll(),
   );
 
@@ -81,6 +85,7 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
           created_at: code.createdAt,
           expires_at: code.expiresAt,
           consumed_at: code.consumedAt,
+          dpop_jkt: code.dpopJkt ?? null,
         }),
       );
     },
@@ -88,7 +93,7 @@ export function authorizationCodesRepository(db: Kysely<Database>): Authorizatio
     async consume(codeDigest, expected, now) {
       // RFC 6749 §4.1.2: a code is used once. The conditional UPDATE lets exactly one caller win.
       const { clientId } = expected;
-      const consumed = await first(consumeOnce({ codeDigest, clientId, now }));
+      const consumed = await first(consumeOnce({ codeDigest, clientId, dpopJkt: expected.dpopJkt ?? null, now }));
       if (consumed) return { record: toRecord(consumed), firstUse: true };
       const row = await first(byDigest({ codeDigest, clientId }));
       return row && { record: toRecord(row), firstUse: false };

@@ -17,6 +17,7 @@ const columns = [
   'expires_at',
   'consumed_at',
   'revoked_at',
+  'jkt',
 ] as const;
 
 type ReuseRow = Selectable<TokensTable> & {
@@ -42,6 +43,7 @@ export function toRow(token: TokenRecord): Insertable<TokensTable> {
     expires_at: token.expiresAt,
     consumed_at: token.consumedAt,
     revoked_at: token.revokedAt,
+    jkt: token.jkt ?? null,
   };
 }
 
@@ -59,6 +61,7 @@ export function toRecord(row: Selectable<TokensTable>): TokenRecord {
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
     revokedAt: row.revoked_at,
+    ...(row.jkt !== null && { jkt: row.jkt }),
   };
 }
 
@@ -92,7 +95,7 @@ export function tokensRepository(db: Kysely<Database>): TokensRepository {
   );
   // RFC 6749 §6 / RFC 9700 §4.14.2: only the client the refresh token was issued to may rotate it, once, while it and
   // its grant are valid. Kind and client are part of the statement, so that another client's attempt changes nothing.
-  const consumeOnce = prepare<{ digest: string; kind: string; clientId: string; successor: string | null; now: number }, Selectable<TokensTable>>(
+  const consumeOnce = prepare<{ digest: string; kind: string; clientId: string; successor: string | null; jkt: string | null; now: number }, Selectable<TokensTable>>(
     db,
     (p) =>
       db
@@ -104,6 +107,8 @@ export function tokensRepository(db: Kysely<Database>): TokensRepository {
         .where('consumed_at', 'is', null)
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', p<number>('now'))
+        // RFC 9449 §5: a refresh token bound to a DPoP key is rotated only with a proof of that key.
+        .where((eb) => eb.or([eb('jkt', 'is', null), eb('jkt', '=', p<string | null>('jkt'))]))
         .where((eb) =>
           eb.not(
             eb.exists(
@@ -153,7 +158,7 @@ export function tokensRepository(db: Kysely<Database>): TokensRepository {
 
     async consume(digest, expected, now) {
       const { kind, clientId } = expected;
-      const consumed = await first(consumeOnce({ digest, kind, clientId, successor: expected.successorDigest ?? null, now }));
+      const consumed = await first(consumeOnce({ digest, kind, clientId, successor: expected.successorDigest ?? null, jkt: expected.jkt ?? null, now }));
       if (consumed) {
         return { record: toRecord(consumed), firstUse: true, successorDigest: consumed.successor_digest, successor: null, grantRevoked: false };
       }
