@@ -83,6 +83,8 @@ describe('metadata documents', () => {
       subject_type: 'pairwise',
       request_uris: ['https://doc.example.test/request.jwt'],
       latch_profile: 'fapi2',
+      // FAPI 2.0 §5.4.1: the profile signs ID tokens with PS256, ES256 or EdDSA only.
+      id_token_signed_response_alg: 'PS256',
     });
     expect(m).toMatchObject({ jwks_uri: 'https://keys.example.test/jwks', token_endpoint_auth_method: 'private_key_jwt', subject_type: 'pairwise', dpop_bound_access_tokens: true, latch_profile: 'fapi2', default_max_age: 3600 });
     expect(m.jwks).toBeUndefined();

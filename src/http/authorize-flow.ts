@@ -54,7 +54,7 @@ export function readDeps(ctx: AppContext): ReadDeps {
   const now = ctx.now();
   const { config } = ctx;
   return {
-    clients: ctx.store.clients,
+    clients: profiledClients(ctx.store.clients, config),
     pushedRequests: ctx.store.pushedRequests,
     requestObjects: { clientKeys: ctx.clientKeys ?? inlineClientKeys, replay: ctx.store.replay, issuer: config.issuer, now },
     ...(config.requestUriRemote && { fetchRequestUri: (uri: string) => fetchRequestObject(uri, config.fetchAllowPrivate) }),

@@ -113,6 +113,12 @@ describe('the whole server under the profile (LATCH_FAPI2=true)', () => {
     }
     expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
     expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+    // FAPI 2.0 §5.3.2.1: PAR only, and sender-constrained tokens (DPoP) with the profile's algorithms.
+    expect(metadata.require_pushed_authorization_requests).toBe(true);
+    expect(metadata.request_object_signing_alg_values_supported).toEqual(['PS256', 'ES256', 'EdDSA']);
+    expect(metadata.dpop_signing_alg_values_supported.length).toBeGreaterThan(0);
+    for (const alg of metadata.dpop_signing_alg_values_supported) expect(['PS256', 'ES256', 'EdDSA']).toContain(alg);
+    expect(metadata.response_modes_supported).toEqual(['query', 'form_post']);
   });
 
   it('leaves what is stored as registered (the implied metadata is applied per request)', async () => {

@@ -10,8 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminInputError, createClient } from '../../src/admin/clients.js';
 import { tokenKey } from '../../src/core/tokens/token-key.js';
 import { expectTokenError, random, tokenRequest } from '../helpers/oauth.js';
+import { proof, proofKey } from '../helpers/dpop.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { allow, assertion, assertionType, authorizeRefusal, discover, dpopOptions, fapiClient, frontChannel, keyAuth, type KeyedClient, signingKey } from './fapi2-helpers.js';
+
+/** A token request with a fresh DPoP proof: the profile binds every token of the client (dpop_bound_access_tokens). */
+async function provenTokenRequest(ts: TestServer, body: Record<string, string>) {
+  return tokenRequest(ts, body, undefined, { dpop: await proof(await proofKey(), { htu: `${ts.issuer}/token` }) });
+}
 
 describe('a client under the profile (latch_profile: "fapi2")', () => {
   let ts: TestServer;
@@ -48,6 +54,18 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
     const { tokens } = await tokensFor(bank);
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('PS256');
     expect(typeof tokens.refresh_token).toBe('string');
+    // FAPI 2.0 §5.3.2.1: sender-constrained access tokens (DPoP, RFC 9449).
+    expect(tokens.token_type).toBe('dpop');
+  });
+
+  it('refuses a token request without a DPoP proof (sender-constrained tokens only); the code stays redeemable', async () => {
+    const { result, verifier } = await frontChannel(ts, bank, user);
+    const body = { grant_type: 'authorization_code', code: result.params.get('code')!, redirect_uri: bank.redirectUri, code_verifier: verifier, client_assertion_type: assertionType };
+    const refused = await tokenRequest(ts, { ...body, client_assertion: await assertion(ts, bank) });
+    expectTokenError(refused, 400, 'invalid_dpop_proof');
+    const answered = await provenTokenRequest(ts, { ...body, client_assertion: await assertion(ts, bank) });
+    expect(answered.status, answered.text).toBe(200);
+    expect(answered.body.token_type).toBe('DPoP');
   });
 
   it('issues codes that live at most 60 s, though LATCH_CODE_TTL says 300', async () => {
@@ -78,7 +96,7 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
   it('keeps the refresh token bound to its client: another client is refused and changes nothing', async () => {
     const { tokens, rp, options } = await tokensFor(bank);
     const other = await fapiClient(ts);
-    const res = await tokenRequest(ts, {
+    const res = await provenTokenRequest(ts, {
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token!,
       client_assertion_type: assertionType,
@@ -93,7 +111,7 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
     const { tokens } = await tokensFor(bank);
     const record = await ts.latch.store.tokens.find(tokenKey(tokens.refresh_token!));
     await ts.latch.store.grants.revoke(record!.grantId!, Math.floor(Date.now() / 1000));
-    const res = await tokenRequest(ts, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_assertion_type: assertionType, client_assertion: await assertion(ts, bank) });
+    const res = await provenTokenRequest(ts, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_assertion_type: assertionType, client_assertion: await assertion(ts, bank) });
     expectTokenError(res, 400, 'invalid_grant');
   });
 
@@ -136,15 +154,15 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
       .setIssuedAt()
       .setExpirationTime('1m')
       .sign(rsa.privateKey);
-    expectTokenError(await tokenRequest(ts, { ...body, client_assertion: rs256 }), 401, 'invalid_client');
+    expectTokenError(await provenTokenRequest(ts, { ...body, client_assertion: rs256 }), 401, 'invalid_client');
   });
 
   it('accepts only the issuer, as a string, as the assertion audience', async () => {
     const code = { grant_type: 'refresh_token', refresh_token: 'x', client_assertion_type: assertionType };
-    expectTokenError(await tokenRequest(ts, { ...code, client_assertion: await assertion(ts, bank, { aud: `${ts.issuer}/token` }) }), 401, 'invalid_client');
-    expectTokenError(await tokenRequest(ts, { ...code, client_assertion: await assertion(ts, bank, { aud: [ts.issuer] }) }), 401, 'invalid_client');
+    expectTokenError(await provenTokenRequest(ts, { ...code, client_assertion: await assertion(ts, bank, { aud: `${ts.issuer}/token` }) }), 401, 'invalid_client');
+    expectTokenError(await provenTokenRequest(ts, { ...code, client_assertion: await assertion(ts, bank, { aud: [ts.issuer] }) }), 401, 'invalid_client');
     // The issuer as a string gets past client authentication (and fails only on the made-up refresh token).
-    expectTokenError(await tokenRequest(ts, { ...code, client_assertion: await assertion(ts, bank) }), 400, 'invalid_grant');
+    expectTokenError(await provenTokenRequest(ts, { ...code, client_assertion: await assertion(ts, bank) }), 400, 'invalid_grant');
   });
 
   it('refuses to create a client whose metadata contradicts the profile, naming the member', async () => {

@@ -6,6 +6,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import type { ClientRecord, ReplayRepository } from '../../storage/types.js';
 import { ClientKeysError, type ClientKeys } from '../client-auth/client-keys.js';
 import { OAuthError } from '../errors.js';
+import { FAPI2_ALGS, isFapi2 } from '../fapi/profile.js';
 import { digest } from '../tokens/hash.js';
 
 /** The asymmetric algorithms Latch verifies request objects with (no shared-secret HS* algorithms). */
@@ -95,6 +96,8 @@ export async function verifyRequestObject(jwt: string, client: ClientRecord, dep
   if (alg === 'none' && registered !== 'none') invalid('unsigned request objects (alg none) are not accepted from this client');
   if (registered !== undefined && alg !== registered) invalid(`this client's request objects must use alg ${registered}, not ${alg}`);
   if (alg !== 'none' && !(requestObjectAlgorithms as readonly string[]).includes(alg)) invalid(`request object alg ${alg} is not supported`);
+  // FAPI 2.0 §5.4.1: "shall use PS256, ES256 or EdDSA" (and nothing unsigned).
+  if (isFapi2(client) && !FAPI2_ALGS.includes(alg)) invalid(`under the FAPI 2.0 profile request objects must use PS256, ES256 or EdDSA, not ${alg}`);
   // RFC 9101 §10.8: explicit typing; a JWT made for something else (an access token, a DPoP proof) is not a request.
   if (typ !== undefined && !['oauth-authz-req+jwt', 'jwt'].includes(typ.toLowerCase())) invalid(`a JWT of typ ${typ} is not a request object`);
 

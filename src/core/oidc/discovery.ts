@@ -127,7 +127,12 @@ function fapi2ProviderMetadata(metadata: Record<string, unknown>): Record<string
   }
   out.introspection_endpoint_auth_methods_supported = ['private_key_jwt'];
   out.revocation_endpoint_auth_methods_supported = ['private_key_jwt'];
-  // FAPI 2.0 §5.3.2.2: response_type code only, so only the modes of a code response.
-  out.response_modes_supported = only('response_modes_supported', ['query', 'form_post', 'query.jwt', 'form_post.jwt', 'jwt']);
+  // FAPI 2.0 §5.3.2.2: response_type code only, so only the modes of a code response; JARM signs RS256, which §5.4.1
+  // does not allow, so its modes are not offered either.
+  out.response_modes_supported = only('response_modes_supported', ['query', 'form_post']);
+  delete out.authorization_signing_alg_values_supported;
+  // FAPI 2.0 §5.4.1: PS256, ES256 or EdDSA for every signature, request objects and DPoP proofs included.
+  out.request_object_signing_alg_values_supported = only('request_object_signing_alg_values_supported', FAPI2_ALGS);
+  out.dpop_signing_alg_values_supported = only('dpop_signing_alg_values_supported', FAPI2_ALGS);
   return out;
 }

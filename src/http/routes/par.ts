@@ -9,10 +9,12 @@ import { markPushed, readAuthorizationRequest } from '../../core/authorize/read.
 import { resolveRedirectTarget } from '../../core/authorize/request.js';
 import { validateAuthorizationRequest } from '../../core/authorize/validate.js';
 import { collectParams } from '../../core/params.js';
+import { pushedRequestJkt } from '../../core/dpop/binding.js';
 import { endpointPaths } from '../../core/oidc/discovery.js';
 import { resolveResource } from '../../core/tokens/resource.js';
 import { authorizeDeps, readDeps } from '../authorize-flow.js';
 import type { AppContext } from '../context.js';
+import { dpopVerifierOptions } from '../dpop.js';
 import { sendJson } from '../responses.js';
 import { authenticatedRequest } from './token.js';
 
@@ -20,6 +22,7 @@ const clientCredentialParams: ReadonlySet<string> = new Set(['client_secret', 'c
 
 export function registerPar(app: FastifyInstance, ctx: AppContext): void {
   const endpointUrl = ctx.config.issuer + endpointPaths.pushedAuthorizationRequest;
+  const dpop = dpopVerifierOptions(ctx);
   app.post(endpointPaths.pushedAuthorizationRequest, async (request, reply) => {
     // RFC 9126 §2.1: the client authenticates as it would at the token endpoint.
     const { client, params, multi, now } = await authenticatedRequest(ctx, request, endpointUrl);
@@ -39,6 +42,11 @@ export function registerPar(app: FastifyInstance, ctx: AppContext): void {
     const authz = validateAuthorizationRequest(pushed, target, deps.policy);
     // RFC 8707: an unknown API or a scope it does not define is refused here already, as /authorize would.
     await resolveResource({ client, resource: authz.resource, scopes: authz.scopes, mode: 'reject' }, ctx.store.apis);
+
+    // RFC 9449 §10.1: a DPoP proof at /par binds the code to its key, like dpop_jkt (and must name the same key).
+    const jkt = await pushedRequestJkt(request.headers.dpop, authz.params.dpop_jkt, { url: endpointUrl, now }, dpop);
+    if (jkt !== undefined) authz.params.dpop_jkt = jkt;
+    if (request.headers.dpop !== undefined && dpop.nonces) reply.header('DPoP-Nonce', dpop.nonces.current(now));
 
     const { requestUri, digest } = newRequestUri();
     await ctx.store.pushedRequests.create({ digest, clientId: client.clientId, params: authz.params, createdAt: now, expiresAt: now + ctx.config.parTtl });
