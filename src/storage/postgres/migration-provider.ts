@@ -13,6 +13,7 @@ import * as m011 from './migrations/011-factors.js';
 import * as m012 from './migrations/012-account-tokens.js';
 import * as m013 from './migrations/013-verification-required.js';
 import * as m015 from './migrations/015-change-notices.js';
+import * as m022 from './migrations/022-rate-limit-notices.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '012-account-tokens': m012,
   '013-verification-required': m013,
   '015-change-notices': m015,
+  '022-rate-limit-notices': m022,
 };
 
 export const migrationProvider: MigrationProvider = {
