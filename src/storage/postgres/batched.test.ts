@@ -37,6 +37,24 @@ describe('writes and reads of one turn joined (PostgreSQL)', () => {
     expect(found.every((f) => f?.grantRevoked === false)).toBe(true);
   });
 
+  it('tokens written together read back field for field: nulls, quotes and backslashes, non-ASCII text, nested data', async () => {
+    const grant = aGrant(client.clientId, null);
+    await store.grants.create(grant);
+    const odd = {
+      ...aToken(grant),
+      scope: `read "quoted" back\\slash {braces},comma é 名前 🙂`,
+      audience: null,
+      sub: null,
+      data: { sid: 'a"b\\c', amr: ['pwd', 'otp'], nested: { n: 1, t: true, z: null, s: 'line\nbreak\ttab' }, auth_time: 1_800_000_000 },
+      consumedAt: 1_800_000_001,
+      revokedAt: null,
+    };
+    const plain = aToken(grant);
+    await Promise.all([store.tokens.create(odd), store.tokens.create(plain)]);
+    expect(await store.tokens.find(odd.digest)).toEqual(odd);
+    expect(await store.tokens.find(plain.digest)).toEqual(plain);
+  });
+
   it('one bad token in a turn fails alone: the others are written, the duplicate gets StorageConflictError', async () => {
     const grant = aGrant(client.clientId, null);
     await store.grants.create(grant);
