@@ -39,6 +39,11 @@ const tokenRow = (token: TokenRecord) => ({
   revoked_at: token.revokedAt,
 });
 
+const findTokensWithGrant = CompiledQuery.raw(
+  `select tokens.*, grants.grant_id as grant_found, grants.revoked_at as grant_revoked_at
+  from tokens left join grants on grants.grant_id = tokens.grant_id where tokens.digest = any($1::text[])`,
+);
+
 export function batchedTokens(repo: TokensRepository, db: Kysely<Database>): TokensRepository {
   const create = turnBatch<TokenRecord, void>({
     one: (token) => repo.create(token),
@@ -50,8 +55,7 @@ export function batchedTokens(repo: TokensRepository, db: Kysely<Database>): Tok
   const findWithGrant = turnBatch<string, Awaited<ReturnType<TokensRepository['findWithGrant']>>>({
     one: (digest) => repo.findWithGrant(digest),
     async run(digests) {
-      const { rows } = await sql<TokenWithGrantRow>`select tokens.*, grants.grant_id as grant_found, grants.revoked_at as grant_revoked_at
-        from tokens left join grants on grants.grant_id = tokens.grant_id where tokens.digest = any(${[...new Set(digests)]}::text[])`.execute(db);
+      const { rows } = await db.executeQuery<TokenWithGrantRow>({ ...findTokensWithGrant, parameters: [[...new Set(digests)]] });
       const found = new Map(rows.map((row) => [row.digest, row]));
       // Each caller its own copy (records are not shared between requests).
       return digests.map((digest) => {
