@@ -81,12 +81,16 @@ export function cachedApis(repo: ApisRepository, watch: CacheWatch): ApisReposit
 interface CachedCounts {
   window: number;
   windowStart: number;
+  /** The `now` of the read that found these counts. */
+  readAt: number;
   counts: WindowCounts;
 }
 
 export interface CachedRateLimitsOptions {
   /** Only the counts of these keys are kept (default: every key); the others are read from the database each time. */
   cacheable?: (key: string) => boolean;
+  /** Counts older than this (seconds, by the `now` given) are read again, notice or not (default: no limit). */
+  maxAgeSeconds?: number;
   maxEntries?: number;
 }
 
@@ -96,10 +100,11 @@ export interface CachedRateLimitsOptions {
  * forgets the key) or another writer's, which the watch reports (SQLite: another connection committed; PostgreSQL: the
  * NOTIFY of migration 022's trigger, heard by every instance). Successful authentications then read nothing. A read
  * that raced a write (local, or reported by the watch) is not remembered; while the watch cannot hear changes
- * (`generation()` undefined) every read goes to the database.
+ * (`generation()` undefined) every read goes to the database, and with `maxAgeSeconds` no count is older than that
+ * even if a notice is lost.
  */
 export function cachedRateLimits(repo: RateLimitsRepository, watch: CacheWatch, options: CachedRateLimitsOptions = {}): RateLimitsRepository {
-  const { cacheable = () => true, maxEntries = 10_000 } = options;
+  const { cacheable = () => true, maxAgeSeconds = Number.POSITIVE_INFINITY, maxEntries = 10_000 } = options;
   let generation: number | undefined = -1;
   let localWrites = 0;
   const entries = new Map<string, CachedCounts>();
@@ -134,7 +139,9 @@ export function cachedRateLimits(repo: RateLimitsRepository, watch: CacheWatch, 
       let misses: string[] | undefined;
       for (const key of keys) {
         const entry = entries.get(key);
-        if (entry !== undefined && entry.window === windowSeconds && entry.windowStart === windowStart) result.set(key, entry.counts);
+        if (entry !== undefined && entry.window === windowSeconds && entry.windowStart === windowStart && now - entry.readAt < maxAgeSeconds) {
+          result.set(key, entry.counts);
+        }
         else (misses ??= []).push(key);
       }
       if (misses === undefined) return result;
@@ -144,7 +151,7 @@ export function cachedRateLimits(repo: RateLimitsRepository, watch: CacheWatch, 
       if (remember && entries.size + misses.length > maxEntries) entries.clear();
       for (const [key, counts] of read) {
         result.set(key, counts);
-        if (remember && cacheable(key)) entries.set(key, { window: windowSeconds, windowStart, counts: Object.freeze({ ...counts }) });
+        if (remember && cacheable(key)) entries.set(key, { window: windowSeconds, windowStart, readAt: now, counts: Object.freeze({ ...counts }) });
       }
       return result;
     },

@@ -109,8 +109,12 @@ async function openSqlStore(options: StoreOptions): Promise<OpenedStore> {
         // The token writes, introspections and rate-limit reads of one turn: one round trip each (postgres/batched.ts).
         tokens: batchedTokens(store.tokens, kysely),
         // Client authentication's failure counts (read on every /token and /introspect request, almost always none)
-        // are kept until a hit or reset anywhere is heard (migration 022's NOTIFY); other secrets' are read each time.
-        rateLimits: cachedCounts(batchedRateLimits(store.rateLimits, kysely), changes.watch('rate_limits'), { cacheable: clientAuthenticationKey }),
+        // are kept until a hit or reset anywhere is heard (migration 022's NOTIFY), and for a second at most; other
+        // secrets' are read each time.
+        rateLimits: cachedCounts(batchedRateLimits(store.rateLimits, kysely), changes.watch('rate_limits'), {
+          cacheable: clientAuthenticationKey,
+          maxAgeSeconds: 1,
+        }),
       },
       keyChanges,
       () => changes.stop(),

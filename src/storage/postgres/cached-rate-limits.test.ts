@@ -103,6 +103,8 @@ describe('client authentication failure counts kept in memory on PostgreSQL, two
     });
     await sleep(200);
     expect(await current(a, k)).toBe(0);
+    // No count is kept longer than a second (by the time given), notice or not.
+    expect((await a.rateLimits.counts([k], window, now + 1)).get(k)?.current).toBe(4);
   });
 
   it('reads through while the listening connection is lost, and keeps counts again once it is back', async () => {
