@@ -5,7 +5,7 @@
  * Dialect-neutral: the watch says when cached reads may be stale (SQLite: `PRAGMA data_version`,
  * sqlite/cached-lookups.ts; PostgreSQL: LISTEN/NOTIFY, postgres/changes.ts).
  */
-import type { ApisRepository, ClientsRepository } from './types.js';
+import type { ApisRepository, ClientsRepository, RateLimitsRepository, WindowCounts } from './types.js';
 
 /** Tells a cache when what it read may be stale. */
 export interface CacheWatch {
@@ -77,3 +77,83 @@ export function cachedApis(repo: ApisRepository, watch: CacheWatch): ApisReposit
   };
 }
 
+
+interface CachedCounts {
+  window: number;
+  windowStart: number;
+  /** The `now` of the read that found these counts. */
+  readAt: number;
+  counts: WindowCounts;
+}
+
+export interface CachedRateLimitsOptions {
+  /** Only the counts of these keys are kept (default: every key); the others are read from the database each time. */
+  cacheable?: (key: string) => boolean;
+  /** Counts older than this (seconds, by the `now` given) are read again, notice or not (default: no limit). */
+  maxAgeSeconds?: number;
+  maxEntries?: number;
+}
+
+/**
+ * Every check of a secret reads its failure counts, client authentication at /token and /introspect included, and
+ * almost always finds none. Counts read once stay exact until a hit or a reset on that key: this process's own (which
+ * forgets the key) or another writer's, which the watch reports (SQLite: another connection committed; PostgreSQL: the
+ * NOTIFY of migration 022's trigger, heard by every instance). Successful authentications then read nothing. A read
+ * that raced a write (local, or reported by the watch) is not remembered; while the watch cannot hear changes
+ * (`generation()` undefined) every read goes to the database, and with `maxAgeSeconds` no count is older than that
+ * even if a notice is lost.
+ */
+export function cachedRateLimits(repo: RateLimitsRepository, watch: CacheWatch, options: CachedRateLimitsOptions = {}): RateLimitsRepository {
+  const { cacheable = () => true, maxAgeSeconds = Number.POSITIVE_INFINITY, maxEntries = 10_000 } = options;
+  let generation: number | undefined = -1;
+  let localWrites = 0;
+  const entries = new Map<string, CachedCounts>();
+  const forget = (key: string) => {
+    localWrites += 1;
+    entries.delete(key);
+  };
+  const written =
+    <A extends unknown[], R>(write: (key: string, ...rest: A) => Promise<R>) =>
+    async (key: string, ...rest: A): Promise<R> => {
+      forget(key);
+      try {
+        return await write(key, ...rest);
+      } finally {
+        forget(key);
+      }
+    };
+  return {
+    ...repo,
+    hit: written((key, windowSeconds: number, now: number) => repo.hit(key, windowSeconds, now)),
+    reset: written((key) => repo.reset(key)),
+    async counts(keys, windowSeconds, now) {
+      const current = watch.generation();
+      if (current !== generation) {
+        entries.clear();
+        generation = current;
+      }
+      // Changes cannot be heard now: read through, remember nothing.
+      if (current === undefined) return repo.counts(keys, windowSeconds, now);
+      const windowStart = Math.floor(now / windowSeconds) * windowSeconds;
+      const result = new Map<string, WindowCounts>();
+      let misses: string[] | undefined;
+      for (const key of keys) {
+        const entry = entries.get(key);
+        if (entry !== undefined && entry.window === windowSeconds && entry.windowStart === windowStart && now - entry.readAt < maxAgeSeconds) {
+          result.set(key, entry.counts);
+        }
+        else (misses ??= []).push(key);
+      }
+      if (misses === undefined) return result;
+      const writesBefore = localWrites;
+      const read = await repo.counts(misses, windowSeconds, now);
+      const remember = writesBefore === localWrites && generation === watch.generation();
+      if (remember && entries.size + misses.length > maxEntries) entries.clear();
+      for (const [key, counts] of read) {
+        result.set(key, counts);
+        if (remember && cacheable(key)) entries.set(key, { window: windowSeconds, windowStart, readAt: now, counts: Object.freeze({ ...counts }) });
+      }
+      return result;
+    },
+  };
+}

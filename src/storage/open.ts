@@ -23,7 +23,7 @@ import { sessionsRepository } from './repositories/sessions.js';
 import { settingsRepository } from './repositories/settings.js';
 import { tokensRepository } from './repositories/tokens.js';
 import { usersRepository } from './repositories/users.js';
-import { cachedApis, cachedClients } from './cached-lookups.js';
+import { cachedApis, cachedClients, cachedRateLimits as cachedCounts } from './cached-lookups.js';
 import { cachedRateLimits, ChangeWatch } from './sqlite/cached-lookups.js';
 import { migrateSqlite, openSqliteDatabase, SQLITE_FILE_NAME } from './sqlite/connection.js';
 import { sqliteReason, StoreOpenError } from './open-error.js';
@@ -110,7 +110,13 @@ async function openSqlStore(options: StoreOptions): Promise<OpenedStore> {
         apis: cachedApis(store.apis, changes.watch('apis')),
         // The token writes, introspections and rate-limit reads of one turn: one round trip each (postgres/batched.ts).
         tokens: batchedTokens(store.tokens, kysely),
-        rateLimits: batchedRateLimits(store.rateLimits, kysely),
+        // Client authentication's failure counts (read on every /token and /introspect request, almost always none)
+        // are kept until a hit or reset anywhere is heard (migration 022's NOTIFY), and for a second at most; other
+        // secrets' are read each time.
+        rateLimits: cachedCounts(batchedRateLimits(store.rateLimits, kysely), changes.watch('rate_limits'), {
+          cacheable: clientAuthenticationKey,
+          maxAgeSeconds: 1,
+        }),
       },
       keyChanges,
       () => changes.stop(),
@@ -135,6 +141,9 @@ function openSqliteOrExplain(dataDir: string, turnEnd: TurnEnd, lockWaitMs: numb
     throw new StoreOpenError('sqlite', path.join(dataDir, SQLITE_FILE_NAME), sqliteReason(error), { cause: error });
   }
 }
+
+/** The rate-limit keys of client authentication (core/accounts/throttle.ts throttleKeys: `<kind>:...`). */
+const clientAuthenticationKey = (key: string) => key.startsWith('client_secret:');
 
 type StoreWithoutKeyChanges = Omit<OpenedStore, 'keyChanges'>;
 

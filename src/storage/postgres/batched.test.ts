@@ -37,6 +37,24 @@ describe('writes and reads of one turn joined (PostgreSQL)', () => {
     expect(found.every((f) => f?.grantRevoked === false)).toBe(true);
   });
 
+  it('tokens written together read back field for field: nulls, quotes and backslashes, non-ASCII text, nested data', async () => {
+    const grant = aGrant(client.clientId, null);
+    await store.grants.create(grant);
+    const odd = {
+      ...aToken(grant),
+      scope: `read "quoted" back\\slash {braces},comma é 名前 🙂`,
+      audience: null,
+      sub: null,
+      data: { sid: 'a"b\\c', amr: ['pwd', 'otp'], nested: { n: 1, t: true, z: null, s: 'line\nbreak\ttab' }, auth_time: 1_800_000_000 },
+      consumedAt: 1_800_000_001,
+      revokedAt: null,
+    };
+    const plain = aToken(grant);
+    await Promise.all([store.tokens.create(odd), store.tokens.create(plain)]);
+    expect(await store.tokens.find(odd.digest)).toEqual(odd);
+    expect(await store.tokens.find(plain.digest)).toEqual(plain);
+  });
+
   it('one bad token in a turn fails alone: the others are written, the duplicate gets StorageConflictError', async () => {
     const grant = aGrant(client.clientId, null);
     await store.grants.create(grant);
@@ -47,6 +65,52 @@ describe('writes and reads of one turn joined (PostgreSQL)', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(StorageConflictError);
     for (const token of fresh) expect((await store.tokens.find(token.digest))?.digest).toBe(token.digest);
+  });
+
+  it('tokens of one turn for a deleted client are refused alone, not as a conflict', async () => {
+    const gone = aClient();
+    await store.clients.create(gone);
+    await store.clients.delete(gone.clientId);
+    const good = aToken(aGrant(client.clientId, null), { grantId: null, kind: 'access_token' });
+    const orphan = aToken(aGrant(gone.clientId, null), { grantId: null, kind: 'access_token' });
+    const outcomes = await Promise.allSettled([store.tokens.create(good), store.tokens.create(orphan)]);
+    expect(outcomes[0].status).toBe('fulfilled');
+    expect(outcomes[1].status).toBe('rejected');
+    expect((outcomes[1] as PromiseRejectedResult).reason).not.toBeInstanceOf(StorageConflictError);
+    expect(await store.tokens.find(good.digest)).toBeDefined();
+    expect(await store.tokens.find(orphan.digest)).toBeUndefined();
+  });
+
+  it('a client deleted while a token INSERT holds its row: the deletion waits, then deletes that token too', async () => {
+    const doomed = aClient();
+    await store.clients.create(doomed);
+    const token = aToken(aGrant(doomed.clientId, null), { grantId: null, kind: 'access_token' });
+    let deleted: Promise<boolean> | undefined;
+    await store.kysely.transaction().execute(async (trx) => {
+      // What a token INSERT does (the foreign key's check): lock the client (FOR KEY SHARE), write the token, commit.
+      await sql`select client_id from clients where client_id = ${doomed.clientId} for key share`.execute(trx);
+      await sql`insert into tokens (digest, kind, client_id, scope, data, created_at, expires_at)
+        values (${token.digest}, 'access_token', ${doomed.clientId}, '', '{}', ${token.createdAt}, ${token.expiresAt})`.execute(trx);
+      deleted = store.clients.delete(doomed.clientId);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    });
+    expect(await deleted).toBe(true);
+    expect(await store.tokens.find(token.digest)).toBeUndefined();
+  });
+
+  it('a token INSERT while its client is being deleted: it waits, then finds no client and writes nothing', async () => {
+    const doomed = aClient();
+    await store.clients.create(doomed);
+    const token = aToken(aGrant(doomed.clientId, null), { grantId: null, kind: 'access_token' });
+    let created: Promise<unknown> | undefined;
+    await store.kysely.transaction().execute(async (trx) => {
+      await sql`select client_id from clients where client_id = ${doomed.clientId} for update`.execute(trx);
+      created = store.tokens.create(token).then(() => 'written', (e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sql`delete from clients where client_id = ${doomed.clientId}`.execute(trx);
+    });
+    expect(await created).toBeInstanceOf(Error);
+    expect(await store.tokens.find(token.digest)).toBeUndefined();
   });
 
   it('introspections of one turn each get their own token, a revoked grant and an unknown token', async () => {

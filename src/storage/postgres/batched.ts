@@ -3,35 +3,60 @@
  * round trip), and the introspections and rate-limit reads of one turn are answered by one query each; every caller
  * still gets only its own answer, and a token's request is answered only after the statement that wrote it committed.
  *
- * The statements take arrays (`unnest`, `= any`), so each has one text whatever the batch size: one prepared
- * statement per connection (prepared-statements.ts).
+ * The statements take one parameter for the whole batch (a JSON record set, an array for `= any`), so each has one
+ * text whatever the batch size: one prepared statement per connection (prepared-statements.ts).
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, TokensTable } from '../database.js';
-import { toRow, withGrantState } from '../repositories/tokens.js';
+import { withGrantState } from '../repositories/tokens.js';
 import type { RateLimitsRepository, TokenRecord, TokensRepository, WindowCounts } from '../types.js';
 import { turnBatch } from './turn-batch.js';
 
 type TokenWithGrantRow = Selectable<TokensTable> & { grant_found: string | null; grant_revoked_at: number | null };
 
+/**
+ * The rows of a turn as one JSON parameter: one `JSON.stringify` instead of twelve array literals escaped value by
+ * value in JavaScript; `data` goes in as the object it is (a jsonb column of the record set).
+ */
+const insertTokens = CompiledQuery.raw(
+  `insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
+  select * from json_to_recordset($1::json) as t(digest text, kind text, grant_id text, client_id text, sub text, scope text, audience text,
+    data jsonb, created_at bigint, expires_at bigint, consumed_at bigint, revoked_at bigint, jkt text)`,
+);
+
+const tokenRow = (token: TokenRecord) => ({
+  digest: token.digest,
+  kind: token.kind,
+  grant_id: token.grantId,
+  client_id: token.clientId,
+  sub: token.sub,
+  scope: token.scope,
+  audience: token.audience,
+  data: token.data,
+  created_at: token.createdAt,
+  expires_at: token.expiresAt,
+  consumed_at: token.consumedAt,
+  revoked_at: token.revokedAt,
+  jkt: token.jkt ?? null,
+});
+
+const findTokensWithGrant = CompiledQuery.raw(
+  `select tokens.*, grants.grant_id as grant_found, grants.revoked_at as grant_revoked_at
+  from tokens left join grants on grants.grant_id = tokens.grant_id where tokens.digest = any($1::text[])`,
+);
+
 export function batchedTokens(repo: TokensRepository, db: Kysely<Database>): TokensRepository {
   const create = turnBatch<TokenRecord, void>({
     one: (token) => repo.create(token),
     async run(tokens) {
-      const rows = tokens.map(toRow);
-      const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key] ?? null);
-      await sql`insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
-        select * from unnest(${column('digest')}::text[], ${column('kind')}::text[], ${column('grant_id')}::text[], ${column('client_id')}::text[],
-          ${column('sub')}::text[], ${column('scope')}::text[], ${column('audience')}::text[], ${column('data')}::jsonb[],
-          ${column('created_at')}::bigint[], ${column('expires_at')}::bigint[], ${column('consumed_at')}::bigint[], ${column('revoked_at')}::bigint[], ${column('jkt')}::text[])`.execute(db);
+      await db.executeQuery({ ...insertTokens, parameters: [JSON.stringify(tokens.map(tokenRow))] });
       return tokens.map(() => undefined);
     },
   });
   const findWithGrant = turnBatch<string, Awaited<ReturnType<TokensRepository['findWithGrant']>>>({
     one: (digest) => repo.findWithGrant(digest),
     async run(digests) {
-      const { rows } = await sql<TokenWithGrantRow>`select tokens.*, grants.grant_id as grant_found, grants.revoked_at as grant_revoked_at
-        from tokens left join grants on grants.grant_id = tokens.grant_id where tokens.digest = any(${[...new Set(digests)]}::text[])`.execute(db);
+      const { rows } = await db.executeQuery<TokenWithGrantRow>({ ...findTokensWithGrant, parameters: [[...new Set(digests)]] });
       const found = new Map(rows.map((row) => [row.digest, row]));
       // Each caller its own copy (records are not shared between requests).
       return digests.map((digest) => {

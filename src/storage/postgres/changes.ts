@@ -1,11 +1,11 @@
 /**
- * Guarantee: a change to clients, APIs or signing keys committed by any writer is heard by every instance on the
- * schema within a second, and nothing is served from a cache while changes cannot be heard.
+ * Guarantee: a change to clients, APIs, signing keys or rate-limit counts committed by any writer is heard by every
+ * instance on the schema within a second, and nothing is served from a cache while changes cannot be heard.
  */
 import pg from 'pg';
 import type { CacheWatch } from '../cached-lookups.js';
 
-/** The channel of migration 015's triggers; the payload is `<schema>:<table>`. */
+/** The channel of migration 015's and 022's triggers; the payload is `<schema>:<table>`. */
 export const CHANGES_CHANNEL = 'latch_changes';
 /** The channel key writes announce themselves on (payload: the schema), kept for instances of earlier versions. */
 export const KEY_CHANGES_CHANNEL = 'latch_keys';
@@ -13,9 +13,9 @@ export const KEY_CHANGES_CHANNEL = 'latch_keys';
 export const changeListenerApplicationName = (schema: string) => `latch-changes:${schema}`;
 
 /** What changed: the tables whose rows instances keep in memory. */
-export type ChangeTopic = 'keys' | 'clients' | 'apis';
-const TOPICS: readonly ChangeTopic[] = ['keys', 'clients', 'apis'];
-const TABLE_TOPICS: Record<string, ChangeTopic> = { signing_keys: 'keys', clients: 'clients', apis: 'apis' };
+export type ChangeTopic = 'keys' | 'clients' | 'apis' | 'rate_limits';
+const TOPICS: readonly ChangeTopic[] = ['keys', 'clients', 'apis', 'rate_limits'];
+const TABLE_TOPICS: Record<string, ChangeTopic> = { signing_keys: 'keys', clients: 'clients', apis: 'apis', rate_limits: 'rate_limits' };
 
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 10_000;

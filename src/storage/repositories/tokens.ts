@@ -28,7 +28,7 @@ type ReuseRow = Selectable<TokensTable> & {
   grant_revoked_at: number | null;
 };
 
-/** The row of a token (exported for PostgreSQL's batched writes, postgres/batched.ts). */
+/** The row of a token. */
 export function toRow(token: TokenRecord): Insertable<TokensTable> {
   return {
     digest: token.digest,
