@@ -152,6 +152,19 @@ describe('an API calling another API on the person\'s behalf', () => {
     expectTokenError(await raw(shop, { subject_token: idToken, subject_token_type: ID, resource: STOCK }), 400, 'invalid_request');
   });
 
+  it('a pairwise client\'s ID token (OIDC Core §8.1): its session names the person; the new token keeps the client\'s sub', async () => {
+    const pairwise = await ts.client({ kind: 'web', grantTypes: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT], scopes: ['openid stock:read'] });
+    const record = await ts.latch.store.clients.find(pairwise.clientId);
+    await ts.latch.store.clients.update(pairwise.clientId, { metadata: { ...record!.metadata, subject_type: 'pairwise' } });
+    const { id_token: idToken } = (await obtainTokens(ts, new Browser(), pairwise, user, { scope: 'openid stock:read' })).tokens;
+    const pairwiseSub = decodeJwt(idToken).sub;
+    expect(pairwiseSub).not.toBe(user.sub);
+    const issued = expectTokens(await raw(pairwise, { subject_token: idToken, subject_token_type: ID, resource: STOCK, scope: 'stock:read' }));
+    expect(decodeJwt(issued.access_token)).toMatchObject({ sub: pairwiseSub, aud: STOCK, client_id: pairwise.clientId });
+    // The grant it joined is the person's own (local sub).
+    expect((await ts.latch.store.tokens.find(tokenKey(issued.access_token)))!.sub).toBe(user.sub);
+  });
+
   it('an exchanged token is of the person\'s grant: revoking the grant revokes it', async () => {
     const subject = await ordersToken();
     const issued = await exchange(ordersService, { subject_token: subject.access_token, subject_token_type: ACCESS, resource: STOCK });

@@ -4,6 +4,7 @@ import { recordEvent } from '../../observability/events.js';
 import { InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors.js';
 import { type Params, required, spaceList } from '../params.js';
 import { type ActClaim, actDepth, isActClaim, maxActDepth } from '../tokens/act.js';
+import { subjectFor } from '../oidc/pairwise.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { amrOf } from '../tokens/authentication-data.js';
 import { introspectableToken } from '../tokens/introspect.js';
@@ -86,13 +87,22 @@ async function idToken(name: string, value: string, client: ClientRecord, deps: 
   // An ID token carries no scope and no grant: the person's live grant to this client (of the ID token's session when
   // it names one, only those) bounds the exchange, and the new token joins it, so that revoking the grant revokes it too.
   const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
-  const live = (await deps.store.grants.listBySub(payload.sub)).filter(
+  let sub = payload.sub;
+  if (client.metadata.subject_type === 'pairwise') {
+    // OIDC Core §8.1: the ID token names the person by this client's own (pairwise) sub; its session says who that is.
+    const session = sid === undefined ? undefined : await deps.store.sessions.findBySid(sid, now);
+    if (!session || subjectFor(client, session.sub, deps.policy.pairwiseSalt) !== payload.sub) {
+      throw unacceptable(name, 'a pairwise ID token whose session has ended (or names another person)');
+    }
+    sub = session.sub;
+  }
+  const live = (await deps.store.grants.listBySub(sub)).filter(
     (g) => g.clientId === client.clientId && g.revokedAt === null && (sid === undefined || g.sid === sid),
   );
   const [grant] = live.sort((a, b) => b.createdAt - a.createdAt);
   if (!grant) throw unacceptable(name, 'about a person who no longer authorizes this client (no live grant)');
   return {
-    sub: payload.sub,
+    sub,
     clientId: client.clientId,
     scopes: spaceList(grant.scope),
     grantId: grant.grantId,

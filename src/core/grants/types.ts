@@ -36,7 +36,7 @@ export interface GrantSettings {
 }
 
 export interface GrantDeps {
-  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes' | 'events' | 'totpSecrets' | 'passkeys'>;
+  store: Pick<Store, 'codes' | 'grants' | 'tokens' | 'users' | 'apis' | 'rateLimits' | 'deviceCodes' | 'events' | 'totpSecrets' | 'passkeys' | 'sessions'>;
   keys: KeyRing;
   policy: TokenPolicy;
   /** Operator switches for grants that are off by default. */
