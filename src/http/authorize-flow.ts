@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthorizationRequest, type RedirectTarget, resolveRedirectTarget } from '../core/authorize/request.js';
 import { readAuthorizationRequest, type ReadDeps } from '../core/authorize/read.js';
-import { errorResponse, sealResponse } from '../core/authorize/respond.js';
+import { authorizationSigningAlg, errorResponse, fapi2AuthorizationSigningAlg, sealResponse } from '../core/authorize/respond.js';
 import { inlineClientKeys } from '../core/client-auth/client-keys.js';
 import { isOAuthError } from '../core/errors.js';
-import { profiledClients } from '../core/fapi/profile.js';
+import { isFapi2, profiledClients } from '../core/fapi/profile.js';
 import { outboundFetch } from '../outbound/index.js';
 import type { AuthorizeJourneyDeps } from '../core/interaction/authorize.js';
 import { type ErrorStep, errorStep, type Issue, type Next } from '../core/interaction/next.js';
@@ -129,7 +129,10 @@ export async function sendNext(
   const chrome = lazyChrome(ctx, request, uiLocales);
   const { response } = next;
   if (response === undefined) return sendErrorPage(reply, (next as ErrorStep).error, { chrome });
-  const sealed = await sealResponse(response, ctx.keys, ctx.config.issuer, ctx.now());
+  // FAPI 2.0 §5.4.1: a client under the profile gets its JARM response signed with an algorithm the profile allows.
+  const client = response.kind === 'jwt' ? await profiledClients(ctx.store.clients, ctx.config).find(response.clientId) : undefined;
+  const alg = client && isFapi2(client) ? fapi2AuthorizationSigningAlg : authorizationSigningAlg;
+  const sealed = await sealResponse(response, ctx.keys, ctx.config.issuer, ctx.now(), alg);
   return sendAuthorizationResponse(reply, sealed, ctx.config.issuer, chrome);
 }
 

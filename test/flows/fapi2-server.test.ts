@@ -118,7 +118,8 @@ describe('the whole server under the profile (LATCH_FAPI2=true)', () => {
     expect(metadata.request_object_signing_alg_values_supported).toEqual(['PS256', 'ES256', 'EdDSA']);
     expect(metadata.dpop_signing_alg_values_supported.length).toBeGreaterThan(0);
     for (const alg of metadata.dpop_signing_alg_values_supported) expect(['PS256', 'ES256', 'EdDSA']).toContain(alg);
-    expect(metadata.response_modes_supported).toEqual(['query', 'form_post']);
+    expect([...metadata.response_modes_supported].sort()).toEqual(['form_post', 'form_post.jwt', 'jwt', 'query', 'query.jwt']);
+    expect(metadata.authorization_signing_alg_values_supported).toEqual(['ES256']);
   });
 
   it('leaves what is stored as registered (the implied metadata is applied per request)', async () => {

@@ -4,12 +4,12 @@
  * codes of at most 60 s, PS256 ID tokens, no refresh token rotation, and creation refused for a client whose metadata
  * contradicts the profile. PAR and DPoP are implied as flags (core/fapi/profile.ts); their tests come with them.
  */
-import { decodeProtectedHeader, SignJWT } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminInputError, createClient } from '../../src/admin/clients.js';
 import { tokenKey } from '../../src/core/tokens/token-key.js';
-import { expectTokenError, random, tokenRequest } from '../helpers/oauth.js';
+import { expectTokenError, getJson, random, tokenRequest } from '../helpers/oauth.js';
 import { proof, proofKey } from '../helpers/dpop.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { allow, assertion, assertionType, authorizeRefusal, discover, dpopOptions, fapiClient, frontChannel, keyAuth, type KeyedClient, signingKey } from './fapi2-helpers.js';
@@ -155,6 +155,17 @@ describe('a client under the profile (latch_profile: "fapi2")', () => {
       .setExpirationTime('1m')
       .sign(rsa.privateKey);
     expectTokenError(await provenTokenRequest(ts, { ...body, client_assertion: rs256 }), 401, 'invalid_client');
+  });
+
+  it('signs JARM responses ES256 and refuses RS256 DPoP proofs (FAPI 2.0 §5.4.1: PS256, ES256 or EdDSA only)', async () => {
+    const { result } = await frontChannel(ts, bank, user, { response_mode: 'query.jwt' });
+    const jwt = result.params.get('response')!;
+    expect(decodeProtectedHeader(jwt).alg).toBe('ES256');
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet((await getJson(`${ts.issuer}/jwks`)).body), { issuer: ts.issuer, audience: bank.clientId });
+    expect(payload.code).toEqual(expect.any(String));
+    const rsaProof = await proof(await proofKey('RS256'), { htu: `${ts.issuer}/token` });
+    const res = await tokenRequest(ts, { grant_type: 'refresh_token', refresh_token: 'x', client_assertion_type: assertionType, client_assertion: await assertion(ts, bank) }, undefined, { dpop: rsaProof });
+    expectTokenError(res, 400, 'invalid_dpop_proof');
   });
 
   it('accepts only the issuer, as a string, as the assertion audience', async () => {

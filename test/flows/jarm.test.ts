@@ -56,7 +56,7 @@ async function redeem(params: URLSearchParams, verifier: string) {
 describe('JARM', () => {
   it('is advertised', () => {
     expect(as.response_modes_supported).toEqual(expect.arrayContaining(['jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt']));
-    expect(as.authorization_signing_alg_values_supported).toEqual(['RS256']);
+    expect(as.authorization_signing_alg_values_supported).toEqual(['RS256', 'ES256']);
   });
 
   for (const mode of ['query.jwt', 'jwt']) {

@@ -5,6 +5,8 @@ import { type AuthorizationResponse, buildAuthorizationResponse, deliver, type D
 
 /** JARM §4.1: the alg of response JWTs when the client registers none (Latch has no per-client choice yet). */
 export const authorizationSigningAlg = 'RS256';
+/** FAPI 2.0 §5.4.1 allows PS256, ES256 or EdDSA only: a client under the profile gets ES256 (always a key for it). */
+export const fapi2AuthorizationSigningAlg = 'ES256';
 /** JARM §2.1: exp "10 minutes is RECOMMENDED". */
 const jarmLifetime = 600;
 
@@ -28,8 +30,14 @@ export function errorResponse(target: RedirectTarget, err: OAuthError, issuer: s
  * The last step: a JARM response is signed now, with the active key (JARM §2.1: iss, aud, exp and the response
  * parameters as claims), and delivered as the single `response` parameter (§2.3); any other goes as it is.
  */
-export async function sealResponse(response: AuthorizationResponse, keys: Pick<KeyRing, 'sign'>, issuer: string, now: number): Promise<DeliveredResponse> {
+export async function sealResponse(
+  response: AuthorizationResponse,
+  keys: Pick<KeyRing, 'sign'>,
+  issuer: string,
+  now: number,
+  alg: typeof authorizationSigningAlg | typeof fapi2AuthorizationSigningAlg = authorizationSigningAlg,
+): Promise<DeliveredResponse> {
   if (response.kind !== 'jwt') return response;
-  const jwt = await keys.sign({ ...response.fields, iss: issuer, aud: response.clientId, exp: now + jarmLifetime }, { alg: authorizationSigningAlg });
+  const jwt = await keys.sign({ ...response.fields, iss: issuer, aud: response.clientId, exp: now + jarmLifetime }, { alg });
   return deliver(response.redirectUri, response.base, { response: jwt });
 }

@@ -4,7 +4,7 @@ import { deviceCodeGrantType } from '../device/device-authorization.js';
 import { enabledGrantTypes } from '../grants/registry.js';
 import type { GrantSettings } from '../grants/types.js';
 import { requestObjectAlgorithms } from '../authorize/request-object.js';
-import { authorizationSigningAlg } from '../authorize/respond.js';
+import { authorizationSigningAlg, fapi2AuthorizationSigningAlg } from '../authorize/respond.js';
 import { responseModes, responseTypes } from '../authorize/response-types.js';
 import { claimsSupported, standardScopes } from './claims.js';
 import { FAPI2_ALGS, type ProfileSettings } from '../fapi/profile.js';
@@ -66,7 +66,7 @@ export function providerMetadata(
     response_types_supported: [...responseTypes.keys()],
     response_modes_supported: [...responseModes],
     // JARM §4.1: the alg of JWT responses (response_mode jwt, query.jwt, fragment.jwt, form_post.jwt).
-    authorization_signing_alg_values_supported: [authorizationSigningAlg],
+    authorization_signing_alg_values_supported: [authorizationSigningAlg, fapi2AuthorizationSigningAlg],
     // RFC 8414 §2: grant_types_supported lists the token endpoint grants enabled here, plus "implicit" for the
     // response types that return tokens from the authorization endpoint.
     grant_types_supported: [...enabledGrantTypes(settings), 'implicit'],
@@ -127,10 +127,9 @@ function fapi2ProviderMetadata(metadata: Record<string, unknown>): Record<string
   }
   out.introspection_endpoint_auth_methods_supported = ['private_key_jwt'];
   out.revocation_endpoint_auth_methods_supported = ['private_key_jwt'];
-  // FAPI 2.0 §5.3.2.2: response_type code only, so only the modes of a code response; JARM signs RS256, which §5.4.1
-  // does not allow, so its modes are not offered either.
-  out.response_modes_supported = only('response_modes_supported', ['query', 'form_post']);
-  delete out.authorization_signing_alg_values_supported;
+  // FAPI 2.0 §5.3.2.2: response_type code only, so only the modes of a code response; JARM signs ES256 (§5.4.1).
+  out.response_modes_supported = only('response_modes_supported', ['query', 'form_post', 'query.jwt', 'form_post.jwt', 'jwt']);
+  out.authorization_signing_alg_values_supported = [fapi2AuthorizationSigningAlg];
   // FAPI 2.0 §5.4.1: PS256, ES256 or EdDSA for every signature, request objects and DPoP proofs included.
   out.request_object_signing_alg_values_supported = only('request_object_signing_alg_values_supported', FAPI2_ALGS);
   out.dpop_signing_alg_values_supported = only('dpop_signing_alg_values_supported', FAPI2_ALGS);

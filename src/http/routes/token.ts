@@ -5,7 +5,7 @@ import { endpointPaths, endpointUrls } from '../../core/oidc/discovery.js';
 import { rejectDuplicates } from '../../core/params.js';
 import { grants } from '../../core/grants/registry.js';
 import { handleTokenRequest } from '../../core/token-endpoint.js';
-import { profiledClients } from '../../core/fapi/profile.js';
+import { FAPI2_ALGS, isFapi2, profiledClients } from '../../core/fapi/profile.js';
 import { introspect } from '../../core/tokens/introspect.js';
 import { tokenRequestProof } from '../../core/dpop/binding.js';
 import { requestedResource } from '../../core/tokens/resource.js';
@@ -100,7 +100,8 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       // read one; the others ignore it like any parameter they do not declare (RFC 6749 §3.1).
       if (grants.get(params.get('grant_type') ?? '')?.parameters.includes('resource')) requestedResource(multi.get('resource'));
       // RFC 9449 §5: a DPoP proof binds the tokens to its key; without the header nothing more runs.
-      const proof = await tokenRequestProof(request.headers.dpop, { url: urls.token, now }, dpop);
+      // FAPI 2.0 §5.4.1: a client under the profile signs its proofs with PS256, ES256 or EdDSA only.
+      const proof = await tokenRequestProof(request.headers.dpop, { url: urls.token, now }, isFapi2(client) ? { ...dpop, algorithms: FAPI2_ALGS } : dpop);
       const response = await handleTokenRequest(client, params, now, grantDeps, request.ip, grants, proof);
       // RFC 9449 §8: a fresh nonce with each answer to a DPoP request, for the client's next proof.
       if (proof && dpop.nonces) reply.header('DPoP-Nonce', dpop.nonces.current(now));
