@@ -129,8 +129,10 @@ describe.skipIf(!chromiumAvailable)('passkeys in Chromium', { timeout: 60_000 },
     await presence(false);
     const started = await startSignIn(page, latch, app);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
-    await presence(true);
+    // The button first (it aborts the page's conditional request), then the person's touch: with presence on before
+    // the click, the virtual authenticator could answer the autofill request and sign in before the button is pressed.
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await presence(true);
     const claims = await finishSignIn(page, latch, app, started);
     expect(claims.amr).toEqual(['hwk', 'user']);
   });
