@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { createAddressPolicy } from '../outbound/index.js';
 import type { ClientMetadata } from '../storage/types.js';
+import { checkBrowserUri } from './client-metadata-uris.js';
 import { AdminInputError } from './errors.js';
 
 /** The members validated here, as they are stored in ClientMetadata. */
@@ -111,21 +112,6 @@ export function checkFetchedUri(field: string, value: unknown, policy: MetadataP
     }
   }
   return uri;
-}
-
-/** A URL the person's browser opens (frontchannel_logout_uri): https, or http on loopback; no credentials. */
-function checkBrowserUri(field: string, value: unknown): string {
-  if (typeof value !== 'string') throw new AdminInputError(field, 'must be a URL');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new AdminInputError(field, `"${value}" is not an absolute URL`);
-  }
-  if (url.username !== '' || url.password !== '') throw new AdminInputError(field, `"${value}" must not contain credentials`);
-  if (value.includes('#')) throw new AdminInputError(field, `"${value}" must not contain a fragment (#)`);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_NAMES.has(url.hostname))) return value;
-  throw new AdminInputError(field, `"${value}" must use https (http is only allowed for localhost, 127.0.0.1 and [::1])`);
 }
 
 /**

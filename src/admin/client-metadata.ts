@@ -8,7 +8,10 @@ import { fapi2Contradictions } from '../core/fapi/profile.js';
 import type { ClientKind, ClientMetadata, TokenEndpointAuthMethod } from '../storage/types.js';
 import { checkApiIdentifier } from './apis.js';
 import { checkExtendedMembers, checkMemberConsistency, type MetadataPolicy } from './client-metadata-members.js';
+import { checkClientInfoUri, checkWebOrigin, LOOPBACK_HOSTS } from './client-metadata-uris.js';
 import { AdminInputError } from './errors.js';
+
+export { checkClientInfoUri } from './client-metadata-uris.js';
 
 export interface CreateClientInput {
   name: string;
@@ -75,7 +78,6 @@ const kindDefaults: Record<ClientKind, KindDefaults> = {
 
 /** builtins.ts's ADMIN_API (not imported: builtins.ts imports this file). */
 const ADMIN_API = 'urn:latch:admin';
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -276,40 +278,6 @@ export function buildClientMetadata(input: CreateClientInput, policy: MetadataPo
     if (contradiction) throw new AdminInputError(contradiction.field, contradiction.message);
   }
   return metadata;
-}
-
-/**
- * RFC 7591 §2: logo_uri, client_uri, policy_uri and tos_uri are URLs shown to (or fetched for) the person on the
- * consent page: https, or http on a loopback address for development; no credentials, no fragment tricks.
- */
-export function checkClientInfoUri(field: string, value: string): string {
-  const uri = value.trim();
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new AdminInputError(field, `"${uri}" is not an absolute URL`);
-  }
-  if (url.username !== '' || url.password !== '') throw new AdminInputError(field, `"${uri}" must not contain credentials`);
-  if (uri.length > 2048) throw new AdminInputError(field, 'is longer than 2048 characters');
-  if (url.protocol === 'https:') return uri;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return uri;
-  throw new AdminInputError(field, `"${uri}" must use https (http is only allowed for localhost, 127.0.0.1 and [::1])`);
-}
-
-/** A web origin as a browser sends it in the Origin header (RFC 6454 §6.1): scheme://host[:port], nothing else. */
-function checkWebOrigin(value: string): string {
-  const origin = value.trim();
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    throw new AdminInputError('allowed_cors_origins', `"${origin}" is not an origin such as https://app.example.com`);
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname.includes('*') || url.origin !== origin.replace(/\/$/, '').toLowerCase()) {
-    throw new AdminInputError('allowed_cors_origins', `"${origin}" is not an origin (scheme://host[:port], no path, no wildcard), e.g. ${url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : 'https://app.example.com'}`);
-  }
-  return url.origin;
 }
 
 /** Whether the client authenticates with a shared secret (client_secret_basic or client_secret_post). */
