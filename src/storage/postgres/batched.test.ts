@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aClient, aGrant, aToken, NOW } from '../contract/fixtures.js';
 import { openMigratedStore, type OpenedStore } from '../open.js';
 import { StorageConflictError, type ClientRecord } from '../types.js';
+import { insertTokens, tokenRow } from './batched.js';
 
 const databaseUrl = process.env.LATCH_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 
@@ -81,21 +82,33 @@ describe('writes and reads of one turn joined (PostgreSQL)', () => {
     expect(await store.tokens.find(orphan.digest)).toBeUndefined();
   });
 
-  it('a client deleted while a token INSERT holds its row: the deletion waits, then deletes that token too', async () => {
+  it('a client deleted while a token INSERT holds its lock: the deletion waits, then deletes that token too', async () => {
     const doomed = aClient();
     await store.clients.create(doomed);
     const token = aToken(aGrant(doomed.clientId, null), { grantId: null, kind: 'access_token' });
     let deleted: Promise<boolean> | undefined;
     await store.kysely.transaction().execute(async (trx) => {
-      // What a token INSERT does (the foreign key's check): lock the client (FOR KEY SHARE), write the token, commit.
-      await sql`select client_id from clients where client_id = ${doomed.clientId} for key share`.execute(trx);
-      await sql`insert into tokens (digest, kind, client_id, scope, data, created_at, expires_at)
-        values (${token.digest}, 'access_token', ${doomed.clientId}, '', '{}', ${token.createdAt}, ${token.expiresAt})`.execute(trx);
+      // The batched INSERT itself, its commit held back: it has locked the client and written the token.
+      const result = await trx.executeQuery({ ...insertTokens, parameters: [JSON.stringify([tokenRow(token)])] });
+      expect(Number(result.numAffectedRows)).toBe(1);
       deleted = store.clients.delete(doomed.clientId);
       await new Promise((resolve) => setTimeout(resolve, 200));
     });
     expect(await deleted).toBe(true);
+    // No foreign key cascades here (migration 023): the deletion's second pass over the tokens did it.
     expect(await store.tokens.find(token.digest)).toBeUndefined();
+  });
+
+  it('a rotated token written only if absent: false for an existing digest, an error for an unknown client', async () => {
+    const grant = aGrant(client.clientId, null);
+    await store.grants.create(grant);
+    const successor = aToken(grant);
+    expect(await store.tokens.createIfAbsent(successor)).toBe(true);
+    expect(await store.tokens.createIfAbsent({ ...successor })).toBe(false);
+    expect(await store.tokens.find(successor.digest)).toEqual(successor);
+    const orphan = aToken(aGrant('no-such-client', null), { grantId: null });
+    await expect(store.tokens.createIfAbsent(orphan)).rejects.toThrow(/unknown client/);
+    expect(await store.tokens.find(orphan.digest)).toBeUndefined();
   });
 
   it('a token INSERT while its client is being deleted: it waits, then finds no client and writes nothing', async () => {

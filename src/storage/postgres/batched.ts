@@ -6,8 +6,9 @@
  * The statements take one parameter for the whole batch (a JSON record set, an array for `= any`), so each has one
  * text whatever the batch size: one prepared statement per connection (prepared-statements.ts).
  */
-import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import type { Database, TokensTable } from '../database.js';
+import { insertOnce } from '../repositories/codec.js';
 import { withGrantState } from '../repositories/tokens.js';
 import type { RateLimitsRepository, TokenRecord, TokensRepository, WindowCounts } from '../types.js';
 import { turnBatch } from './turn-batch.js';
@@ -16,29 +17,69 @@ type TokenWithGrantRow = Selectable<TokensTable> & { grant_found: string | null;
 
 /**
  * The rows of a turn as one JSON parameter: one `JSON.stringify` instead of twelve array literals escaped value by
- * value in JavaScript; `data` goes in as the object it is (a jsonb column of the record set).
+ * value in JavaScript; `data` goes in as the object it is (a jsonb column of the record set). The members have
+ * one-letter names and a null member is left out (JSON.stringify drops `undefined`; the record set reads a missing
+ * member as null): PostgreSQL lexes the parameter twice (its json input check, then json_to_recordset), and the
+ * column names and nulls were half of it.
+ *
+ * The client check is the statement's own, not a foreign key's (migration 023): a foreign key runs a locking query
+ * per row; this locks each client of the turn once, FOR KEY SHARE as the key would, and writes only the rows whose
+ * client it locked. A client deleted before the lock is skipped (READ COMMITTED rechecks a locked row), so its
+ * tokens are not written; a deletion that comes after waits for this commit and then deletes these tokens too
+ * (repositories/clients.ts deletes a client's tokens again after the client).
  */
-const insertTokens = CompiledQuery.raw(
-  `insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
-  select * from json_to_recordset($1::json) as t(digest text, kind text, grant_id text, client_id text, sub text, scope text, audience text,
-    data jsonb, created_at bigint, expires_at bigint, consumed_at bigint, revoked_at bigint, jkt text)`,
+export const insertTokens = CompiledQuery.raw(
+  `with t as (select * from json_to_recordset($1::json) as t(a text, b text, c text, d text, e text, f text, g text,
+    h jsonb, i bigint, j bigint, k bigint, l bigint, m text)),
+  c as (select client_id from clients where client_id in (select d from t) for key share)
+  insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
+  select t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l, t.m from t join c on c.client_id = t.d`,
 );
 
-const tokenRow = (token: TokenRecord) => ({
-  digest: token.digest,
-  kind: token.kind,
-  grant_id: token.grantId,
-  client_id: token.clientId,
-  sub: token.sub,
-  scope: token.scope,
-  audience: token.audience,
-  data: token.data,
-  created_at: token.createdAt,
-  expires_at: token.expiresAt,
-  consumed_at: token.consumedAt,
-  revoked_at: token.revokedAt,
-  jkt: token.jkt ?? null,
+/** createIfAbsent (a rotated refresh token's successor): the same check, one row, an existing digest left alone. */
+const insertTokenIfAbsent = CompiledQuery.raw(
+  `with t as (select * from json_to_recordset($1::json) as t(a text, b text, c text, d text, e text, f text, g text,
+    h jsonb, i bigint, j bigint, k bigint, l bigint, m text)),
+  c as (select client_id from clients where client_id in (select d from t) for key share)
+  insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
+  select t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l, t.m from t join c on c.client_id = t.d
+  on conflict (digest) do nothing returning digest`,
+);
+
+const clientExists = CompiledQuery.raw('select 1 from clients where client_id = $1');
+
+const existingDigests = CompiledQuery.raw('select digest from tokens where digest = any($1::text[])');
+
+const throwIfError = (outcome: Error | undefined): void => {
+  if (outcome) throw outcome;
+};
+
+const orNone = <T>(value: T | null): T | undefined => value ?? undefined;
+
+/** A token's row in the parameter: the statement's member names, nulls left out. */
+export const tokenRow = (token: TokenRecord) => ({
+  a: token.digest,
+  b: token.kind,
+  c: orNone(token.grantId),
+  d: token.clientId,
+  e: orNone(token.sub),
+  f: token.scope,
+  g: orNone(token.audience),
+  h: token.data,
+  i: token.createdAt,
+  j: token.expiresAt,
+  k: orNone(token.consumedAt),
+  l: orNone(token.revokedAt),
+  m: orNone(token.jkt ?? null),
 });
+
+/** A token whose client does not exist (or was deleted meanwhile): what the foreign key's violation was before. */
+export class UnknownTokenClientError extends Error {
+  constructor(clientId: string) {
+    super(`token refers to an unknown client ${JSON.stringify(clientId)}`);
+    this.name = 'UnknownTokenClientError';
+  }
+}
 
 const findTokensWithGrant = CompiledQuery.raw(
   `select tokens.*, grants.grant_id as grant_found, grants.revoked_at as grant_revoked_at
@@ -46,13 +87,22 @@ const findTokensWithGrant = CompiledQuery.raw(
 );
 
 export function batchedTokens(repo: TokensRepository, db: Kysely<Database>): TokensRepository {
-  const create = turnBatch<TokenRecord, void>({
-    one: (token) => repo.create(token),
+  const insert = (tokens: TokenRecord[]) => db.executeQuery({ ...insertTokens, parameters: [JSON.stringify(tokens.map(tokenRow))] });
+  const written = (result: QueryResult<unknown>) => Number(result.numAffectedRows ?? 0n);
+  const batch = turnBatch<TokenRecord, UnknownTokenClientError | undefined>({
+    one: (token) =>
+      insertOnce('token', async () => {
+        if (written(await insert([token])) === 0) throw new UnknownTokenClientError(token.clientId);
+      }).then(() => undefined),
     async run(tokens) {
-      await db.executeQuery({ ...insertTokens, parameters: [JSON.stringify(tokens.map(tokenRow))] });
-      return tokens.map(() => undefined);
+      if (written(await insert(tokens)) === tokens.length) return tokens.map(() => undefined);
+      // Rare: a client was missing. Its rows were not written; the others were, and are committed.
+      const { rows } = await db.executeQuery<{ digest: string }>({ ...existingDigests, parameters: [tokens.map((t) => t.digest)] });
+      const found = new Set(rows.map((row) => row.digest));
+      return tokens.map((t) => (found.has(t.digest) ? undefined : new UnknownTokenClientError(t.clientId)));
     },
   });
+  const create = (token: TokenRecord) => batch(token).then(throwIfError);
   const findWithGrant = turnBatch<string, Awaited<ReturnType<TokensRepository['findWithGrant']>>>({
     one: (digest) => repo.findWithGrant(digest),
     async run(digests) {
@@ -65,7 +115,14 @@ export function batchedTokens(repo: TokensRepository, db: Kysely<Database>): Tok
       });
     },
   });
-  return { ...repo, create, findWithGrant };
+  async function createIfAbsent(token: TokenRecord): Promise<boolean> {
+    const { rows } = await db.executeQuery<{ digest: string }>({ ...insertTokenIfAbsent, parameters: [JSON.stringify([tokenRow(token)])] });
+    if (rows.length > 0) return true;
+    // Nothing written: the digest exists, or the client does not.
+    if ((await db.executeQuery({ ...clientExists, parameters: [token.clientId] })).rows.length === 0) throw new UnknownTokenClientError(token.clientId);
+    return false;
+  }
+  return { ...repo, create, createIfAbsent, findWithGrant };
 }
 
 interface CountsRead {

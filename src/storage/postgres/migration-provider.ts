@@ -17,6 +17,7 @@ import * as m016 from './migrations/016-registration.js';
 import * as m017 from './migrations/017-pushed-authorization-requests.js';
 import * as m018 from './migrations/018-dpop-binding.js';
 import * as m022 from './migrations/022-rate-limit-notices.js';
+import * as m023 from './migrations/023-tokens-client-check.js';
 
 /** Every migration, by name; listed here rather than read from disk, since they are compiled to dist/. */
 export const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '017-pushed-authorization-requests': m017,
   '018-dpop-binding': m018,
   '022-rate-limit-notices': m022,
+  '023-tokens-client-check': m023,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -71,7 +71,12 @@ export function clientsRepository(db: Kysely<Database>, dialect: Dialect): Clien
         await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('pushed_authorization_requests').where('client_id', '=', clientId).execute();
         await trx.deleteFrom('client_registrations').where('client_id', '=', clientId).execute();
-        return affected(await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst());
+        const deleted = affected(await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst());
+        // Again, after the client: a token INSERT that locked the client before this deletion did has committed by now
+        // (the DELETE waited for its lock), and this statement sees it. On PostgreSQL no foreign key does this
+        // (postgres/migrations/023).
+        await trx.deleteFrom('tokens').where('client_id', '=', clientId).execute();
+        return deleted;
       });
     },
 
