@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DeliveredResponse } from '../core/authorize/response.js';
 import type { OAuthError } from '../core/errors.js';
 import { describeError, errorPage, formPostPage, formPostScriptPath, type PageChrome, type PageMessage } from '../pages/index.js';
@@ -9,6 +9,24 @@ export const baseHeaders: Readonly<Record<string, string>> = { 'x-content-type-o
 /** RFC 6749 §5.1: token responses (and anything holding a credential) must not be cached. */
 export function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+}
+
+/**
+ * An async route handler that always answers through `reply` (sendJson, or by throwing), run as Fastify's
+ * callback style: an async handler that returns the reply makes Fastify wait for the answer to be written
+ * (Reply.then listens for the end of the response stream), and answers are written at the end of the turn (app.ts),
+ * so every answer paid for those listeners. A rejection goes to the error handler, as Fastify does for an async
+ * handler. For routes with every path ending in a reply (the hot ones: /token, /introspect). The handler must not
+ * return the reply (TypeScript cannot tell: a reply is a thenable of nothing).
+ */
+export function answering<Request extends FastifyRequest>(
+  handler: (request: Request, reply: FastifyReply) => Promise<undefined>,
+): (request: Request, reply: FastifyReply) => void {
+  return (request, reply) => {
+    handler(request, reply).then(undefined, (error: unknown) => {
+      reply.send(error instanceof Error ? error : new Error(String(error)));
+    });
+  };
 }
 
 export function sendJson(reply: FastifyReply, body: unknown, status = 200): FastifyReply {

@@ -69,6 +69,18 @@ describe('client credentials with openid-client', () => {
     expect(res.body.client_id).toBe(caller.clientId);
   });
 
+  it('refuses a resource that is not an absolute URI without a fragment, before any API lookup (RFC 8707 §2)', async () => {
+    for (const [resource, description] of [
+      ['/reports', /absolute URI/],
+      ['https://reports-jwt.example.test#x', /fragment/],
+    ] as const) {
+      const res = await tokenRequest(ts, { grant_type: 'client_credentials', scope: 'reports:read', resource }, m2m);
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.error).toBe('invalid_target');
+      expect(res.body.error_description).toMatch(description);
+    }
+  });
+
   it('/userinfo refuses the token: there is no person (RFC 6750 §3.1 insufficient_scope)', async () => {
     const tokens = await client.clientCredentialsGrant(await discover(ts, m2m), { scope: 'reports:read' });
     for (const method of ['GET', 'POST'] as const) {

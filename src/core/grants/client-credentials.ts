@@ -3,7 +3,7 @@ import { InvalidScope, UnauthorizedClient } from '../errors.js';
 import { standardScopes } from '../oidc/claims.js';
 import { spaceList } from '../params.js';
 import { issueAccessToken } from '../tokens/access-token.js';
-import { checkResourceIdentifier, resolveResource } from '../tokens/resource.js';
+import { resolveResource } from '../tokens/resource.js';
 import type { Grant, TokenResponse } from './types.js';
 
 /** OIDC scopes are about a person (ID token, /userinfo, offline access for a person); a client acting for itself has none. */
@@ -40,9 +40,10 @@ export const clientCredentials: Grant = {
       if (refused.length > 0) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
     }
 
-    // RFC 8707 §2: the resource (API) the token is for; by default the client's own default API, if any.
+    // RFC 8707 §2: the resource (API) the token is for; by default the client's own default API, if any. Its form
+    // (one absolute URI, no fragment) was checked by the token endpoint (requestedResource), for every grant that
+    // declares `resource`; a value that names no API is refused by resolveResource.
     const resource = params.get('resource');
-    if (resource !== undefined) checkResourceIdentifier(resource);
     const target = await resolveResource(
       { client, resource, scopes: requested ?? [], mode: 'reject', defaultToAllScopes: requested === undefined },
       deps.store.apis,

@@ -16,7 +16,7 @@ import type { ClientRecord } from '../../storage/types.js';
 import type { AppContext } from '../context.js';
 import { dpopVerifierOptions } from '../dpop.js';
 import { bodyParams, requireForm } from '../form.js';
-import { noStore, sendJson } from '../responses.js';
+import { answering, noStore, sendJson } from '../responses.js';
 import { rehashFailureReporter, throttleDeps, throttleLimits } from '../throttle.js';
 
 /** Parses the form body and authenticates the client, as the token, introspection and revocation endpoints all do. */
@@ -90,7 +90,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
 
   const dpop = dpopVerifierOptions(ctx);
 
-  app.post('/token', { config: { cors: 'client' } }, async (request, reply) => {
+  app.post('/token', { config: { cors: 'client' } }, answering(async (request, reply) => {
     let client: ClientRecord | undefined;
     try {
       const authenticated = await authenticatedRequest(ctx, request, urls.token);
@@ -107,19 +107,20 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
       if (proof && dpop.nonces) reply.header('DPoP-Nonce', dpop.nonces.current(now));
       request.log.info({ event: 'token.issued', client_id: client.clientId, grant_type: params.get('grant_type') }, 'token issued');
       ctx.metrics?.tokenIssued(params.get('grant_type') ?? '', client.metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential');
-      return sendJson(reply, response);
+      // Not returned: the reply is a thenable, and awaiting it is what answering() avoids.
+      sendJson(reply, response);
     } catch (err) {
       ctx.metrics?.tokenFailed(isOAuthError(err) ? err.code : 'server_error');
       await recordTokenFailure(ctx, request, client, err);
       throw err;
     }
-  });
+  }));
 
-  app.post('/introspect', async (request, reply) => {
+  app.post('/introspect', answering(async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.introspection);
     const response = await introspect(client, params, { store: ctx.store, issuer: ctx.config.issuer, now, pairwiseSalt: ctx.pairwiseSalt });
-    return sendJson(reply, response);
-  });
+    sendJson(reply, response);
+  }));
 
   app.post('/revoke', { config: { cors: 'client' } }, async (request, reply) => {
     const { client, params, now } = await authenticatedRequest(ctx, request, urls.revocation);
