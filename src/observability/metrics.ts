@@ -52,7 +52,9 @@ export async function createMetrics(): Promise<Metrics> {
   // One lookup per answer for both of its series; bounded by routes x methods x statuses.
   const perRequest = new Map<string, { count: ReturnType<SeriesCounter['cell']>; duration: ReturnType<SeriesHistogram['cell']> }>();
   const rateLimited = new Counter({ name: 'latch_rate_limited_total', help: 'Answers 429 Too Many Requests (throttled sign-ins, client secrets, codes, polls), by route.', labelNames: ['route'], registers });
-  const tokens = new Counter({ name: 'latch_tokens_issued_total', help: 'Successful token responses, by grant type and client type.', labelNames: ['grant_type', 'client_type'], registers });
+  // On every token response: a series cell, as for the per-request series.
+  const tokens = new SeriesCounter('latch_tokens_issued_total', 'Successful token responses, by grant type and client type.');
+  registry.registerMetric(tokens as never);
   const tokenFailures = new Counter({ name: 'latch_token_failures_total', help: 'Refused token requests, by OAuth error code.', labelNames: ['error'], registers });
   const events = new Counter({ name: 'latch_events_total', help: 'Audit events recorded, by type (observability/events.ts).', labelNames: ['type'], registers });
   const signIns = new Counter({ name: 'latch_sign_ins_total', help: 'Sign-in attempts, by outcome (succeeded, failed, throttled).', labelNames: ['outcome'], registers });
@@ -93,7 +95,7 @@ export async function createMetrics(): Promise<Metrics> {
     },
     // Only grant types of the registry issue tokens: the label set is bounded by it.
     tokenIssued(grantType, clientType) {
-      tokens.inc({ grant_type: grantType, client_type: clientType });
+      tokens.cell(`${grantType} ${clientType}`, () => ({ grant_type: grantType, client_type: clientType })).value += 1;
     },
     tokenFailed(error) {
       tokenFailures.inc({ error: errorCode.test(error) ? error : 'other' });
