@@ -19,27 +19,44 @@ import { bodyParams, requireForm } from '../form.js';
 import { answering, noStore, sendJson } from '../responses.js';
 import { rehashFailureReporter, throttleDeps, throttleLimits } from '../throttle.js';
 
-/** Parses the form body and authenticates the client, as the token, introspection and revocation endpoints all do. */
-export async function authenticatedRequest(ctx: AppContext, request: FastifyRequest, endpointUrl: string) {
-  requireForm(request);
-  const parsed = bodyParams(request);
-  rejectDuplicates(parsed);
-  const now = ctx.now();
-  const client: ClientRecord = await authenticateClient(
-    { authorization: request.headers.authorization, params: parsed.params, endpointUrl, address: request.ip },
-    {
-      // The FAPI 2.0 profile's implied metadata, for every check of this request (core/fapi/profile.ts).
-      clients: profiledClients(ctx.store.clients, ctx.config),
-      throttle: throttleDeps(ctx.store.rateLimits, throttleLimits(ctx.config), request.log),
-      replay: ctx.store.replay,
-      issuer: ctx.config.issuer,
-      assertionAudiences: [endpointUrl, ctx.config.issuer + endpointPaths.token],
-      ...(ctx.clientKeys && { clientKeys: ctx.clientKeys }),
-      now,
-    },
-  );
-  request.clientId = client.clientId;
-  return { client, params: parsed.params, multi: parsed.multi, now };
+/**
+ * Parses the form body and authenticates the client, as the token, introspection and revocation endpoints all do.
+ * What does not depend on the request (the profiled client lookup, the throttle's limits, the accepted assertion
+ * audiences) is made once, when the endpoint is registered.
+ */
+export function authenticatingRequests(ctx: AppContext) {
+  // The FAPI 2.0 profile's implied metadata, for every check of the request (core/fapi/profile.ts).
+  const clients = profiledClients(ctx.store.clients, ctx.config);
+  const limits = throttleLimits(ctx.config);
+  const tokenUrl = ctx.config.issuer + endpointPaths.token;
+  const audiences = new Map<string, string[]>();
+  return async (request: FastifyRequest, endpointUrl: string) => {
+    requireForm(request);
+    const parsed = bodyParams(request);
+    rejectDuplicates(parsed);
+    const now = ctx.now();
+    let assertionAudiences = audiences.get(endpointUrl);
+    if (assertionAudiences === undefined) audiences.set(endpointUrl, (assertionAudiences = [endpointUrl, tokenUrl]));
+    const client: ClientRecord = await authenticateClient(
+      { authorization: request.headers.authorization, params: parsed.params, endpointUrl, address: request.ip },
+      {
+        clients,
+        throttle: throttleDeps(ctx.store.rateLimits, limits, request.log),
+        replay: ctx.store.replay,
+        issuer: ctx.config.issuer,
+        assertionAudiences,
+        ...(ctx.clientKeys && { clientKeys: ctx.clientKeys }),
+        now,
+      },
+    );
+    request.clientId = client.clientId;
+    return { client, params: parsed.params, multi: parsed.multi, now };
+  };
+}
+
+/** authenticatingRequests for one request (endpoints off the hot path). */
+export function authenticatedRequest(ctx: AppContext, request: FastifyRequest, endpointUrl: string) {
+  return authenticatingRequests(ctx)(request, endpointUrl);
 }
 
 /**
@@ -89,11 +106,12 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
   };
 
   const dpop = dpopVerifierOptions(ctx);
+  const authenticatedRequest = authenticatingRequests(ctx);
 
   app.post('/token', { config: { cors: 'client' } }, answering(async (request, reply) => {
     let client: ClientRecord | undefined;
     try {
-      const authenticated = await authenticatedRequest(ctx, request, urls.token);
+      const authenticated = await authenticatedRequest(request, urls.token);
       client = authenticated.client;
       const { params, multi, now } = authenticated;
       // RFC 8707 §2: one resource per token request (Latch issues one audience per access token), for the grants that
@@ -117,13 +135,13 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: AppContext): v
   }));
 
   app.post('/introspect', answering(async (request, reply) => {
-    const { client, params, now } = await authenticatedRequest(ctx, request, urls.introspection);
+    const { client, params, now } = await authenticatedRequest(request, urls.introspection);
     const response = await introspect(client, params, { store: ctx.store, issuer: ctx.config.issuer, now, pairwiseSalt: ctx.pairwiseSalt });
     sendJson(reply, response);
   }));
 
   app.post('/revoke', { config: { cors: 'client' } }, async (request, reply) => {
-    const { client, params, now } = await authenticatedRequest(ctx, request, urls.revocation);
+    const { client, params, now } = await authenticatedRequest(request, urls.revocation);
     const revoked = await revoke(client, params, { store: ctx.store, now });
     if (revoked) {
       await recordEvent(
