@@ -28,23 +28,16 @@ type TokenWithGrantRow = Selectable<TokensTable> & { grant_found: string | null;
  * tokens are not written; a deletion that comes after waits for this commit and then deletes these tokens too
  * (repositories/clients.ts deletes a client's tokens again after the client).
  */
-export const insertTokens = CompiledQuery.raw(
-  `with t as (select * from json_to_recordset($1::json) as t(a text, b text, c text, d text, e text, f text, g text,
+const insertCheckedTokens = `with t as (select * from json_to_recordset($1::json) as t(a text, b text, c text, d text, e text, f text, g text,
     h jsonb, i bigint, j bigint, k bigint, l bigint, m text)),
   c as (select client_id from clients where client_id in (select d from t) for key share)
   insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
-  select t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l, t.m from t join c on c.client_id = t.d`,
-);
+  select t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l, t.m from t join c on c.client_id = t.d`;
+
+export const insertTokens = CompiledQuery.raw(insertCheckedTokens);
 
 /** createIfAbsent (a rotated refresh token's successor): the same check, one row, an existing digest left alone. */
-const insertTokenIfAbsent = CompiledQuery.raw(
-  `with t as (select * from json_to_recordset($1::json) as t(a text, b text, c text, d text, e text, f text, g text,
-    h jsonb, i bigint, j bigint, k bigint, l bigint, m text)),
-  c as (select client_id from clients where client_id in (select d from t) for key share)
-  insert into tokens (digest, kind, grant_id, client_id, sub, scope, audience, data, created_at, expires_at, consumed_at, revoked_at, jkt)
-  select t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l, t.m from t join c on c.client_id = t.d
-  on conflict (digest) do nothing returning digest`,
-);
+const insertTokenIfAbsent = CompiledQuery.raw(`${insertCheckedTokens} on conflict (digest) do nothing returning digest`);
 
 const clientExists = CompiledQuery.raw('select 1 from clients where client_id = $1');
 
